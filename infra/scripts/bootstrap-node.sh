@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs pnpm from the npm registry into the cache (the machine has node and npm only),
+# then the workspace's dependencies. Idempotent; prints the pnpm path on stdout.
+source "$(dirname "$0")/lib.sh"
+require_tool node "install Node.js 20 or newer"
+require_tool npm "install npm (comes with Node.js)"
+PNPM_VERSION="$(node -p "require('$REPO_DIR/package.json').packageManager.split('@')[1]")"
+PNPM_DIR="$CACHE_DIR/pnpm-$PNPM_VERSION"
+PNPM="$PNPM_DIR/node_modules/.bin/pnpm"
+if [[ ! -x "$PNPM" ]]; then
+  log "installing pnpm $PNPM_VERSION from the npm registry into $PNPM_DIR"
+  mkdir -p "$PNPM_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$PNPM_DIR" "pnpm@$PNPM_VERSION" >&2
+fi
+cd "$REPO_DIR"
+stamp="$REPO_DIR/node_modules/.ic-install-stamp"
+want="$(find . -maxdepth 3 \( -name package.json -o -name pnpm-lock.yaml -o -name pnpm-workspace.yaml \) -not -path '*/node_modules/*' | sort | xargs cat | sha256sum | cut -c1-16)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  log "installing workspace dependencies with pnpm"
+  frozen=()
+  [[ -f pnpm-lock.yaml && "${CI:-}" == "true" ]] && frozen=(--frozen-lockfile)
+  "$PNPM" install --reporter=append-only --store-dir "$CACHE_DIR/pnpm-store" "${frozen[@]}" >&2
+  echo "$want" > "$stamp"
+fi
+echo "$PNPM"

@@ -1,0 +1,33 @@
+// One runner, three tiers chosen by file name (see docs/testing.md):
+//   *.unit.spec.ts  no I/O, fast;  *.int.spec.ts  one real dependency;  *.e2e.spec.ts  the real stack.
+import { defineConfig } from "vitest/config";
+
+const ignore = ["**/node_modules/**", "**/.run/**"];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "unit", include: ["**/*.unit.spec.ts"], exclude: ignore, testTimeout: 30_000 } },
+      {
+        test: {
+          name: "int",
+          include: ["**/*.int.spec.ts"],
+          exclude: ignore,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["**/*.e2e.spec.ts"],
+          exclude: ignore,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
