@@ -1,0 +1,265 @@
+// Avro codec of the event log. A record's value is the bare Avro binary of the writer's
+// schema version; three headers say which one, so readers never guess:
+//   ic-schema              the schema name, e.g. "htlc-intercepted"
+//   ic-schema-version      its version, e.g. "1"
+//   ic-schema-fingerprint  SHA-256 of the writer schema's Parsing Canonical Form, hex
+// A reader decodes with the writer version's schema and resolves into its current version, so
+// data written by older versions reads as the current type. Anything it cannot decode becomes
+// an EventDecodeError with a reason, for the consumer to dead-letter: nothing is skipped.
+import type { Type } from "avsc";
+import {
+  EventDecodeError,
+  EventEncodeError,
+  SchemaDefinitionError,
+  formatFieldProblems,
+  type FieldProblem,
+} from "./errors.ts";
+import { SCHEMA_NAMES, type EventRecords } from "./event-records.ts";
+import { describeLogicalType } from "./logical-types.ts";
+import { eventRecordInvariants, type RecordInvariants } from "./record-invariants.ts";
+import { loadSchemaCatalog, type SchemaCatalog } from "./schema-catalog.ts";
+
+export const SCHEMA_HEADER = "ic-schema";
+export const SCHEMA_VERSION_HEADER = "ic-schema-version";
+export const SCHEMA_FINGERPRINT_HEADER = "ic-schema-fingerprint";
+
+/** The value and headers of a record to produce; spread into a kafkajs Message with a key. */
+export interface EncodedEvent {
+  readonly value: Buffer;
+  readonly headers: Record<string, string>;
+}
+
+/** What decode needs of a consumed record (a kafkajs KafkaMessage fits). */
+export interface EventRecordBytes {
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+}
+
+export type DecodedEvent<M> = {
+  [K in keyof M & string]: {
+    readonly schema: K;
+    /** The version the producer wrote with; value is already resolved to the current version. */
+    readonly writerVersion: number;
+    readonly value: M[K];
+  };
+}[keyof M & string];
+
+export class EventCodec<M extends object = EventRecords> {
+  private readonly resolvers = new Map<string, unknown>();
+
+  constructor(
+    private readonly catalog: SchemaCatalog,
+    private readonly invariants: RecordInvariants<M> = {},
+  ) {}
+
+  /** Validates and encodes a value with the current version of its schema. Throws EventEncodeError. */
+  encode<K extends keyof M & string>(schema: K, value: M[K]): EncodedEvent {
+    const current = this.catalog.current(schema);
+    if (current === undefined) {
+      throw new EventEncodeError(schema, [{ path: "", problem: "no such schema in the catalog" }]);
+    }
+    const problems = [...schemaProblems(current.type, value), ...this.invariantProblems(schema, value)];
+    if (problems.length > 0) throw new EventEncodeError(`${schema} v${current.version}`, problems);
+    return {
+      value: current.type.toBuffer(value),
+      headers: {
+        [SCHEMA_HEADER]: schema,
+        [SCHEMA_VERSION_HEADER]: String(current.version),
+        [SCHEMA_FINGERPRINT_HEADER]: current.fingerprint,
+      },
+    };
+  }
+
+  /** Decodes a record by its headers into the current version of its schema. Throws EventDecodeError. */
+  decode(record: EventRecordBytes): DecodedEvent<M> {
+    const name = headerText(record, SCHEMA_HEADER);
+    const versionText = headerText(record, SCHEMA_VERSION_HEADER);
+    const fingerprint = headerText(record, SCHEMA_FINGERPRINT_HEADER);
+    if (!/^[1-9][0-9]{0,8}$/.test(versionText)) {
+      throw new EventDecodeError("bad-header", `header ${SCHEMA_VERSION_HEADER} is not a positive integer`, name);
+    }
+    const version = Number(versionText);
+    const current = this.catalog.current(name);
+    if (current === undefined) {
+      throw new EventDecodeError("unknown-schema", `unknown schema ${JSON.stringify(name)}`, name, version);
+    }
+    const writer = this.catalog.get(name, version);
+    if (writer === undefined) {
+      throw new EventDecodeError(
+        "unknown-version",
+        `${name} v${version} is unknown to this reader (it knows up to v${current.version}): upgrade the reader`,
+        name,
+        version,
+      );
+    }
+    if (fingerprint !== writer.fingerprint) {
+      throw new EventDecodeError(
+        "fingerprint-mismatch",
+        `${name} v${version}: the record's schema fingerprint differs from ${writer.source}: a published schema version was changed in place`,
+        name,
+        version,
+      );
+    }
+    if (record.value === null) {
+      throw new EventDecodeError("missing-value", `${name} v${version}: the record has no value`, name, version);
+    }
+    let value: M[keyof M & string];
+    try {
+      value = current.type.fromBuffer(record.value, this.resolverFor(current.type, writer.type, name, version));
+    } catch (error) {
+      throw new EventDecodeError(
+        "corrupt-payload",
+        `${name} v${version}: the value is not valid Avro for this schema (${(error as Error).message})`,
+        name,
+        version,
+        { cause: error },
+      );
+    }
+    const problems = this.invariantProblems(name as keyof M & string, value);
+    if (problems.length > 0) {
+      throw new EventDecodeError("invalid-value", `${name} v${version}: ${formatFieldProblems(problems)}`, name, version);
+    }
+    return { schema: name, writerVersion: version, value } as DecodedEvent<M>;
+  }
+
+  /** decode, and insist on one schema (a topic carries one). Throws EventDecodeError. */
+  decodeAs<K extends keyof M & string>(schema: K, record: EventRecordBytes): M[K] {
+    const decoded = this.decode(record);
+    if (decoded.schema !== schema) {
+      throw new EventDecodeError(
+        "unexpected-schema",
+        `expected a ${schema} record, got ${decoded.schema}`,
+        decoded.schema,
+        decoded.writerVersion,
+      );
+    }
+    return decoded.value as M[K];
+  }
+
+  private resolverFor(reader: Type, writer: Type, name: string, version: number): never | undefined {
+    if (reader === writer) return undefined;
+    const key = `${name}@${version}`;
+    let resolver = this.resolvers.get(key);
+    if (resolver === undefined) {
+      resolver = reader.createResolver(writer);
+      this.resolvers.set(key, resolver);
+    }
+    return resolver as never;
+  }
+
+  private invariantProblems<K extends keyof M & string>(schema: K, value: M[K]): FieldProblem[] {
+    const invariant = this.invariants[schema];
+    return invariant === undefined ? [] : invariant(value);
+  }
+}
+
+function headerText(record: EventRecordBytes, header: string): string {
+  const raw = record.headers?.[header];
+  if (raw === undefined) throw new EventDecodeError("missing-header", `the record has no ${header} header`);
+  if (Array.isArray(raw)) throw new EventDecodeError("bad-header", `header ${header} is repeated`);
+  return typeof raw === "string" ? raw : raw.toString("utf8");
+}
+
+// Every place where the value does not fit the schema, without showing the value.
+function schemaProblems(type: Type, value: unknown): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  type.isValid(value, {
+    noUndeclaredFields: true,
+    errorHook: (path, found, foundType) => {
+      const undeclared = undeclaredFields(foundType, found);
+      problems.push({
+        path: path.join("."),
+        problem:
+          undeclared.length > 0
+            ? `unknown field(s) ${undeclared.join(", ")}`
+            : `expected ${describeType(foundType)}, got ${describeValue(found)}`,
+      });
+    },
+  });
+  return problems;
+}
+
+interface AvroTypeShape {
+  readonly typeName: string;
+  readonly name?: string;
+  readonly size?: number;
+  readonly symbols?: readonly string[];
+  readonly types?: readonly Type[];
+  readonly fields?: readonly { readonly name: string }[];
+}
+
+function undeclaredFields(type: Type, value: unknown): string[] {
+  const shape = type as unknown as AvroTypeShape;
+  if (shape.typeName !== "record" || typeof value !== "object" || value === null) return [];
+  const declared = new Set((shape.fields ?? []).map((f) => f.name));
+  return Object.keys(value).filter((key) => !declared.has(key));
+}
+
+function describeType(type: Type): string {
+  const logical = describeLogicalType(type);
+  if (logical !== undefined) return logical;
+  const shape = type as unknown as AvroTypeShape;
+  switch (shape.typeName) {
+    case "fixed":
+      return `a Buffer of exactly ${shape.size} bytes`;
+    case "bytes":
+      return "a Buffer";
+    case "enum":
+      return `one of ${(shape.symbols ?? []).join("|")}`;
+    case "record":
+      return `a ${shape.name ?? "record"} object`;
+    case "map":
+      return "an object of values";
+    case "array":
+      return "an array";
+    case "int":
+      return "a 32-bit integer";
+    case "long":
+      return "a safe integer";
+    case "float":
+    case "double":
+      return "a number";
+    case "null":
+      return "null";
+    default:
+      if (shape.typeName.startsWith("union")) return (shape.types ?? []).map(describeType).join(" or ");
+      return shape.typeName;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing (missing)";
+  if (value === null) return "null";
+  if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
+  if (value instanceof Uint8Array) return "a Uint8Array that is not a Buffer";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "string") return `a string of length ${value.length}`;
+  if (typeof value === "number") return Number.isInteger(value) ? "an integer number" : "a non-integer number";
+  if (typeof value === "bigint") return value < 0n ? "a negative bigint" : "a bigint out of range";
+  return `a ${typeof value}`;
+}
+
+let defaultCodec: EventCodec<EventRecords> | undefined;
+
+/** The codec over the repository's /schemas, built on first use. */
+export function eventCodec(): EventCodec<EventRecords> {
+  if (defaultCodec === undefined) {
+    const catalog = loadSchemaCatalog();
+    const missing = SCHEMA_NAMES.filter((name) => catalog.current(name) === undefined);
+    if (missing.length > 0) throw new SchemaDefinitionError(`schemas missing from the catalog: ${missing.join(", ")}`);
+    defaultCodec = new EventCodec<EventRecords>(catalog, eventRecordInvariants);
+  }
+  return defaultCodec;
+}
+
+export function encode<K extends keyof EventRecords>(schema: K, value: EventRecords[K]): EncodedEvent {
+  return eventCodec().encode(schema, value);
+}
+
+export function decode(record: EventRecordBytes): DecodedEvent<EventRecords> {
+  return eventCodec().decode(record);
+}
+
+export function decodeAs<K extends keyof EventRecords>(schema: K, record: EventRecordBytes): EventRecords[K] {
+  return eventCodec().decodeAs(schema, record);
+}

@@ -1,0 +1,131 @@
+// The typed values of the event log's records, one interface per schema in /schemas.
+// Convention (see schemas/README.md): uint64 fields (amounts, scids, htlc ids) are bigint here
+// and canonical decimal strings on the wire, converted by the "decimal-uint64" logical type;
+// hashes and public keys stay lowercase hex strings; byte fields are Buffers; Avro long
+// fields (timestamps, sequences) are numbers and stay far below 2^53.
+// Nullable fields are always present, null when absent, so a producer cannot forget one.
+
+/** Schema names, as in the file names `schemas/<name>.v<N>.avsc` and the ic-schema header. */
+export const SCHEMA_NAMES = [
+  "htlc-intercepted",
+  "htlc-command",
+  "htlc-outcome",
+  "invoice-event",
+  "matcher-event",
+] as const;
+
+export interface CircuitKey {
+  readonly chanId: bigint;
+  readonly htlcId: bigint;
+}
+
+export interface HtlcIntercepted {
+  /** lnd node public key, 33 bytes hex. */
+  readonly nodeId: string;
+  readonly circuitKey: CircuitKey;
+  /** 32 bytes hex. */
+  readonly paymentHash: string;
+  readonly incomingAmountMsat: bigint;
+  readonly outgoingAmountMsat: bigint;
+  readonly incomingExpiry: number;
+  readonly outgoingExpiry: number;
+  readonly autoFailHeight: number;
+  readonly outgoingRequestedChanId: bigint;
+  /** Exactly 1366 bytes. */
+  readonly onionBlob: Buffer;
+  /** TLV type (decimal uint64 string) -> raw value. */
+  readonly customRecords: Readonly<Record<string, Buffer>>;
+  readonly blockHeight: number;
+  readonly interceptedAtMs: number;
+  readonly bridgeInstanceId: string;
+}
+
+export type HtlcAction = "SETTLE" | "FAIL";
+
+export type LndFailureCode =
+  | "TEMPORARY_CHANNEL_FAILURE"
+  | "INVALID_ONION_VERSION"
+  | "INVALID_ONION_HMAC"
+  | "INVALID_ONION_KEY";
+
+export interface HtlcCommand {
+  readonly commandId: string;
+  readonly nodeId: string;
+  readonly circuitKey: CircuitKey;
+  readonly paymentHash: string;
+  readonly action: HtlcAction;
+  /** 32 bytes, iff action is SETTLE. Secret until settled. */
+  readonly preimage: Buffer | null;
+  /** 292-byte encrypted BOLT 4 error packet; with FAIL, exactly one of this and failureCode. */
+  readonly failureMessage: Buffer | null;
+  readonly failureCode: LndFailureCode | null;
+  readonly issuedAtMs: number;
+}
+
+export type HtlcOutcomeKind =
+  | "SETTLE_SENT"
+  | "FAIL_SENT"
+  | "RESUMED"
+  | "SKIPPED_NOT_HELD"
+  | "FINAL_SETTLED"
+  | "FINAL_FAILED";
+
+export interface HtlcOutcome {
+  readonly nodeId: string;
+  readonly circuitKey: CircuitKey;
+  readonly paymentHash: string;
+  readonly kind: HtlcOutcomeKind;
+  readonly commandId: string | null;
+  readonly atMs: number;
+}
+
+export type InvoiceEventKind = "CREATED" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "CANCELLED" | "EXPIRED";
+
+export interface InvoiceHtlc {
+  readonly nodeId: string;
+  readonly chanId: bigint;
+  readonly htlcId: bigint;
+  readonly amountMsat: bigint;
+}
+
+export interface InvoiceEvent {
+  readonly eventId: string;
+  readonly sequence: number;
+  readonly paymentHash: string;
+  readonly kind: InvoiceEventKind;
+  readonly externalRef: string | null;
+  readonly bolt11: string | null;
+  /** null: amount-less invoice. */
+  readonly amountMsat: bigint | null;
+  readonly amountPaidMsat: bigint | null;
+  readonly htlcs: readonly InvoiceHtlc[];
+  readonly reason: string | null;
+  readonly atMs: number;
+}
+
+export interface MatcherEvent {
+  readonly eventId: string;
+  readonly paymentHash: string;
+  readonly type: string;
+  readonly sequence: number;
+  /** The domain event as JSON, uint64 values as decimal strings. */
+  readonly payloadJson: string;
+  readonly atMs: number;
+}
+
+/** Schema name -> typed value of its current version. */
+export interface EventRecords {
+  "htlc-intercepted": HtlcIntercepted;
+  "htlc-command": HtlcCommand;
+  "htlc-outcome": HtlcOutcome;
+  "invoice-event": InvoiceEvent;
+  "matcher-event": MatcherEvent;
+}
+
+export type SchemaName = keyof EventRecords;
+
+// Compile-time guard: SCHEMA_NAMES lists exactly the keys of EventRecords.
+type Missing = Exclude<SchemaName, (typeof SCHEMA_NAMES)[number]>;
+type Extra = Exclude<(typeof SCHEMA_NAMES)[number], SchemaName>;
+const schemaNamesAreComplete: [Missing, Extra] extends [never, never] ? true : false = true;
+void schemaNamesAreComplete;

@@ -1,0 +1,86 @@
+// @ic/event-log: the Avro contract of the event log (schemas in /schemas) and a thin kafkajs
+// adapter. Services encode/decode through the codec and produce/consume through the adapter.
+export {
+  SCHEMA_NAMES,
+  type CircuitKey,
+  type EventRecords,
+  type HtlcAction,
+  type HtlcCommand,
+  type HtlcIntercepted,
+  type HtlcOutcome,
+  type HtlcOutcomeKind,
+  type InvoiceEvent,
+  type InvoiceEventKind,
+  type InvoiceHtlc,
+  type LndFailureCode,
+  type MatcherEvent,
+  type SchemaName,
+} from "./event-records.ts";
+export {
+  EventCodec,
+  SCHEMA_FINGERPRINT_HEADER,
+  SCHEMA_HEADER,
+  SCHEMA_VERSION_HEADER,
+  decode,
+  decodeAs,
+  encode,
+  eventCodec,
+  type DecodedEvent,
+  type EncodedEvent,
+  type EventRecordBytes,
+} from "./codec.ts";
+export {
+  EventDecodeError,
+  EventEncodeError,
+  SchemaDefinitionError,
+  type DecodeFailureReason,
+  type FieldProblem,
+} from "./errors.ts";
+export { eventRecordInvariants, type RecordInvariant, type RecordInvariants } from "./record-invariants.ts";
+export {
+  buildSchemaCatalog,
+  defaultSchemaDirectory,
+  fingerprintOf,
+  loadSchemaCatalog,
+  readSchemaDirectory,
+  type SchemaCatalog,
+  type SchemaDefinition,
+  type SchemaVersion,
+} from "./schema-catalog.ts";
+export {
+  checkSchemaEvolution,
+  formatEvolutionReport,
+  type CompatibilityMode,
+  type EvolutionProblem,
+  type EvolutionReport,
+} from "./schema-evolution.ts";
+export { isUint64, parseDecimalUint64 } from "./logical-types.ts";
+export { createKafka, KafkaLogLevel, type KafkaOptions } from "./kafka-client.ts";
+export { kafkaLogCreator, silentLogger, type EventLogLogger } from "./kafka-logger.ts";
+export {
+  defaultTopicConfig,
+  defaultTopics,
+  ensureTopics,
+  topicSchemas,
+  type EnsureTopicsResult,
+  type TopicRole,
+  type TopicSpec,
+} from "./topics.ts";
+export { createSerialProducer, type EventLogRecord, type SerialProducer } from "./serial-producer.ts";
+export {
+  TransactionAbortFailedError,
+  createTransactionalProducer,
+  type TransactionContext,
+  type TransactionalProducer,
+  type TransactionalProducerOptions,
+} from "./transactional-producer.ts";
+export {
+  runCommittingConsumer,
+  type CommittingConsumerOptions,
+  type ConsumedRecord,
+  type RecordHandler,
+  type RecordHandlerContext,
+  type RunningConsumer,
+} from "./committing-consumer.ts";
+export { nextOffset } from "./offsets.ts";
+export { SerialQueue } from "./serial-queue.ts";

@@ -1,0 +1,29 @@
+// The one place a kafkajs client is configured for the event log.
+import { Kafka, logLevel as KafkaLogLevel, type RetryOptions } from "kafkajs";
+import { kafkaLogCreator, type EventLogLogger } from "./kafka-logger.ts";
+
+export interface KafkaOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Where kafkajs logs go; omitted: kafkajs logs nothing. */
+  readonly logger?: EventLogLogger;
+  /** The most verbose kafkajs level passed to the logger (default WARN). */
+  readonly logLevel?: KafkaLogLevel;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly retry?: RetryOptions;
+}
+
+export function createKafka(options: KafkaOptions): Kafka {
+  return new Kafka({
+    brokers: [...options.brokers],
+    clientId: options.clientId,
+    logLevel: options.logger === undefined ? KafkaLogLevel.NOTHING : (options.logLevel ?? KafkaLogLevel.WARN),
+    ...(options.logger === undefined ? {} : { logCreator: kafkaLogCreator(options.logger) }),
+    ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeout: options.connectionTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+  });
+}
+
+export { KafkaLogLevel };

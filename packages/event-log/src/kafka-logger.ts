@@ -1,0 +1,56 @@
+// kafkajs logs through a logCreator; we route it into a pino-compatible logger so nothing goes
+// to the console behind the application's back. Without a logger kafkajs stays silent.
+import { logLevel as KafkaLogLevel, type LogEntry, type logCreator } from "kafkajs";
+
+/** The slice of a pino logger the event log uses (a pino Logger satisfies it). */
+export interface EventLogLogger {
+  error(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
+export const silentLogger: EventLogLogger = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+};
+
+export function kafkaLogCreator(logger: EventLogLogger): logCreator {
+  return () => (entry: LogEntry) => {
+    const { message, timestamp: _timestamp, ...fields } = entry.log;
+    const logFields = { kafkajs: entry.namespace, ...fields };
+    switch (levelFor(entry)) {
+      case "error":
+        logger.error(logFields, message);
+        break;
+      case "warn":
+        logger.warn(logFields, message);
+        break;
+      case "info":
+        logger.info(logFields, message);
+        break;
+      case "debug":
+        logger.debug(logFields, message);
+        break;
+    }
+  };
+}
+
+// kafkajs's Connection layer logs every error response at ERROR before the layers above decide
+// to retry it (CONCURRENT_TRANSACTIONS, COORDINATOR_LOAD_IN_PROGRESS, TOPIC_ALREADY_EXISTS on an
+// idempotent create...). Those layers log and throw what finally fails, so these are debug.
+function levelFor(entry: LogEntry): "error" | "warn" | "info" | "debug" {
+  if (entry.namespace === "Connection" && entry.level <= KafkaLogLevel.WARN) return "debug";
+  switch (entry.level) {
+    case KafkaLogLevel.ERROR:
+      return "error";
+    case KafkaLogLevel.WARN:
+      return "warn";
+    case KafkaLogLevel.INFO:
+      return "info";
+    default:
+      return "debug";
+  }
+}

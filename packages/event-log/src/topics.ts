@@ -1,0 +1,85 @@
+// Topic names (defaults; services take them from config) and idempotent topic creation.
+// Brokers run with auto.create.topics.enable=false: a service creates what it needs at start.
+import type { Admin } from "kafkajs";
+import type { SchemaName } from "./event-records.ts";
+
+export const defaultTopics = {
+  /** HtlcIntercepted, keyed by payment hash hex. */
+  htlcIntercepted: "ic.htlc.intercepted.v1",
+  /** HtlcCommand, keyed by node id: one node's commands stay in order. Internal: carries preimages. */
+  htlcCommands: "ic.htlc.commands.v1",
+  /** HtlcOutcome, keyed by payment hash hex. */
+  htlcOutcomes: "ic.htlc.outcomes.v1",
+  /** InvoiceEvent, keyed by payment hash hex. Public: no secrets. */
+  invoiceEvents: "ic.invoice.events.v1",
+  /** MatcherEvent, keyed by payment hash hex. Internal audit/replay stream. */
+  matcherEvents: "ic.matcher.events.v1",
+} as const;
+
+export type TopicRole = keyof typeof defaultTopics;
+
+/** The schema each topic carries. */
+export const topicSchemas: { readonly [R in TopicRole]: SchemaName } = {
+  htlcIntercepted: "htlc-intercepted",
+  htlcCommands: "htlc-command",
+  htlcOutcomes: "htlc-outcome",
+  invoiceEvents: "invoice-event",
+  matcherEvents: "matcher-event",
+};
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  /** Default 1 (single-broker development); production sets 3. */
+  readonly replicationFactor?: number;
+  /** Topic configs, merged over the defaults below. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+// The log is the source of truth and projections are rebuilt from offset 0, so records must
+// never expire, whatever the broker's default retention is.
+export const defaultTopicConfig: Readonly<Record<string, string>> = { "retention.ms": "-1" };
+
+export interface EnsureTopicsResult {
+  readonly created: readonly string[];
+  /** Topics that already existed, with their actual partition counts (never changed here). */
+  readonly existing: readonly { readonly topic: string; readonly partitions: number }[];
+}
+
+/**
+ * Creates the topics that do not exist; leaves existing ones alone (an existing topic's
+ * partition count is reported, not changed: changing it would move keys between partitions).
+ */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<EnsureTopicsResult> {
+  const known = new Set(await admin.listTopics());
+  const created: string[] = [];
+  for (const spec of specs) {
+    if (known.has(spec.topic)) continue;
+    if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
+      throw new Error(`topic ${spec.topic}: partitions must be a positive integer`);
+    }
+    const config = { ...defaultTopicConfig, ...spec.config };
+    // One topic per request: a concurrent creator makes kafkajs answer false, not throw.
+    const didCreate = await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor ?? 1,
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+    if (didCreate) created.push(spec.topic);
+  }
+  const existingNames = specs.map((s) => s.topic).filter((topic) => !created.includes(topic));
+  const existing =
+    existingNames.length === 0
+      ? []
+      : (await admin.fetchTopicMetadata({ topics: existingNames })).topics.map((t) => ({
+          topic: t.name,
+          partitions: t.partitions.length,
+        }));
+  return { created, existing };
+}
