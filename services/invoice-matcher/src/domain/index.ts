@@ -1,0 +1,59 @@
+// The invoice matcher's pure core. Adapters import from here only.
+export { decide, invoiceDecider, type InvoiceDecider } from "./decide.ts";
+export { evolve, initialState, rebuildState, heldHtlcs, setAmountMsat, findHtlc } from "./state.ts";
+export type { InvoiceState, InvoiceRecord, InvoiceStatus, HtlcRecord, HtlcStatus } from "./state.ts";
+export type {
+  InvoiceEvent,
+  InvoiceEventType,
+  InvoiceCreated,
+  HtlcAccepted,
+  HtlcRejected,
+  InvoiceAccepted,
+  InvoiceSettleRequested,
+  MppSetTimedOut,
+  InvoiceCancelled,
+  InvoiceExpired,
+  HtlcSettled,
+  HtlcFailed,
+  SettleRequestedHtlcFailed,
+  InvoiceReopened,
+  InvoiceSettled,
+  HtlcArrival,
+  AcceptedPayload,
+  HtlcRejectionReason,
+  InvoiceCancelReason,
+} from "./events.ts";
+export type {
+  MatcherInput,
+  MatcherInputType,
+  CreateInvoice,
+  HtlcArrived,
+  Tick,
+  SettleInvoice,
+  CancelInvoice,
+  HtlcFinal,
+  HtlcPayload,
+  PeelResult,
+} from "./inputs.ts";
+export { settleHtlc, failHtlc, type MatcherCommand, type SettleHtlc, type FailHtlc } from "./commands.ts";
+export { MatcherInvariantError, type Decision, type InputRejection, type InputRejectionCode } from "./decision.ts";
+export type { HtlcFailure, HtlcFailureKind, OnionPeelFailure, JsonValue } from "./htlcFailure.ts";
+export { htlcKeyId, sameHtlcKey, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
+export { invoiceTermsProblem, sameInvoiceTerms, type InvoiceTerms, type InvoiceMode } from "./invoiceTerms.ts";
+export {
+  validateMatcherConfig,
+  MatcherConfigError,
+  DEFAULT_MATCHER_CONFIG,
+  MIN_MPP_TIMEOUT_MS,
+  type MatcherConfig,
+  type MatcherConfigInput,
+  type VirtualHopPolicy,
+} from "./matcherConfig.ts";
+export { virtualHopFeeMsat, virtualHopViolation, type VirtualHopViolation } from "./virtualHopPolicy.ts";
+export {
+  serializeState,
+  deserializeState,
+  InvoiceStateFormatError,
+  STATE_FORMAT_VERSION,
+  type SerializedInvoiceState,
+} from "./stateSerialization.ts";

@@ -1,0 +1,56 @@
+import type { OnionPeelFailure } from "./htlcFailure.ts";
+import type { HtlcKey } from "./htlcKey.ts";
+import type { InvoiceTerms } from "./invoiceTerms.ts";
+
+// What the shell feeds the decider. Time (`now`, ms) and block height come in as data: the domain
+// has no clock.
+
+type Input<Type extends string, Data> = { readonly type: Type; readonly data: Data };
+
+// The final-hop payload the onion peel read (BOLT 4 TLVs 2, 4, 8).
+export type HtlcPayload = {
+  readonly amtToForwardMsat: bigint;
+  readonly outgoingCltv: number;
+  // payment_data (TLV 8): both present or both absent in a well-formed onion.
+  readonly paymentSecret?: string;
+  readonly totalMsat?: bigint;
+};
+
+export type PeelResult = { readonly ok: true; readonly payload: HtlcPayload } | { readonly ok: false; readonly failure: OnionPeelFailure };
+
+export type CreateInvoice = Input<"CreateInvoice", InvoiceTerms>;
+
+// An intercepted forward over a virtual scid, after the adapter peeled its onion.
+export type HtlcArrived = Input<
+  "HtlcArrived",
+  {
+    readonly key: HtlcKey;
+    readonly paymentHash: string;
+    readonly incomingAmountMsat: bigint;
+    readonly outgoingAmountMsat: bigint;
+    readonly incomingExpiry: number;
+    readonly outgoingExpiry: number;
+    readonly peel: PeelResult;
+    readonly now: number;
+    readonly blockHeight: number;
+  }
+>;
+
+// The timer: the shell sends it periodically (and may send it for one invoice when a deadline it
+// computed is due). Timeouts are decided only here.
+export type Tick = Input<"Tick", { readonly paymentHash: string; readonly now: number; readonly blockHeight: number }>;
+
+export type SettleInvoice = Input<"SettleInvoice", { readonly paymentHash: string; readonly now: number }>;
+
+// blockHeight goes into the incorrect_or_unknown_payment_details failures of the HELD HTLCs.
+export type CancelInvoice = Input<"CancelInvoice", { readonly paymentHash: string; readonly now: number; readonly blockHeight: number }>;
+
+// lnd's final resolution of an HTLC (FinalHtlcEvent or LookupHtlcResolution).
+export type HtlcFinal = Input<
+  "HtlcFinal",
+  { readonly key: HtlcKey; readonly paymentHash: string; readonly settled: boolean; readonly now: number }
+>;
+
+export type MatcherInput = CreateInvoice | HtlcArrived | Tick | SettleInvoice | CancelInvoice | HtlcFinal;
+
+export type MatcherInputType = MatcherInput["type"];
