@@ -38,6 +38,11 @@ wait_for() {
   local deadline=$((SECONDS + timeout_s))
   until "$@" >/dev/null 2>&1; do
     if (( SECONDS >= deadline )); then die "timed out after ${timeout_s}s waiting for $what"; fi
+    # WAIT_PID: the process we wait on; if it died, say so at once with the end of its log.
+    if [[ -n "${WAIT_PID:-}" ]] && ! kill -0 "$WAIT_PID" 2>/dev/null; then
+      [[ -n "${WAIT_LOG:-}" ]] && tail -n 15 "$WAIT_LOG" >&2
+      die "process $WAIT_PID exited while waiting for $what"
+    fi
     sleep 0.2
   done
 }

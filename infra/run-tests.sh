@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): sets up everything on a fresh machine, then runs
+#   checks (typecheck, lint, schema compatibility), the unit suite (no I/O), then brings up the
+#   real stack (PostgreSQL, Kafka, btcd + regtest lnd) and runs the integration and e2e suites.
+# Ends with "N passed, N failed" summed over all suites; exits non-zero on any failure.
+# Options: IC_SUITES="unit int e2e" to choose suites; IC_KEEP_STACK=1 to leave the stack running.
+source "$(dirname "$0")/scripts/lib.sh"
+cd "$REPO_DIR"
+SUITES="${IC_SUITES:-unit int e2e}"
+RESULTS="$RUN_DIR/test-results"
+rm -rf "$RESULTS"; mkdir -p "$RESULTS" "$RUN_DIR/logs"
+started=$SECONDS
+
+PNPM="$(bash infra/scripts/bootstrap-node.sh)"
+export PATH="$REPO_DIR/node_modules/.bin:$PATH"
+
+check() {
+  local name="$1"; shift
+  log "check: $name"
+  if "$@"; then echo "$name=passed" >> "$RESULTS/checks.txt"; else echo "$name=failed" >> "$RESULTS/checks.txt"; fi
+}
+check typecheck tsc -p tsconfig.json --noEmit
+check lint eslint --max-warnings=0 .
+[[ -f schemas/check-compatibility.ts ]] && check schema-compatibility tsx schemas/check-compatibility.ts
+
+run_suite() {
+  local suite="$1"
+  log "suite: $suite"
+  vitest run --project "$suite" --reporter=default --reporter=json --outputFile="$RESULTS/$suite.json" || true
+}
+
+stack_started=0
+for suite in $SUITES; do
+  if [[ "$suite" != unit && $stack_started == 0 ]]; then
+    log "bringing up the real stack (first run on a machine builds lnd and downloads Kafka: several minutes)"
+    if bash infra/stack up; then
+      stack_started=1
+      export IC_STACK_CONFIG="$RUN_DIR/stack.json"
+    else
+      log "the stack did not come up: see $RUN_DIR/logs/; the remaining suites count as failed"
+      echo "stack-up=failed" >> "$RESULTS/checks.txt"
+      break
+    fi
+  fi
+  run_suite "$suite"
+done
+
+if [[ $stack_started == 1 && "${IC_KEEP_STACK:-0}" != 1 && "${CI:-}" == true ]]; then bash infra/stack down || true; fi
+log "tests took $((SECONDS - started))s"
+ran=()
+for suite in $SUITES; do ran+=("$suite"); done
+node infra/scripts/summarize-tests.mjs "$RESULTS" "${ran[@]}"
