@@ -19,20 +19,22 @@ export const silentLogger: EventLogLogger = {
 
 export function kafkaLogCreator(logger: EventLogLogger): logCreator {
   return () => (entry: LogEntry) => {
-    const { message, timestamp: _timestamp, ...fields } = entry.log;
+    // kafkajs's own timestamp is dropped: the logger stamps its lines itself.
+    const { message, ...fields }: Record<string, unknown> = entry.log;
+    delete fields["timestamp"];
     const logFields = { kafkajs: entry.namespace, ...fields };
     switch (levelFor(entry)) {
       case "error":
-        logger.error(logFields, message);
+        logger.error(logFields, String(message));
         break;
       case "warn":
-        logger.warn(logFields, message);
+        logger.warn(logFields, String(message));
         break;
       case "info":
-        logger.info(logFields, message);
+        logger.info(logFields, String(message));
         break;
       case "debug":
-        logger.debug(logFields, message);
+        logger.debug(logFields, String(message));
         break;
     }
   };
@@ -50,7 +52,8 @@ function levelFor(entry: LogEntry): "error" | "warn" | "info" | "debug" {
       return "warn";
     case KafkaLogLevel.INFO:
       return "info";
-    default:
+    case KafkaLogLevel.DEBUG:
+    case KafkaLogLevel.NOTHING:
       return "debug";
   }
 }
