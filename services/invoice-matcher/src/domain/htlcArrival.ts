@@ -75,21 +75,23 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
 };
 
 // lnd re-offers held HTLCs after an interceptor reconnect or a restart, and Kafka redelivers: the
-// answer is whatever was decided the first time (money-safety rules 2 and 4).
-const answerReplay = (known: HtlcRecord, input: HtlcArrived["data"]): Decision => {
+// answer is whatever was decided the first time (money-safety rules 2 and 4). SettleHtlc goes
+// only to members of the durable settled set, whatever lnd reported since: the settle decision is
+// never taken back, and nothing outside that set is ever settled.
+const answerReplay = (state: InvoiceState, known: HtlcRecord, input: HtlcArrived["data"]): Decision => {
+  if (state.invoice?.settledSet.includes(htlcKeyId(known.key))) return answered([settleHtlc(known.key, input.paymentHash)]);
   switch (known.status) {
     case "HELD":
       return nothing();
     case "SETTLE_REQUESTED":
     case "SETTLED":
-      return answered([settleHtlc(known.key, input.paymentHash)]);
     case "FAIL_REQUESTED":
     case "FAILED":
       return answered([
         failHtlc(
           known.key,
           input.paymentHash,
-          // lnd failed it on its own and yet offers it again: still never settle it.
+          // lnd resolved it on its own and yet offers it again: still never settle it.
           known.failure ?? { kind: "incorrect_or_unknown_payment_details", htlcMsat: known.outgoingAmountMsat, height: input.blockHeight },
         ),
       ]);
@@ -106,7 +108,7 @@ export const htlcArrived = (state: InvoiceState, input: HtlcArrived, config: Mat
     throw new MatcherInvariantError("HtlcArrived routed to the aggregate of another payment hash");
 
   const known = state.htlcs.get(htlcKeyId(data.key));
-  if (known !== undefined) return answerReplay(known, data);
+  if (known !== undefined) return answerReplay(state, known, data);
 
   const htlc: HtlcArrival = {
     key: data.key,

@@ -1,12 +1,21 @@
 // What the matcher tells a bridge to fail an HTLC with. Data, not bytes: the adapter builds and
 // encrypts the BOLT 4 failure message (the virtual node is the erring final node) from it.
 
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+// Plain data: what the domain may carry without knowing its meaning. bigint is allowed (the
+// state serialization tags it), class instances and byte arrays are not.
+export type OpaqueValue =
+  | string
+  | number
+  | boolean
+  | null
+  | bigint
+  | readonly OpaqueValue[]
+  | { readonly [key: string]: OpaqueValue };
 
-// The onion peel's own failure (e.g. invalid_onion_hmac), produced outside the domain. The
-// domain never inspects it; it must be JSON-safe because it is recorded with the HTLC so that a
-// replayed HTLC gets the very same answer.
-export type OnionPeelFailure = JsonValue;
+// The onion peel's own failure reply (e.g. lightning-protocol's OnionFailureReply for
+// invalid_onion_hmac), produced outside the domain. The domain never inspects it; it is recorded
+// with the HTLC so that a replayed HTLC gets the very same answer.
+export type OnionPeelFailure = OpaqueValue;
 
 export type HtlcFailure =
   // BOLT 4 0x400F (PERM|15): one code for every invoice-level problem so a prober learns nothing

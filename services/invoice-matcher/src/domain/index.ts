@@ -37,7 +37,7 @@ export type {
 } from "./inputs.ts";
 export { settleHtlc, failHtlc, type MatcherCommand, type SettleHtlc, type FailHtlc } from "./commands.ts";
 export { MatcherInvariantError, type Decision, type InputRejection, type InputRejectionCode } from "./decision.ts";
-export type { HtlcFailure, HtlcFailureKind, OnionPeelFailure, JsonValue } from "./htlcFailure.ts";
+export type { HtlcFailure, HtlcFailureKind, OnionPeelFailure, OpaqueValue } from "./htlcFailure.ts";
 export { htlcKeyId, sameHtlcKey, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
 export { invoiceTermsProblem, sameInvoiceTerms, type InvoiceTerms, type InvoiceMode } from "./invoiceTerms.ts";
 export {

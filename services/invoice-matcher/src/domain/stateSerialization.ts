@@ -1,5 +1,5 @@
 import type { AcceptedPayload } from "./events.ts";
-import type { HtlcFailure, JsonValue } from "./htlcFailure.ts";
+import type { HtlcFailure, OpaqueValue } from "./htlcFailure.ts";
 import { htlcKeyId, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
 import type { InvoiceTerms } from "./invoiceTerms.ts";
 import type { HtlcRecord, HtlcStatus, InvoiceRecord, InvoiceState, InvoiceStatus } from "./state.ts";
@@ -9,6 +9,13 @@ import type { HtlcRecord, HtlcStatus, InvoiceRecord, InvoiceState, InvoiceStatus
 // a projection row that does not parse is an error, never a guessed state.
 
 export const STATE_FORMAT_VERSION = 1;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+// Opaque values (the onion peel failure) may hold bigints; JSON has none, so a bigint is written
+// as {"$bigint": "<decimal>"}. An object of its own with a "$bigint" key would be ambiguous and is
+// refused.
+const BIGINT_TAG = "$bigint";
 
 type JsonHtlcKey = { nodeId: string; chanId: string; htlcId: string };
 type JsonHtlcFailure =
@@ -49,6 +56,16 @@ export class InvoiceStateFormatError extends Error {
   override readonly name = "InvoiceStateFormatError";
 }
 
+const opaqueToJson = (value: OpaqueValue, path: string): JsonValue => {
+  if (typeof value === "bigint") return { [BIGINT_TAG]: String(value) };
+  if (typeof value === "number" && !Number.isFinite(value)) throw new InvoiceStateFormatError(`${path}: not a finite number`);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return (value as readonly OpaqueValue[]).map((item, i) => opaqueToJson(item, `${path}[${i}]`));
+  const object = value as { readonly [key: string]: OpaqueValue };
+  if (BIGINT_TAG in object) throw new InvoiceStateFormatError(`${path}: an object key "${BIGINT_TAG}" cannot be serialized`);
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, opaqueToJson(v, `${path}.${k}`)]));
+};
+
 const keyToJson = (key: HtlcKey): JsonHtlcKey => ({ nodeId: key.nodeId, chanId: String(key.chanId), htlcId: String(key.htlcId) });
 
 const failureToJson = (failure: HtlcFailure): JsonHtlcFailure => {
@@ -63,7 +80,7 @@ const failureToJson = (failure: HtlcFailure): JsonHtlcFailure => {
     case "temporary_channel_failure":
       return { kind: failure.kind };
     case "onion":
-      return { kind: failure.kind, reason: failure.reason };
+      return { kind: failure.kind, reason: opaqueToJson(failure.reason, "failure.reason") };
     default: {
       const unknownFailure: never = failure;
       throw new InvoiceStateFormatError(`unknown failure kind ${String((unknownFailure as { kind: unknown }).kind)}`);
@@ -135,12 +152,18 @@ const asOneOf = <T extends string>(value: unknown, path: string, allowed: readon
 
 const asArray = (value: unknown, path: string): unknown[] => (Array.isArray(value) ? value : fail(path, "an array"));
 
-const asJsonValue = (value: unknown, path: string): JsonValue => {
+const asOpaqueValue = (value: unknown, path: string): OpaqueValue => {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : fail(path, "a finite number");
-  if (Array.isArray(value)) return value.map((item, i) => asJsonValue(item, `${path}[${i}]`));
+  if (Array.isArray(value)) return value.map((item, i) => asOpaqueValue(item, `${path}[${i}]`));
   const object = asObject(value, path);
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, asJsonValue(v, `${path}.${k}`)]));
+  if (BIGINT_TAG in object) {
+    const digits = object[BIGINT_TAG];
+    if (Object.keys(object).length !== 1 || typeof digits !== "string" || !/^-?(0|[1-9][0-9]*)$/.test(digits))
+      return fail(path, `{"${BIGINT_TAG}": "<decimal>"}`);
+    return BigInt(digits);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, asOpaqueValue(v, `${path}.${k}`)]));
 };
 
 const INVOICE_STATUSES: readonly InvoiceStatus[] = ["OPEN", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "CANCELLED", "EXPIRED"];
@@ -173,7 +196,7 @@ const parseFailure = (value: unknown, path: string): HtlcFailure => {
     case "temporary_channel_failure":
       return { kind };
     case "onion":
-      return { kind, reason: asJsonValue(o.reason, `${path}.reason`) };
+      return { kind, reason: asOpaqueValue(o.reason, `${path}.reason`) };
     default: {
       const unknownKind: never = kind;
       return fail(path, `a known failure kind, not ${String(unknownKind)}`);

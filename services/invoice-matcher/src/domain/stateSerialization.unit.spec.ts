@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { rebuildState } from "./state.ts";
+import { deserializeState, InvoiceStateFormatError, serializeState } from "./stateSerialization.ts";
+import { run } from "./testing/deciderSpecification.ts";
+import { NODE_A, NODE_B, NODE_C, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "./testing/fixtures.ts";
+
+// A state touching every shape: amount-less terms, accepted and rejected HTLCs, an onion failure
+// holding a bigint, an MPP timeout, a cancellation, lnd final reports, scids above 2^53.
+const richState = () =>
+  rebuildState(
+    run([
+      { type: "CreateInvoice", data: terms({ amountMsat: null, mode: "hold" }) },
+      arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 500n, totalMsat: 2_000n, now: T0 + 1_000 }),
+      arrival({ key: htlcKey(NODE_B, 2n), peel: { ok: false, failure: { kind: "failure_message", failure: { type: "invalid_onion_payload", tlvType: 2n ** 63n, offset: 3 } } } }),
+      arrival({ key: htlcKey(NODE_C, 3n), paymentSecret: WRONG_SECRET }),
+      tick(T0 + 1_000 + testConfig.mppTimeoutMs + 1),
+      htlcFinal(htlcKey(NODE_A, 1n), false),
+      arrival({ key: htlcKey(NODE_C, 4n), amtMsat: 700n, totalMsat: 700n, now: T0 + 200_000 }),
+      cancelInvoice(T0 + 201_000),
+    ]),
+  );
+
+describe("state serialization for the Postgres projection", () => {
+  it("round-trips a state through JSON text without loss, uint64 values included", () => {
+    const state = richState();
+    const text = JSON.stringify(serializeState(state));
+    expect(deserializeState(JSON.parse(text))).toEqual(state);
+    expect(text).toContain(`"chanId":"${(840_000n << 40n) | 0x2a0001n}"`);
+    expect(text).toContain('{"$bigint":"9223372036854775808"}');
+    expect(state.invoice?.status).toBe("CANCELLED");
+  });
+
+  it("round-trips the initial state", () => {
+    const initial = rebuildState([]);
+    expect(deserializeState(JSON.parse(JSON.stringify(serializeState(initial))))).toEqual(initial);
+  });
+
+  it("refuses a row with a wrong field, naming the field", () => {
+    const good = serializeState(richState());
+    const mutate = (change: (copy: ReturnType<typeof serializeState>) => void) => {
+      const copy = JSON.parse(JSON.stringify(good)) as ReturnType<typeof serializeState>;
+      change(copy);
+      return () => deserializeState(copy);
+    };
+    expect(mutate((c) => Object.assign(c, { version: 2 }))).toThrow(/state.version/);
+    expect(mutate((c) => Object.assign(c.htlcs[0]!.key, { chanId: 5 }))).toThrow(/state.htlcs\[0\].key.chanId: expected a decimal uint64 string/);
+    expect(mutate((c) => Object.assign(c.htlcs[0]!, { incomingAmountMsat: "18446744073709551616" }))).toThrow(/incomingAmountMsat/);
+    expect(mutate((c) => Object.assign(c.htlcs[0]!, { status: "LOST" }))).toThrow(/state.htlcs\[0\].status/);
+    expect(mutate((c) => Object.assign(c.invoice!, { status: "PAID" }))).toThrow(/state.invoice.status/);
+    expect(mutate((c) => Object.assign(c.invoice!.terms, { amountMsat: "-1" }))).toThrow(/amountMsat/);
+    expect(mutate((c) => Object.assign(c.htlcs[1]!.failure!, { kind: "something_else" }))).toThrow(/failure.kind/);
+    expect(mutate((c) => Object.assign(c, { paymentHash: "00".repeat(32) }))).toThrow(/state.paymentHash/);
+    expect(mutate((c) => c.htlcs.push(c.htlcs[0]!))).toThrow(/a key not already listed/);
+    expect(mutate((c) => Object.assign(c.invoice!, { settledSet: ["nobody:1:1"] }))).toThrow(/settledSet/);
+    expect(() => deserializeState("not an object")).toThrow(InvoiceStateFormatError);
+  });
+});
