@@ -74,12 +74,12 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     if (didCreate) created.push(spec.topic);
   }
   const existingNames = specs.map((s) => s.topic).filter((topic) => !created.includes(topic));
-  const existing =
+  const partitionCounts = new Map(
     existingNames.length === 0
       ? []
-      : (await admin.fetchTopicMetadata({ topics: existingNames })).topics.map((t) => ({
-          topic: t.name,
-          partitions: t.partitions.length,
-        }));
+      : (await admin.fetchTopicMetadata({ topics: existingNames })).topics.map((t) => [t.name, t.partitions.length]),
+  );
+  // In the order of specs: the broker answers metadata in no particular order.
+  const existing = existingNames.map((topic) => ({ topic, partitions: partitionCounts.get(topic) ?? 0 }));
   return { created, existing };
 }
