@@ -15,14 +15,15 @@ export const FAILURE_PACKET_LENGTH = 292;
 const PADDED_MESSAGE_LENGTH = 256;
 
 /**
- * Seals an encoded failuremsg: MAC with um, obfuscate with ammag. Messages longer than 256
- * bytes get no padding and a longer packet (BOLT 4 allows it; lnd's interceptor does not, which
- * is why buildFailurePacket only takes the short typed messages).
+ * Seals an encoded failuremsg: pad so failure_len + pad_len = paddedLength (or no pad if the
+ * message is longer), MAC with um, obfuscate with ammag. Only the 256 default yields the 292-byte
+ * packet lnd's interceptor accepts; other lengths exist for the spec's test trace.
  */
-export function sealFailureMessage(sharedSecret: Uint8Array, failureMessage: Uint8Array): Uint8Array {
+export function sealFailureMessage(sharedSecret: Uint8Array, failureMessage: Uint8Array, paddedLength: number = PADDED_MESSAGE_LENGTH): Uint8Array {
   assertLength("sharedSecret", sharedSecret, 32);
   if (failureMessage.length > 0xffff) throw new RangeError("failure message longer than a u16 length");
-  const padLength = Math.max(0, PADDED_MESSAGE_LENGTH - failureMessage.length);
+  if (!Number.isInteger(paddedLength) || paddedLength < 0 || paddedLength > 0xffff) throw new RangeError("paddedLength out of range");
+  const padLength = Math.max(0, paddedLength - failureMessage.length);
   const body = new Uint8Array(2 + failureMessage.length + 2 + padLength);
   const view = new DataView(body.buffer);
   view.setUint16(0, failureMessage.length);

@@ -14,7 +14,7 @@ export const HOP_PAYLOAD_TYPE = {
   PAYMENT_METADATA: 16n,
 } as const;
 
-/** lnd and BOLT 4 custom records start here; unknown odd types below it are skipped, not kept. */
+/** Custom records start here (BOLT 1 reserves 2^16 and up for experiments and applications). */
 export const CUSTOM_RECORD_MIN_TYPE = 65536n;
 
 export interface PaymentData {
@@ -101,10 +101,13 @@ export function parseHopPayload(bytes: Uint8Array, context: HopPayloadContext): 
         break;
       }
       default:
-        // "It's OK to be odd": an unknown odd type is skipped; an unknown even type means the
+        // Custom records (>= 65536) are kept whatever their parity, as lnd does: they are the
+        // application's namespace (keysend's 5482373484 is even), and the virtual node replaces
+        // lnd's receiver, so a payment lnd would accept must not be refused here. Below that,
+        // "it's OK to be odd": an unknown odd type is skipped; an unknown even type means the
         // payer requires a feature we lack (AMP 14, route blinding 10/12/18, ...).
-        if ((type & 1n) === 0n) return fail("unknown_even_type");
         if (type >= CUSTOM_RECORD_MIN_TYPE) customRecords.set(type, value.slice());
+        else if ((type & 1n) === 0n) return fail("unknown_even_type");
     }
   }
 

@@ -1,0 +1,112 @@
+// The two backends are interchangeable only if they agree byte for byte: the onion shared
+// secret, invoice signatures (RFC 6979 makes them deterministic) and key recovery must not
+// depend on which one loaded.
+import * as secp from "@noble/secp256k1";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { bytesToHex, hexToBytes } from "../bytes/hex.ts";
+import { sha256 } from "./hashes.ts";
+import { createNativeSecp256k1Backend } from "./native-secp256k1.ts";
+import { createNobleSecp256k1Backend } from "./noble-secp256k1.ts";
+import { loadSecp256k1Backend } from "./load-secp256k1-backend.ts";
+
+const native = createNativeSecp256k1Backend();
+const noble = createNobleSecp256k1Backend();
+const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+const privateKey = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .filter((bytes) => {
+    const scalar = BigInt("0x" + bytesToHex(bytes));
+    return scalar > 0n && scalar < CURVE_ORDER;
+  });
+const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+
+describe("loadSecp256k1Backend", () => {
+  it("loads the native libsecp256k1 addon from its prebuilt binary on this platform", () => {
+    const loaded = loadSecp256k1Backend();
+    expect(loaded.nativeLoadError).toBeUndefined();
+    expect(loaded.backend.name).toBe("native");
+  });
+
+  it("gives the noble backend when asked for it", () => {
+    expect(loadSecp256k1Backend("noble").backend.name).toBe("noble");
+  });
+});
+
+describe("native and noble backends", () => {
+  it("derive the same public keys", () => {
+    fc.assert(
+      fc.property(privateKey, (key) => {
+        expect(bytesToHex(native.publicKeyCreate(key))).toBe(bytesToHex(noble.publicKeyCreate(key)));
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+  });
+
+  it("compute the same ECDH secret, equal to SHA256 of the compressed shared point (BOLT 4)", () => {
+    fc.assert(
+      fc.property(privateKey, privateKey, (ours, theirs) => {
+        const theirPublic = noble.publicKeyCreate(theirs);
+        const expected = bytesToHex(sha256(secp.getSharedSecret(ours, theirPublic, true)));
+        expect(bytesToHex(native.ecdh(ours, theirPublic) as Uint8Array)).toBe(expected);
+        expect(bytesToHex(noble.ecdh(ours, theirPublic) as Uint8Array)).toBe(expected);
+      }),
+      { numRuns: 50, seed: 12 },
+    );
+  });
+
+  it("produce identical deterministic signatures that recover to the signer", () => {
+    fc.assert(
+      fc.property(privateKey, bytes32, (key, hash) => {
+        const a = native.signRecoverable(hash, key);
+        const b = noble.signRecoverable(hash, key);
+        expect(bytesToHex(a.signature)).toBe(bytesToHex(b.signature));
+        expect(a.recoveryId).toBe(b.recoveryId);
+        const publicKey = bytesToHex(native.publicKeyCreate(key));
+        expect(bytesToHex(native.recoverPublicKey(hash, a.signature, a.recoveryId) as Uint8Array)).toBe(publicKey);
+        expect(bytesToHex(noble.recoverPublicKey(hash, b.signature, b.recoveryId) as Uint8Array)).toBe(publicKey);
+      }),
+      { numRuns: 100, seed: 13 },
+    );
+  });
+
+  it("blind public keys identically (next-hop ephemeral key)", () => {
+    fc.assert(
+      fc.property(privateKey, privateKey, (key, tweak) => {
+        const publicKey = native.publicKeyCreate(key);
+        expect(bytesToHex(native.publicKeyTweakMul(publicKey, tweak) as Uint8Array)).toBe(
+          bytesToHex(noble.publicKeyTweakMul(publicKey, tweak) as Uint8Array),
+        );
+      }),
+      { numRuns: 50, seed: 14 },
+    );
+  });
+
+  it("return null, never throw, for a public key that is not on the curve", () => {
+    const key = hexToBytes("41".repeat(32));
+    // x = 5 has no square root of x^3 + 7 mod p: not a point.
+    const offCurve = hexToBytes("02" + "00".repeat(31) + "05");
+    const badPrefix = hexToBytes("05" + "11".repeat(32));
+    for (const backend of [native, noble]) {
+      expect(backend.ecdh(key, offCurve)).toBeNull();
+      expect(backend.ecdh(key, badPrefix)).toBeNull();
+      expect(backend.ecdh(key, new Uint8Array(32))).toBeNull();
+      expect(backend.publicKeyTweakMul(offCurve, key)).toBeNull();
+      expect(backend.recoverPublicKey(new Uint8Array(32), new Uint8Array(64), 0)).toBeNull();
+      expect(backend.recoverPublicKey(new Uint8Array(32), new Uint8Array(64).fill(1), 4)).toBeNull();
+    }
+  });
+
+  it("throw for an invalid private key (a bug on our side), without echoing it", () => {
+    const zero = new Uint8Array(32);
+    const order = hexToBytes(CURVE_ORDER.toString(16));
+    const somePoint = native.publicKeyCreate(hexToBytes("41".repeat(32)));
+    for (const backend of [native, noble]) {
+      expect(() => backend.publicKeyCreate(zero)).toThrow(RangeError);
+      expect(() => backend.publicKeyCreate(order)).toThrow(/not a valid secp256k1 scalar/);
+      expect(() => backend.ecdh(zero, somePoint)).toThrow(RangeError);
+      expect(() => backend.signRecoverable(new Uint8Array(32), new Uint8Array(31))).toThrow(/32 bytes, got 31/);
+    }
+  });
+});
