@@ -343,7 +343,9 @@ export function channelPointFromWire(wire: WireChannelPoint): ChannelPoint {
   const fundingTxid =
     wire.funding_txid === "funding_txid_str"
       ? (wire.funding_txid_str ?? "")
-      : Buffer.from(wire.funding_txid_bytes ?? []).reverse().toString("hex");
+      : Buffer.from(wire.funding_txid_bytes ?? [])
+          .reverse()
+          .toString("hex");
   return { fundingTxid, outputIndex: wire.output_index };
 }
 
@@ -367,7 +369,10 @@ export function pendingChannelsFromWire(wire: WirePendingChannelsResponse): Pend
     forceClosing: wire.pending_force_closing_channels.map((closing) => ({
       channel: pendingChannelFromWire(closing.channel),
       closingTxid: closing.closing_txid,
-      limboBalanceSat: i64FromWire(closing.limbo_balance, field("pending_force_closing_channels.limbo_balance")),
+      limboBalanceSat: i64FromWire(
+        closing.limbo_balance,
+        field("pending_force_closing_channels.limbo_balance"),
+      ),
       maturityHeight: closing.maturity_height,
       blocksTilMaturity: closing.blocks_til_maturity,
       recoveredBalanceSat: i64FromWire(

@@ -58,7 +58,10 @@ export async function connectLnd(options: ConnectLndOptions): Promise<LndClient>
     metadata.add("macaroon", macaroonHex);
     callback(null, metadata);
   });
-  const credentials = grpc.credentials.combineChannelCredentials(grpc.credentials.createSsl(tlsCert), macaroonCredentials);
+  const credentials = grpc.credentials.combineChannelCredentials(
+    grpc.credentials.createSsl(tlsCert),
+    macaroonCredentials,
+  );
   const channelOptions: grpc.ChannelOptions = {
     "grpc.keepalive_time_ms": keepaliveTimeMs,
     "grpc.keepalive_timeout_ms": options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,

@@ -19,7 +19,11 @@ export interface WireFeature {
 export function featuresFromWire(wire: Record<string, WireFeature>): FeatureMap {
   const features = new Map<number, Feature>();
   for (const [bit, feature] of Object.entries(wire)) {
-    features.set(Number(bit), { name: feature.name, isRequired: feature.is_required, isKnown: feature.is_known });
+    features.set(Number(bit), {
+      name: feature.name,
+      isRequired: feature.is_required,
+      isKnown: feature.is_known,
+    });
   }
   return features;
 }

@@ -87,7 +87,13 @@ export interface WireHtlcEvent {
   outgoing_htlc_id: string;
   timestamp_ns: string;
   event_type: HtlcEventType;
-  event?: "forward_event" | "forward_fail_event" | "settle_event" | "link_fail_event" | "subscribed_event" | "final_htlc_event";
+  event?:
+    | "forward_event"
+    | "forward_fail_event"
+    | "settle_event"
+    | "link_fail_event"
+    | "subscribed_event"
+    | "final_htlc_event";
   forward_event?: { info: WireHtlcInfo | null };
   forward_fail_event?: Record<string, never>;
   settle_event?: { preimage: Buffer };
@@ -113,7 +119,11 @@ export function htlcEventFromWire(wire: WireHtlcEvent): HtlcEvent {
   };
   switch (wire.event) {
     case "forward_event":
-      return { ...ids, kind: "forward", info: htlcInfoFromWire(present(wire.forward_event, "forward_event").info) };
+      return {
+        ...ids,
+        kind: "forward",
+        info: htlcInfoFromWire(present(wire.forward_event, "forward_event").info),
+      };
     case "forward_fail_event":
       return { ...ids, kind: "forwardFail" };
     case "settle_event":
@@ -146,7 +156,8 @@ export function htlcEventFromWire(wire: WireHtlcEvent): HtlcEvent {
 }
 
 function present<T>(value: T | undefined | null, member: string): T {
-  if (value === undefined || value === null) throw new TypeError(`HtlcEvent.event names ${member} but it is absent`);
+  if (value === undefined || value === null)
+    throw new TypeError(`HtlcEvent.event names ${member} but it is absent`);
   return value;
 }
 

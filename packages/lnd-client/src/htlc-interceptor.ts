@@ -40,10 +40,7 @@ export interface InterceptedHtlc {
 
 /** Failure codes lnd accepts in an interceptor FAIL (it rejects every other). */
 export type InterceptFailureCode =
-  | "TEMPORARY_CHANNEL_FAILURE"
-  | "INVALID_ONION_VERSION"
-  | "INVALID_ONION_HMAC"
-  | "INVALID_ONION_KEY";
+  "TEMPORARY_CHANNEL_FAILURE" | "INVALID_ONION_VERSION" | "INVALID_ONION_HMAC" | "INVALID_ONION_KEY";
 
 export type InterceptResolution =
   | { action: "SETTLE"; circuitKey: CircuitKey; preimage: Uint8Array }
@@ -119,14 +116,18 @@ export function interceptedHtlcFromWire(wire: WireForwardHtlcInterceptRequest): 
     incomingAmountMsat: u64FromWire(wire.incoming_amount_msat, field("incoming_amount_msat")),
     incomingExpiry: wire.incoming_expiry,
     paymentHash: wire.payment_hash,
-    outgoingRequestedChanId: u64FromWire(wire.outgoing_requested_chan_id, field("outgoing_requested_chan_id")),
+    outgoingRequestedChanId: u64FromWire(
+      wire.outgoing_requested_chan_id,
+      field("outgoing_requested_chan_id"),
+    ),
     outgoingAmountMsat: u64FromWire(wire.outgoing_amount_msat, field("outgoing_amount_msat")),
     outgoingExpiry: wire.outgoing_expiry,
     customRecords: customRecordsFromWire(wire.custom_records, field("custom_records")),
     onionBlob: wire.onion_blob,
     autoFailHeight: wire.auto_fail_height,
     inWireCustomRecords: customRecordsFromWire(wire.in_wire_custom_records, field("in_wire_custom_records")),
-    outgoingRequestedNodeId: wire.outgoing_requested_node_id.length > 0 ? wire.outgoing_requested_node_id : undefined,
+    outgoingRequestedNodeId:
+      wire.outgoing_requested_node_id.length > 0 ? wire.outgoing_requested_node_id : undefined,
   };
 }
 
@@ -138,7 +139,10 @@ export function circuitKeyFromWire(wire: WireCircuitKey): CircuitKey {
 }
 
 export function circuitKeyToWire(key: CircuitKey): WireCircuitKey {
-  return { chan_id: u64ToWire(key.chanId, "CircuitKey.chan_id"), htlc_id: u64ToWire(key.htlcId, "CircuitKey.htlc_id") };
+  return {
+    chan_id: u64ToWire(key.chanId, "CircuitKey.chan_id"),
+    htlc_id: u64ToWire(key.htlcId, "CircuitKey.htlc_id"),
+  };
 }
 
 /** Validates a resolution and builds the message lnd accepts for it; throws RangeError/TypeError otherwise. */
@@ -147,7 +151,9 @@ export function interceptResolutionToWire(resolution: InterceptResolution): Wire
   switch (resolution.action) {
     case "SETTLE":
       if (resolution.preimage.length !== PREIMAGE_LENGTH) {
-        throw new RangeError(`SETTLE needs a ${PREIMAGE_LENGTH}-byte preimage, got ${resolution.preimage.length} bytes`);
+        throw new RangeError(
+          `SETTLE needs a ${PREIMAGE_LENGTH}-byte preimage, got ${resolution.preimage.length} bytes`,
+        );
       }
       return { incoming_circuit_key, action: "SETTLE", preimage: Buffer.from(resolution.preimage) };
     case "FAIL":
@@ -157,7 +163,11 @@ export function interceptResolutionToWire(resolution: InterceptResolution): Wire
             `FAIL failureMessage must be ${FAILURE_MESSAGE_LENGTH} bytes, got ${resolution.failureMessage.length}`,
           );
         }
-        return { incoming_circuit_key, action: "FAIL", failure_message: Buffer.from(resolution.failureMessage) };
+        return {
+          incoming_circuit_key,
+          action: "FAIL",
+          failure_message: Buffer.from(resolution.failureMessage),
+        };
       }
       if (!INTERCEPT_FAILURE_CODES.has(resolution.failureCode)) {
         throw new RangeError(`lnd rejects interceptor failure code ${String(resolution.failureCode)}`);
@@ -168,10 +178,16 @@ export function interceptResolutionToWire(resolution: InterceptResolution): Wire
     case "RESUME_MODIFIED": {
       const wire: WireForwardHtlcInterceptResponse = { incoming_circuit_key, action: "RESUME_MODIFIED" };
       if (resolution.inAmountMsat !== undefined) {
-        wire.in_amount_msat = u64ToWire(resolution.inAmountMsat, "ForwardHtlcInterceptResponse.in_amount_msat");
+        wire.in_amount_msat = u64ToWire(
+          resolution.inAmountMsat,
+          "ForwardHtlcInterceptResponse.in_amount_msat",
+        );
       }
       if (resolution.outAmountMsat !== undefined) {
-        wire.out_amount_msat = u64ToWire(resolution.outAmountMsat, "ForwardHtlcInterceptResponse.out_amount_msat");
+        wire.out_amount_msat = u64ToWire(
+          resolution.outAmountMsat,
+          "ForwardHtlcInterceptResponse.out_amount_msat",
+        );
       }
       if (resolution.outWireCustomRecords !== undefined && resolution.outWireCustomRecords.size > 0) {
         wire.out_wire_custom_records = customRecordsToWire(
@@ -195,7 +211,10 @@ const INTERCEPT_FAILURE_CODES: ReadonlySet<string> = new Set<InterceptFailureCod
   "INVALID_ONION_KEY",
 ]);
 
-export type InterceptorCall = ClientDuplexStream<WireForwardHtlcInterceptResponse, WireForwardHtlcInterceptRequest>;
+export type InterceptorCall = ClientDuplexStream<
+  WireForwardHtlcInterceptResponse,
+  WireForwardHtlcInterceptRequest
+>;
 
 export class HtlcInterceptorDuplex implements HtlcInterceptorStream {
   private readonly reader: LndStreamReader<WireForwardHtlcInterceptRequest, InterceptedHtlc>;

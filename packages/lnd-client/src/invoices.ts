@@ -111,7 +111,8 @@ export function addInvoiceRequestToWire(request: AddInvoiceRequest): WireInvoice
   if (request.valueMsat !== undefined) wire.value_msat = i64ToWire(request.valueMsat, field("value_msat"));
   if (request.descriptionHash !== undefined) wire.description_hash = Buffer.from(request.descriptionHash);
   if (request.expirySeconds !== undefined) wire.expiry = i64ToWire(request.expirySeconds, field("expiry"));
-  if (request.cltvExpiry !== undefined) wire.cltv_expiry = u64ToWire(request.cltvExpiry, field("cltv_expiry"));
+  if (request.cltvExpiry !== undefined)
+    wire.cltv_expiry = u64ToWire(request.cltvExpiry, field("cltv_expiry"));
   if (request.routeHints !== undefined) wire.route_hints = request.routeHints.map(routeHintToWire);
   if (request.private !== undefined) wire.private = request.private;
   return wire;

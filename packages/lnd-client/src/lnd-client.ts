@@ -41,7 +41,13 @@ import {
 } from "./invoices.ts";
 import { LndError, lndErrorFrom } from "./lnd-error.ts";
 import { LndStreamReader, type LndStream, type ReadableCall, type StreamContext } from "./lnd-stream.ts";
-import { nodeInfoFromWire, type NodeInfo, type WalletState, type WireGetInfoResponse, type WireGetStateResponse } from "./node-info.ts";
+import {
+  nodeInfoFromWire,
+  type NodeInfo,
+  type WalletState,
+  type WireGetInfoResponse,
+  type WireGetStateResponse,
+} from "./node-info.ts";
 import {
   htlcAttemptFromWire,
   isFinalPayment,
@@ -60,8 +66,19 @@ import {
   type WirePayment,
   type WireQueryRoutesResponse,
 } from "./payments.ts";
-import { connectPeerRequestToWire, peerFromWire, type ConnectPeerRequest, type Peer, type WireListPeersResponse } from "./peers.ts";
-import { walletBalanceFromWire, type AddressType, type WalletBalance, type WireWalletBalanceResponse } from "./wallet.ts";
+import {
+  connectPeerRequestToWire,
+  peerFromWire,
+  type ConnectPeerRequest,
+  type Peer,
+  type WireListPeersResponse,
+} from "./peers.ts";
+import {
+  walletBalanceFromWire,
+  type AddressType,
+  type WalletBalance,
+  type WireWalletBalanceResponse,
+} from "./wallet.ts";
 
 export interface CallOptions {
   /** Deadline for this call; defaults to the client's unaryTimeoutMs. */
@@ -132,11 +149,24 @@ export interface LndServiceClients {
 }
 
 type UnaryCallback = (error: grpc.ServiceError | null, response: unknown) => void;
-type UnaryMethod = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: UnaryCallback) => unknown;
-type ServerStreamMethod = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions) => ReadableCall;
+type UnaryMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: UnaryCallback,
+) => unknown;
+type ServerStreamMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+) => ReadableCall;
 type DuplexMethod = (metadata: grpc.Metadata, options: grpc.CallOptions) => InterceptorCall;
 
-const SERVICE_NAMES = { lightning: "lnrpc.Lightning", router: "routerrpc.Router", state: "lnrpc.State" } as const;
+const SERVICE_NAMES = {
+  lightning: "lnrpc.Lightning",
+  router: "routerrpc.Router",
+  state: "lnrpc.State",
+} as const;
 
 export interface LndClientSettings {
   address: string;
@@ -227,15 +257,29 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
     getInfo: async (options) =>
       unary("lightning", "GetInfo", {}, (wire: WireGetInfoResponse) => nodeInfoFromWire(wire), options),
 
-    getState: async (options) => unary("state", "GetState", {}, (wire: WireGetStateResponse) => wire.state, options),
+    getState: async (options) =>
+      unary("state", "GetState", {}, (wire: WireGetStateResponse) => wire.state, options),
 
-    subscribeState: () => serverStream("state", "SubscribeState", {}, (wire: WireGetStateResponse) => wire.state),
+    subscribeState: () =>
+      serverStream("state", "SubscribeState", {}, (wire: WireGetStateResponse) => wire.state),
 
     walletBalance: async (options) =>
-      unary("lightning", "WalletBalance", {}, (wire: WireWalletBalanceResponse) => walletBalanceFromWire(wire), options),
+      unary(
+        "lightning",
+        "WalletBalance",
+        {},
+        (wire: WireWalletBalanceResponse) => walletBalanceFromWire(wire),
+        options,
+      ),
 
     channelBalance: async (options) =>
-      unary("lightning", "ChannelBalance", {}, (wire: WireChannelBalanceResponse) => channelBalanceFromWire(wire), options),
+      unary(
+        "lightning",
+        "ChannelBalance",
+        {},
+        (wire: WireChannelBalanceResponse) => channelBalanceFromWire(wire),
+        options,
+      ),
 
     newAddress: async (type = "WITNESS_PUBKEY_HASH", options) =>
       unary("lightning", "NewAddress", { type }, (wire: { address: string }) => wire.address, options),
@@ -244,7 +288,13 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
       unary("lightning", "ConnectPeer", connectPeerRequestToWire(request), () => undefined, options),
 
     listPeers: async (options) =>
-      unary("lightning", "ListPeers", {}, (wire: WireListPeersResponse) => wire.peers.map(peerFromWire), options),
+      unary(
+        "lightning",
+        "ListPeers",
+        {},
+        (wire: WireListPeersResponse) => wire.peers.map(peerFromWire),
+        options,
+      ),
 
     listChannels: async (request = {}, options) =>
       unary(
@@ -256,7 +306,13 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
       ),
 
     pendingChannels: async (options) =>
-      unary("lightning", "PendingChannels", {}, (wire: WirePendingChannelsResponse) => pendingChannelsFromWire(wire), options),
+      unary(
+        "lightning",
+        "PendingChannels",
+        {},
+        (wire: WirePendingChannelsResponse) => pendingChannelsFromWire(wire),
+        options,
+      ),
 
     openChannelSync: async (request, options) =>
       unary(
@@ -277,7 +333,13 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
       ),
 
     decodePayReq: async (paymentRequest, options) =>
-      unary("lightning", "DecodePayReq", { pay_req: paymentRequest }, (wire: WirePayReq) => payReqFromWire(wire), options),
+      unary(
+        "lightning",
+        "DecodePayReq",
+        { pay_req: paymentRequest },
+        (wire: WirePayReq) => payReqFromWire(wire),
+        options,
+      ),
 
     lookupHtlcResolution: async (key, options) => {
       const { chan_id, htlc_id } = circuitKeyToWire(key);
@@ -315,7 +377,10 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
         serverStream(
           "router",
           "TrackPaymentV2",
-          { payment_hash: Buffer.from(paymentHash), no_inflight_updates: options?.noInflightUpdates ?? false },
+          {
+            payment_hash: Buffer.from(paymentHash),
+            no_inflight_updates: options?.noInflightUpdates ?? false,
+          },
           paymentFromWire,
         ),
         "TrackPaymentV2",

@@ -52,8 +52,10 @@ interface ErrorContext {
   macaroonHex: string;
 }
 
-const MACAROON_REJECTED = /macaroon|verification failed|root key|invalid ID|permission denied|cannot get macaroon/i;
-const NOT_READY = /wallet locked|not yet ready|process of starting up|waiting to start|wallet not (created|unlocked)/i;
+const MACAROON_REJECTED =
+  /macaroon|verification failed|root key|invalid ID|permission denied|cannot get macaroon/i;
+const NOT_READY =
+  /wallet locked|not yet ready|process of starting up|waiting to start|wallet not (created|unlocked)/i;
 const TLS_FAILED = /certificate|self[- ]signed|ssl|tls|handshake|altnames/i;
 
 export function lndErrorFrom(error: unknown, context: ErrorContext): LndError {
@@ -62,51 +64,68 @@ export function lndErrorFrom(error: unknown, context: ErrorContext): LndError {
   const rawDetails = isServiceError(error) ? error.details || error.message : String(error);
   const details = scrub(rawDetails, context.macaroonHex);
   const { address, method } = context;
-  const make = (kind: LndErrorKind, message: string) => new LndError(kind, code, address, method, details, message);
+  const make = (kind: LndErrorKind, message: string) =>
+    new LndError(kind, code, address, method, details, message);
 
-  switch (code) {
-    case Status.UNAVAILABLE:
-      if (TLS_FAILED.test(details)) {
-        return make(
-          "tls",
-          `TLS handshake with lnd at ${address} failed (${details}): check the TLS cert path and that the cert covers this host`,
-        );
-      }
-      if (NOT_READY.test(details)) return notReady();
-      return make("unreachable", `cannot reach lnd at ${address} (${details}): is lnd running and listening for gRPC there?`);
-    case Status.DEADLINE_EXCEEDED:
-      return make("deadline", `lnd at ${address} did not answer ${method} before the deadline (${details})`);
-    case Status.CANCELLED:
-      return make("cancelled", `${method} to lnd at ${address} was cancelled (${details})`);
-    case Status.NOT_FOUND:
-      return make("not-found", `lnd at ${address}: ${method} found nothing (${details})`);
-    case Status.UNAUTHENTICATED:
-    case Status.PERMISSION_DENIED:
-      return macaroon();
-    default:
-      if (MACAROON_REJECTED.test(details)) return macaroon();
-      if (NOT_READY.test(details)) return notReady();
-      if (/interceptor already exists/i.test(details)) {
-        return make(
-          "interceptor-exists",
-          `lnd at ${address} already has an HTLC interceptor connected (${details}): only one may run per node`,
-        );
-      }
-      if (/forward does not exist/i.test(details)) {
-        return make(
-          "forward-not-held",
-          `lnd at ${address} closed the HTLC interceptor stream: a resolution named a circuit key it does not hold (${details})`,
-        );
-      }
-      return make("rpc", `lnd at ${address} failed ${method}: ${Status[code] ?? code} ${details}`);
+  if (code === Status.UNAVAILABLE) {
+    const reason = connectionFailureReason(details);
+    if (TLS_FAILED.test(details)) {
+      return make(
+        "tls",
+        `TLS handshake with lnd at ${address} failed (${reason}): check the TLS cert path and that the cert covers this host`,
+      );
+    }
+    if (NOT_READY.test(details)) return notReady();
+    return make(
+      "unreachable",
+      `cannot reach lnd at ${address} (${reason}): is lnd running and listening for gRPC there?`,
+    );
   }
+  if (code === Status.DEADLINE_EXCEEDED) {
+    return make("deadline", `lnd at ${address} did not answer ${method} before the deadline (${details})`);
+  }
+  if (code === Status.CANCELLED)
+    return make("cancelled", `${method} to lnd at ${address} was cancelled (${details})`);
+  if (code === Status.NOT_FOUND)
+    return make("not-found", `lnd at ${address}: ${method} found nothing (${details})`);
+  // lnd reports most refusals as plain errors (status UNKNOWN): its text tells them apart.
+  if (
+    code === Status.UNAUTHENTICATED ||
+    code === Status.PERMISSION_DENIED ||
+    MACAROON_REJECTED.test(details)
+  ) {
+    return macaroon();
+  }
+  if (NOT_READY.test(details)) return notReady();
+  if (/interceptor already exists/i.test(details)) {
+    return make(
+      "interceptor-exists",
+      `lnd at ${address} already has an HTLC interceptor connected (${details}): only one may run per node`,
+    );
+  }
+  if (/forward does not exist/i.test(details)) {
+    return make(
+      "forward-not-held",
+      `lnd at ${address} closed the HTLC interceptor stream: a resolution named a circuit key it does not hold (${details})`,
+    );
+  }
+  return make("rpc", `lnd at ${address} failed ${method}: ${Status[code] ?? code} ${details}`);
 
   function macaroon(): LndError {
     return make("macaroon", `lnd at ${address} rejected the macaroon (${details}): check the macaroon path`);
   }
   function notReady(): LndError {
-    return make("not-ready", `lnd at ${address} is not ready (${details}): wait until State.GetState is SERVER_ACTIVE`);
+    return make(
+      "not-ready",
+      `lnd at ${address} is not ready (${details}): wait until State.GetState is SERVER_ACTIVE`,
+    );
   }
+}
+
+/** grpc-js wraps the socket error: "No connection established. Last error: Error: <reason>. Resolution note: ". */
+function connectionFailureReason(details: string): string {
+  const match = /Last error: (?:Error: )?(.*?)(?:\. Resolution note:.*)?$/s.exec(details);
+  return match?.[1] ?? details;
 }
 
 function isServiceError(error: unknown): error is ServiceError {

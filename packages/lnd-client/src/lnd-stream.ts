@@ -39,7 +39,8 @@ const HIGH_WATER_MARK = 256;
 
 export class LndStreamReader<W, T> implements LndStream<T> {
   private readonly queue: T[] = [];
-  private waiter: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
+  private waiter:
+    { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
   private sawEnd = false;
   private sawStatus: StatusObject | undefined;
   private lastError: Error | undefined;
@@ -111,7 +112,8 @@ export class LndStreamReader<W, T> implements LndStream<T> {
     if (this.finished) {
       return this.failure ? Promise.reject(this.failure) : Promise.resolve({ done: true, value: undefined });
     }
-    if (this.waiter) return Promise.reject(new Error(`${this.context.method}: next() called while a read is pending`));
+    if (this.waiter)
+      return Promise.reject(new Error(`${this.context.method}: next() called while a read is pending`));
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
     });

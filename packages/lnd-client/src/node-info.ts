@@ -33,12 +33,7 @@ export interface NodeInfo {
 
 /** lnrpc.WalletState. Only SERVER_ACTIVE means every RPC service is usable. */
 export type WalletState =
-  | "NON_EXISTING"
-  | "LOCKED"
-  | "UNLOCKED"
-  | "RPC_ACTIVE"
-  | "SERVER_ACTIVE"
-  | "WAITING_TO_START";
+  "NON_EXISTING" | "LOCKED" | "UNLOCKED" | "RPC_ACTIVE" | "SERVER_ACTIVE" | "WAITING_TO_START";
 
 /** lnrpc.GetInfoResponse as proto-loader hands it over (our subset's fields). */
 export interface WireGetInfoResponse {

@@ -335,13 +335,15 @@ function hopToWire(hop: Hop): WireHop {
     pub_key: hop.pubKey,
   };
   if (hop.mppRecord) {
-    if (hop.mppRecord.paymentAddr.length !== 32) throw new RangeError("MPPRecord.payment_addr must be 32 bytes");
+    if (hop.mppRecord.paymentAddr.length !== 32)
+      throw new RangeError("MPPRecord.payment_addr must be 32 bytes");
     wire.mpp_record = {
       payment_addr: Buffer.from(hop.mppRecord.paymentAddr),
       total_amt_msat: i64ToWire(hop.mppRecord.totalAmtMsat, "MPPRecord.total_amt_msat"),
     };
   }
-  if (hop.customRecords.size > 0) wire.custom_records = customRecordsToWire(hop.customRecords, field("custom_records"));
+  if (hop.customRecords.size > 0)
+    wire.custom_records = customRecordsToWire(hop.customRecords, field("custom_records"));
   if (hop.metadata.length > 0) wire.metadata = Buffer.from(hop.metadata);
   if (hop.totalAmtMsat !== 0n) wire.total_amt_msat = u64ToWire(hop.totalAmtMsat, field("total_amt_msat"));
   return wire;
@@ -400,7 +402,8 @@ export function sendPaymentRequestToWire(request: SendPaymentRequest): WireSendP
   if (request.paymentAddr !== undefined) wire.payment_addr = Buffer.from(request.paymentAddr);
   if (request.finalCltvDelta !== undefined) wire.final_cltv_delta = request.finalCltvDelta;
   if (request.timeoutSeconds !== undefined) wire.timeout_seconds = request.timeoutSeconds;
-  if (request.feeLimitMsat !== undefined) wire.fee_limit_msat = i64ToWire(request.feeLimitMsat, field("fee_limit_msat"));
+  if (request.feeLimitMsat !== undefined)
+    wire.fee_limit_msat = i64ToWire(request.feeLimitMsat, field("fee_limit_msat"));
   if (request.cltvLimit !== undefined) wire.cltv_limit = request.cltvLimit;
   if (request.routeHints !== undefined) wire.route_hints = request.routeHints.map(routeHintToWire);
   if (request.destFeatures !== undefined) wire.dest_features = request.destFeatures;
@@ -433,7 +436,8 @@ export function queryRoutesRequestToWire(request: QueryRoutesRequest): WireQuery
     wire.outgoing_chan_ids = request.outgoingChanIds.map((id) => u64ToWire(id, field("outgoing_chan_ids")));
   }
   if (request.lastHopPubkey !== undefined) wire.last_hop_pubkey = Buffer.from(request.lastHopPubkey);
-  if (request.ignoredNodes !== undefined) wire.ignored_nodes = request.ignoredNodes.map((node) => Buffer.from(node));
+  if (request.ignoredNodes !== undefined)
+    wire.ignored_nodes = request.ignoredNodes.map((node) => Buffer.from(node));
   if (request.sourcePubKey !== undefined) wire.source_pub_key = request.sourcePubKey;
   if (request.useMissionControl !== undefined) wire.use_mission_control = request.useMissionControl;
   if (request.cltvLimit !== undefined) wire.cltv_limit = request.cltvLimit;

@@ -33,6 +33,9 @@ export function walletBalanceFromWire(wire: WireWalletBalanceResponse): WalletBa
     confirmedSat: i64FromWire(wire.confirmed_balance, field("confirmed_balance")),
     unconfirmedSat: i64FromWire(wire.unconfirmed_balance, field("unconfirmed_balance")),
     lockedSat: i64FromWire(wire.locked_balance, field("locked_balance")),
-    reservedForAnchorsSat: i64FromWire(wire.reserved_balance_anchor_chan, field("reserved_balance_anchor_chan")),
+    reservedForAnchorsSat: i64FromWire(
+      wire.reserved_balance_anchor_chan,
+      field("reserved_balance_anchor_chan"),
+    ),
   };
 }
