@@ -76,7 +76,9 @@ export {
 } from "./transactional-producer.ts";
 export {
   runCommittingConsumer,
+  type BatchHandler,
   type CommittingConsumerOptions,
+  type CommittingConsumerSettings,
   type ConsumedRecord,
   type RecordHandler,
   type RecordHandlerContext,

@@ -23,20 +23,7 @@ export function kafkaLogCreator(logger: EventLogLogger): logCreator {
     const { message, ...fields }: Record<string, unknown> = entry.log;
     delete fields["timestamp"];
     const logFields = { kafkajs: entry.namespace, ...fields };
-    switch (levelFor(entry)) {
-      case "error":
-        logger.error(logFields, String(message));
-        break;
-      case "warn":
-        logger.warn(logFields, String(message));
-        break;
-      case "info":
-        logger.info(logFields, String(message));
-        break;
-      case "debug":
-        logger.debug(logFields, String(message));
-        break;
-    }
+    logger[levelFor(entry)](logFields, String(message));
   };
 }
 

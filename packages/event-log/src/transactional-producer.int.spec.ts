@@ -136,4 +136,46 @@ describe("the transactional producer against the broker", () => {
     expect(commandIds(produced)).toEqual(["out-of-in-0", "out-of-in-1", "out-of-in-2"]);
     await admin.deleteTopics({ topics: [target] }).catch(() => {});
   });
+
+  it("consume-transform-produce by batch: one transaction carries a batch's outputs and its last offset", async () => {
+    const group = uniqueName("ctp-batch-group");
+    groups.push(group);
+    const target = uniqueName("ic.test.tx-ctp-batch");
+    await ensureTopics(admin, [{ topic: target, partitions: 1 }]);
+    const producer = createTransactionalProducer(kafka, { transactionalId: uniqueName("ctp-batch") });
+    await producer.connect();
+    const batchSizes: number[] = [];
+    const consumer = await runCommittingConsumer(kafka, {
+      groupId: group,
+      topics: [input],
+      fromBeginning: true,
+      commitOffsets: false,
+      maxWaitTimeMs: 200,
+      batchHandler: async (records) => {
+        batchSizes.push(records.length);
+        const last = records.at(-1)!;
+        await producer.transaction(async (tx) => {
+          await tx.send({
+            topic: target,
+            messages: records.map((r) => outcome(`out-of-${decodeAs("htlc-outcome", r).commandId}`)),
+          });
+          await tx.sendOffsets({
+            consumerGroupId: group,
+            topics: [{ topic: last.topic, partitions: [{ partition: last.partition, offset: nextOffset(last.offset) }] }],
+          });
+        });
+      },
+    });
+    try {
+      await waitFor("all input offsets committed", async () => (await committedOffsets(admin, group, input)).get(0) === "3");
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
+    // The three input records were produced before the consumer started: one fetch, one batch.
+    expect(batchSizes).toEqual([3]);
+    const produced = await readTopic(kafka, target, { readUncommitted: false, until: (m) => m.length >= 3 });
+    expect(commandIds(produced)).toEqual(["out-of-in-0", "out-of-in-1", "out-of-in-2"]);
+    await admin.deleteTopics({ topics: [target] }).catch(() => {});
+  });
 });
