@@ -128,7 +128,11 @@ export interface LndClient {
   queryRoutes(request: QueryRoutesRequest, options?: CallOptions): Promise<Route[]>;
   sendPaymentV2(request: SendPaymentRequest): PaymentUpdates;
   trackPaymentV2(paymentHash: Uint8Array, options?: { noInflightUpdates?: boolean }): PaymentUpdates;
-  /** Sends one HTLC over the given route and resolves when it settles or fails. */
+  /**
+   * Sends one HTLC over the given route and resolves when it settles or fails, which can
+   * take as long as the receiver holds it: no deadline unless options.timeoutMs is given
+   * (a deadline only stops the waiting; lnd keeps the HTLC in flight).
+   */
   sendToRouteV2(request: SendToRouteRequest, options?: CallOptions): Promise<HtlcAttempt>;
 
   /** Begins with a "subscribed" event once the subscription is in place. */
@@ -192,10 +196,12 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
     request: unknown,
     decode: (wire: W) => T,
     options: CallOptions | undefined,
+    defaultTimeoutMs: number | undefined = settings.unaryTimeoutMs,
   ): Promise<T> {
     const errorContext = context(service, method);
     const call = lookup<UnaryMethod>(clients[service], method);
-    const deadline = new Date(Date.now() + (options?.timeoutMs ?? settings.unaryTimeoutMs));
+    const timeoutMs = options?.timeoutMs ?? defaultTimeoutMs;
+    const deadline = timeoutMs === undefined ? Infinity : new Date(Date.now() + timeoutMs);
     return new Promise<T>((resolve, reject) => {
       call(request, settings.newMetadata(), { deadline }, (error, response) => {
         if (error) {
@@ -393,6 +399,7 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
         sendToRouteRequestToWire(request),
         (wire: WireHtlcAttempt) => htlcAttemptFromWire(wire),
         options,
+        undefined,
       ),
 
     subscribeHtlcEvents: () =>

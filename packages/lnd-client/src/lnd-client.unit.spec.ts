@@ -121,6 +121,13 @@ describe("errors say what to check", () => {
     expect(error.details).toBe("wallet locked, unlock it to enable full RPC access");
   });
 
+  it("an answer that does not come: deadline exceeded", async () => {
+    fake.answer("WalletBalance", () => new Promise(() => undefined));
+    const error = await rejection((await client()).walletBalance({ timeoutMs: 100 }));
+    expect(error.kind).toBe("deadline");
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+  });
+
   it("refuses keepalive pings more often than lnd allows and incomplete credentials", async () => {
     await expect(connectLnd(fake.connectOptions({ keepaliveTimeMs: 1_000 }))).rejects.toThrow(
       /at least 5000/,
@@ -189,6 +196,115 @@ describe("uint64 fields through the client", () => {
     expect(
       await connected.lookupHtlcResolution({ chanId: 1234567890123456790n, htlcId: 5n }),
     ).toBeUndefined();
+  });
+});
+
+describe("invoices and routes", () => {
+  it("decodePayReq keeps every route hint (one per cluster node) with exact virtual scids, and the features", async () => {
+    const hint = (node: string, scid: string) => ({
+      hop_hints: [
+        {
+          node_id: node,
+          chan_id: scid,
+          fee_base_msat: 1000,
+          fee_proportional_millionths: 1,
+          cltv_expiry_delta: 40,
+        },
+      ],
+    });
+    fake.answer("DecodePayReq", {
+      destination: "03" + "99".repeat(32),
+      payment_hash: "cd".repeat(32),
+      num_msat: "123456",
+      cltv_expiry: "18",
+      route_hints: [
+        hint("02" + "aa".repeat(32), "18374686479671623681"),
+        hint("02" + "bb".repeat(32), "9223372036854775809"),
+      ],
+      payment_addr: Buffer.alloc(32, 3),
+      features: {
+        "9": { name: "tlv-onion", is_required: false, is_known: true },
+        "14": { name: "payment-addr", is_required: true, is_known: true },
+        "17": { name: "multi-path-payments", is_required: false, is_known: true },
+      },
+    });
+    const payReq = await (await client()).decodePayReq("lnbcrt1...");
+    expect(payReq.numMsat).toBe(123456n);
+    expect(payReq.routeHints.map((route) => route.hopHints[0]?.chanId)).toEqual([
+      18374686479671623681n,
+      9223372036854775809n,
+    ]);
+    expect(payReq.routeHints[1]?.hopHints[0]).toMatchObject({ feeBaseMsat: 1000, cltvExpiryDelta: 40 });
+    expect([...payReq.features.keys()].sort((a, b) => a - b)).toEqual([9, 14, 17]);
+    expect(payReq.features.get(14)?.isRequired).toBe(true);
+    expect(payReq.paymentAddr).toEqual(Buffer.alloc(32, 3));
+  });
+
+  it("addInvoice puts only the fields given on the wire", async () => {
+    fake.answer("AddInvoice", {
+      r_hash: Buffer.alloc(32, 1),
+      payment_request: "lnbcrt...",
+      add_index: "18446744073709551615",
+      payment_addr: Buffer.alloc(32, 2),
+    });
+    const added = await (await client()).addInvoice({ valueMsat: 5000n, memo: "test", expirySeconds: 3600n });
+    expect(added.addIndex).toBe(2n ** 64n - 1n);
+    const sent = fake.requests("AddInvoice").at(-1) as {
+      r_preimage: Buffer;
+      value_msat: string;
+      expiry: string;
+    };
+    expect(sent.value_msat).toBe("5000");
+    expect(sent.expiry).toBe("3600");
+    expect(sent.r_preimage).toEqual(Buffer.alloc(0));
+  });
+
+  it("queryRoutes sends route hints with exact scids and decodes the route to the virtual node", async () => {
+    fake.answer("QueryRoutes", {
+      routes: [
+        {
+          total_time_lock: 800,
+          total_amt_msat: "2001",
+          total_fees_msat: "1",
+          hops: [
+            {
+              chan_id: "18374686479671623681",
+              amt_to_forward_msat: "2000",
+              expiry: 760,
+              pub_key: "03" + "77".repeat(32),
+            },
+          ],
+        },
+      ],
+    });
+    const [route] = await (
+      await client()
+    ).queryRoutes({
+      pubKey: "03" + "77".repeat(32),
+      amtMsat: 2000n,
+      finalCltvDelta: 40,
+      routeHints: [
+        {
+          hopHints: [
+            {
+              nodeId: "02" + "aa".repeat(32),
+              chanId: 18374686479671623681n,
+              feeBaseMsat: 1,
+              feeProportionalMillionths: 0,
+              cltvExpiryDelta: 40,
+            },
+          ],
+        },
+      ],
+      destFeatures: ["TLV_ONION_OPT", "PAYMENT_ADDR_REQ", "MPP_OPT"],
+    });
+    expect(route?.hops[0]?.chanId).toBe(18374686479671623681n);
+    expect(route?.totalAmtMsat).toBe(2001n);
+    expect(fake.requests("QueryRoutes").at(-1)).toMatchObject({
+      amt_msat: "2000",
+      route_hints: [{ hop_hints: [{ chan_id: "18374686479671623681" }] }],
+      dest_features: ["TLV_ONION_OPT", "PAYMENT_ADDR_REQ", "MPP_OPT"],
+    });
   });
 });
 

@@ -53,7 +53,8 @@ export interface FakeLndFailure {
   details: string;
 }
 
-export type UnaryHandler = (request: unknown) => unknown | FakeLndFailure;
+/** May return a promise: one that never settles makes the call hang (deadline tests). */
+export type UnaryHandler = (request: unknown) => unknown | FakeLndFailure | Promise<unknown>;
 export type StreamHandler = (request: unknown) => { messages: unknown[]; end?: FakeLndFailure };
 
 /** A resolution the fake received, with the set of top-level field numbers present on the wire. */
@@ -368,9 +369,9 @@ export class FakeLnd {
           details: `fake lnd: no answer scripted for ${method}`,
         });
       }
-      const result = handler(call.request);
-      if (isFailure(result)) return callback(result);
-      return callback(null, result);
+      void Promise.resolve(handler(call.request)).then((result) =>
+        isFailure(result) ? callback(result) : callback(null, result),
+      );
     };
   }
 
