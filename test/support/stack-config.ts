@@ -1,0 +1,40 @@
+// The generated description of the running stack (written by `infra/stack up`).
+import { readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface StackNode {
+  name: string;
+  role: "payer" | "cluster";
+  grpcAddress: string;
+  p2pAddress: string;
+  tlsCertPath: string;
+  macaroonPath: string;
+  pubkey: string;
+  lndDir: string;
+  pidFile: string;
+}
+
+export interface StackConfig {
+  runDir: string;
+  postgresUrl: string;
+  kafkaBrokers: string[];
+  cluster: {
+    network: "regtest";
+    lndVersion: string;
+    binDir: string;
+    channelCapacitySat: number;
+    btcd: { rpcAddress: string; rpcCertPath: string; rpcUser: string; rpcPass: string };
+    nodes: Record<"payer" | "alpha" | "bravo", StackNode>;
+  };
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export function loadStackConfig(): StackConfig {
+  const file = process.env.IC_STACK_CONFIG ?? path.join(repoRoot, ".run/stack.json");
+  if (!existsSync(file)) {
+    throw new Error(`no stack config at ${file}: bring the stack up first with 'infra/stack up'`);
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as StackConfig;
+}
