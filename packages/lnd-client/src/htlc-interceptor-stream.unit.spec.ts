@@ -175,6 +175,10 @@ describe("HTLC interceptor round trip", () => {
     firstStream.send({ action: "RESUME", circuitKey: seven.incomingCircuitKey });
     await fake.waitFor(() => fake.heldCircuitKeys().length === 1);
     firstStream.close();
+    expect(firstStream.closed).toBe(true);
+    expect(() =>
+      firstStream.send({ action: "RESUME", circuitKey: { chanId: BIG_CHAN_ID, htlcId: 8n } }),
+    ).toThrow(/interceptor stream to lnd at .* is closed; the resolution was not sent/);
     await fake.waitFor(() => !fake.interceptorConnected);
     expect(fake.interceptorStreamEnds.at(-1)?.byClient).toBe(true);
     expect(await firstHtlcs.next()).toEqual({ done: true, value: undefined });

@@ -237,13 +237,13 @@ export class HtlcInterceptorDuplex implements HtlcInterceptorStream {
   }
 
   get closed(): boolean {
-    return this.reader.isFinished;
+    return this.reader.isFinished || this.reader.isCancelled;
   }
 
   send(resolution: InterceptResolution): void {
     const wire = interceptResolutionToWire(resolution);
     const { address, method } = this.context;
-    if (this.reader.isFinished) {
+    if (this.closed) {
       throw (
         this.reader.error ??
         new LndError(

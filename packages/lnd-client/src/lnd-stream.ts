@@ -74,6 +74,11 @@ export class LndStreamReader<W, T> implements LndStream<T> {
     return this.finished;
   }
 
+  /** True once cancel() was called, even before lnd's final status arrived. */
+  get isCancelled(): boolean {
+    return this.cancelledHere;
+  }
+
   /** Why the call ended, when it ended with an error not asked for by cancel(). */
   get error(): LndError | undefined {
     return this.failure;
