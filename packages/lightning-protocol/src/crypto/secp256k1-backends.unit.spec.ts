@@ -8,6 +8,8 @@ import { bytesToHex, hexToBytes } from "../bytes/hex.ts";
 import { sha256 } from "./hashes.ts";
 import { createNativeSecp256k1Backend } from "./native-secp256k1.ts";
 import { createNobleSecp256k1Backend } from "./noble-secp256k1.ts";
+import { knownAnswerFailure } from "./known-answer-check.ts";
+import type { Secp256k1Backend } from "./secp256k1-backend.ts";
 import { loadSecp256k1Backend } from "./load-secp256k1-backend.ts";
 
 const native = createNativeSecp256k1Backend();
@@ -31,6 +33,21 @@ describe("loadSecp256k1Backend", () => {
 
   it("gives the noble backend when asked for it", () => {
     expect(loadSecp256k1Backend("noble").backend.name).toBe("noble");
+  });
+
+  it("accepts both backends' known answers and catches one that computes something else", () => {
+    expect(knownAnswerFailure(native)).toBeNull();
+    expect(knownAnswerFailure(noble)).toBeNull();
+    // e.g. an ECDH that returns the raw x coordinate instead of SHA256(compressed point).
+    const rawXEcdh: Secp256k1Backend = {
+      name: "noble",
+      ecdh: (key, point) => secp.getSharedSecret(key, point, true).slice(1),
+      publicKeyCreate: (key) => noble.publicKeyCreate(key),
+      publicKeyTweakMul: (point, tweak) => noble.publicKeyTweakMul(point, tweak),
+      signRecoverable: (hash, key) => noble.signRecoverable(hash, key),
+      recoverPublicKey: (hash, signature, id) => noble.recoverPublicKey(hash, signature, id),
+    };
+    expect(knownAnswerFailure(rawXEcdh)).toMatch(/^noble ECDH gave/);
   });
 });
 
