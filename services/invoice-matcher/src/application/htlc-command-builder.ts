@@ -1,0 +1,129 @@
+// Turns a decided command (domain data, stored in the outbox without secrets) into the record a
+// bridge applies: SETTLE gets the preimage derived from the seed (checked against the payment
+// hash), FAIL gets the BOLT 4 packet encrypted with the onion's shared secret, or one of lnd's own
+// failure codes. Runs only after the decision committed.
+import type { HtlcCommand, LndFailureCode } from "@ic/event-log";
+import {
+  buildFailurePacket,
+  bytesToHex,
+  hexToBytes,
+  type EncodableFailureMessage,
+  type OnionFailureReply,
+} from "@ic/lightning-protocol";
+import type { CoordinatorIdentity } from "./coordinator-identity.ts";
+
+/** The outbox form of a command: JSON, uint64 as decimal strings. */
+export interface StoredCommand {
+  commandId: string;
+  paymentSecret: string | null;
+  command: {
+    type: "SettleHtlc" | "FailHtlc";
+    data: {
+      key: { nodeId: string; chanId: string; htlcId: string };
+      paymentHash: string;
+      failure?: StoredFailure;
+    };
+  };
+}
+
+type StoredFailure =
+  | { kind: "incorrect_or_unknown_payment_details"; htlcMsat: string; height: number }
+  | { kind: "mpp_timeout" }
+  | { kind: "final_incorrect_cltv_expiry"; cltvExpiry: number }
+  | { kind: "final_incorrect_htlc_amount"; incomingHtlcMsat: string }
+  | { kind: "temporary_channel_failure" }
+  | { kind: "onion"; reason: StoredOnionReply };
+
+// OnionFailureReply after the JSON round trip (bigint fields as strings).
+type StoredOnionReply =
+  | { kind: "failure_code"; lndFailureCode: number; bolt4FailureCode: number }
+  | { kind: "failure_message"; failure: Record<string, unknown> & { type: string } };
+
+const LND_CODE_NAMES: Record<number, LndFailureCode> = {
+  8: "INVALID_ONION_VERSION",
+  9: "INVALID_ONION_HMAC",
+  10: "INVALID_ONION_KEY",
+  15: "TEMPORARY_CHANNEL_FAILURE",
+};
+
+export class CommandBuildError extends Error {
+  override readonly name = "CommandBuildError";
+}
+
+export function buildHtlcCommand(
+  stored: StoredCommand,
+  identity: CoordinatorIdentity,
+  ephemeralPubkey: Uint8Array | undefined,
+  issuedAtMs: number,
+): HtlcCommand {
+  const { key, paymentHash } = stored.command.data;
+  const base = {
+    commandId: stored.commandId,
+    nodeId: key.nodeId,
+    circuitKey: { chanId: BigInt(key.chanId), htlcId: BigInt(key.htlcId) },
+    paymentHash,
+    issuedAtMs,
+  };
+  if (stored.command.type === "SettleHtlc") {
+    if (stored.paymentSecret === null) throw new CommandBuildError(`settle for ${paymentHash} without an invoice`);
+    const secrets = identity.preimageFor(hexToBytes(stored.paymentSecret));
+    // Never hand lnd a preimage that does not open this hash (a wrong seed would leak nothing
+    // useful, but would fail the payment after a "settled" decision).
+    if (bytesToHex(secrets.paymentHash) !== paymentHash) {
+      throw new CommandBuildError(`derived preimage does not match payment hash ${paymentHash}: wrong preimage seed?`);
+    }
+    return { ...base, action: "SETTLE", preimage: Buffer.from(secrets.preimage), failureMessage: null, failureCode: null };
+  }
+  const failure = stored.command.data.failure;
+  if (failure === undefined) throw new CommandBuildError("FailHtlc without failure");
+  const failWithCode = (code: LndFailureCode): HtlcCommand => ({ ...base, action: "FAIL", preimage: null, failureMessage: null, failureCode: code });
+  const message = failureMessageOf(failure);
+  if (message.kind === "code") return failWithCode(message.code);
+  const sharedSecret = ephemeralPubkey ? identity.sharedSecret(ephemeralPubkey) : null;
+  // Without a shared secret the payer cannot read our message: answer as the forwarding hop.
+  if (sharedSecret === null) return failWithCode("TEMPORARY_CHANNEL_FAILURE");
+  return {
+    ...base,
+    action: "FAIL",
+    preimage: null,
+    failureMessage: Buffer.from(buildFailurePacket(sharedSecret, message.failure)),
+    failureCode: null,
+  };
+}
+
+function failureMessageOf(
+  failure: StoredFailure,
+): { kind: "code"; code: LndFailureCode } | { kind: "message"; failure: EncodableFailureMessage } {
+  switch (failure.kind) {
+    case "incorrect_or_unknown_payment_details":
+      return {
+        kind: "message",
+        failure: { type: "incorrect_or_unknown_payment_details", htlcMsat: BigInt(failure.htlcMsat), height: failure.height },
+      };
+    case "mpp_timeout":
+      return { kind: "message", failure: { type: "mpp_timeout" } };
+    case "final_incorrect_cltv_expiry":
+      return { kind: "message", failure: { type: "final_incorrect_cltv_expiry", cltvExpiry: failure.cltvExpiry } };
+    case "final_incorrect_htlc_amount":
+      return { kind: "message", failure: { type: "final_incorrect_htlc_amount", incomingHtlcMsat: BigInt(failure.incomingHtlcMsat) } };
+    case "temporary_channel_failure":
+      return { kind: "code", code: "TEMPORARY_CHANNEL_FAILURE" };
+    case "onion":
+      return onionReply(failure.reason);
+  }
+}
+
+function onionReply(reply: StoredOnionReply): { kind: "code"; code: LndFailureCode } | { kind: "message"; failure: EncodableFailureMessage } {
+  if (reply.kind === "failure_code") return { kind: "code", code: LND_CODE_NAMES[reply.lndFailureCode] ?? "TEMPORARY_CHANNEL_FAILURE" };
+  const f = reply.failure;
+  if (f.type === "invalid_onion_payload") {
+    return { kind: "message", failure: { type: "invalid_onion_payload", tlvType: BigInt(String(f.tlvType)), offset: Number(f.offset) } };
+  }
+  if (f.type === "unknown_next_peer" || f.type === "temporary_node_failure" || f.type === "permanent_node_failure") {
+    return { kind: "message", failure: { type: f.type } };
+  }
+  return { kind: "code", code: "TEMPORARY_CHANNEL_FAILURE" };
+}
+
+/** The onion reply in the shape the domain stores (kept as opaque data there). */
+export type { OnionFailureReply };

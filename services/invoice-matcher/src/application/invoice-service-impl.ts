@@ -1,0 +1,273 @@
+// The InvoiceService port over the matcher: invoices are created, settled and cancelled through
+// the same decider and transaction path as HTLCs, so API calls and HTLC decisions on one invoice
+// are serialized by its row lock.
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import {
+  bytesToHex,
+  encodeInvoice,
+  hexToBytes,
+  virtualNodeRouteHints,
+  virtualScidForNode,
+  VIRTUAL_NODE_FEATURE_BITS,
+  type Bolt11Network,
+} from "@ic/lightning-protocol";
+import type { InputRejection, InvoiceState } from "../domain/index.ts";
+import {
+  journalAfter,
+  listInvoiceStates,
+  loadInvoice,
+  paymentHashByExternalRef,
+  bridgeHeartbeats,
+} from "../postgres/invoice-store.ts";
+import {
+  InvoiceServiceError,
+  type CoordinatorInfo,
+  type CreateInvoiceRequest,
+  type InvoiceEventKind,
+  type InvoiceEventView,
+  type InvoiceService,
+  type InvoiceView,
+} from "../invoice-service/invoice-service.ts";
+import type { CoordinatorIdentity } from "./coordinator-identity.ts";
+import type { InvoiceProcessor } from "./invoice-processor.ts";
+import { PUBLIC_EVENT_TYPES, publicKindOf } from "./public-invoice-events.ts";
+
+export interface ClusterNodeSetting {
+  name: string;
+  pubkey: string;
+}
+
+export interface InvoiceServiceSettings {
+  network: Bolt11Network;
+  cluster: readonly ClusterNodeSetting[];
+  virtualHopPolicy: { feeBaseMsat: bigint; feeProportionalMillionths: bigint; cltvExpiryDelta: number };
+  minFinalCltvExpiryDelta: number;
+  defaultExpirySeconds: number;
+  maxExpirySeconds: number;
+}
+
+const MAX_MSAT = 2n ** 64n - 1n;
+
+export function createInvoiceService(deps: {
+  pool: pg.Pool;
+  processor: InvoiceProcessor;
+  identity: CoordinatorIdentity;
+  settings: InvoiceServiceSettings;
+  now: () => number;
+  /** Whether a node's bridge is connected (its command consumer group has a live member). */
+  bridgeConnected: (nodePubkey: string) => Promise<boolean>;
+}): InvoiceService {
+  const { pool, processor, identity, settings } = deps;
+  const routeHints = virtualNodeRouteHints(
+    settings.cluster.map((n) => ({
+      nodePubkey: hexToBytes(n.pubkey),
+      feeBaseMsat: Number(settings.virtualHopPolicy.feeBaseMsat),
+      feeProportionalMillionths: Number(settings.virtualHopPolicy.feeProportionalMillionths),
+      cltvExpiryDelta: settings.virtualHopPolicy.cltvExpiryDelta,
+    })),
+  );
+
+  async function mustLoad(paymentHash: string): Promise<InvoiceState> {
+    const state = await loadInvoice(pool, paymentHash);
+    if (state === undefined || state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
+    return state;
+  }
+
+  function rejectionError(rejection: InputRejection): InvoiceServiceError {
+    switch (rejection.code) {
+      case "unknown_invoice":
+        return new InvoiceServiceError("not_found", rejection.message);
+      case "invalid_status":
+        return new InvoiceServiceError("failed_precondition", rejection.message);
+      case "terms_conflict":
+        return new InvoiceServiceError("already_exists", rejection.message);
+      case "invalid_terms":
+        return new InvoiceServiceError("invalid_argument", rejection.message);
+    }
+  }
+
+  function validate(request: CreateInvoiceRequest): void {
+    if (!/^[\x21-\x7e]{1,128}$/.test(request.externalRef)) {
+      throw new InvoiceServiceError("invalid_argument", "external_ref must be 1-128 printable ASCII characters without spaces");
+    }
+    if (request.amountMsat !== undefined && (request.amountMsat < 1n || request.amountMsat > MAX_MSAT)) {
+      throw new InvoiceServiceError("invalid_argument", "amount_msat must be between 1 and 2^64-1 (or absent for an amount-less invoice)");
+    }
+    if (request.description !== undefined && request.descriptionHash !== undefined) {
+      throw new InvoiceServiceError("invalid_argument", "give description or description_hash, not both");
+    }
+    if (request.descriptionHash !== undefined && request.descriptionHash.length !== 32) {
+      throw new InvoiceServiceError("invalid_argument", "description_hash must be 32 bytes");
+    }
+    if (request.description !== undefined && Buffer.byteLength(request.description) > 639) {
+      throw new InvoiceServiceError("invalid_argument", "description must be at most 639 bytes");
+    }
+    const expiry = request.expirySeconds ?? settings.defaultExpirySeconds;
+    if (!Number.isInteger(expiry) || expiry < 1 || expiry > settings.maxExpirySeconds) {
+      throw new InvoiceServiceError("invalid_argument", `expiry_seconds must be an integer in 1..${settings.maxExpirySeconds}`);
+    }
+  }
+
+  function sameRequest(state: InvoiceState, request: CreateInvoiceRequest): boolean {
+    const terms = state.invoice!.terms;
+    return terms.amountMsat === (request.amountMsat ?? null) && terms.mode === request.mode;
+  }
+
+  return {
+    async createInvoice(request) {
+      validate(request);
+      const existingHash = await paymentHashByExternalRef(pool, request.externalRef);
+      if (existingHash !== undefined) {
+        const state = await mustLoad(existingHash);
+        if (!sameRequest(state, request)) {
+          throw new InvoiceServiceError("already_exists", `external_ref ${request.externalRef} is already used by an invoice with other terms`);
+        }
+        return { invoice: toView(state), created: false };
+      }
+      const now = deps.now();
+      const paymentSecret = randomBytes(32);
+      const { paymentHash } = identity.preimageFor(paymentSecret);
+      const expirySeconds = request.expirySeconds ?? settings.defaultExpirySeconds;
+      const bolt11 = encodeInvoice(identity.backend, identity.nodePrivateKey, {
+        network: settings.network,
+        ...(request.amountMsat !== undefined ? { amountMsat: request.amountMsat } : {}),
+        timestamp: Math.floor(now / 1000),
+        paymentHash,
+        paymentSecret,
+        ...(request.descriptionHash !== undefined ? { descriptionHash: request.descriptionHash } : { description: request.description ?? "" }),
+        expirySeconds,
+        minFinalCltvExpiryDelta: settings.minFinalCltvExpiryDelta,
+        featureBits: VIRTUAL_NODE_FEATURE_BITS,
+        routeHints,
+      });
+      const createdAt = Math.floor(now / 1000) * 1000;
+      const paymentHashHex = bytesToHex(paymentHash);
+      try {
+        const { decision, state } = await processor.process(paymentHashHex, {
+          type: "CreateInvoice",
+          data: {
+            paymentHash: paymentHashHex,
+            paymentSecret: bytesToHex(paymentSecret),
+            amountMsat: request.amountMsat ?? null,
+            createdAt,
+            expiresAt: createdAt + expirySeconds * 1000,
+            minFinalCltvExpiryDelta: settings.minFinalCltvExpiryDelta,
+            mode: request.mode,
+            externalRef: request.externalRef,
+            bolt11,
+          },
+        });
+        if (decision.rejection) throw rejectionError(decision.rejection);
+        return { invoice: toView(state), created: true };
+      } catch (error) {
+        // Two creations raced on one external_ref: the unique index let one win.
+        if ((error as { code?: string }).code === "23505") return this.createInvoice(request);
+        throw error;
+      }
+    },
+
+    async lookupInvoice(query) {
+      const paymentHash = "paymentHash" in query ? query.paymentHash : await paymentHashByExternalRef(pool, query.externalRef);
+      if (paymentHash === undefined) throw new InvoiceServiceError("not_found", "no invoice with that external_ref");
+      return toView(await mustLoad(paymentHash));
+    },
+
+    async listInvoices({ limit, pageToken }) {
+      let afterCreated = -1;
+      let afterHash = "";
+      if (pageToken) {
+        const m = /^(\d+):([0-9a-f]{64})$/.exec(Buffer.from(pageToken, "base64url").toString());
+        if (!m) throw new InvoiceServiceError("invalid_argument", "page_token is not one this server issued");
+        afterCreated = Number(m[1]);
+        afterHash = m[2]!;
+      }
+      const states = await listInvoiceStates(pool, afterCreated, afterHash, limit);
+      const invoices = states.map(toView);
+      const last = invoices.at(-1);
+      return {
+        invoices,
+        ...(invoices.length === limit && last ? { nextPageToken: Buffer.from(`${last.createdAtMs}:${last.paymentHash}`).toString("base64url") } : {}),
+      };
+    },
+
+    async settleInvoice(paymentHash) {
+      const { decision, state } = await processor.process(paymentHash, { type: "SettleInvoice", data: { paymentHash, now: deps.now() } });
+      if (decision.rejection) throw rejectionError(decision.rejection);
+      if (state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
+      return toView(state);
+    },
+
+    async cancelInvoice(paymentHash) {
+      const blockHeight = Math.max(0, ...[...(await bridgeHeartbeats(pool)).values()].map((h) => h.blockHeight));
+      const { decision, state } = await processor.process(paymentHash, {
+        type: "CancelInvoice",
+        data: { paymentHash, now: deps.now(), blockHeight },
+      });
+      if (decision.rejection) throw rejectionError(decision.rejection);
+      if (state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
+      return toView(state);
+    },
+
+    async *subscribeInvoices(afterSequence, signal) {
+      let cursor = afterSequence;
+      while (!signal.aborted) {
+        const entries = await journalAfter(pool, cursor, PUBLIC_EVENT_TYPES, 100);
+        for (const entry of entries) {
+          cursor = entry.globalSeq;
+          const state = await loadInvoice(pool, entry.paymentHash);
+          const kind = publicKindOf(entry.eventType) as InvoiceEventKind;
+          if (state?.invoice) yield { sequence: entry.globalSeq, kind, invoice: toView(state), atMs: entry.atMs } satisfies InvoiceEventView;
+        }
+        if (entries.length === 0) await abortableDelay(200, signal);
+      }
+    },
+
+    async getInfo(): Promise<CoordinatorInfo> {
+      const nodes = await Promise.all(
+        settings.cluster.map(async (n) => ({
+          name: n.name,
+          pubkey: n.pubkey,
+          virtualScid: virtualScidForNode(hexToBytes(n.pubkey)),
+          bridgeConnected: await deps.bridgeConnected(n.pubkey).catch(() => false),
+        })),
+      );
+      return { coordinatorPubkey: identity.nodePubkeyHex, network: settings.network, nodes };
+    },
+  };
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function toView(state: InvoiceState): InvoiceView {
+  const invoice = state.invoice!;
+  const settled = new Set(invoice.settledSet);
+  const htlcs = [...state.htlcs.entries()]
+    .filter(([, h]) => h.payload !== null)
+    .map(([, h]) => ({ nodeId: h.key.nodeId, chanId: h.key.chanId, htlcId: h.key.htlcId, amountMsat: h.outgoingAmountMsat, status: h.status }));
+  const paid = [...state.htlcs.entries()]
+    .filter(([id, h]) => settled.has(id) || (invoice.status === "ACCEPTED" && h.status === "HELD"))
+    .reduce((sum, [, h]) => sum + (h.payload?.amtToForwardMsat ?? 0n), 0n);
+  return {
+    paymentHash: invoice.terms.paymentHash,
+    externalRef: invoice.terms.externalRef,
+    bolt11: invoice.terms.bolt11,
+    status: invoice.status,
+    mode: invoice.terms.mode,
+    amountMsat: invoice.terms.amountMsat,
+    amountPaidMsat: paid,
+    createdAtMs: invoice.terms.createdAt,
+    expiresAtMs: invoice.terms.expiresAt,
+    htlcs,
+  };
+}

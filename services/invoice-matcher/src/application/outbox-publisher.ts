@@ -1,0 +1,108 @@
+// Publishes committed outbox rows to Kafka in id order, then marks them published. At-least-once:
+// a crash between send and mark re-sends rows, which every consumer tolerates (rule 4: bridges
+// answer a circuit key once, invoice-event consumers dedupe by eventId/sequence).
+// One publisher per database (a Postgres advisory lock), so records of one invoice keep their order.
+import type pg from "pg";
+import type { Logger } from "pino";
+import { encode, type SerialProducer } from "@ic/event-log";
+import { loadOnionKey, markPublished, unpublishedOutbox } from "../postgres/invoice-store.ts";
+import { buildHtlcCommand, type StoredCommand } from "./htlc-command-builder.ts";
+import type { CoordinatorIdentity } from "./coordinator-identity.ts";
+
+const PUBLISHER_LOCK_ID = 7_234_001;
+
+export interface OutboxPublisher {
+  /** Asks for a publish round soon (coalesces). */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function startOutboxPublisher(deps: {
+  pool: pg.Pool;
+  producer: SerialProducer;
+  identity: CoordinatorIdentity;
+  logger: Logger;
+  now: () => number;
+  pollIntervalMs?: number;
+  onCommandPublished?: (command: { nodeId: string; paymentHash: string; action: string }) => void;
+}): OutboxPublisher {
+  const { pool, producer, identity, logger } = deps;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let lockClient: pg.PoolClient | null = null;
+
+  async function holdLock(): Promise<boolean> {
+    if (lockClient) return true;
+    const client = await pool.connect();
+    const result = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [PUBLISHER_LOCK_ID]);
+    if (result.rows[0]?.ok) {
+      lockClient = client;
+      return true;
+    }
+    client.release();
+    return false;
+  }
+
+  async function round(): Promise<void> {
+    if (!(await holdLock())) return;
+    for (;;) {
+      const rows = await unpublishedOutbox(pool, 200);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (row.kind === "encoded") {
+          const p = row.payload as { value: string; headers: Record<string, string> };
+          await producer.send({ topic: row.topic, messages: [{ key: row.recordKey, value: Buffer.from(p.value, "base64"), headers: p.headers }] });
+        } else if (row.kind === "htlc-command") {
+          const stored = row.payload as StoredCommand;
+          const k = stored.command.data.key;
+          const ephemeral = await loadOnionKey(pool, { nodeId: k.nodeId, chanId: BigInt(k.chanId), htlcId: BigInt(k.htlcId) });
+          const command = buildHtlcCommand(stored, identity, ephemeral, deps.now());
+          const encoded = encode("htlc-command", command);
+          await producer.send({ topic: row.topic, messages: [{ key: row.recordKey, value: encoded.value, headers: encoded.headers }] });
+          logger.info(
+            { paymentHash: command.paymentHash, circuitKey: `${k.chanId}:${k.htlcId}`, nodeId: k.nodeId, action: command.action, commandId: command.commandId },
+            "htlc command published",
+          );
+          deps.onCommandPublished?.({ nodeId: k.nodeId, paymentHash: command.paymentHash, action: command.action });
+        } else {
+          throw new Error(`unknown outbox row kind ${row.kind}`);
+        }
+        await markPublished(pool, [row.id]);
+      }
+    }
+  }
+
+  function wake(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = round()
+      .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, "outbox publish round failed; will retry"))
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          wake();
+        }
+      });
+  }
+
+  const timer = setInterval(wake, deps.pollIntervalMs ?? 1000);
+  wake();
+  return {
+    wake,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+      if (lockClient) {
+        await lockClient.query("select pg_advisory_unlock($1)", [PUBLISHER_LOCK_ID]).catch(() => undefined);
+        lockClient.release();
+        lockClient = null;
+      }
+    },
+  };
+}

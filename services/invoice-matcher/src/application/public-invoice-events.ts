@@ -1,0 +1,66 @@
+// Which domain events become public invoice events (ic.invoice.events.v1), and their content.
+// Public: no preimage, no payment secret, no onion data.
+import type { InvoiceEvent as PublicInvoiceEvent, InvoiceEventKind } from "@ic/event-log";
+import type { InvoiceEvent, InvoiceState } from "../domain/index.ts";
+
+export const PUBLIC_EVENT_TYPES = [
+  "InvoiceCreated",
+  "InvoiceAccepted",
+  "InvoiceSettleRequested",
+  "InvoiceSettled",
+  "InvoiceCancelled",
+  "InvoiceExpired",
+] as const;
+
+export function publicKindOf(eventType: string): InvoiceEventKind | undefined {
+  switch (eventType) {
+    case "InvoiceCreated":
+      return "CREATED";
+    case "InvoiceAccepted":
+      return "ACCEPTED";
+    case "InvoiceSettleRequested":
+      return "SETTLE_REQUESTED";
+    case "InvoiceSettled":
+      return "SETTLED";
+    case "InvoiceCancelled":
+      return "CANCELLED";
+    case "InvoiceExpired":
+      return "EXPIRED";
+    default:
+      return undefined;
+  }
+}
+
+/** The public record for one domain event, or undefined for internal-only events. */
+export function toPublicInvoiceEvent(
+  event: InvoiceEvent,
+  stateAfter: InvoiceState,
+  sequence: number,
+  eventId: string,
+  atMs: number,
+): PublicInvoiceEvent | undefined {
+  const kind = publicKindOf(event.type);
+  const invoice = stateAfter.invoice;
+  if (kind === undefined || invoice === null || stateAfter.paymentHash === null) return undefined;
+  const settledKeys = new Set(invoice.settledSet);
+  const setHtlcs = [...stateAfter.htlcs.entries()]
+    .filter(([id, h]) => settledKeys.has(id) || (kind === "ACCEPTED" && h.status === "HELD"))
+    .map(([, h]) => ({ nodeId: h.key.nodeId, chanId: h.key.chanId, htlcId: h.key.htlcId, amountMsat: h.outgoingAmountMsat }));
+  const amountPaidMsat =
+    event.type === "InvoiceAccepted" || event.type === "InvoiceSettleRequested" || event.type === "InvoiceSettled"
+      ? event.data.amountPaidMsat
+      : null;
+  return {
+    eventId,
+    sequence,
+    paymentHash: stateAfter.paymentHash,
+    kind,
+    externalRef: invoice.terms.externalRef,
+    bolt11: kind === "CREATED" ? invoice.terms.bolt11 : null,
+    amountMsat: invoice.terms.amountMsat,
+    amountPaidMsat,
+    htlcs: setHtlcs,
+    reason: event.type === "InvoiceCancelled" ? event.data.reason : null,
+    atMs,
+  };
+}

@@ -1,0 +1,134 @@
+// Matcher configuration: a JSON file plus environment overrides, validated at start. Secrets
+// (node key, preimage seed, API token) may come from the environment only, so config files can
+// be shared; error messages name the field, never its value.
+import { readFileSync } from "node:fs";
+import { defaultTopics } from "@ic/event-log";
+import type { Bolt11Network } from "@ic/lightning-protocol";
+import { validateMatcherConfig, type MatcherConfig } from "./domain/index.ts";
+import type { MatcherTopics } from "./application/matcher-topics.ts";
+import type { ClusterNodeSetting } from "./application/invoice-service-impl.ts";
+
+export interface MatcherServiceConfig {
+  network: Bolt11Network;
+  nodeKeyHex: string;
+  preimageSeedHex: string;
+  postgresUrl: string;
+  dbSchema: string;
+  kafka: { brokers: string[]; clientId: string };
+  topics: MatcherTopics;
+  cluster: ClusterNodeSetting[];
+  matcher: MatcherConfig;
+  minFinalCltvExpiryDelta: number;
+  defaultExpirySeconds: number;
+  api: { listen: string; authToken: string };
+  metricsPort: number;
+  tickIntervalMs: number;
+  /** Kafka consumer group of the matcher. */
+  groupId: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const HEX32 = /^[0-9a-f]{64}$/;
+const PUBKEY = /^0[23][0-9a-f]{64}$/;
+const NETWORKS = ["mainnet", "testnet", "signet", "regtest"];
+
+/** Env overrides: IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED, IC_MATCHER_API_TOKEN, IC_MATCHER_POSTGRES_URL,
+ * IC_MATCHER_DB_SCHEMA, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT,
+ * IC_MATCHER_MPP_TIMEOUT_MS. */
+export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): MatcherServiceConfig {
+  let raw: Record<string, unknown> = {};
+  if (file !== undefined) {
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`cannot read matcher config ${file}: ${(error as Error).message}`);
+    }
+  }
+  return parseMatcherConfig(raw, env);
+}
+
+export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): MatcherServiceConfig {
+  const problems: string[] = [];
+  const str = (name: string, value: unknown, fallback?: string): string => {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value !== "string" || value.length === 0) {
+      problems.push(`${name} is required (a non-empty string)`);
+      return "";
+    }
+    return value;
+  };
+  const int = (name: string, value: unknown, fallback: number, min: number, max: number): number => {
+    const v = value === undefined ? fallback : typeof value === "string" ? Number(value) : value;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+      problems.push(`${name} must be an integer in ${min}..${max}`);
+      return fallback;
+    }
+    return v;
+  };
+  const obj = (value: unknown): Record<string, unknown> => (typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {});
+
+  const network = str("network", raw.network, "regtest");
+  if (!NETWORKS.includes(network)) problems.push(`network must be one of ${NETWORKS.join(", ")}`);
+  const nodeKeyHex = str("nodeKey (env IC_MATCHER_NODE_KEY)", env.IC_MATCHER_NODE_KEY ?? raw.nodeKey).toLowerCase();
+  if (nodeKeyHex && !HEX32.test(nodeKeyHex)) problems.push("nodeKey must be 32 bytes of hex");
+  const preimageSeedHex = str("preimageSeed (env IC_MATCHER_PREIMAGE_SEED)", env.IC_MATCHER_PREIMAGE_SEED ?? raw.preimageSeed).toLowerCase();
+  if (preimageSeedHex && !HEX32.test(preimageSeedHex)) problems.push("preimageSeed must be 32 bytes of hex");
+  const postgresUrl = str("postgresUrl", env.IC_MATCHER_POSTGRES_URL ?? raw.postgresUrl);
+  const dbSchema = str("dbSchema", env.IC_MATCHER_DB_SCHEMA ?? raw.dbSchema, "matcher");
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) problems.push("dbSchema must be a lowercase SQL identifier");
+  const kafka = obj(raw.kafka);
+  const brokers = env.IC_MATCHER_KAFKA_BROKERS?.split(",") ?? (Array.isArray(kafka.brokers) ? (kafka.brokers as string[]) : []);
+  if (brokers.length === 0 || brokers.some((b) => typeof b !== "string" || !/^[^\s:]+:\d+$/.test(b))) {
+    problems.push("kafka.brokers must be a non-empty list of host:port");
+  }
+  const topicsRaw = obj(raw.topics);
+  const topics = { ...defaultTopics, ...topicsRaw } as MatcherTopics;
+  const clusterRaw = Array.isArray(raw.cluster) ? (raw.cluster as unknown[]) : [];
+  if (clusterRaw.length === 0) problems.push("cluster must list at least one node ({name, pubkey})");
+  const cluster = clusterRaw.map((n, i) => {
+    const o = obj(n);
+    const pubkey = str(`cluster[${i}].pubkey`, o.pubkey).toLowerCase();
+    if (pubkey && !PUBKEY.test(pubkey)) problems.push(`cluster[${i}].pubkey must be a 33-byte compressed public key in hex`);
+    return { name: str(`cluster[${i}].name`, o.name), pubkey };
+  });
+  const policy = obj(raw.virtualHopPolicy);
+  let matcher: MatcherConfig | undefined;
+  try {
+    matcher = validateMatcherConfig({
+      mppTimeoutMs: int("mppTimeoutMs", env.IC_MATCHER_MPP_TIMEOUT_MS ?? raw.mppTimeoutMs, 120_000, 1, 24 * 3600_000),
+      acceptTimeoutMs: int("acceptTimeoutMs", raw.acceptTimeoutMs, 3600_000, 1, 7 * 24 * 3600_000),
+      virtualHopPolicy: {
+        feeBaseMsat: BigInt(int("virtualHopPolicy.feeBaseMsat", policy.feeBaseMsat, 0, 0, 2 ** 31)),
+        feeProportionalMillionths: BigInt(int("virtualHopPolicy.feeProportionalMillionths", policy.feeProportionalMillionths, 0, 0, 1_000_000)),
+        cltvExpiryDelta: int("virtualHopPolicy.cltvExpiryDelta", policy.cltvExpiryDelta, 40, 0, 2016),
+      },
+    });
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  const api = obj(raw.api);
+  const authToken = str("api.authToken (env IC_MATCHER_API_TOKEN)", env.IC_MATCHER_API_TOKEN ?? api.authToken);
+  if (authToken && authToken.length < 16) problems.push("api.authToken must be at least 16 characters");
+  const config: MatcherServiceConfig = {
+    network: network as Bolt11Network,
+    nodeKeyHex,
+    preimageSeedHex,
+    postgresUrl,
+    dbSchema,
+    kafka: { brokers, clientId: str("kafka.clientId", kafka.clientId, "ic-invoice-matcher") },
+    topics,
+    cluster,
+    matcher: matcher!,
+    minFinalCltvExpiryDelta: int("minFinalCltvExpiryDelta", raw.minFinalCltvExpiryDelta, 40, 18, 2016),
+    defaultExpirySeconds: int("defaultExpirySeconds", raw.defaultExpirySeconds, 3600, 1, 365 * 24 * 3600),
+    api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken },
+    metricsPort: int("metricsPort", env.IC_MATCHER_METRICS_PORT ?? raw.metricsPort, 0, 0, 65535),
+    tickIntervalMs: int("tickIntervalMs", raw.tickIntervalMs, 1000, 50, 60_000),
+    groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),
+  };
+  if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);
+  return config;
+}

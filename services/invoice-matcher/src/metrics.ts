@@ -1,0 +1,41 @@
+// Prometheus metrics of the matcher (prom-client), served on metricsPort at /metrics.
+import { createServer, type Server } from "node:http";
+import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface MatcherMetrics {
+  registry: Registry;
+  htlcsReceived: Counter;
+  commandsPublished: Counter<"action">;
+  invoicesSettled: Counter;
+}
+
+export function createMatcherMetrics(): MatcherMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "ic_matcher_" });
+  return {
+    registry,
+    htlcsReceived: new Counter({ name: "ic_matcher_htlcs_received_total", help: "Intercepted HTLC records decided", registers: [registry] }),
+    commandsPublished: new Counter({
+      name: "ic_matcher_commands_published_total",
+      help: "Settle/fail commands published to bridges",
+      labelNames: ["action"],
+      registers: [registry],
+    }),
+    invoicesSettled: new Counter({ name: "ic_matcher_invoices_settled_total", help: "Invoices lnd reported final-settled", registers: [registry] }),
+  };
+}
+
+export function serveMetrics(registry: Registry, port: number): Server {
+  const server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end();
+      return;
+    }
+    registry
+      .metrics()
+      .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text))
+      .catch(() => res.writeHead(500).end());
+  });
+  server.listen(port, "127.0.0.1");
+  return server;
+}

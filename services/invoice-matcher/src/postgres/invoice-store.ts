@@ -1,0 +1,194 @@
+// Postgres persistence of the matcher: the invoice projection, the event journal, the outbox and
+// the onion keys. Row types stay here; callers get domain values (STYLE.md §9).
+import type pg from "pg";
+import {
+  deserializeState,
+  initialState,
+  serializeState,
+  type InvoiceEvent,
+  type InvoiceState,
+  type HtlcKey,
+} from "../domain/index.ts";
+import { toJsonValue } from "./bigint-json.ts";
+
+export type Queryable = Pick<pg.PoolClient, "query">;
+
+export interface LoadedInvoice {
+  state: InvoiceState;
+  /** Number of domain events applied so far (0: no row yet). */
+  version: number;
+}
+
+/** Locks the invoice row for the rest of the transaction (one decision at a time per invoice). */
+export async function loadInvoiceForUpdate(db: Queryable, paymentHash: string): Promise<LoadedInvoice> {
+  const result = await db.query<{ state: unknown; version: string }>(
+    "select state, version from invoices where payment_hash = $1 for update",
+    [paymentHash],
+  );
+  const row = result.rows[0];
+  if (row === undefined) return { state: initialState(), version: 0 };
+  return { state: deserializeState(row.state), version: Number(row.version) };
+}
+
+export async function loadInvoice(db: Queryable, paymentHash: string): Promise<InvoiceState | undefined> {
+  const result = await db.query<{ state: unknown }>("select state from invoices where payment_hash = $1", [paymentHash]);
+  const row = result.rows[0];
+  return row === undefined ? undefined : deserializeState(row.state);
+}
+
+export async function paymentHashByExternalRef(db: Queryable, externalRef: string): Promise<string | undefined> {
+  const result = await db.query<{ payment_hash: string }>("select payment_hash from invoices where external_ref = $1", [externalRef]);
+  return result.rows[0]?.payment_hash;
+}
+
+/** Writes the new state and journals the events that produced it (same transaction). */
+export async function saveInvoice(
+  db: Queryable,
+  state: InvoiceState,
+  previousVersion: number,
+  events: readonly InvoiceEvent[],
+  atMs: number,
+): Promise<{ globalSeqs: bigint[] }> {
+  const invoice = state.invoice;
+  if (invoice === null || state.paymentHash === null) throw new Error("saveInvoice needs a created invoice");
+  const version = previousVersion + events.length;
+  const hasHeld = [...state.htlcs.values()].some((h) => h.status === "HELD");
+  if (previousVersion === 0) {
+    await db.query(
+      `insert into invoices (payment_hash, external_ref, status, state, version, created_at_ms, expires_at_ms, has_held_htlcs)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [state.paymentHash, invoice.terms.externalRef, invoice.status, serializeState(state), version, invoice.terms.createdAt, invoice.terms.expiresAt, hasHeld],
+    );
+  } else {
+    const updated = await db.query(
+      "update invoices set status = $2, state = $3, version = $4, has_held_htlcs = $5 where payment_hash = $1 and version = $6",
+      [state.paymentHash, invoice.status, serializeState(state), version, hasHeld, previousVersion],
+    );
+    if (updated.rowCount !== 1) throw new Error(`invoice ${state.paymentHash} changed concurrently`);
+  }
+  const globalSeqs: bigint[] = [];
+  for (const [i, event] of events.entries()) {
+    const inserted = await db.query<{ global_seq: string }>(
+      `insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms)
+       values ($1, $2, $3, $4, $5) returning global_seq`,
+      [state.paymentHash, previousVersion + i + 1, event.type, toJsonValue(event.data), atMs],
+    );
+    globalSeqs.push(BigInt(inserted.rows[0]!.global_seq));
+  }
+  return { globalSeqs };
+}
+
+export interface OutboxRow {
+  id: bigint;
+  topic: string;
+  recordKey: string;
+  kind: string;
+  payload: unknown;
+}
+
+export async function addToOutbox(db: Queryable, rows: readonly Omit<OutboxRow, "id">[]): Promise<void> {
+  for (const row of rows) {
+    await db.query("insert into outbox (topic, record_key, kind, payload) values ($1, $2, $3, $4)", [
+      row.topic,
+      row.recordKey,
+      row.kind,
+      toJsonValue(row.payload),
+    ]);
+  }
+}
+
+export async function unpublishedOutbox(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  const result = await db.query<{ id: string; topic: string; record_key: string; kind: string; payload: unknown }>(
+    "select id, topic, record_key, kind, payload from outbox where published_at is null order by id limit $1",
+    [limit],
+  );
+  return result.rows.map((r) => ({ id: BigInt(r.id), topic: r.topic, recordKey: r.record_key, kind: r.kind, payload: r.payload }));
+}
+
+export async function markPublished(db: Queryable, ids: readonly bigint[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query("update outbox set published_at = now() where id = any($1::bigint[])", [ids.map(String)]);
+}
+
+export async function saveOnionKey(db: Queryable, key: HtlcKey, paymentHash: string, ephemeralPubkey: Uint8Array): Promise<void> {
+  await db.query(
+    `insert into htlc_onions (node_id, chan_id, htlc_id, payment_hash, ephemeral_pubkey) values ($1, $2, $3, $4, $5)
+     on conflict do nothing`,
+    [key.nodeId, key.chanId.toString(), key.htlcId.toString(), paymentHash, Buffer.from(ephemeralPubkey)],
+  );
+}
+
+export async function loadOnionKey(db: Queryable, key: HtlcKey): Promise<Buffer | undefined> {
+  const result = await db.query<{ ephemeral_pubkey: Buffer }>(
+    "select ephemeral_pubkey from htlc_onions where node_id = $1 and chan_id = $2 and htlc_id = $3",
+    [key.nodeId, key.chanId.toString(), key.htlcId.toString()],
+  );
+  return result.rows[0]?.ephemeral_pubkey;
+}
+
+export async function paymentHashOfHtlc(db: Queryable, key: HtlcKey): Promise<string | undefined> {
+  const result = await db.query<{ payment_hash: string }>(
+    "select payment_hash from htlc_onions where node_id = $1 and chan_id = $2 and htlc_id = $3",
+    [key.nodeId, key.chanId.toString(), key.htlcId.toString()],
+  );
+  return result.rows[0]?.payment_hash;
+}
+
+/** Invoices a Tick may change: open or accepted (timeouts, expiry). */
+export async function invoicesDueForTick(db: Queryable, nowMs: number): Promise<string[]> {
+  const result = await db.query<{ payment_hash: string }>(
+    `select payment_hash from invoices
+     where (status in ('OPEN', 'ACCEPTED') and (has_held_htlcs or expires_at_ms <= $1))`,
+    [nowMs],
+  );
+  return result.rows.map((r) => r.payment_hash);
+}
+
+export async function recordBridgeHeartbeat(db: Queryable, nodeId: string, atMs: number, blockHeight: number): Promise<void> {
+  await db.query(
+    `insert into bridge_heartbeats (node_id, last_seen_ms, block_height) values ($1, $2, $3)
+     on conflict (node_id) do update set last_seen_ms = greatest(bridge_heartbeats.last_seen_ms, excluded.last_seen_ms),
+       block_height = greatest(bridge_heartbeats.block_height, excluded.block_height)`,
+    [nodeId, atMs, blockHeight],
+  );
+}
+
+export async function bridgeHeartbeats(db: Queryable): Promise<Map<string, { lastSeenMs: number; blockHeight: number }>> {
+  const result = await db.query<{ node_id: string; last_seen_ms: string; block_height: number }>("select * from bridge_heartbeats");
+  return new Map(result.rows.map((r) => [r.node_id, { lastSeenMs: Number(r.last_seen_ms), blockHeight: r.block_height }]));
+}
+
+export async function listInvoiceStates(
+  db: Queryable,
+  afterCreatedAtMs: number,
+  afterPaymentHash: string,
+  limit: number,
+): Promise<InvoiceState[]> {
+  const result = await db.query<{ state: unknown }>(
+    `select state from invoices where (created_at_ms, payment_hash) > ($1, $2)
+     order by created_at_ms, payment_hash limit $3`,
+    [afterCreatedAtMs, afterPaymentHash, limit],
+  );
+  return result.rows.map((r) => deserializeState(r.state));
+}
+
+export interface JournalEntry {
+  globalSeq: bigint;
+  paymentHash: string;
+  eventType: string;
+  atMs: number;
+}
+
+export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, eventTypes: readonly string[], limit: number): Promise<JournalEntry[]> {
+  const result = await db.query<{ global_seq: string; payment_hash: string; event_type: string; at_ms: string }>(
+    `select global_seq, payment_hash, event_type, at_ms from invoice_event_journal
+     where global_seq > $1 and event_type = any($2::text[]) order by global_seq limit $3`,
+    [afterGlobalSeq.toString(), eventTypes, limit],
+  );
+  return result.rows.map((r) => ({
+    globalSeq: BigInt(r.global_seq),
+    paymentHash: r.payment_hash,
+    eventType: r.event_type,
+    atMs: Number(r.at_ms),
+  }));
+}

@@ -1,0 +1,149 @@
+// Wires the matcher: Postgres (migrations, projection), Kafka (topics, consumers, outbox
+// producer), the decider, the timer and the invoice service. Returned handles let the CLI entry
+// point, the demo and the e2e tests run it in-process.
+import pg from "pg";
+import pino, { type Logger } from "pino";
+import {
+  createKafka,
+  createSerialProducer,
+  decodeAs,
+  defaultTopicConfig,
+  ensureTopics,
+  runCommittingConsumer,
+  type RunningConsumer,
+} from "@ic/event-log";
+import { createCoordinatorIdentity, type CoordinatorIdentity } from "./application/coordinator-identity.ts";
+import { htlcArrivedFrom } from "./application/htlc-arrival.ts";
+import { createInvoiceProcessor } from "./application/invoice-processor.ts";
+import { createInvoiceService } from "./application/invoice-service-impl.ts";
+import { startOutboxPublisher } from "./application/outbox-publisher.ts";
+import { startTicker } from "./application/ticker.ts";
+import type { MatcherServiceConfig } from "./config.ts";
+import type { InvoiceService } from "./invoice-service/invoice-service.ts";
+import { migrate } from "./postgres/migrate.ts";
+import { paymentHashOfHtlc, recordBridgeHeartbeat } from "./postgres/invoice-store.ts";
+import { createMatcherMetrics, type MatcherMetrics } from "./metrics.ts";
+
+export interface RunningMatcher {
+  readonly service: InvoiceService;
+  readonly identity: Pick<CoordinatorIdentity, "nodePubkeyHex">;
+  readonly metrics: MatcherMetrics;
+  stop(): Promise<void>;
+}
+
+export async function startMatcher(
+  config: MatcherServiceConfig,
+  options: { logger?: Logger; now?: () => number } = {},
+): Promise<RunningMatcher> {
+  const logger = options.logger ?? pino({ name: "invoice-matcher" });
+  const now = options.now ?? Date.now;
+  const identity = createCoordinatorIdentity(config.nodeKeyHex, config.preimageSeedHex);
+  logger.info({ coordinatorPubkey: identity.nodePubkeyHex, secp256k1: identity.backendNote }, "coordinator identity loaded");
+
+  await migrate({ databaseUrl: config.postgresUrl, schema: config.dbSchema, log: (m) => logger.debug(m) });
+  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, options: `-c search_path=${config.dbSchema}` });
+  const metrics = createMatcherMetrics();
+
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(
+    admin,
+    Object.values(config.topics).map((topic) => ({ topic, partitions: 3, config: defaultTopicConfig })),
+  );
+  const producer = createSerialProducer(kafka);
+  await producer.connect();
+
+  const publisher = startOutboxPublisher({
+    pool,
+    producer,
+    identity,
+    logger,
+    now,
+    onCommandPublished: (c) => metrics.commandsPublished.inc({ action: c.action }),
+  });
+  const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
+
+  const consumers: RunningConsumer[] = [];
+  consumers.push(
+    await runCommittingConsumer(kafka, {
+      groupId: config.groupId,
+      topics: [config.topics.htlcIntercepted, config.topics.htlcOutcomes],
+      fromBeginning: true,
+      logger,
+      handler: async (record) => {
+        if (record.topic === config.topics.htlcIntercepted) {
+          const htlc = decodeAs("htlc-intercepted", record);
+          const arrivedAt = now();
+          await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
+          const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
+          const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
+          metrics.htlcsReceived.inc();
+          logger.info(
+            {
+              paymentHash: htlc.paymentHash,
+              circuitKey: `${htlc.circuitKey.chanId}:${htlc.circuitKey.htlcId}`,
+              nodeId: htlc.nodeId,
+              events: decision.events.map((e) => e.type),
+              commands: decision.commands.map((c) => c.type),
+            },
+            "htlc decided",
+          );
+        } else {
+          const outcome = decodeAs("htlc-outcome", record);
+          if (outcome.kind !== "FINAL_SETTLED" && outcome.kind !== "FINAL_FAILED") return;
+          const key = { nodeId: outcome.nodeId, chanId: outcome.circuitKey.chanId, htlcId: outcome.circuitKey.htlcId };
+          const paymentHash = outcome.paymentHash || (await paymentHashOfHtlc(pool, key));
+          if (paymentHash === undefined) return;
+          const { decision } = await processor.process(paymentHash, {
+            type: "HtlcFinal",
+            data: { key, paymentHash, settled: outcome.kind === "FINAL_SETTLED", now: now() },
+          });
+          if (decision.events.some((e) => e.type === "InvoiceSettled")) {
+            metrics.invoicesSettled.inc();
+            logger.info({ paymentHash }, "invoice settled (lnd reports every HTLC final)");
+          }
+        }
+      },
+    }),
+  );
+
+  const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger });
+
+  const admin2 = kafka.admin();
+  await admin2.connect();
+  const service = createInvoiceService({
+    pool,
+    processor,
+    identity,
+    now,
+    settings: {
+      network: config.network,
+      cluster: config.cluster,
+      virtualHopPolicy: config.matcher.virtualHopPolicy,
+      minFinalCltvExpiryDelta: config.minFinalCltvExpiryDelta,
+      defaultExpirySeconds: config.defaultExpirySeconds,
+      maxExpirySeconds: 365 * 24 * 3600,
+    },
+    // A bridge is connected when its command consumer group has a live member.
+    bridgeConnected: async (pubkey) => {
+      const { groups } = await admin2.describeGroups([`ic-bridge-${pubkey}`]);
+      return (groups[0]?.members.length ?? 0) > 0;
+    },
+  });
+
+  return {
+    service,
+    identity: { nodePubkeyHex: identity.nodePubkeyHex },
+    metrics,
+    async stop() {
+      await ticker.stop();
+      for (const c of consumers) await c.stop();
+      await publisher.stop();
+      await producer.disconnect();
+      await admin.disconnect();
+      await admin2.disconnect();
+      await pool.end();
+    },
+  };
+}
