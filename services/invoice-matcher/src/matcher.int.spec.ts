@@ -1,0 +1,213 @@
+// The matcher against real PostgreSQL and Kafka, with onions built by the protocol package: a
+// two-part MPP set arriving through two nodes is settled with the derived preimage, a replay gets
+// the same answer, a wrong payment_secret gets incorrect_or_unknown_payment_details, and the
+// invoice is SETTLED only after both HTLCs are reported final. Each run owns its schema and topics.
+import { createHash, randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pino from "pino";
+import {
+  createKafka,
+  createSerialProducer,
+  decodeAs,
+  encode,
+  runCommittingConsumer,
+  type HtlcCommand,
+  type InvoiceEvent,
+  type RunningConsumer,
+  type SerialProducer,
+} from "@ic/event-log";
+import {
+  buildOnion,
+  bytesToHex,
+  decodeFailurePacket,
+  decodeInvoice,
+  encodeHopPayload,
+  loadSecp256k1Backend,
+} from "@ic/lightning-protocol";
+import { waitUntil } from "../../../test/support/wait-until.ts";
+import { parseMatcherConfig } from "./config.ts";
+import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
+
+const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
+const brokers = (process.env.IC_TEST_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
+const run = randomBytes(4).toString("hex");
+const backend = loadSecp256k1Backend().backend;
+const nodeKey = randomBytes(32);
+const nodeA = bytesToHex(backend.publicKeyCreate(randomBytes(32)));
+const nodeB = bytesToHex(backend.publicKeyCreate(randomBytes(32)));
+const topics = {
+  htlcIntercepted: `t-${run}-intercepted`,
+  htlcCommands: `t-${run}-commands`,
+  htlcOutcomes: `t-${run}-outcomes`,
+  invoiceEvents: `t-${run}-invoice-events`,
+  matcherEvents: `t-${run}-matcher-events`,
+};
+const config = parseMatcherConfig({
+  network: "regtest",
+  nodeKey: nodeKey.toString("hex"),
+  preimageSeed: randomBytes(32).toString("hex"),
+  postgresUrl: databaseUrl,
+  dbSchema: `test_matcher_${run}`,
+  kafka: { brokers, clientId: `test-${run}` },
+  topics,
+  groupId: `test-matcher-${run}`,
+  cluster: [
+    { name: "a", pubkey: nodeA },
+    { name: "b", pubkey: nodeB },
+  ],
+  virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
+  api: { authToken: "test-token-0123456789" },
+  tickIntervalMs: 100,
+});
+
+let matcher: RunningMatcher;
+let producer: SerialProducer;
+const commands: HtlcCommand[] = [];
+const invoiceEvents: InvoiceEvent[] = [];
+const consumers: RunningConsumer[] = [];
+const kafka = createKafka({ brokers, clientId: `test-${run}-client` });
+
+beforeAll(async () => {
+  matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
+  producer = createSerialProducer(kafka);
+  await producer.connect();
+  consumers.push(
+    await runCommittingConsumer(kafka, {
+      groupId: `test-${run}-observer`,
+      topics: [topics.htlcCommands, topics.invoiceEvents],
+      fromBeginning: true,
+      maxWaitTimeMs: 200,
+      handler: async (record) => {
+        if (record.topic === topics.htlcCommands) commands.push(decodeAs("htlc-command", record));
+        else invoiceEvents.push(decodeAs("invoice-event", record));
+      },
+    }),
+  );
+});
+
+afterAll(async () => {
+  for (const c of consumers) await c.stop();
+  await producer?.disconnect();
+  await matcher?.stop();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+  await admin.disconnect();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`drop schema if exists ${config.dbSchema} cascade`);
+  await client.end();
+});
+
+let nextHtlcId = 0n;
+async function sendHtlc(opts: {
+  nodeId: string;
+  paymentHash: Uint8Array;
+  paymentSecret: Uint8Array;
+  amountMsat: bigint;
+  totalMsat: bigint;
+  htlcId?: bigint;
+}): Promise<{ htlcId: bigint; sharedSecret: Uint8Array }> {
+  const htlcId = opts.htlcId ?? nextHtlcId++;
+  const payload = encodeHopPayload({
+    amtToForwardMsat: opts.amountMsat,
+    outgoingCltv: 500,
+    paymentData: { paymentSecret: opts.paymentSecret, totalMsat: opts.totalMsat },
+    customRecords: new Map(),
+  });
+  const built = buildOnion(backend, randomBytes(32), [{ nodePubkey: backend.publicKeyCreate(nodeKey), payload }], opts.paymentHash);
+  const record = encode("htlc-intercepted", {
+    nodeId: opts.nodeId,
+    circuitKey: { chanId: 123_456_789_012_345_678n, htlcId },
+    paymentHash: bytesToHex(opts.paymentHash),
+    incomingAmountMsat: opts.amountMsat,
+    outgoingAmountMsat: opts.amountMsat,
+    incomingExpiry: 540,
+    outgoingExpiry: 500,
+    autoFailHeight: 527,
+    outgoingRequestedChanId: 1n,
+    onionBlob: Buffer.from(built.onion),
+    customRecords: {},
+    blockHeight: 300,
+    interceptedAtMs: Date.now(),
+    bridgeInstanceId: "test",
+  });
+  await producer.send({ topic: topics.htlcIntercepted, messages: [{ key: bytesToHex(opts.paymentHash), ...record }] });
+  return { htlcId, sharedSecret: built.sharedSecrets[0]! };
+}
+
+describe("invoice matcher on Postgres + Kafka", () => {
+  it("settles a two-node MPP set with the derived preimage, replays the same answer, and marks SETTLED on final", async () => {
+    const { invoice } = await matcher.service.createInvoice({ externalRef: `order-${run}-1`, amountMsat: 100_000n, mode: "auto", description: "mpp" });
+    const decoded = decodeInvoice(backend, invoice.bolt11);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    expect(decoded.value.routeHints).toHaveLength(2);
+    const hash = decoded.value.paymentHash;
+    const secret = decoded.value.paymentSecret;
+    const a = await sendHtlc({ nodeId: nodeA, paymentHash: hash, paymentSecret: secret, amountMsat: 60_000n, totalMsat: 100_000n });
+    // Incomplete set: nothing is settled yet.
+    await waitUntil("the first part accepted", async () => (await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).htlcs.length === 1);
+    expect(commands.filter((c) => c.paymentHash === invoice.paymentHash)).toHaveLength(0);
+    const b = await sendHtlc({ nodeId: nodeB, paymentHash: hash, paymentSecret: secret, amountMsat: 40_000n, totalMsat: 100_000n });
+    const settles = await waitUntil("two SETTLE commands", () => {
+      const mine = commands.filter((c) => c.paymentHash === invoice.paymentHash && c.action === "SETTLE");
+      return mine.length === 2 ? mine : undefined;
+    });
+    expect(new Set(settles.map((c) => c.nodeId))).toEqual(new Set([nodeA, nodeB]));
+    for (const c of settles) expect(createHash("sha256").update(c.preimage!).digest("hex")).toBe(invoice.paymentHash);
+
+    // A replayed HTLC (bridge reconnect) gets the same answer again, and no new event.
+    await sendHtlc({ nodeId: nodeA, paymentHash: hash, paymentSecret: secret, amountMsat: 60_000n, totalMsat: 100_000n, htlcId: a.htlcId });
+    await waitUntil("a third SETTLE (the replay)", () => commands.filter((c) => c.paymentHash === invoice.paymentHash).length === 3);
+    expect((await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status).toBe("SETTLE_REQUESTED");
+
+    for (const [nodeId, htlcId] of [[nodeA, a.htlcId], [nodeB, b.htlcId]] as const) {
+      const outcome = encode("htlc-outcome", {
+        nodeId,
+        circuitKey: { chanId: 123_456_789_012_345_678n, htlcId },
+        paymentHash: invoice.paymentHash,
+        kind: "FINAL_SETTLED",
+        commandId: null,
+        atMs: Date.now(),
+      });
+      await producer.send({ topic: topics.htlcOutcomes, messages: [{ key: invoice.paymentHash, ...outcome }] });
+    }
+    await waitUntil("invoice SETTLED", async () => (await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED");
+    await waitUntil("public events created -> settle requested -> settled", () => {
+      const kinds = invoiceEvents.filter((e) => e.paymentHash === invoice.paymentHash).map((e) => e.kind);
+      return kinds.join(",") === "CREATED,SETTLE_REQUESTED,SETTLED";
+    });
+  });
+
+  it("fails an HTLC with a wrong payment_secret with incorrect_or_unknown_payment_details, encrypted for the payer", async () => {
+    const { invoice } = await matcher.service.createInvoice({ externalRef: `order-${run}-2`, amountMsat: 50_000n, mode: "auto" });
+    const decoded = decodeInvoice(backend, invoice.bolt11);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    const sent = await sendHtlc({
+      nodeId: nodeA,
+      paymentHash: decoded.value.paymentHash,
+      paymentSecret: randomBytes(32),
+      amountMsat: 50_000n,
+      totalMsat: 50_000n,
+    });
+    const fail = await waitUntil("a FAIL command", () => commands.find((c) => c.paymentHash === invoice.paymentHash));
+    expect(fail.action).toBe("FAIL");
+    expect(fail.failureMessage).toHaveLength(292);
+    const opened = decodeFailurePacket(sent.sharedSecret, fail.failureMessage!);
+    if (!opened.ok) throw new Error(String(opened.error));
+    expect(opened.value.failure).toEqual({ type: "incorrect_or_unknown_payment_details", htlcMsat: 50_000n, height: 300 });
+    expect((await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status).toBe("OPEN");
+  });
+
+  it("creating again with the same external reference returns the same invoice", async () => {
+    const first = await matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold" });
+    const again = await matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold" });
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(again.invoice.bolt11).toBe(first.invoice.bolt11);
+    await expect(matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 2_000n, mode: "hold" })).rejects.toMatchObject({
+      code: "already_exists",
+    });
+  });
+});
