@@ -6,6 +6,8 @@
 //   peel.*      peelFinalHop of a 1366-byte onion (ECDH + 2 HMAC + ChaCha20 + TLV parse)
 //   failure.*   buildFailurePacket (292 bytes; no elliptic-curve work, so both backends match)
 //   invoice.*   encodeInvoice with 3 route hints, signed
+//   invoice_decode.*  decodeInvoice of that invoice (public-key recovery)
+//   ecdh.*, sign.*    the bare backend operations under peel and invoice
 //   *.ratio     native / noble
 // Goals (DESIGN): >= 10,000 peels/s and >= 5,000 invoices/s with native.
 import {
@@ -97,15 +99,31 @@ function benchBackend(backend: Secp256k1Backend): Record<string, Rate> {
   const invoice = measure((i) => {
     encodeInvoice(backend, nodeKey, { ...invoiceRequest, timestamp: 1_700_000_000 + i });
   });
+  // The elliptic-curve floor under the two hot paths, to read the figures above on a machine of
+  // another speed: peel ~= 1 ECDH + symmetric work, invoice ~= 1 signature + encoding.
+  const ephemeralKeys = onions.map((onion) => onion.subarray(1, 34));
+  const ecdh = measure((i) => {
+    backend.ecdh(nodeKey, ephemeralKeys[i & 63] as Uint8Array);
+  });
+  const sign = measure((i) => {
+    backend.signRecoverable(sharedSecrets[i & 63] as Uint8Array, nodeKey);
+  });
   const sample = encodeInvoice(backend, nodeKey, invoiceRequest);
   const decode = measure(() => {
     if (!decodeInvoice(backend, sample).ok) throw new Error("decode failed");
   });
-  return { peel, failure, invoice, invoice_decode: decode };
+  return { peel, failure, invoice, invoice_decode: decode, ecdh, sign };
 }
 
 const results = { native: benchBackend(createNativeSecp256k1Backend()), noble: benchBackend(createNobleSecp256k1Backend()) };
-const units: Record<string, string> = { peel: "peels/s", failure: "packets/s", invoice: "invoices/s", invoice_decode: "decodes/s" };
+const units: Record<string, string> = {
+  peel: "peels/s",
+  failure: "packets/s",
+  invoice: "invoices/s",
+  invoice_decode: "decodes/s",
+  ecdh: "ecdh/s",
+  sign: "signatures/s",
+};
 for (const name of Object.keys(units)) {
   const native = results.native[name] as Rate;
   const noble = results.noble[name] as Rate;

@@ -55,6 +55,10 @@ export interface HopPayloadContext {
   readonly isFinalHop: boolean;
 }
 
+function reject(violation: HopPayloadViolation, tlvType: bigint, offset: number): { ok: false; error: HopPayloadError } {
+  return err({ violation, tlvType, offset });
+}
+
 export function parseHopPayload(bytes: Uint8Array, context: HopPayloadContext): Result<HopPayload, HopPayloadError> {
   const stream = parseTlvStream(bytes);
   if (!stream.ok) return err({ violation: stream.error.violation, tlvType: stream.error.type ?? 0n, offset: stream.error.offset });
@@ -67,7 +71,7 @@ export function parseHopPayload(bytes: Uint8Array, context: HopPayloadContext): 
   const customRecords = new Map<bigint, Uint8Array>();
 
   for (const { type, value, offset } of stream.value) {
-    const fail = (violation: HopPayloadViolation) => err({ violation, tlvType: type, offset });
+    const fail = (violation: HopPayloadViolation) => reject(violation, type, offset);
     switch (type) {
       case HOP_PAYLOAD_TYPE.AMT_TO_FORWARD: {
         const read = readTu64(value);
