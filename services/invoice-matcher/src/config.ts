@@ -111,7 +111,7 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
   }
   const api = obj(raw.api);
   const authToken = str("api.authToken (env IC_MATCHER_API_TOKEN)", env.IC_MATCHER_API_TOKEN ?? api.authToken);
-  if (authToken && authToken.length < 16) problems.push("api.authToken must be at least 16 characters");
+  if (authToken && authToken.length < 32) problems.push("api.authToken must be at least 32 characters");
   const config: MatcherServiceConfig = {
     network: network as Bolt11Network,
     nodeKeyHex,

@@ -57,7 +57,7 @@ const config = parseMatcherConfig({
     { name: "b", pubkey: nodeB },
   ],
   virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
-  api: { authToken: "test-token-0123456789" },
+  api: { authToken: "test-token-0123456789-0123456789-0123" },
   tickIntervalMs: 100,
 });
 

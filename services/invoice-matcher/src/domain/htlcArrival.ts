@@ -48,8 +48,7 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
     case "OPEN":
       break;
     case "ACCEPTED":
-      // A complete set is never extended: the extra HTLC would be settled for nothing.
-      return unknownPaymentDetails("set_already_complete", input);
+      break;
     case "SETTLE_REQUESTED":
     case "SETTLED":
       return unknownPaymentDetails("invoice_already_settled", input);

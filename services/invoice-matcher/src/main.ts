@@ -1,0 +1,43 @@
+// Entry point: tsx src/main.ts --config <file>   (or IC_MATCHER_CONFIG=<file>)
+// Runs the invoice matcher and the invoice API in one process (docs/architecture.md says why).
+import pino from "pino";
+import { startInvoiceApi } from "./api/grpc-server.ts";
+import { ConfigError, loadMatcherConfig } from "./config.ts";
+import { serveMetrics } from "./metrics.ts";
+import { startMatcher } from "./start-matcher.ts";
+
+const logger = pino({ name: "invoice-matcher", level: process.env.LOG_LEVEL ?? "info" });
+
+function configPath(argv: string[]): string | undefined {
+  const i = argv.indexOf("--config");
+  return i >= 0 ? argv[i + 1] : process.env.IC_MATCHER_CONFIG;
+}
+
+async function main(): Promise<void> {
+  const config = loadMatcherConfig(configPath(process.argv.slice(2)));
+  const matcher = await startMatcher(config, { logger });
+  const api = await startInvoiceApi({ service: matcher.service, address: config.api.listen, authToken: config.api.authToken, logger });
+  const metricsServer = config.metricsPort > 0 ? serveMetrics(matcher.metrics.registry, config.metricsPort) : undefined;
+  logger.info({ api: `${config.api.listen.split(":")[0]}:${api.port}`, coordinatorPubkey: matcher.identity.nodePubkeyHex }, "invoice matcher ready");
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    await api.stop();
+    metricsServer?.close();
+    await matcher.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    logger.error(error.message);
+    process.exit(2);
+  }
+  logger.error({ err: error instanceof Error ? error.message : String(error) }, "invoice matcher failed to start");
+  process.exit(1);
+});
