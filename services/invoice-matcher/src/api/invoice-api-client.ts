@@ -48,6 +48,8 @@ type UnaryMethod = (
   callback: (error: grpc.ServiceError | null, response: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
+type ServerStreamMethod = (request: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
+
 export function connectInvoiceApi(address: string, token: string, options: InvoiceApiClientOptions = {}): InvoiceApiClient {
   const credentials =
     options.tlsCertPem === undefined
@@ -102,7 +104,8 @@ export function connectInvoiceApi(address: string, token: string, options: Invoi
 
     subscribeInvoices(afterSequence = 0n, signal) {
       const request: WireSubscribeInvoicesRequest = { after_sequence: uint64(afterSequence, "afterSequence", "SubscribeInvoices") };
-      const call = client.SubscribeInvoices(request, metadata()) as grpc.ClientReadableStream<WireInvoiceEvent>;
+      const subscribe = client["SubscribeInvoices"] as ServerStreamMethod;
+      const call = subscribe.call(client, request, metadata()) as grpc.ClientReadableStream<WireInvoiceEvent>;
       const stream = readServerStream(call, fromWireEvent, { method: "SubscribeInvoices", address });
       if (signal !== undefined) {
         if (signal.aborted) stream.cancel();
