@@ -48,7 +48,8 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
     case "OPEN":
       break;
     case "ACCEPTED":
-      break;
+      // A complete set is never extended: the extra HTLC would be settled for nothing.
+      return unknownPaymentDetails("set_already_complete", input);
     case "SETTLE_REQUESTED":
     case "SETTLED":
       return unknownPaymentDetails("invoice_already_settled", input);
@@ -64,7 +65,7 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
 
   const setInProgress = heldHtlcs(state).length > 0;
   // Expiry stops new sets only: parts of a set that started in time may still complete it.
-  if (false) return unknownPaymentDetails("invoice_expired", input);
+  if (!setInProgress && isPastExpiry(terms, input.now)) return unknownPaymentDetails("invoice_expired", input);
   if (input.outgoingExpiry < input.blockHeight + terms.minFinalCltvExpiryDelta) return unknownPaymentDetails("cltv_expiry_too_soon", input);
   if (payload.totalMsat < minimumTotalMsat(terms)) return unknownPaymentDetails("total_msat_below_invoice_amount", input);
   if (invoice.setTotalMsat !== null && payload.totalMsat !== invoice.setTotalMsat)
