@@ -248,6 +248,13 @@ const applyStep = (world: World, input: MatcherInput): void => {
   world.states.set(paymentHash, after);
   world.logs.set(paymentHash, log);
 
+  // The settle decision is final: the invoice never goes back to payable, cancelled or expired.
+  const decidedAt = log.findIndex((e) => e.type === "InvoiceSettleRequested");
+  if (decidedAt >= 0) {
+    expect(["SETTLE_REQUESTED", "SETTLED"]).toContain(after.invoice?.status);
+    expect(log.slice(decidedAt + 1).filter((e) => ["InvoiceCancelled", "InvoiceExpired", "InvoiceReopened", "InvoiceAccepted", "MppSetTimedOut"].includes(e.type))).toEqual([]);
+  }
+
   // Event sourcing: the state decide will run on next equals a rebuild from the log, and
   // survives the projection's JSON round trip.
   expect(rebuildState(log)).toEqual(after);
