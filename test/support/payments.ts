@@ -1,0 +1,22 @@
+// Paying from the payer node in e2e tests, and reading which cluster node carried each part.
+import type { LndClient, Payment } from "@ic/lnd-client";
+import type { StackConfig } from "./stack-config.ts";
+
+export async function payerChannelTo(payer: LndClient, remotePubkey: string): Promise<bigint> {
+  const channels = await payer.listChannels({ activeOnly: true });
+  const channel = channels.find((c) => c.remotePubkey === remotePubkey);
+  if (!channel) throw new Error(`payer has no active channel to ${remotePubkey}`);
+  return channel.chanId;
+}
+
+/** Names of the cluster nodes (first hop) that carried the succeeded parts. */
+export function partsByNode(payment: Payment, stack: StackConfig): { node: string; amountMsat: bigint }[] {
+  const names = new Map(Object.values(stack.cluster.nodes).map((n) => [n.pubkey, n.name]));
+  return payment.htlcs
+    .filter((h) => h.status === "SUCCEEDED")
+    .map((h) => ({ node: names.get(h.route?.hops[0]?.pubKey ?? "") ?? "?", amountMsat: h.route?.hops.at(-1)?.amtToForwardMsat ?? 0n }));
+}
+
+export function lastFailureCode(payment: Payment): string | undefined {
+  return payment.htlcs.at(-1)?.failure?.code;
+}
