@@ -1,0 +1,175 @@
+// The embedded-default demo (README "run" command; infra/run-demo.sh brings the stack up first):
+// starts the invoice matcher (+ API) and one interceptor bridge per cluster node as separate
+// processes, creates a coordinator invoice too large for one channel, shows its route hints,
+// pays it from the payer node, shows which cluster nodes carried the parts, and prints the
+// settlement events a plain Kafka consumer sees on the public topic.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createKafka, decodeAs, defaultTopics, runCommittingConsumer } from "@ic/event-log";
+import { decodeInvoice, formatShortChannelId, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import { connectInvoiceApi } from "@ic/invoice-matcher/api";
+import { loadStackConfig } from "../support/stack-config.ts";
+import { connectAll } from "../support/lnd-nodes.ts";
+import { partsByNode } from "../support/payments.ts";
+import { waitUntil } from "../support/wait-until.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const stack = loadStackConfig();
+const demoDir = path.join(stack.runDir, "demo");
+mkdirSync(demoDir, { recursive: true });
+const say = (line: string): void => console.log(`[demo] ${line}`);
+
+// The coordinator's secrets, made once per run directory and readable by root only.
+const secretsFile = path.join(demoDir, "secrets.json");
+if (!existsSync(secretsFile)) {
+  writeFileSync(
+    secretsFile,
+    JSON.stringify({ nodeKey: randomBytes(32).toString("hex"), preimageSeed: randomBytes(32).toString("hex"), apiToken: randomBytes(24).toString("hex") }),
+    { mode: 0o600 },
+  );
+}
+const secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as { nodeKey: string; preimageSeed: string; apiToken: string };
+const apiAddress = process.env.IC_DEMO_API ?? "127.0.0.1:10200";
+const { alpha, bravo } = stack.cluster.nodes;
+
+const matcherConfigFile = path.join(demoDir, "matcher.json");
+writeFileSync(
+  matcherConfigFile,
+  JSON.stringify(
+    {
+      network: "regtest",
+      postgresUrl: stack.postgresUrl,
+      dbSchema: "demo",
+      kafka: { brokers: stack.kafkaBrokers },
+      cluster: [alpha, bravo].map((n) => ({ name: n.name, pubkey: n.pubkey })),
+      virtualHopPolicy: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 },
+      api: { listen: apiAddress },
+      metricsPort: 9464,
+    },
+    null,
+    2,
+  ),
+);
+const bridgeConfigFile = (node: typeof alpha): string => {
+  const file = path.join(demoDir, `bridge-${node.name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        nodeName: node.name,
+        lnd: { grpcAddress: node.grpcAddress, tlsCertPath: node.tlsCertPath, macaroonPath: node.macaroonPath },
+        expectedPubkey: node.pubkey,
+        network: "regtest",
+        kafka: { brokers: stack.kafkaBrokers },
+      },
+      null,
+      2,
+    ),
+  );
+  return file;
+};
+
+const children: ChildProcess[] = [];
+function startService(name: string, entry: string, configFile: string, env: Record<string, string> = {}): void {
+  const log = path.join(stack.runDir, "logs", `demo-${name}.log`);
+  const out = openSync(log, "a");
+  const child = spawn(path.join(repo, "node_modules/.bin/tsx"), [entry, "--config", configFile], {
+    cwd: repo,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", out, out],
+  });
+  child.on("exit", (code, signal) => {
+    if (!stopping) say(`${name} exited (${code ?? signal}); see ${log}`);
+  });
+  children.push(child);
+  say(`started ${name} (pid ${child.pid}), log ${path.relative(repo, log)}`);
+}
+let stopping = false;
+function stopAll(): void {
+  stopping = true;
+  for (const c of children) c.kill("SIGTERM");
+}
+process.on("SIGINT", () => {
+  stopAll();
+  process.exit(130);
+});
+
+async function main(): Promise<void> {
+  startService("invoice-matcher", "services/invoice-matcher/src/main.ts", matcherConfigFile, {
+    IC_MATCHER_NODE_KEY: secrets.nodeKey,
+    IC_MATCHER_PREIMAGE_SEED: secrets.preimageSeed,
+    IC_MATCHER_API_TOKEN: secrets.apiToken,
+  });
+  for (const node of [alpha, bravo]) startService(`bridge-${node.name}`, "services/interceptor-bridge/src/main.ts", bridgeConfigFile(node));
+
+  const api = connectInvoiceApi(apiAddress, secrets.apiToken);
+  const info = await waitUntil(
+    "the invoice API with both bridges connected",
+    async () => {
+      const i = await api.getInfo();
+      return i.nodes.every((n) => n.bridgeConnected) ? i : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  say(`coordinator (virtual node) ${info.coordinatorPubkey} on ${info.network}`);
+  for (const n of info.nodes) say(`  cluster node ${n.name} ${n.pubkey.slice(0, 16)}… virtual scid ${formatShortChannelId(n.virtualScid)} bridge connected`);
+
+  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "demo-watcher" });
+  const seen: string[] = [];
+  const { invoice } = await api.createInvoice({
+    externalRef: `demo-${Date.now()}`,
+    amountMsat: 1_500_000_000n,
+    description: "demo: 1.5M sat, more than any one channel holds",
+    mode: "auto",
+  });
+  const watcher = await runCommittingConsumer(kafka, {
+    groupId: `demo-watcher-${invoice.paymentHash.slice(0, 8)}`,
+    topics: [defaultTopics.invoiceEvents],
+    fromBeginning: true,
+    maxWaitTimeMs: 200,
+    handler: async (record) => {
+      const event = decodeAs("invoice-event", record);
+      if (event.paymentHash !== invoice.paymentHash) return;
+      seen.push(event.kind);
+      say(`public event ${event.kind} (sequence ${event.sequence})${event.amountPaidMsat !== null ? ` paid ${event.amountPaidMsat} msat` : ""}`);
+    },
+  });
+  say(`invoice ${invoice.paymentHash} for ${invoice.amountMsat} msat:`);
+  say(`  ${invoice.bolt11}`);
+  const decoded = decodeInvoice(loadSecp256k1Backend().backend, invoice.bolt11);
+  if (decoded.ok) {
+    for (const hint of decoded.value.routeHints) {
+      for (const hop of hint) {
+        say(`  route hint: ${Buffer.from(hop.nodePubkey).toString("hex").slice(0, 16)}… -> virtual node over ${formatShortChannelId(hop.shortChannelId)} (fee ${hop.feeBaseMsat} msat + ${hop.feeProportionalMillionths} ppm, cltv delta ${hop.cltvExpiryDelta})`);
+      }
+    }
+  }
+
+  const nodes = await connectAll(stack);
+  say("payer pays it (lnd SendPaymentV2, multi-part allowed)…");
+  const started = Date.now();
+  const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 90, feeLimitMsat: 2_000_000n, maxParts: 16 }).final();
+  say(`payment ${payment.status} in ${Date.now() - started} ms, fee ${payment.feeMsat} msat`);
+  for (const part of partsByNode(payment, stack)) say(`  part of ${part.amountMsat} msat carried by cluster node ${part.node}`);
+  if (payment.status !== "SUCCEEDED") throw new Error(`payment failed: ${payment.failureReason}`);
+  await waitUntil("the SETTLED event", () => seen.includes("SETTLED"), { timeoutMs: 60_000 });
+  const final = await api.lookupInvoice({ paymentHash: invoice.paymentHash });
+  say(`invoice ${final.status}: ${final.amountPaidMsat} msat via ${final.htlcs.length} HTLCs on ${new Set(final.htlcs.map((h) => h.nodeId)).size} nodes`);
+  await watcher.stop();
+  nodes.closeAll();
+  api.close();
+}
+
+main()
+  .then(() => {
+    say("done; stopping the services (the stack stays up: infra/stack down stops it)");
+    stopAll();
+  })
+  .catch((error: unknown) => {
+    console.error(`[demo] failed: ${error instanceof Error ? error.message : String(error)}`);
+    stopAll();
+    process.exitCode = 1;
+  });
