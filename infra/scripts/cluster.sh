@@ -88,7 +88,7 @@ start_lnd() {
   require_free_port "${P2P_PORT[$n]}" "lnd $n P2P"
   mkdir -p "$LND_ROOT/$n"
   mapfile -t args < <(lnd_args "$n")
-  nohup "$BIN/lnd" "${args[@]}" >"$RUN_DIR/logs/lnd-$n.log" 2>&1 &
+  nohup "$BIN/lnd" "${args[@]}" >>"$RUN_DIR/logs/lnd-$n.log" 2>&1 &
   echo $! > "$LND_ROOT/$n/lnd.pid"
 }
 
@@ -183,10 +183,25 @@ cmd_stop() {
   stop_pid_file "$BTCD_DIR/btcd.pid" btcd
 }
 
+# Stops one lnd node (its data stays) / starts it again and waits until it is active and the
+# payer's channel to it is back: used by the fail-over e2e test.
+cmd_stop_node() { stop_pid_file "$LND_ROOT/$1/lnd.pid" "lnd $1"; }
+cmd_start_node() {
+  local n="$1"
+  lnd_running "$n" && return 0
+  log "starting lnd $n again"
+  start_lnd "$n"
+  WAIT_PID=$(cat "$LND_ROOT/$n/lnd.pid") WAIT_LOG="$RUN_DIR/logs/lnd-$n.log" \
+    wait_for "lnd $n SERVER_ACTIVE" 180 lnd_active "$n"
+  if [[ "$n" != payer ]]; then wait_for "channel payer -> $n active" 180 channel_active "$(pubkey_of "$n")"; fi
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  stop-node) cmd_stop_node "${2:?node name}" ;;
+  start-node) cmd_start_node "${2:?node name}" ;;
   stop) cmd_stop ;;
   status) cmd_status && echo "cluster: up" || { echo "cluster: down"; exit 1; } ;;
   mine) mine "${2:-1}" ;;
-  *) die "usage: cluster.sh start|stop|status|mine [n]" ;;
+  *) die "usage: cluster.sh start|stop|status|mine [n]|stop-node NAME|start-node NAME" ;;
 esac

@@ -1,0 +1,119 @@
+// Fail-over and recovery on the real regtest cluster: a stopped cluster node (payment goes
+// through the other one, and the node's bridge reconnects when it is back), a bridge restarted
+// while an HTLC is held (the set still settles, once), and an incomplete MPP set failed with
+// mpp_timeout after the configured timeout.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import { loadStackConfig } from "../support/stack-config.ts";
+import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
+import { startCoordinator, type CoordinatorHarness } from "../support/coordinator-harness.ts";
+import { lastFailureCode, partsByNode, payerChannelTo } from "../support/payments.ts";
+import { waitUntil } from "../support/wait-until.ts";
+
+const stack = loadStackConfig();
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const backend = loadSecp256k1Backend().backend;
+let nodes: StackClients;
+let coordinator: CoordinatorHarness;
+let toAlpha: bigint;
+
+function cluster(...args: string[]): void {
+  execFileSync("bash", [path.join(repo, "infra/scripts/cluster.sh"), ...args], {
+    env: { ...process.env, IC_RUN_DIR: stack.runDir },
+    stdio: "inherit",
+  });
+}
+
+beforeAll(async () => {
+  nodes = await connectAll(stack);
+  coordinator = await startCoordinator(stack, { mppTimeoutMs: 60_000 });
+  toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
+});
+
+afterAll(async () => {
+  cluster("start-node", "alpha");
+  await coordinator?.stop();
+  nodes?.closeAll();
+});
+
+let refs = 0;
+const ref = (what: string): string => `${what}-${coordinator.run}-${refs++}`;
+const status = async (paymentHash: string): Promise<string> => (await coordinator.matcher.service.lookupInvoice({ paymentHash })).status;
+
+describe("resilience", () => {
+  it("a bridge restarted while an HTLC is held: the set still settles, once", async () => {
+    const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("restart"), amountMsat: 15_000_000n, mode: "hold" });
+    const paying = nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, outgoingChanIds: [toAlpha], timeoutSeconds: 120, feeLimitMsat: 100_000n }).final();
+    await waitUntil("invoice ACCEPTED", async () => (await status(invoice.paymentHash)) === "ACCEPTED");
+    await coordinator.stopBridge("alpha");
+    // The settle decision is taken while no bridge holds the HTLC; lnd keeps holding it
+    // (--requireinterceptor) and offers it again to the restarted bridge.
+    await coordinator.matcher.service.settleInvoice(invoice.paymentHash);
+    await coordinator.startBridge("alpha");
+    const payment = await paying;
+    expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
+    expect(payment.htlcs.filter((h) => h.status === "SUCCEEDED")).toHaveLength(1);
+    await waitUntil("invoice SETTLED", async () => (await status(invoice.paymentHash)) === "SETTLED");
+    const view = await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash });
+    expect(view.htlcs).toHaveLength(1);
+    expect(view.amountPaidMsat).toBe(15_000_000n);
+  });
+
+  it("an incomplete MPP set (one part sent by hand) is failed with mpp_timeout after the configured timeout", { timeout: 180_000 }, async () => {
+    const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("mpp-timeout"), amountMsat: 20_000_000n, mode: "auto" });
+    const decoded = decodeInvoice(backend, invoice.bolt11);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    const alphaHint = decoded.value.routeHints.find((h) => Buffer.from(h[0]!.nodePubkey).toString("hex") === stack.cluster.nodes.alpha.pubkey)!;
+    const routes = await nodes.payer.queryRoutes({
+      pubKey: Buffer.from(decoded.value.payeeNodeKey).toString("hex"),
+      amtMsat: 10_000_000n,
+      finalCltvDelta: decoded.value.minFinalCltvExpiryDelta + 3,
+      feeLimitMsat: 100_000n,
+      outgoingChanIds: [toAlpha],
+      routeHints: [
+        {
+          hopHints: alphaHint.map((h) => ({
+            nodeId: Buffer.from(h.nodePubkey).toString("hex"),
+            chanId: h.shortChannelId,
+            feeBaseMsat: h.feeBaseMsat,
+            feeProportionalMillionths: h.feeProportionalMillionths,
+            cltvExpiryDelta: h.cltvExpiryDelta,
+          })),
+        },
+      ],
+      destFeatures: ["TLV_ONION_REQ", "PAYMENT_ADDR_REQ", "MPP_OPT"],
+    });
+    const route = routes[0]!;
+    const last = route.hops.at(-1)!;
+    // Half of the invoice, announcing the full total: the set can never complete.
+    last.mppRecord = { paymentAddr: Buffer.from(decoded.value.paymentSecret), totalAmtMsat: 20_000_000n };
+    const started = Date.now();
+    const attempt = await nodes.payer.sendToRouteV2({ paymentHash: Buffer.from(decoded.value.paymentHash), route });
+    const heldMs = Date.now() - started;
+    expect(attempt.status).toBe("FAILED");
+    expect(attempt.failure?.code).toBe("MPP_TIMEOUT");
+    expect(heldMs).toBeGreaterThanOrEqual(60_000);
+    expect(await status(invoice.paymentHash)).toBe("OPEN");
+  });
+
+  it("cluster node alpha stopped: the payment goes through bravo; alpha comes back and its bridge reconnects", { timeout: 240_000 }, async () => {
+    cluster("stop-node", "alpha");
+    try {
+      const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("failover"), amountMsat: 30_000_000n, mode: "auto" });
+      const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 60, feeLimitMsat: 100_000n }).final();
+      expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
+      expect(new Set(partsByNode(payment, stack).map((p) => p.node))).toEqual(new Set(["bravo"]));
+      await waitUntil("invoice SETTLED", async () => (await status(invoice.paymentHash)) === "SETTLED");
+    } finally {
+      cluster("start-node", "alpha");
+    }
+    await waitUntil("alpha's bridge reconnected to lnd", () => coordinator.bridges.alpha?.status().interceptorConnected === true, { timeoutMs: 60_000 });
+    const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("back"), amountMsat: 5_000_000n, mode: "auto" });
+    const toAlphaNow = await waitUntil("payer's channel to alpha active", () => payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey), { timeoutMs: 60_000 });
+    const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, outgoingChanIds: [toAlphaNow], timeoutSeconds: 60, feeLimitMsat: 100_000n }).final();
+    expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
+  });
+});
