@@ -1,0 +1,108 @@
+// Prometheus metrics of one bridge, in a registry of its own: several bridges can run in one
+// process (tests, the demo) without sharing counters. Every series carries the node label.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type StreamName = "interceptor" | "htlc_events";
+
+export interface BridgeMetrics {
+  readonly registry: Registry;
+  /** Every HTLC lnd offered, ours or not. */
+  readonly htlcsIntercepted: Counter;
+  /** Forwards not for the virtual scid, handed back to lnd at once. */
+  readonly htlcsResumed: Counter;
+  /** HtlcIntercepted records durable in the log. */
+  readonly htlcsPublished: Counter;
+  readonly publishFailures: Counter<"record">;
+  readonly heldHtlcs: Gauge;
+  readonly commandsApplied: Counter<"action">;
+  readonly commandsSkipped: Counter<"reason">;
+  readonly commandsRefused: Counter;
+  readonly finalOutcomes: Counter<"result">;
+  readonly reconnects: Counter<"stream">;
+  readonly streamConnected: Gauge<"stream">;
+  readonly blockHeight: Gauge;
+  /** Seconds from the HTLC's offer on the current stream to the SETTLE written to lnd. */
+  readonly settleLatency: Histogram;
+}
+
+export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ node: nodeName });
+  if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    htlcsIntercepted: new Counter({
+      name: "ic_bridge_htlcs_intercepted_total",
+      help: "HTLCs offered by lnd's interceptor, for the virtual scid or not",
+      registers,
+    }),
+    htlcsResumed: new Counter({
+      name: "ic_bridge_htlcs_resumed_total",
+      help: "Forwards not for the virtual scid, resumed at once",
+      registers,
+    }),
+    htlcsPublished: new Counter({
+      name: "ic_bridge_htlcs_published_total",
+      help: "HtlcIntercepted records written to the event log",
+      registers,
+    }),
+    publishFailures: new Counter({
+      name: "ic_bridge_publish_failures_total",
+      help: "Records the event log did not accept (the bridge recovers them by reopening the stream)",
+      labelNames: ["record"],
+      registers,
+    }),
+    heldHtlcs: new Gauge({
+      name: "ic_bridge_held_htlcs",
+      help: "Coordinator HTLCs held on the current interceptor stream, not answered yet",
+      registers,
+    }),
+    commandsApplied: new Counter({
+      name: "ic_bridge_commands_applied_total",
+      help: "Commands whose resolution was sent to lnd",
+      labelNames: ["action"],
+      registers,
+    }),
+    commandsSkipped: new Counter({
+      name: "ic_bridge_commands_skipped_total",
+      help: "Commands for this node whose circuit key was not held on the current stream (SKIPPED_NOT_HELD)",
+      labelNames: ["reason"],
+      registers,
+    }),
+    commandsRefused: new Counter({
+      name: "ic_bridge_commands_refused_total",
+      help: "Commands refused because they would give lnd a wrong answer (matcher bug)",
+      registers,
+    }),
+    finalOutcomes: new Counter({
+      name: "ic_bridge_final_outcomes_total",
+      help: "FINAL_SETTLED / FINAL_FAILED outcomes published",
+      labelNames: ["result"],
+      registers,
+    }),
+    reconnects: new Counter({
+      name: "ic_bridge_reconnects_total",
+      help: "Times an lnd stream was reopened after it ended",
+      labelNames: ["stream"],
+      registers,
+    }),
+    streamConnected: new Gauge({
+      name: "ic_bridge_stream_connected",
+      help: "1 while the lnd stream is open",
+      labelNames: ["stream"],
+      registers,
+    }),
+    blockHeight: new Gauge({
+      name: "ic_bridge_block_height",
+      help: "lnd's best block height as last polled",
+      registers,
+    }),
+    settleLatency: new Histogram({
+      name: "ic_bridge_settle_latency_seconds",
+      help: "From the HTLC's offer by lnd to the SETTLE sent back",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+  };
+}

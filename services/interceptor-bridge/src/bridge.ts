@@ -1,0 +1,250 @@
+// startBridge: wires the bridge for one lnd node and runs it until stop(). Start-up order:
+// 1. lnd: GetInfo (waiting for a starting lnd), then every node check; any problem refuses;
+// 2. the event log (topics, producer);
+// 3. the HTLC event subscription, before anything can be resolved, so no final is missed;
+// 4. the interceptor sessions and the block-height poll;
+// 5. the command consumer;
+// 6. in the background: this node's SETTLE commands read back from the log and looked up.
+// stop() reverses it: the command consumer finishes its batch first, so no command is cut in
+// half, then the streams close. HTLCs still held stay held by lnd and are offered to the next
+// bridge.
+import { randomUUID } from "node:crypto";
+import { connectLnd, type LndClient } from "@ic/lnd-client";
+import { formatShortChannelId, hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import { AppliedCommands } from "./applied-commands.ts";
+import { pollBlockHeight } from "./block-height-poll.ts";
+import { createBridgeLogger, type BridgeLogger } from "./bridge-logger.ts";
+import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
+import { errorText, type BridgeRuntime, type BridgeState } from "./bridge-runtime.ts";
+import { commandApplier } from "./command-applier.ts";
+import { bridgeConfig, type BridgeConfig, type BridgeConfigInput } from "./config.ts";
+import type { EventPorts } from "./event-ports.ts";
+import { FinalResolutionWatch } from "./final-resolution-watch.ts";
+import { FinalResolutions, type RecoveryState } from "./final-resolutions.ts";
+import { runInterceptorSessions } from "./interceptor-sessions.ts";
+import { connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
+import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
+import { probeNode } from "./node-probe.ts";
+import { nodeProblems, nodeWarnings, NodeValidationError } from "./node-validation.ts";
+
+export interface BridgeDeps {
+  /** Default: connectLnd with the config's address, TLS cert and macaroon paths. */
+  connectLnd?: (config: BridgeConfig) => Promise<LndClient>;
+  /** Default: Kafka (brokers and topics from the config). */
+  connectEventPorts?: (config: BridgeConfig, nodeId: string, logger: BridgeLogger) => Promise<EventPorts>;
+  /** Default: pino JSON on stdout at config.logLevel. */
+  logger?: BridgeLogger;
+  /** Default: a registry of this bridge's own (served on config.metricsPort when not 0). */
+  metrics?: BridgeMetrics;
+  now?: () => number;
+}
+
+export type BridgePhase = "starting" | "running" | "stopping" | "stopped" | "failed";
+
+export interface BridgeStatus {
+  phase: BridgePhase;
+  nodeName: string;
+  /** Set once lnd was validated. */
+  nodeId: string | undefined;
+  /** Decimal. */
+  virtualScid: string | undefined;
+  /** An interceptor stream is open (lnd holds HTLCs for the bridge while none is). */
+  interceptorStreamOpen: boolean;
+  interceptorSessions: number;
+  htlcEventsSubscribed: boolean;
+  heldHtlcs: number;
+  awaitingFinal: number;
+  blockHeight: number;
+  recovery: RecoveryState;
+  recoveredSettles: number;
+  /** The bound metrics port; undefined when metrics are off. */
+  metricsPort: number | undefined;
+  /** Why start-up failed or the bridge stopped by itself. */
+  error: string | undefined;
+}
+
+export interface RunningBridge {
+  /** Resolves once the bridge runs; rejects (NodeValidationError, ...) when it cannot start. */
+  readonly ready: Promise<void>;
+  /** Resolves with the error that stopped a running bridge by itself (then it is already stopping). */
+  readonly failed: Promise<Error>;
+  readonly metrics: BridgeMetrics;
+  status(): BridgeStatus;
+  /** Idempotent. Resolves once everything is closed. */
+  stop(): Promise<void>;
+}
+
+export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: BridgeDeps = {}): RunningBridge {
+  const config = bridgeConfig(input);
+  const logger = deps.logger ?? createBridgeLogger(config.nodeName, config.logLevel);
+  const metrics = deps.metrics ?? createBridgeMetrics(config.nodeName, { defaultMetrics: true });
+  const now = deps.now ?? Date.now;
+  const controller = new AbortController();
+  const instanceId = `${config.nodeName}-${randomUUID().slice(0, 8)}`;
+  const state: BridgeState = {
+    blockHeight: 0,
+    session: undefined,
+    htlcEventsSubscribed: false,
+    interceptorSessions: 0,
+    finals: new FinalResolutionWatch(),
+    applied: new AppliedCommands(),
+  };
+
+  let phase: BridgePhase = "starting";
+  let nodeId: string | undefined;
+  let virtualScid: bigint | undefined;
+  let lnd: LndClient | undefined;
+  let ports: EventPorts | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let finals: FinalResolutions | undefined;
+  let failure: string | undefined;
+  const loops: Promise<unknown>[] = [];
+  const pending = new Set<Promise<unknown>>();
+  let reportFailure: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+  let stopping: Promise<void> | undefined;
+  let stopRequested = false;
+
+  const ready = (async () => {
+    lnd = await (deps.connectLnd ?? defaultConnectLnd)(config);
+    const probe = await probeNode(lnd, {
+      timeoutMs: config.lndStartupTimeoutMs,
+      policy: config.reconnect,
+      signal: controller.signal,
+      logger,
+      now,
+    });
+    const problems = nodeProblems(probe, {
+      grpcAddress: config.lnd.grpcAddress,
+      expectedPubkey: config.expectedPubkey,
+      network: config.network,
+      minLndVersion: config.minLndVersion,
+    });
+    // An unreachable node is always a problem; the second test only narrows the type.
+    if (problems.length > 0 || !probe.reachable) throw new NodeValidationError(problems);
+    for (const warning of nodeWarnings(probe.info)) logger.warn(warning);
+    nodeId = config.expectedPubkey;
+    virtualScid = virtualScidForNode(hexToBytes(nodeId));
+    state.blockHeight = probe.info.blockHeight;
+    metrics.blockHeight.set(state.blockHeight);
+    logger.info(
+      {
+        nodeId,
+        virtualScid: virtualScid.toString(),
+        virtualScidParts: formatShortChannelId(virtualScid),
+        lndVersion: probe.info.version,
+        blockHeight: state.blockHeight,
+      },
+      "lnd checked",
+    );
+    if (config.metricsPort > 0) {
+      metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost);
+    }
+    ports = await (deps.connectEventPorts ?? connectKafkaEventPorts)(config, nodeId, logger);
+    throwIfStopped();
+
+    const runtime: BridgeRuntime = {
+      config,
+      nodeId,
+      virtualScid,
+      lnd,
+      publisher: ports.publisher,
+      metrics,
+      logger,
+      now,
+      signal: controller.signal,
+      state,
+      track: (work) => {
+        pending.add(work);
+        void work.finally(() => pending.delete(work));
+      },
+    };
+    const finalResolutions = new FinalResolutions(runtime);
+    finals = finalResolutions;
+    loops.push(finalResolutions.run());
+    await finalResolutions.subscribed;
+    throwIfStopped();
+    loops.push(runInterceptorSessions(runtime, instanceId));
+    loops.push(pollBlockHeight(runtime, failFatally));
+    await ports.commands.start(commandApplier(runtime), failFatally);
+    throwIfStopped();
+    loops.push(finalResolutions.recover(ports.settleHistory));
+    phase = "running";
+    logger.info({ instanceId }, "interceptor bridge running");
+  })();
+  ready.catch(async (error: unknown) => {
+    if (!stopRequested) {
+      failure = errorText(error);
+      logger.error({ err: failure }, "the interceptor bridge could not start");
+    }
+    await shutdown(stopRequested ? "stopped" : "failed");
+  });
+
+  function throwIfStopped(): void {
+    if (controller.signal.aborted) throw new Error("the bridge was stopped while starting");
+  }
+
+  function failFatally(error: Error): void {
+    if (phase !== "running") return;
+    failure = error.message;
+    logger.fatal({ err: error.message }, "the interceptor bridge stops");
+    reportFailure(error);
+    void shutdown("failed");
+  }
+
+  function shutdown(finalPhase: "stopped" | "failed"): Promise<void> {
+    stopping ??= (async () => {
+      phase = "stopping";
+      // The batch in hand completes (its outcomes are published) before the streams close.
+      await ports?.commands.stop().catch((error: unknown) => logger.warn({ err: errorText(error) }, "stopping the command consumer"));
+      controller.abort();
+      await Promise.allSettled(loops);
+      await Promise.allSettled([...pending]);
+      await ports?.close().catch((error: unknown) => logger.warn({ err: errorText(error) }, "closing the event log"));
+      lnd?.close();
+      await metricsServer?.close();
+      phase = finalPhase;
+      logger.info({ phase }, "interceptor bridge stopped");
+    })();
+    return stopping;
+  }
+
+  return {
+    ready,
+    failed,
+    metrics,
+    status: () => ({
+      phase,
+      nodeName: config.nodeName,
+      nodeId,
+      virtualScid: virtualScid?.toString(),
+      interceptorStreamOpen: state.session !== undefined,
+      interceptorSessions: state.interceptorSessions,
+      htlcEventsSubscribed: state.htlcEventsSubscribed,
+      heldHtlcs: state.session?.held.size ?? 0,
+      awaitingFinal: state.finals.size,
+      blockHeight: state.blockHeight,
+      recovery: finals?.recovery ?? "pending",
+      recoveredSettles: finals?.recoveredSettles ?? 0,
+      metricsPort: metricsServer?.port,
+      error: failure,
+    }),
+    async stop() {
+      stopRequested = true;
+      if (phase === "starting") {
+        // A start-up in progress notices the abort, gives up and shuts down.
+        controller.abort();
+        await ready.catch(() => {});
+      }
+      await shutdown(phase === "failed" ? "failed" : "stopped");
+    },
+  };
+}
+
+async function defaultConnectLnd(config: BridgeConfig): Promise<LndClient> {
+  return connectLnd({
+    grpcAddress: config.lnd.grpcAddress,
+    tlsCertPath: config.lnd.tlsCertPath,
+    macaroonPath: config.lnd.macaroonPath,
+  });
+}

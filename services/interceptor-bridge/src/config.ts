@@ -1,0 +1,376 @@
+// The bridge's configuration: a JSON file (path from --config or IC_BRIDGE_CONFIG) with
+// per-field environment overrides IC_BRIDGE_<PATH> (camelCase path segments in
+// SCREAMING_SNAKE, joined by "_": lnd.grpcAddress -> IC_BRIDGE_LND_GRPC_ADDRESS; lists are
+// comma-separated). Everything is checked here, before any connection is made, and every
+// problem names the field and where its value came from, so an operator fixes all of them in
+// one pass. Pure: the caller reads the file and hands over its parsed JSON and the environment.
+import { defaultTopics } from "@ic/event-log";
+import { ok, err, type Result } from "@ic/lightning-protocol";
+import { parseLndVersion } from "./lnd-version.ts";
+
+export const LND_NETWORKS = ["mainnet", "testnet", "testnet4", "signet", "simnet", "regtest"] as const;
+export type LndNetwork = (typeof LND_NETWORKS)[number];
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface BridgeConfig {
+  /** Names this bridge in logs, metrics and the Kafka client id. */
+  nodeName: string;
+  lnd: { grpcAddress: string; tlsCertPath: string; macaroonPath: string };
+  /** The node's identity pubkey (33 bytes, lowercase hex): the bridge refuses any other node. */
+  expectedPubkey: string;
+  network: LndNetwork;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    /** Create missing topics at start (brokers run without auto-creation). */
+    createTopics: boolean;
+    /** Partitions of topics this bridge creates; existing topics are left alone. */
+    topicPartitions: number;
+  };
+  topics: { htlcIntercepted: string; htlcCommands: string; htlcOutcomes: string };
+  /** 0: no metrics endpoint. */
+  metricsPort: number;
+  metricsHost: string;
+  minLndVersion: string;
+  logLevel: LogLevel;
+  /** Delays between interceptor / HTLC-event reconnects: doubling from initial, capped at max. */
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** GetInfo poll interval for the block height put into HtlcIntercepted records. */
+  blockHeightPollMs: number;
+  /** How long start-up waits for an unreachable or still-starting lnd before giving up. */
+  lndStartupTimeoutMs: number;
+  /**
+   * At start the bridge reads this node's SETTLE commands back from the commands topic to ask
+   * lnd for final resolutions it may have missed. 0: the whole topic; N: only records of the
+   * last N hours (see README, "Final resolutions after a restart").
+   */
+  settleRecoveryLookbackHours: number;
+}
+
+/** The same shape with every defaulted field optional: what a file or a test gives. */
+export type BridgeConfigInput = {
+  nodeName: string;
+  lnd: BridgeConfig["lnd"];
+  expectedPubkey: string;
+  network: LndNetwork;
+  kafka: Pick<BridgeConfig["kafka"], "brokers"> & Partial<Omit<BridgeConfig["kafka"], "brokers">>;
+  topics?: Partial<BridgeConfig["topics"]>;
+  reconnect?: Partial<BridgeConfig["reconnect"]>;
+} & Partial<
+  Pick<
+    BridgeConfig,
+    | "metricsPort"
+    | "metricsHost"
+    | "minLndVersion"
+    | "logLevel"
+    | "blockHeightPollMs"
+    | "lndStartupTimeoutMs"
+    | "settleRecoveryLookbackHours"
+  >
+>;
+
+export interface ConfigProblem {
+  /** Dotted field path, e.g. "lnd.grpcAddress". */
+  field: string;
+  message: string;
+}
+
+export class BridgeConfigError extends Error {
+  override readonly name = "BridgeConfigError";
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(`invalid interceptor-bridge configuration:\n${problems.map((p) => `  - ${p.message}`).join("\n")}`);
+  }
+}
+
+type Kind = "string" | "int" | "number" | "list" | "boolean";
+
+interface FieldSpec {
+  path: string;
+  kind: Kind;
+  /** undefined: required. A function: computed from the other fields' values. */
+  default?: string | number | boolean | ((values: Record<string, unknown>) => unknown);
+  /** Returns what is wrong with a well-typed value, or undefined. */
+  check?: (value: never, values: Record<string, unknown>) => string | undefined;
+}
+
+const HOST_PORT = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+const hostPort = (value: string): string | undefined => {
+  const match = HOST_PORT.exec(value);
+  const port = Number(match?.[1]);
+  return match && port >= 1 && port <= 65535 ? undefined : `must be "host:port" (port 1-65535), got ${quote(value)}`;
+};
+const nonEmpty = (value: string): string | undefined => (value.trim().length > 0 ? undefined : "must not be empty");
+const topicName = (value: string): string | undefined =>
+  TOPIC_NAME.test(value) ? undefined : `must be a Kafka topic name ([A-Za-z0-9._-], 1-249 chars), got ${quote(value)}`;
+const oneOf =
+  (values: readonly string[]) =>
+  (value: string): string | undefined =>
+    values.includes(value) ? undefined : `must be one of ${values.join(", ")}, got ${quote(value)}`;
+const atLeast =
+  (min: number) =>
+  (value: number): string | undefined =>
+    value >= min ? undefined : `must be at least ${min}, got ${value}`;
+
+const FIELDS: readonly FieldSpec[] = [
+  {
+    path: "nodeName",
+    kind: "string",
+    check: (value: string) =>
+      /^[A-Za-z0-9._-]{1,64}$/.test(value) ? undefined : `must be 1-64 chars of [A-Za-z0-9._-], got ${quote(value)}`,
+  },
+  { path: "lnd.grpcAddress", kind: "string", check: hostPort },
+  { path: "lnd.tlsCertPath", kind: "string", check: nonEmpty },
+  { path: "lnd.macaroonPath", kind: "string", check: nonEmpty },
+  {
+    path: "expectedPubkey",
+    kind: "string",
+    check: (value: string) =>
+      /^0[23][0-9a-fA-F]{64}$/.test(value)
+        ? undefined
+        : `must be the node's 33-byte compressed pubkey as 66 hex chars (lncli getinfo: identity_pubkey), got ${quote(value)}`,
+  },
+  { path: "network", kind: "string", check: oneOf(LND_NETWORKS) },
+  {
+    path: "kafka.brokers",
+    kind: "list",
+    check: (value: string[]) => {
+      if (value.length === 0) return "must list at least one broker";
+      const bad = value.find((broker) => hostPort(broker) !== undefined);
+      return bad === undefined ? undefined : `every broker must be "host:port", got ${quote(bad)}`;
+    },
+  },
+  { path: "kafka.clientId", kind: "string", default: (v) => `ic-bridge-${String(v["nodeName"])}`, check: nonEmpty },
+  { path: "kafka.createTopics", kind: "boolean", default: true },
+  { path: "kafka.topicPartitions", kind: "int", default: 3, check: atLeast(1) },
+  { path: "topics.htlcIntercepted", kind: "string", default: defaultTopics.htlcIntercepted, check: topicName },
+  { path: "topics.htlcCommands", kind: "string", default: defaultTopics.htlcCommands, check: topicName },
+  { path: "topics.htlcOutcomes", kind: "string", default: defaultTopics.htlcOutcomes, check: topicName },
+  {
+    path: "metricsPort",
+    kind: "int",
+    default: 0,
+    check: (value: number) =>
+      value >= 0 && value <= 65535 ? undefined : `must be a port 1-65535, or 0 for no metrics endpoint, got ${value}`,
+  },
+  { path: "metricsHost", kind: "string", default: "0.0.0.0", check: nonEmpty },
+  {
+    path: "minLndVersion",
+    kind: "string",
+    default: "0.19.3",
+    check: (value: string) =>
+      parseLndVersion(value) === undefined ? `must be an lnd version like "0.19.3", got ${quote(value)}` : undefined,
+  },
+  { path: "logLevel", kind: "string", default: "info", check: oneOf(LOG_LEVELS) },
+  { path: "reconnect.initialDelayMs", kind: "int", default: 100, check: atLeast(1) },
+  {
+    path: "reconnect.maxDelayMs",
+    kind: "int",
+    default: 5000,
+    check: (value: number, values) => {
+      const initial = values["reconnect.initialDelayMs"];
+      return typeof initial === "number" && value < initial
+        ? `must be at least reconnect.initialDelayMs (${initial}), got ${value}`
+        : undefined;
+    },
+  },
+  { path: "blockHeightPollMs", kind: "int", default: 5000, check: atLeast(1) },
+  { path: "lndStartupTimeoutMs", kind: "int", default: 60_000, check: atLeast(0) },
+  { path: "settleRecoveryLookbackHours", kind: "number", default: 0, check: atLeast(0) },
+];
+
+/** IC_BRIDGE_LND_GRPC_ADDRESS for lnd.grpcAddress. */
+export function envNameFor(path: string): string {
+  return `IC_BRIDGE_${path
+    .split(".")
+    .map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
+    .join("_")}`;
+}
+
+/** Every override variable with its field, for --help and the README. */
+export function configEnvironmentVariables(): { name: string; field: string }[] {
+  return FIELDS.map((spec) => ({ name: envNameFor(spec.path), field: spec.path }));
+}
+
+/**
+ * Validates a config file's parsed JSON (undefined when there is no file) merged with the
+ * IC_BRIDGE_* overrides in env, and fills in the defaults.
+ */
+export function parseBridgeConfig(
+  file: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Result<BridgeConfig, ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  if (file !== undefined && !isPlainObject(file)) {
+    return err([{ field: "", message: "the config file must hold a JSON object" }]);
+  }
+  const fileObject: Record<string, unknown> = file ?? {};
+  problems.push(...unknownFields(fileObject));
+
+  const values: Record<string, unknown> = {};
+  for (const spec of FIELDS) {
+    const envName = envNameFor(spec.path);
+    const envText = env[envName];
+    const fromEnv = envText !== undefined && envText !== "";
+    const raw = fromEnv ? fromEnvText(spec.kind, envText) : valueAt(fileObject, spec.path);
+    const source = fromEnv ? `${envName}` : `config field "${spec.path}"`;
+    const problem = (message: string) =>
+      problems.push({
+        field: spec.path,
+        message: fromEnv ? `${spec.path} (from ${source}): ${message}` : `${source}: ${message}`,
+      });
+
+    if (raw === undefined) {
+      if (spec.default === undefined) {
+        problems.push({
+          field: spec.path,
+          message: `config field "${spec.path}" is required (set it in the config file or ${envName})`,
+        });
+        continue;
+      }
+      values[spec.path] = typeof spec.default === "function" ? spec.default(values) : spec.default;
+      continue;
+    }
+    const typed = ofKind(spec.kind, raw);
+    if (typed === undefined) {
+      problem(`must be ${KIND_NAMES[spec.kind]}, got ${describe(raw)}`);
+      continue;
+    }
+    const complaint = spec.check?.(typed as never, values);
+    if (complaint !== undefined) {
+      problem(complaint);
+      continue;
+    }
+    values[spec.path] = typed;
+  }
+  if (problems.length > 0) return err(problems);
+
+  const get = <T>(path: string): T => values[path] as T;
+  return ok({
+    nodeName: get("nodeName"),
+    lnd: {
+      grpcAddress: get("lnd.grpcAddress"),
+      tlsCertPath: get("lnd.tlsCertPath"),
+      macaroonPath: get("lnd.macaroonPath"),
+    },
+    expectedPubkey: get<string>("expectedPubkey").toLowerCase(),
+    network: get("network"),
+    kafka: {
+      brokers: get("kafka.brokers"),
+      clientId: get("kafka.clientId"),
+      createTopics: get("kafka.createTopics"),
+      topicPartitions: get("kafka.topicPartitions"),
+    },
+    topics: {
+      htlcIntercepted: get("topics.htlcIntercepted"),
+      htlcCommands: get("topics.htlcCommands"),
+      htlcOutcomes: get("topics.htlcOutcomes"),
+    },
+    metricsPort: get("metricsPort"),
+    metricsHost: get("metricsHost"),
+    minLndVersion: get("minLndVersion"),
+    logLevel: get("logLevel"),
+    reconnect: { initialDelayMs: get("reconnect.initialDelayMs"), maxDelayMs: get("reconnect.maxDelayMs") },
+    blockHeightPollMs: get("blockHeightPollMs"),
+    lndStartupTimeoutMs: get("lndStartupTimeoutMs"),
+    settleRecoveryLookbackHours: get("settleRecoveryLookbackHours"),
+  });
+}
+
+/** parseBridgeConfig for configs built in code: throws BridgeConfigError instead of returning problems. */
+export function bridgeConfig(input: BridgeConfigInput | BridgeConfig): BridgeConfig {
+  const parsed = parseBridgeConfig(input);
+  if (!parsed.ok) throw new BridgeConfigError(parsed.error);
+  return parsed.value;
+}
+
+const KIND_NAMES: Record<Kind, string> = {
+  string: "a string",
+  int: "an integer",
+  number: "a number",
+  list: "a list of strings",
+  boolean: "true or false",
+};
+
+function fromEnvText(kind: Kind, text: string): unknown {
+  switch (kind) {
+    case "string":
+      return text;
+    case "int":
+    case "number":
+      // Number("") and Number(" ") are 0: only digits (and one dot for numbers) count.
+      return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+    case "list":
+      return text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+    case "boolean":
+      return text === "true" ? true : text === "false" ? false : text;
+  }
+}
+
+function ofKind(kind: Kind, value: unknown): unknown {
+  switch (kind) {
+    case "string":
+      return typeof value === "string" ? value : undefined;
+    case "int":
+      return Number.isSafeInteger(value) ? value : undefined;
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+    case "list":
+      return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
+    case "boolean":
+      return typeof value === "boolean" ? value : undefined;
+  }
+}
+
+function valueAt(object: Record<string, unknown>, path: string): unknown {
+  let current: unknown = object;
+  for (const segment of path.split(".")) {
+    if (!isPlainObject(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+// A misspelt key would otherwise be ignored silently and its default used.
+function unknownFields(file: Record<string, unknown>): ConfigProblem[] {
+  const known = new Set(FIELDS.map((spec) => spec.path));
+  const groups = new Set(FIELDS.filter((spec) => spec.path.includes(".")).map((spec) => spec.path.split(".")[0]));
+  const problems: ConfigProblem[] = [];
+  for (const [key, value] of Object.entries(file)) {
+    if (groups.has(key)) {
+      if (!isPlainObject(value)) {
+        problems.push({ field: key, message: `config field "${key}" must be an object, got ${describe(value)}` });
+        continue;
+      }
+      for (const inner of Object.keys(value)) {
+        if (!known.has(`${key}.${inner}`))
+          problems.push({ field: `${key}.${inner}`, message: `unknown config field "${key}.${inner}"` });
+      }
+    } else if (!known.has(key)) {
+      problems.push({ field: key, message: `unknown config field "${key}"` });
+    }
+  }
+  return problems;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return quote(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return `a ${typeof value}`;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
+}

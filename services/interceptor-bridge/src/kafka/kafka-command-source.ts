@@ -1,0 +1,52 @@
+// CommandSource over a read_committed consumer group, one group per node ("ic-bridge-<pubkey>"):
+// the matcher writes commands in transactions, and only committed ones may reach lnd. Offsets
+// are committed after the batch handler finished, so a crash replays commands (the applier is
+// idempotent). A new group starts at the beginning of the topic: a command is never missed
+// for lack of a committed offset, and old commands only produce SKIPPED_NOT_HELD.
+// A record that cannot be decoded is logged and passed over: no resolution can come from it,
+// and the matcher answers the HTLC again when lnd offers it again.
+import { decodeAs, EventDecodeError, runCommittingConsumer, type EventLogLogger, type HtlcCommand, type RunningConsumer } from "@ic/event-log";
+import type { Kafka } from "kafkajs";
+import type { CommandSource } from "../event-ports.ts";
+
+export function commandGroupId(nodeId: string): string {
+  return `ic-bridge-${nodeId}`;
+}
+
+export function createKafkaCommandSource(
+  kafka: Kafka,
+  options: { topic: string; nodeId: string; logger: EventLogLogger; maxWaitTimeMs?: number },
+): CommandSource {
+  let running: RunningConsumer | undefined;
+  return {
+    async start(handler, onFatal) {
+      running = await runCommittingConsumer(kafka, {
+        groupId: commandGroupId(options.nodeId),
+        topics: [options.topic],
+        fromBeginning: true,
+        maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
+        logger: options.logger,
+        onFatalError: onFatal,
+        batchHandler: async (records) => {
+          const commands: HtlcCommand[] = [];
+          for (const record of records) {
+            try {
+              commands.push(decodeAs("htlc-command", record));
+            } catch (error) {
+              if (!(error instanceof EventDecodeError)) throw error;
+              options.logger.error(
+                { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
+                "undecodable command record passed over",
+              );
+            }
+          }
+          await handler(commands);
+        },
+      });
+    },
+    async stop() {
+      await running?.stop();
+      running = undefined;
+    },
+  };
+}
