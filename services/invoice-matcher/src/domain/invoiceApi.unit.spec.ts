@@ -12,6 +12,7 @@ import {
   T0,
   arrival,
   cancelInvoice,
+  htlcAccepted,
   htlcFinal,
   htlcKey,
   invoiceCreated,
@@ -75,6 +76,20 @@ describe("SettleInvoice (hold mode): settle only a complete, ACCEPTED set", () =
         commands: [settleHtlc(a.data.key, PAYMENT_HASH), settleHtlc(b.data.key, PAYMENT_HASH)],
       });
     expect(outcome.after.invoice?.status).toBe("SETTLE_REQUESTED");
+  });
+
+  it("refuses, as a bug, to settle an ACCEPTED set that does not pay total_msat (a corrupted history): rule 1 is re-checked at the decision", () => {
+    const short = arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 30_000n, now: T0 + 1_000 });
+    const corrupted = [
+      invoiceCreated({ mode: "hold" }),
+      htlcAccepted(short),
+      {
+        type: "InvoiceAccepted" as const,
+        data: { paymentHash: PAYMENT_HASH, htlcKeys: [short.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: 30_000n, at: T0 + 1_000 },
+      },
+    ];
+    expect(() => given(...corrupted).when(settleInvoice())).toThrow(MatcherInvariantError);
+    expect(() => given(...corrupted).when(settleInvoice())).toThrow(/does not pay its total_msat/);
   });
 
   it("refuses to settle an OPEN invoice whose set does not pay it yet (money-safety rule 1)", () => {
