@@ -1,0 +1,526 @@
+// The whole bridge against the fake lnd (a real gRPC server on 127.0.0.1) and in-memory event
+// ports. Every wait is on a condition: the fake's and the log's waitFor re-check on each change.
+import { createHash } from "node:crypto";
+import type { HtlcCommand } from "@ic/event-log";
+import { connectLnd } from "@ic/lnd-client";
+import { startFakeLnd, type FakeLnd, type ReceivedResolution, type WireCircuitKey, type WireGetInfoResponse } from "@ic/lnd-client/testing";
+import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startBridge, type RunningBridge } from "./bridge.ts";
+import { createBridgeLogger } from "./bridge-logger.ts";
+import { createBridgeMetrics } from "./bridge-metrics.ts";
+import { startMetricsServer } from "./metrics-server.ts";
+import type { BridgeConfigInput } from "./config.ts";
+import { NodeValidationError } from "./node-validation.ts";
+import { InMemoryEventLog } from "./testing/in-memory-event-log.ts";
+
+// The fake lnd's default identity.
+const NODE_ID = "02" + "11".repeat(32);
+const OTHER_NODE = "03" + "44".repeat(32);
+const VIRTUAL_SCID = virtualScidForNode(hexToBytes(NODE_ID));
+// A real-looking scid above 2^53 (block 900000, tx 17, output 1).
+const CHAN = ((900_000n << 40n) | (17n << 16n) | 1n).toString();
+
+// gRPC status codes (the fake lnd takes them as numbers).
+const GrpcStatus = { UNKNOWN: 2, UNAVAILABLE: 14 } as const;
+
+const preimageOf = (n: number) => Buffer.alloc(32, n);
+const hashOf = (preimage: Buffer) => createHash("sha256").update(preimage).digest();
+
+interface Harness {
+  lnd: FakeLnd;
+  log: InMemoryEventLog;
+  logLines: string[];
+  start(config?: Partial<BridgeConfigInput>): RunningBridge;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness> {
+  const lnd = await startFakeLnd();
+  lnd.setInfo(info);
+  cleanups.push(() => lnd.stop());
+  const log = new InMemoryEventLog();
+  const logLines: string[] = [];
+  return {
+    lnd,
+    log,
+    logLines,
+    start(config = {}) {
+      const bridge = startBridge(
+        {
+          nodeName: "alpha",
+          lnd: { grpcAddress: lnd.address, tlsCertPath: "unused", macaroonPath: "unused" },
+          expectedPubkey: NODE_ID,
+          network: "regtest",
+          kafka: { brokers: ["127.0.0.1:1"] },
+          reconnect: { initialDelayMs: 5, maxDelayMs: 40 },
+          blockHeightPollMs: 10,
+          lndStartupTimeoutMs: 0,
+          ...config,
+        },
+        {
+          connectLnd: () => connectLnd(lnd.connectOptions()),
+          connectEventPorts: async () => log.ports(),
+          logger: createBridgeLogger("alpha", "debug", { write: (line: string) => void logLines.push(line) }),
+          metrics: createBridgeMetrics("alpha"),
+        },
+      );
+      cleanups.push(() => bridge.stop());
+      return bridge;
+    },
+  };
+}
+
+async function running(h: Harness, config: Partial<BridgeConfigInput> = {}): Promise<RunningBridge> {
+  const bridge = h.start(config);
+  await bridge.ready;
+  await h.lnd.waitFor(() => h.lnd.interceptorConnected);
+  return bridge;
+}
+
+function offerOurs(lnd: FakeLnd, htlcId: number, preimage = preimageOf(htlcId), fields: object = {}): WireCircuitKey {
+  const key = { chan_id: CHAN, htlc_id: String(htlcId) };
+  lnd.offerHtlc({
+    incoming_circuit_key: key,
+    payment_hash: hashOf(preimage),
+    outgoing_requested_chan_id: VIRTUAL_SCID.toString(),
+    incoming_amount_msat: "10001000",
+    outgoing_amount_msat: "10000000",
+    incoming_expiry: 900,
+    outgoing_expiry: 860,
+    auto_fail_height: 887,
+    onion_blob: Buffer.alloc(1366, 7),
+    ...fields,
+  });
+  return key;
+}
+
+function settleCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCommand {
+  const preimage = preimageOf(htlcId);
+  return {
+    commandId: `settle-${htlcId}`,
+    nodeId: NODE_ID,
+    circuitKey: { chanId: BigInt(CHAN), htlcId: BigInt(htlcId) },
+    paymentHash: hashOf(preimage).toString("hex"),
+    action: "SETTLE",
+    preimage,
+    failureMessage: null,
+    failureCode: null,
+    issuedAtMs: 1,
+    ...fields,
+  };
+}
+
+function failCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCommand {
+  return settleCommand(htlcId, {
+    commandId: `fail-${htlcId}`,
+    action: "FAIL",
+    preimage: null,
+    failureMessage: Buffer.alloc(292, 0xf1),
+    ...fields,
+  });
+}
+
+let barriers = 0;
+/**
+ * The resolutions lnd received for coordinator HTLCs, read after a barrier: a forward on
+ * another scid is offered and its RESUME awaited. Answers travel in order on the stream, so
+ * anything the bridge wrote before has arrived by then, and "nothing was sent" is a fact.
+ */
+async function resolutionsAfterBarrier(h: Harness): Promise<ReceivedResolution[]> {
+  const key = { chan_id: "77", htlc_id: String(++barriers) };
+  h.lnd.offerHtlc({ incoming_circuit_key: key, outgoing_requested_chan_id: "5", payment_hash: Buffer.alloc(32, 0xbb) });
+  await h.lnd.waitFor(() => h.lnd.resolutions.some((r) => r.incoming_circuit_key.chan_id === "77" && r.incoming_circuit_key.htlc_id === key.htlc_id));
+  return h.lnd.resolutions.filter((r) => r.incoming_circuit_key.chan_id !== "77");
+}
+
+async function metricValue(bridge: RunningBridge, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = (await bridge.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return value?.value ?? 0;
+}
+
+describe("interceptor bridge against the fake lnd", () => {
+  it("resumes a forward that is not for the virtual scid at once, without publishing it", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    h.lnd.offerHtlc({
+      incoming_circuit_key: { chan_id: CHAN, htlc_id: "1" },
+      outgoing_requested_chan_id: "123456789",
+      payment_hash: Buffer.alloc(32, 1),
+    });
+    const resolution = await h.lnd.nextResolution();
+    expect(resolution).toMatchObject({ action: "RESUME", incoming_circuit_key: { chan_id: CHAN, htlc_id: "1" } });
+
+    // Published records keep lnd's order: the next (virtual) HTLC is the first one published.
+    offerOurs(h.lnd, 2);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    expect(h.log.intercepted[0]?.circuitKey.htlcId).toBe(2n);
+    expect(h.log.outcomes).toEqual([]);
+    expect(await metricValue(bridge, "ic_bridge_htlcs_resumed_total")).toBe(1);
+    expect(await metricValue(bridge, "ic_bridge_htlcs_intercepted_total")).toBe(2);
+  });
+
+  it("holds an HTLC for the virtual scid and publishes it with the block height, answering nothing", async () => {
+    const h = await harness({ block_height: 812 });
+    const bridge = await running(h);
+    offerOurs(h.lnd, 5);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    expect(h.log.intercepted[0]).toMatchObject({
+      nodeId: NODE_ID,
+      circuitKey: { chanId: BigInt(CHAN), htlcId: 5n },
+      paymentHash: hashOf(preimageOf(5)).toString("hex"),
+      incomingAmountMsat: 10_001_000n,
+      outgoingAmountMsat: 10_000_000n,
+      outgoingRequestedChanId: VIRTUAL_SCID,
+      autoFailHeight: 887,
+      blockHeight: 812,
+      onionBlob: Buffer.alloc(1366, 7),
+    });
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+    expect(h.lnd.heldCircuitKeys()).toEqual([`${CHAN}:5`]);
+    expect(bridge.status()).toMatchObject({ phase: "running", heldHtlcs: 1, nodeId: NODE_ID, virtualScid: VIRTUAL_SCID.toString() });
+  });
+
+  it("tracks lnd's block height for the records it publishes", async () => {
+    const h = await harness({ block_height: 500 });
+    const bridge = await running(h);
+    h.lnd.setInfo({ block_height: 501 });
+    await vi.waitFor(() => expect(bridge.status().blockHeight).toBe(501));
+    offerOurs(h.lnd, 1);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    expect(h.log.intercepted[0]?.blockHeight).toBe(501);
+  });
+
+  it("settles once with the command's preimage even when the command is delivered twice", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    offerOurs(h.lnd, 3);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+
+    await h.log.deliver(settleCommand(3), settleCommand(3));
+    await h.log.deliver(settleCommand(3));
+    const settle = await h.lnd.nextResolution();
+    expect(settle).toMatchObject({ action: "SETTLE", preimageMatches: true, incoming_circuit_key: { chan_id: CHAN, htlc_id: "3" } });
+    expect(h.log.outcomes.map((o) => [o.kind, o.commandId])).toEqual([
+      ["SETTLE_SENT", "settle-3"],
+      ["SETTLE_SENT", "settle-3"],
+      ["SETTLE_SENT", "settle-3"],
+    ]);
+
+    // A different command for the answered key is not a second resolution either.
+    await h.log.deliver(failCommand(3));
+    expect(h.log.outcomes.at(-1)).toMatchObject({ kind: "SKIPPED_NOT_HELD", commandId: "fail-3" });
+    expect(await resolutionsAfterBarrier(h)).toHaveLength(1);
+    expect(h.lnd.interceptorStreamEnds).toEqual([]);
+    expect(await metricValue(bridge, "ic_bridge_commands_applied_total", { action: "SETTLE" })).toBe(1);
+    expect(await metricValue(bridge, "ic_bridge_commands_skipped_total", { reason: "not-held" })).toBe(1);
+    expect(await bridge.metrics.registry.metrics()).toContain('ic_bridge_settle_latency_seconds_count{node="alpha"} 1');
+  });
+
+  it("fails a held HTLC with the matcher's 292-byte packet", async () => {
+    const h = await harness();
+    await running(h);
+    offerOurs(h.lnd, 4);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await h.log.deliver(failCommand(4));
+    expect(await h.lnd.nextResolution()).toMatchObject({ action: "FAIL", failure_message: Buffer.alloc(292, 0xf1) });
+    expect(h.log.outcomes).toMatchObject([{ kind: "FAIL_SENT", commandId: "fail-4" }]);
+    expect(h.lnd.heldCircuitKeys()).toEqual([]);
+  });
+
+  it("sends nothing for a key it does not hold and reports SKIPPED_NOT_HELD; the stream stays up", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    await h.log.deliver(settleCommand(9));
+    expect(h.log.outcomes).toMatchObject([
+      { kind: "SKIPPED_NOT_HELD", commandId: "settle-9", nodeId: NODE_ID, circuitKey: { chanId: BigInt(CHAN), htlcId: 9n } },
+    ]);
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+    expect(h.lnd.interceptorStreamEnds).toEqual([]);
+    expect(bridge.status().interceptorSessions).toBe(1);
+  });
+
+  it("ignores commands addressed to other nodes", async () => {
+    const h = await harness();
+    await running(h);
+    offerOurs(h.lnd, 6);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await h.log.deliver(settleCommand(6, { nodeId: OTHER_NODE }));
+    expect(h.log.outcomes).toEqual([]);
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+  });
+
+  it("refuses a SETTLE whose preimage does not open the hash: nothing sent, nothing reported", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    offerOurs(h.lnd, 7);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await h.log.deliver(settleCommand(7, { preimage: preimageOf(99) }));
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+    expect(h.log.outcomes).toEqual([]);
+    expect(await metricValue(bridge, "ic_bridge_commands_refused_total")).toBe(1);
+    // Still held: a correct command settles it.
+    await h.log.deliver(settleCommand(7, { commandId: "settle-7b" }));
+    expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "SETTLE", preimageMatches: true }]);
+  });
+
+  it("reconnects after lnd closes the stream and publishes the re-offered HTLC again", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    offerOurs(h.lnd, 11);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+
+    h.lnd.endInterceptorStream({ code: GrpcStatus.UNAVAILABLE, details: "lnd shutting down" });
+    await h.log.waitFor(() => h.log.intercepted.length === 2);
+    const [first, second] = h.log.intercepted;
+    expect(second?.circuitKey).toEqual(first?.circuitKey);
+    expect(second?.paymentHash).toBe(first?.paymentHash);
+    expect(second?.bridgeInstanceId).not.toBe(first?.bridgeInstanceId);
+    expect(h.lnd.interceptorStreamCount).toBe(2);
+    expect(await metricValue(bridge, "ic_bridge_reconnects_total", { stream: "interceptor" })).toBe(1);
+
+    // The matcher's answer to either publication is applied on the new stream.
+    await h.log.deliver(settleCommand(11));
+    expect(await h.lnd.nextResolution()).toMatchObject({ action: "SETTLE", preimageMatches: true });
+    expect(h.lnd.interceptorStreamEnds).toHaveLength(1);
+  });
+
+  it("keeps reconnecting, with backoff, while lnd refuses the interceptor", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    // lnd answers a second interceptor with "interceptor already exists": simulate it by
+    // ending every stream the moment it opens.
+    for (let ended = 0; ended < 3; ended++) {
+      await h.lnd.waitFor(() => h.lnd.interceptorConnected);
+      h.lnd.endInterceptorStream({ code: GrpcStatus.UNKNOWN, details: "interceptor already exists" });
+    }
+    await h.lnd.waitFor(() => h.lnd.interceptorConnected && h.lnd.interceptorStreamCount === 4);
+    expect(await metricValue(bridge, "ic_bridge_reconnects_total", { stream: "interceptor" })).toBe(3);
+    expect(h.logLines.some((l) => l.includes("another HTLC interceptor is connected"))).toBe(true);
+  });
+
+  it("ends the session when the event log refuses a record, so lnd offers the HTLC again", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    h.log.failPublishes = 1;
+    offerOurs(h.lnd, 12);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    expect(h.log.intercepted[0]?.circuitKey.htlcId).toBe(12n);
+    expect(h.lnd.interceptorStreamEnds).toMatchObject([{ byClient: true }]);
+    expect(await metricValue(bridge, "ic_bridge_publish_failures_total", { record: "htlc-intercepted" })).toBe(1);
+  });
+
+  it("rejects the batch when its outcomes cannot be published, and a redelivery reports them without a second send", async () => {
+    const h = await harness();
+    await running(h);
+    offerOurs(h.lnd, 13);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    h.log.failPublishes = 1;
+    await expect(h.log.deliver(settleCommand(13))).rejects.toThrow("event log unavailable");
+    await h.log.deliver(settleCommand(13));
+    expect(h.log.outcomes).toMatchObject([{ kind: "SETTLE_SENT", commandId: "settle-13" }]);
+    expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "SETTLE", preimageMatches: true }]);
+  });
+
+  it("reports lnd's final settle of an answered HTLC as FINAL_SETTLED", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    offerOurs(h.lnd, 21);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await h.log.deliver(settleCommand(21));
+    await h.lnd.nextResolution();
+
+    // A final event of an unrelated forward is not reported.
+    h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "20", final_htlc_event: { settled: true, offchain: true } });
+    h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "21", final_htlc_event: { settled: true, offchain: true } });
+    await h.log.waitFor(() => h.log.outcomesOf("FINAL_SETTLED").length === 1);
+    expect(h.log.outcomes.map((o) => [o.kind, o.circuitKey.htlcId, o.commandId])).toEqual([
+      ["SETTLE_SENT", 21n, "settle-21"],
+      ["FINAL_SETTLED", 21n, "settle-21"],
+    ]);
+    expect(bridge.status().awaitingFinal).toBe(0);
+  });
+
+  it("reports a held HTLC that lnd failed by itself as FINAL_FAILED, and no longer answers it", async () => {
+    const h = await harness();
+    await running(h);
+    const key = offerOurs(h.lnd, 22);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    h.lnd.autoFailHtlc(key);
+    h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "22", final_htlc_event: { settled: false, offchain: true } });
+    await h.log.waitFor(() => h.log.outcomesOf("FINAL_FAILED").length === 1);
+    expect(h.log.outcomes[0]).toMatchObject({ kind: "FINAL_FAILED", commandId: null });
+
+    // Answering it now would make lnd end the stream.
+    await h.log.deliver(settleCommand(22));
+    expect(h.log.outcomes.at(-1)).toMatchObject({ kind: "SKIPPED_NOT_HELD" });
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+    expect(h.lnd.interceptorStreamEnds).toEqual([]);
+  });
+
+  it("does not answer a held HTLC once lnd's block height reached its auto-fail height", async () => {
+    const h = await harness({ block_height: 880 });
+    const bridge = await running(h);
+    offerOurs(h.lnd, 23);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    h.lnd.setInfo({ block_height: 887 });
+    await vi.waitFor(() => expect(bridge.status().blockHeight).toBe(887));
+    await h.log.deliver(settleCommand(23));
+    expect(h.log.outcomes).toMatchObject([{ kind: "SKIPPED_NOT_HELD" }]);
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+    expect(await metricValue(bridge, "ic_bridge_commands_skipped_total", { reason: "auto-fail-height-reached" })).toBe(1);
+  });
+
+  it("looks up final resolutions missed while the event subscription was down", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    offerOurs(h.lnd, 24);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await h.log.deliver(settleCommand(24));
+    await h.lnd.nextResolution();
+
+    h.lnd.setHtlcResolution({ chan_id: CHAN, htlc_id: "24" }, { settled: true, offchain: true });
+    h.lnd.endHtlcEventStreams({ code: GrpcStatus.UNAVAILABLE, details: "lnd restarting" });
+    await h.log.waitFor(() => h.log.outcomesOf("FINAL_SETTLED").length === 1);
+    expect(h.log.outcomesOf("FINAL_SETTLED")[0]).toMatchObject({ commandId: "settle-24", circuitKey: { htlcId: 24n } });
+    expect(await metricValue(bridge, "ic_bridge_reconnects_total", { stream: "htlc_events" })).toBe(1);
+  });
+
+  it("after a restart between SETTLE and the final event, reads the SETTLE back and reports FINAL_SETTLED", async () => {
+    const h = await harness();
+    const first = await running(h);
+    offerOurs(h.lnd, 31);
+    offerOurs(h.lnd, 32);
+    await h.log.waitFor(() => h.log.intercepted.length === 2);
+    await h.log.deliver(settleCommand(31), settleCommand(32), settleCommand(33, { nodeId: OTHER_NODE }));
+    await h.lnd.waitFor(() => h.lnd.resolutions.length === 2);
+    await first.stop();
+    expect(first.status().phase).toBe("stopped");
+
+    // While no bridge runs, lnd makes 31 final; 32 is still in flight (say, going on chain).
+    h.lnd.setHtlcResolution({ chan_id: CHAN, htlc_id: "31" }, { settled: true, offchain: true });
+    const second = await running(h);
+    await vi.waitFor(() => expect(second.status().recovery).toBe("done"));
+    expect(second.status()).toMatchObject({ recoveredSettles: 2, awaitingFinal: 1 });
+    expect(h.log.outcomesOf("FINAL_SETTLED")).toMatchObject([{ commandId: "settle-31", circuitKey: { htlcId: 31n } }]);
+
+    // 32 becomes final later: the subscription reports it.
+    h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "32", final_htlc_event: { settled: true, offchain: false } });
+    await h.log.waitFor(() => h.log.outcomesOf("FINAL_SETTLED").length === 2);
+    expect(h.log.outcomesOf("FINAL_SETTLED")[1]).toMatchObject({ commandId: "settle-32" });
+  });
+
+  it("leaves unanswered HTLCs held by lnd when it stops, for the next bridge", async () => {
+    const h = await harness();
+    const bridge = await running(h);
+    offerOurs(h.lnd, 41);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await bridge.stop();
+    await h.lnd.waitFor(() => h.lnd.interceptorStreamEnds.length === 1);
+    expect(h.lnd.interceptorStreamEnds).toMatchObject([{ byClient: true }]);
+    expect(h.lnd.heldCircuitKeys()).toEqual([`${CHAN}:41`]);
+    expect(h.log.consuming).toBe(false);
+    await bridge.stop();
+    expect(bridge.status().phase).toBe("stopped");
+
+    const next = await running(h);
+    await h.log.waitFor(() => h.log.intercepted.length === 2);
+    expect(next.status().heldHtlcs).toBe(1);
+  });
+
+  it("never logs preimages or failure packets", async () => {
+    const h = await harness();
+    await running(h);
+    offerOurs(h.lnd, 51, preimageOf(0xd7));
+    offerOurs(h.lnd, 52);
+    await h.log.waitFor(() => h.log.intercepted.length === 2);
+    const settle = settleCommand(51, { preimage: preimageOf(0xd7), paymentHash: hashOf(preimageOf(0xd7)).toString("hex") });
+    await h.log.deliver(settle, failCommand(52, { failureMessage: Buffer.alloc(292, 0xc3) }));
+    await h.lnd.waitFor(() => h.lnd.resolutions.length === 2);
+    await h.log.deliver(settle);
+    const text = h.logLines.join("");
+    expect(text).toContain(hashOf(preimageOf(0xd7)).toString("hex"));
+    expect(text).toContain(`${CHAN}:51`);
+    expect(text).not.toContain("d7".repeat(32));
+    expect(text).not.toContain("c3".repeat(16));
+    expect(text).not.toContain(Buffer.alloc(32, 0xd7).toString("base64"));
+    for (const line of h.logLines) expect(JSON.parse(line)).toMatchObject({ nodeName: "alpha" });
+  });
+
+  it("serves its metrics in Prometheus format", async () => {
+    const h = await harness();
+    const bridge = await running(h, { metricsPort: 0 });
+    expect(bridge.status().metricsPort).toBeUndefined();
+    offerOurs(h.lnd, 61);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    const text = await bridge.metrics.registry.metrics();
+    expect(text).toContain('ic_bridge_htlcs_published_total{node="alpha"} 1');
+    expect(text).toContain('ic_bridge_stream_connected{stream="interceptor",node="alpha"} 1');
+    expect(text).toContain('ic_bridge_held_htlcs{node="alpha"} 1');
+
+    const server = await startMetricsServer(bridge.metrics.registry, 0, "127.0.0.1");
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('ic_bridge_htlcs_published_total{node="alpha"} 1');
+      expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("start-up refusals", () => {
+  it.each([
+    ["another node", { identity_pubkey: OTHER_NODE }, "pubkey"],
+    ["another network", { chains: [{ chain: "bitcoin", network: "mainnet" }] }, 'runs on network "mainnet"'],
+    ["an old lnd", { version: "0.18.5-beta commit=v0.18.5-beta" }, "older than minLndVersion 0.19.3"],
+    ["no --requireinterceptor", { require_htlc_interceptor: false }, "start lnd with --requireinterceptor"],
+    ["no --store-final-htlc-resolutions", { store_final_htlc_resolutions: false }, "start lnd with --store-final-htlc-resolutions"],
+  ])("refuses %s and opens no interceptor", async (_name, info, message) => {
+    const h = await harness(info);
+    const bridge = h.start();
+    await expect(bridge.ready).rejects.toThrow(NodeValidationError);
+    await expect(bridge.ready).rejects.toThrow(message);
+    await vi.waitFor(() => expect(bridge.status().phase).toBe("failed"));
+    expect(h.lnd.interceptorStreamCount).toBe(0);
+    expect(h.log.consuming).toBe(false);
+  });
+
+  it("refuses an unreachable lnd once the start-up wait is over", async () => {
+    const h = await harness();
+    await h.lnd.stop();
+    const bridge = h.start({ lndStartupTimeoutMs: 0 });
+    const error = await bridge.ready.catch((e: unknown) => e as NodeValidationError);
+    expect(error).toBeInstanceOf(NodeValidationError);
+    expect(error?.problems.map((p) => p.check)).toEqual(["reachable"]);
+    expect(error?.message).toContain("Fix: start lnd");
+  });
+
+  it("waits for an lnd whose wallet is still locked", async () => {
+    const h = await harness();
+    h.lnd.setState("LOCKED");
+    const bridge = h.start({ lndStartupTimeoutMs: 60_000 });
+    await vi.waitFor(() => expect(h.logLines.some((line) => line.includes("waiting for lnd"))).toBe(true));
+    expect(bridge.status().phase).toBe("starting");
+    h.lnd.setState("SERVER_ACTIVE");
+    await bridge.ready;
+    expect(bridge.status().phase).toBe("running");
+  });
+
+  it("stops cleanly when stopped during start-up", async () => {
+    const h = await harness();
+    h.lnd.setState("LOCKED");
+    const bridge = h.start({ lndStartupTimeoutMs: 60_000 });
+    await vi.waitFor(() => expect(h.logLines.some((line) => line.includes("waiting for lnd"))).toBe(true));
+    await bridge.stop();
+    await expect(bridge.ready).rejects.toThrow();
+    expect(bridge.status().phase).toBe("stopped");
+    expect(h.lnd.interceptorStreamCount).toBe(0);
+  });
+});
