@@ -384,6 +384,17 @@ describe("SubscribeInvoices", () => {
     expect([...seen, ...rest].map((event) => event.sequence)).toEqual([1n, 2n, 3n, 4n]);
   });
 
+  it("delivers a long replay completely and in order through flow control", async () => {
+    const count = 2000;
+    for (let i = 0; i < count; i++) await t.fake.createInvoice({ externalRef: `bulk-${i}`, description: "x".repeat(600), mode: "auto" });
+    const stream = t.client.subscribeInvoices(0n);
+
+    const sequences = (await take(stream[Symbol.asyncIterator](), count)).map((event) => event.sequence);
+    stream.cancel();
+
+    expect(sequences).toEqual(Array.from({ length: count }, (_, i) => BigInt(i + 1)));
+  });
+
   it("aborts the port's stream when the client cancels", async () => {
     const stream = t.client.subscribeInvoices(0n);
     const pending = stream[Symbol.asyncIterator]().next();

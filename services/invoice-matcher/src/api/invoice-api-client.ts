@@ -106,11 +106,12 @@ export function connectInvoiceApi(address: string, token: string, options: Invoi
       const request: WireSubscribeInvoicesRequest = { after_sequence: uint64(afterSequence, "afterSequence", "SubscribeInvoices") };
       const subscribe = client["SubscribeInvoices"] as ServerStreamMethod;
       const call = subscribe.call(client, request, metadata()) as grpc.ClientReadableStream<WireInvoiceEvent>;
-      const stream = readServerStream(call, fromWireEvent, { method: "SubscribeInvoices", address });
-      if (signal !== undefined) {
-        if (signal.aborted) stream.cancel();
-        else signal.addEventListener("abort", () => stream.cancel(), { once: true });
-      }
+      const onAbort = (): void => stream.cancel();
+      const stream = readServerStream(call, fromWireEvent, { method: "SubscribeInvoices", address }, () =>
+        signal?.removeEventListener("abort", onAbort),
+      );
+      if (signal?.aborted) stream.cancel();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       return stream;
     },
 

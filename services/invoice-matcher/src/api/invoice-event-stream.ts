@@ -20,6 +20,8 @@ export function readServerStream<W, T>(
   call: ClientReadableStream<W>,
   decode: (wire: W) => T,
   context: { method: string; address: string },
+  /** Called once when the call has ended, for any reason. */
+  onFinish?: () => void,
 ): InvoiceEventStream<T> {
   const queue: T[] = [];
   let waiter: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | undefined;
@@ -72,6 +74,7 @@ export function readServerStream<W, T>(
   function settleIfDone(): void {
     if (finished || !sawEnd || sawStatus === undefined) return;
     finished = true;
+    onFinish?.();
     const endedByUs = cancelledHere && sawStatus.code === GrpcStatus.CANCELLED;
     if (failure === undefined && sawStatus.code !== GrpcStatus.OK && !endedByUs)
       failure = invoiceApiErrorFrom(lastError ?? Object.assign(new Error(sawStatus.details), sawStatus), context.method, context.address);
