@@ -26,6 +26,7 @@ import {
   loadSecp256k1Backend,
 } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
+import { connectInvoiceApi, startInvoiceApi } from "./api/index.ts";
 import { parseMatcherConfig } from "./config.ts";
 import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
 
@@ -209,5 +210,28 @@ describe("invoice matcher on Postgres + Kafka", () => {
     await expect(matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 2_000n, mode: "hold" })).rejects.toMatchObject({
       code: "already_exists",
     });
+  });
+
+  it("serves the real matcher over the gRPC invoice API (create, lookup, list, info; a wrong token is refused)", async () => {
+    const api = await startInvoiceApi({ service: matcher.service, address: "127.0.0.1:0", authToken: config.api.authToken, logger: pino({ level: "silent" }) });
+    const client = connectInvoiceApi(`127.0.0.1:${api.port}`, config.api.authToken);
+    const intruder = connectInvoiceApi(`127.0.0.1:${api.port}`, "x".repeat(40));
+    try {
+      const { invoice, created } = await client.createInvoice({ externalRef: `api-${run}`, amountMsat: 123_456_789_012n, mode: "hold", description: "via grpc" });
+      expect(created).toBe(true);
+      expect(invoice.amountMsat).toBe(123_456_789_012n);
+      expect((await client.lookupInvoice({ externalRef: `api-${run}` })).paymentHash).toBe(invoice.paymentHash);
+      const page = await client.listInvoices({ limit: 1000 });
+      expect(page.invoices.map((i) => i.paymentHash)).toContain(invoice.paymentHash);
+      const info = await client.getInfo();
+      expect(info.coordinatorPubkey).toBe(matcher.identity.nodePubkeyHex);
+      expect(info.nodes.map((n) => n.pubkey)).toEqual([nodeA, nodeB]);
+      await expect(client.settleInvoice(invoice.paymentHash)).rejects.toMatchObject({ codeName: "FAILED_PRECONDITION" });
+      await expect(intruder.getInfo()).rejects.toMatchObject({ codeName: "UNAUTHENTICATED" });
+    } finally {
+      client.close();
+      intruder.close();
+      await api.stop();
+    }
   });
 });
