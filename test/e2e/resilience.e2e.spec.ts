@@ -110,7 +110,7 @@ describe("resilience", () => {
     } finally {
       cluster("start-node", "alpha");
     }
-    await waitUntil("alpha's bridge reconnected to lnd", () => coordinator.bridges.alpha?.status().interceptorConnected === true, { timeoutMs: 60_000 });
+    await waitUntil("alpha's bridge reconnected to lnd", () => coordinator.bridges.alpha?.status().interceptorStreamOpen === true, { timeoutMs: 60_000 });
     const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("back"), amountMsat: 5_000_000n, mode: "auto" });
     const toAlphaNow = await waitUntil("payer's channel to alpha active", () => payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey), { timeoutMs: 60_000 });
     const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, outgoingChanIds: [toAlphaNow], timeoutSeconds: 60, feeLimitMsat: 100_000n }).final();
