@@ -27,6 +27,9 @@ import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
 import { probeNode } from "./node-probe.ts";
 import { nodeProblems, nodeWarnings, NodeValidationError } from "./node-validation.ts";
 
+/** Start-up waits at least this long for the HTLC event subscription, even with lndStartupTimeoutMs 0. */
+const FIRST_SUBSCRIPTION_MIN_WAIT_MS = 10_000;
+
 export interface BridgeDeps {
   /** Default: connectLnd with the config's address, TLS cert and macaroon paths. */
   connectLnd?: (config: BridgeConfig) => Promise<LndClient>;
@@ -162,7 +165,13 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     const finalResolutions = new FinalResolutions(runtime);
     finals = finalResolutions;
     loops.push(finalResolutions.run());
-    await finalResolutions.subscribed;
+    const subscribeTimeoutMs = Math.max(config.lndStartupTimeoutMs, FIRST_SUBSCRIPTION_MIN_WAIT_MS);
+    if (!(await finalResolutions.subscribedWithin(subscribeTimeoutMs))) {
+      throwIfStopped();
+      throw new Error(
+        `lnd at ${config.lnd.grpcAddress} did not accept SubscribeHtlcEvents within ${subscribeTimeoutMs} ms (${finalResolutions.lastError ?? "no answer"}): check that the macaroon allows offchain:read`,
+      );
+    }
     throwIfStopped();
     loops.push(runInterceptorSessions(runtime, instanceId));
     loops.push(pollBlockHeight(runtime, failFatally));
@@ -198,10 +207,12 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
       // The batch in hand completes (its outcomes are published) before the streams close.
       await ports?.commands.stop().catch((error: unknown) => logger.warn({ err: errorText(error) }, "stopping the command consumer"));
       controller.abort();
+      // Closing lnd's connection ends the streams and any call in flight (GetInfo, lookups),
+      // so the loops finish now rather than at their deadlines.
+      lnd?.close();
       await Promise.allSettled(loops);
       await Promise.allSettled([...pending]);
       await ports?.close().catch((error: unknown) => logger.warn({ err: errorText(error) }, "closing the event log"));
-      lnd?.close();
       await metricsServer?.close();
       phase = finalPhase;
       logger.info({ phase }, "interceptor bridge stopped");

@@ -26,9 +26,10 @@ export interface CommandSource {
 export interface SettleHistory {
   /**
    * This node's SETTLE commands, read from the start of the log (or from sinceMs, Unix ms)
-   * up to its end at the time of the call, in log order per partition.
+   * up to its end at the time of the call, in log order per partition. Rejects early when
+   * signal aborts.
    */
-  settleCommands(nodeId: string, sinceMs: number | undefined): Promise<HtlcCommand[]>;
+  settleCommands(nodeId: string, sinceMs: number | undefined, signal?: AbortSignal): Promise<HtlcCommand[]>;
 }
 
 export interface EventPorts {

@@ -20,6 +20,8 @@ import { reconnectDelayMs } from "./reconnect-delay.ts";
 
 export type RecoveryState = "pending" | "running" | "done" | "failed";
 
+const LOOKUP_TIMEOUT_MS = 10_000;
+
 export class FinalResolutions {
   private stream: LndStream<HtlcEvent> | undefined;
   private lookups: Promise<void> = Promise.resolve();
@@ -27,6 +29,8 @@ export class FinalResolutions {
   recovery: RecoveryState = "pending";
   /** SETTLE commands of this node found in the log at start. */
   recoveredSettles = 0;
+  /** Why the last subscription attempt failed, for start-up's refusal message. */
+  lastError: string | undefined;
 
   constructor(private readonly runtime: BridgeRuntime) {
     let resolve = () => {};
@@ -34,12 +38,25 @@ export class FinalResolutions {
     this.firstSubscription = { resolve, promise };
   }
 
-  /** Resolves once the first subscription is in place (or the bridge stops). */
-  get subscribed(): Promise<void> {
-    return Promise.race([
-      this.firstSubscription.promise,
-      new Promise<void>((resolve) => this.runtime.signal.addEventListener("abort", () => resolve(), { once: true })),
-    ]);
+  /**
+   * Resolves true once the first subscription is in place, false when that did not happen
+   * within timeoutMs or the bridge stopped first.
+   */
+  async subscribedWithin(timeoutMs: number): Promise<boolean> {
+    const { signal } = this.runtime;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort = () => {};
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      onAbort = () => resolve(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([this.firstSubscription.promise.then(() => true), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   /** Subscribes, and resubscribes, until the bridge stops. */
@@ -68,7 +85,8 @@ export class FinalResolutions {
         }
         if (!signal.aborted) logger.warn("lnd ended the HTLC event subscription");
       } catch (error) {
-        logger.warn({ err: errorText(error) }, "HTLC event subscription failed");
+        this.lastError = errorText(error);
+        logger.warn({ err: this.lastError }, "HTLC event subscription failed");
       } finally {
         signal.removeEventListener("abort", cancelOnStop);
         stream.cancel();
@@ -99,7 +117,7 @@ export class FinalResolutions {
     while (!signal.aborted) {
       this.recovery = "running";
       try {
-        const settles = await history.settleCommands(runtime.nodeId, sinceMs);
+        const settles = await history.settleCommands(runtime.nodeId, sinceMs, signal);
         for (const command of settles) {
           state.finals.watch({
             circuitKey: command.circuitKey,
@@ -168,7 +186,7 @@ export class FinalResolutions {
       if (signal.aborted) return;
       if (state.session?.held.get(watched.circuitKey) !== undefined) continue;
       try {
-        const resolution = await runtime.lnd.lookupHtlcResolution(watched.circuitKey);
+        const resolution = await runtime.lnd.lookupHtlcResolution(watched.circuitKey, { timeoutMs: LOOKUP_TIMEOUT_MS });
         looked++;
         if (resolution !== undefined) this.onFinal(watched.circuitKey, resolution.settled, "lookup");
       } catch (error) {

@@ -16,7 +16,7 @@ export function createKafkaSettleHistory(
   const { topic, logger } = options;
   const timeoutMs = options.timeoutMs ?? 600_000;
   return {
-    async settleCommands(nodeId, sinceMs) {
+    async settleCommands(nodeId, sinceMs, signal) {
       const admin = kafka.admin();
       await admin.connect();
       const groupId = `ic-bridge-settle-history-${randomUUID()}`;
@@ -57,6 +57,10 @@ export function createKafkaSettleHistory(
           () => finish.reject(new Error(`reading ${topic} back did not reach its end within ${timeoutMs} ms`)),
           timeoutMs,
         );
+        const onAbort = () => finish.reject(new Error("reading SETTLE commands back was cancelled"));
+        if (signal?.aborted) onAbort();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        void caughtUp.finally(() => signal?.removeEventListener("abort", onAbort)).catch(() => {});
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
         await consumer.run({
