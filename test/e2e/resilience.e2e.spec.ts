@@ -91,7 +91,7 @@ describe("resilience", () => {
     // Half of the invoice, announcing the full total: the set can never complete.
     last.mppRecord = { paymentAddr: Buffer.from(decoded.value.paymentSecret), totalAmtMsat: 20_000_000n };
     const started = Date.now();
-    const attempt = await nodes.payer.sendToRouteV2({ paymentHash: Buffer.from(decoded.value.paymentHash), route });
+    const attempt = await nodes.payer.sendToRouteV2({ paymentHash: Buffer.from(decoded.value.paymentHash), route }, { timeoutMs: 170_000 });
     const heldMs = Date.now() - started;
     expect(attempt.status).toBe("FAILED");
     expect(attempt.failure?.code).toBe("MPP_TIMEOUT");
