@@ -7,9 +7,10 @@ import { createECDH, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { loadStackConfig } from "../support/stack-config.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { startCoordinator, type CoordinatorHarness } from "../support/coordinator-harness.ts";
-import { lastFailureCode, partsByNode, payerChannelTo } from "../support/payments.ts";
+import { lastFailureCode, lndRouteHints, partsByNode, payerChannelTo } from "../support/payments.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const stack = loadStackConfig();
@@ -21,6 +22,7 @@ let toBravo: bigint;
 
 beforeAll(async () => {
   nodes = await connectAll(stack);
+  await restorePayerLiquidity(stack, nodes);
   coordinator = await startCoordinator(stack);
   toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
   toBravo = await payerChannelTo(nodes.payer, stack.cluster.nodes.bravo.pubkey);
@@ -104,15 +106,7 @@ describe("multi-node receive", () => {
     const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("bad"), amountMsat: 30_000_000n, mode: "auto" });
     const decoded = decodeInvoice(backend, invoice.bolt11);
     if (!decoded.ok) throw new Error(decoded.error.message);
-    const hints = decoded.value.routeHints.map((hint) => ({
-      hopHints: hint.map((h) => ({
-        nodeId: Buffer.from(h.nodePubkey).toString("hex"),
-        chanId: h.shortChannelId,
-        feeBaseMsat: h.feeBaseMsat,
-        feeProportionalMillionths: h.feeProportionalMillionths,
-        cltvExpiryDelta: h.cltvExpiryDelta,
-      })),
-    }));
+    const hints = lndRouteHints(decoded.value.routeHints);
     const common = {
       dest: Buffer.from(decoded.value.payeeNodeKey),
       paymentHash: Buffer.from(decoded.value.paymentHash),
@@ -146,15 +140,7 @@ describe("multi-node receive", () => {
         paymentAddr: Buffer.from(decoded.value.paymentSecret),
         amtMsat: 5_000_000n,
         finalCltvDelta: decoded.value.minFinalCltvExpiryDelta,
-        routeHints: decoded.value.routeHints.map((hint) => ({
-          hopHints: hint.map((h) => ({
-            nodeId: Buffer.from(h.nodePubkey).toString("hex"),
-            chanId: h.shortChannelId,
-            feeBaseMsat: h.feeBaseMsat,
-            feeProportionalMillionths: h.feeProportionalMillionths,
-            cltvExpiryDelta: h.cltvExpiryDelta,
-          })),
-        })),
+        routeHints: lndRouteHints(decoded.value.routeHints),
         destFeatures: ["TLV_ONION_REQ", "PAYMENT_ADDR_REQ"],
         timeoutSeconds: 30,
         feeLimitMsat: 100_000n,

@@ -17,6 +17,7 @@ import {
   VIRTUAL_NODE_FEATURE_BITS,
 } from "@ic/lightning-protocol";
 import { loadStackConfig } from "../support/stack-config.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { lastFailureCode, payerChannelTo } from "../support/payments.ts";
 
@@ -30,6 +31,7 @@ let nodes: StackClients;
 
 beforeAll(async () => {
   nodes = await connectAll(stack);
+  await restorePayerLiquidity(stack, nodes);
 });
 afterAll(() => nodes?.closeAll());
 

@@ -8,9 +8,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { loadStackConfig } from "../support/stack-config.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { startCoordinator, type CoordinatorHarness } from "../support/coordinator-harness.ts";
-import { lastFailureCode, partsByNode, payerChannelTo } from "../support/payments.ts";
+import { lastFailureCode, lndRouteHints, partsByNode, payerChannelTo } from "../support/payments.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const stack = loadStackConfig();
@@ -29,6 +30,7 @@ function cluster(...args: string[]): void {
 
 beforeAll(async () => {
   nodes = await connectAll(stack);
+  await restorePayerLiquidity(stack, nodes);
   coordinator = await startCoordinator(stack, { mppTimeoutMs: 60_000 });
   toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
 });
@@ -73,17 +75,7 @@ describe("resilience", () => {
       finalCltvDelta: decoded.value.minFinalCltvExpiryDelta + 3,
       feeLimitMsat: 100_000n,
       outgoingChanIds: [toAlpha],
-      routeHints: [
-        {
-          hopHints: alphaHint.map((h) => ({
-            nodeId: Buffer.from(h.nodePubkey).toString("hex"),
-            chanId: h.shortChannelId,
-            feeBaseMsat: h.feeBaseMsat,
-            feeProportionalMillionths: h.feeProportionalMillionths,
-            cltvExpiryDelta: h.cltvExpiryDelta,
-          })),
-        },
-      ],
+      routeHints: lndRouteHints([alphaHint]),
       destFeatures: ["TLV_ONION_REQ", "PAYMENT_ADDR_REQ", "MPP_OPT"],
     });
     const route = routes[0]!;

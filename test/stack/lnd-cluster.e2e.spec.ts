@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectLnd, LndError, type InterceptedHtlc } from "@ic/lnd-client";
 import { loadStackConfig } from "../support/stack-config.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 
 const stack = loadStackConfig();
@@ -21,6 +22,7 @@ let nodes: StackClients;
 
 beforeAll(async () => {
   nodes = await connectAll(stack);
+  await restorePayerLiquidity(stack, nodes);
 });
 afterAll(() => nodes?.closeAll());
 

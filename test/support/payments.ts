@@ -1,5 +1,6 @@
 // Paying from the payer node in e2e tests, and reading which cluster node carried each part.
-import type { LndClient, Payment } from "@ic/lnd-client";
+import type { LndClient, Payment, RouteHint } from "@ic/lnd-client";
+import type { RouteHintHop } from "@ic/lightning-protocol";
 import type { StackConfig } from "./stack-config.ts";
 
 export async function payerChannelTo(payer: LndClient, remotePubkey: string): Promise<bigint> {
@@ -19,4 +20,17 @@ export function partsByNode(payment: Payment, stack: StackConfig): { node: strin
 
 export function lastFailureCode(payment: Payment): string | undefined {
   return payment.htlcs.at(-1)?.failure?.code;
+}
+
+/** Our decoded BOLT 11 route hints in the shape lnd's SendPaymentV2/QueryRoutes take. */
+export function lndRouteHints(hints: readonly (readonly RouteHintHop[])[]): RouteHint[] {
+  return hints.map((hint) => ({
+    hopHints: hint.map((h) => ({
+      nodeId: Buffer.from(h.nodePubkey).toString("hex"),
+      chanId: h.shortChannelId,
+      feeBaseMsat: h.feeBaseMsat,
+      feeProportionalMillionths: h.feeProportionalMillionths,
+      cltvExpiryDelta: h.cltvExpiryDelta,
+    })),
+  }));
 }
