@@ -13,6 +13,7 @@ import { decodeInvoice, formatShortChannelId, loadSecp256k1Backend } from "@ic/l
 import { connectInvoiceApi } from "@ic/invoice-matcher/api";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll } from "../support/lnd-nodes.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { partsByNode } from "../support/payments.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
@@ -149,6 +150,8 @@ async function main(): Promise<void> {
   }
 
   const nodes = await connectAll(stack);
+  // Earlier runs moved the payer's funds to the cluster nodes; give them back first.
+  await restorePayerLiquidity(stack, nodes);
   say("payer pays it (lnd SendPaymentV2, multi-part allowed)…");
   const started = Date.now();
   const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 90, feeLimitMsat: 2_000_000n, maxParts: 16 }).final();
