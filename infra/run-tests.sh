@@ -11,7 +11,11 @@ RESULTS="$RUN_DIR/test-results"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS" "$RUN_DIR/logs"
 started=$SECONDS
 
-PNPM="$(bash infra/scripts/bootstrap-node.sh)"
+if ! bash infra/scripts/bootstrap-node.sh >/dev/null; then
+  log "setting up pnpm and the workspace dependencies failed (see above)"
+  echo "bootstrap=failed" >> "$RESULTS/checks.txt"
+  exec node infra/scripts/summarize-tests.mjs "$RESULTS"
+fi
 export PATH="$REPO_DIR/node_modules/.bin:$PATH"
 
 check() {
