@@ -27,10 +27,12 @@ check typecheck tsc -p tsconfig.json --noEmit
 check lint eslint --max-warnings=0 .
 [[ -f schemas/check-compatibility.ts ]] && check schema-compatibility tsx schemas/check-compatibility.ts
 
+# The exit code is kept: vitest fails a run on an unhandled error that no test reports.
 run_suite() {
-  local suite="$1"
+  local suite="$1" rc=0
   log "suite: $suite"
-  vitest run --project "$suite" --reporter=default --reporter=json --outputFile="$RESULTS/$suite.json" || true
+  vitest run --project "$suite" --reporter=default --reporter=json --outputFile="$RESULTS/$suite.json" || rc=$?
+  echo "$rc" > "$RESULTS/$suite.exit"
 }
 
 stack_started=0
