@@ -1,6 +1,6 @@
 // Matcher configuration: a JSON file plus environment overrides, validated at start. Secrets
-// (node key, preimage seed, API token) may come from the environment only, so config files can
-// be shared; error messages name the field, never its value.
+// (node key, preimage seed, API token) can be given by environment alone, so config files can be
+// shared; error messages name the field, never its value.
 import { readFileSync } from "node:fs";
 import { defaultTopics } from "@ic/event-log";
 import type { Bolt11Network } from "@ic/lightning-protocol";
@@ -41,10 +41,18 @@ const NETWORKS = ["mainnet", "testnet", "signet", "regtest"];
 export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): MatcherServiceConfig {
   let raw: Record<string, unknown> = {};
   if (file !== undefined) {
+    let text: string;
     try {
-      raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+      text = readFileSync(file, "utf8");
     } catch (error) {
       throw new ConfigError(`cannot read matcher config ${file}: ${(error as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      // V8 quotes the text around a syntax error, which may be part of a key or seed.
+      const position = /at position \d+/.exec((error as Error).message)?.[0];
+      throw new ConfigError(`matcher config ${file} is not valid JSON${position === undefined ? "" : ` (${position})`}`);
     }
   }
   return parseMatcherConfig(raw, env);

@@ -1,0 +1,152 @@
+import { defaultTopics } from "@ic/event-log";
+import { describe, expect, it, vi } from "vitest";
+
+const files = vi.hoisted(() => new Map<string, string>());
+vi.mock("node:fs", () => ({
+  readFileSync: (path: string) => {
+    const text = files.get(path);
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: "ENOENT" });
+    return text;
+  },
+}));
+
+const { ConfigError, loadMatcherConfig, parseMatcherConfig } = await import("./config.ts");
+
+const NODE_KEY = "11".repeat(32);
+const SEED = "22".repeat(32);
+const TOKEN = "secret-api-token-0123456789abcdef";
+const PUBKEY = "02" + "ab".repeat(32);
+
+const minimal = (): Record<string, unknown> => ({
+  nodeKey: NODE_KEY,
+  preimageSeed: SEED,
+  postgresUrl: "postgres://ic@127.0.0.1:5432/ic",
+  kafka: { brokers: ["127.0.0.1:9092"] },
+  cluster: [{ name: "a", pubkey: PUBKEY }],
+  api: { authToken: TOKEN },
+});
+
+function problemOf(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseMatcherConfig(raw, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("matcher config", () => {
+  it("fills in the defaults of a minimal config", () => {
+    expect(parseMatcherConfig(minimal())).toEqual({
+      network: "regtest",
+      nodeKeyHex: NODE_KEY,
+      preimageSeedHex: SEED,
+      postgresUrl: "postgres://ic@127.0.0.1:5432/ic",
+      dbSchema: "matcher",
+      kafka: { brokers: ["127.0.0.1:9092"], clientId: "ic-invoice-matcher" },
+      topics: { ...defaultTopics },
+      cluster: [{ name: "a", pubkey: PUBKEY }],
+      matcher: {
+        mppTimeoutMs: 120_000,
+        acceptTimeoutMs: 3_600_000,
+        virtualHopPolicy: { feeBaseMsat: 0n, feeProportionalMillionths: 0n, cltvExpiryDelta: 40 },
+      },
+      minFinalCltvExpiryDelta: 40,
+      defaultExpirySeconds: 3600,
+      api: { listen: "127.0.0.1:10200", authToken: TOKEN },
+      metricsPort: 0,
+      tickIntervalMs: 1000,
+      groupId: "ic-invoice-matcher",
+    });
+  });
+
+  it("takes secrets and overrides from the environment", () => {
+    const file = minimal();
+    delete file.nodeKey;
+    delete file.preimageSeed;
+    delete file.api;
+    const config = parseMatcherConfig(file, {
+      IC_MATCHER_NODE_KEY: NODE_KEY.toUpperCase(),
+      IC_MATCHER_PREIMAGE_SEED: SEED,
+      IC_MATCHER_API_TOKEN: TOKEN,
+      IC_MATCHER_KAFKA_BROKERS: "k1:9092,k2:9093",
+      IC_MATCHER_MPP_TIMEOUT_MS: "90000",
+      IC_MATCHER_METRICS_PORT: "9100",
+    });
+    expect(config.nodeKeyHex).toBe(NODE_KEY);
+    expect(config.preimageSeedHex).toBe(SEED);
+    expect(config.api.authToken).toBe(TOKEN);
+    expect(config.kafka.brokers).toEqual(["k1:9092", "k2:9093"]);
+    expect(config.matcher.mppTimeoutMs).toBe(90_000);
+    expect(config.metricsPort).toBe(9100);
+  });
+
+  it.each([
+    ["network", { network: "bitcoin" }, "network must be one of mainnet, testnet, signet, regtest"],
+    ["nodeKey", { nodeKey: undefined }, "nodeKey (env IC_MATCHER_NODE_KEY) is required"],
+    ["nodeKey", { nodeKey: "ab".repeat(31) }, "nodeKey must be 32 bytes of hex"],
+    ["preimageSeed", { preimageSeed: "xy".repeat(32) }, "preimageSeed must be 32 bytes of hex"],
+    ["postgresUrl", { postgresUrl: "" }, "postgresUrl is required"],
+    ["dbSchema", { dbSchema: "Matcher; drop" }, "dbSchema must be a lowercase SQL identifier"],
+    ["kafka.brokers", { kafka: { brokers: ["localhost"] } }, "kafka.brokers must be a non-empty list of host:port"],
+    ["cluster", { cluster: [] }, "cluster must list at least one node"],
+    ["cluster[0].pubkey", { cluster: [{ name: "a", pubkey: "04" + "ab".repeat(32) }] }, "cluster[0].pubkey must be a 33-byte compressed public key"],
+    ["cluster[0].name", { cluster: [{ pubkey: PUBKEY }] }, "cluster[0].name is required"],
+    ["mppTimeoutMs", { mppTimeoutMs: 1000 }, "mppTimeoutMs must be an integer >= 60000"],
+    ["acceptTimeoutMs", { acceptTimeoutMs: 1.5 }, "acceptTimeoutMs must be an integer in"],
+    ["virtualHopPolicy.cltvExpiryDelta", { virtualHopPolicy: { cltvExpiryDelta: 5000 } }, "virtualHopPolicy.cltvExpiryDelta must be an integer in 0..2016"],
+    ["minFinalCltvExpiryDelta", { minFinalCltvExpiryDelta: 9 }, "minFinalCltvExpiryDelta must be an integer in 18..2016"],
+    ["tickIntervalMs", { tickIntervalMs: "fast" }, "tickIntervalMs must be an integer in 50..60000"],
+    ["metricsPort", { metricsPort: 70000 }, "metricsPort must be an integer in 0..65535"],
+    ["api.authToken", { api: { authToken: "short" } }, "api.authToken must be at least 32 characters"],
+  ])("names the field of a bad %s", (_field, override, expected) => {
+    expect(problemOf({ ...minimal(), ...override })).toContain(expected);
+  });
+
+  it("lists every problem at once", () => {
+    const message = problemOf({ ...minimal(), network: "x", dbSchema: "X", tickIntervalMs: 1 });
+    expect(message.split("\n  - ")).toHaveLength(4);
+  });
+
+  describe("never echoes a secret", () => {
+    const badKey = "not-hex-" + "9f".repeat(28);
+    const badSeed = "seed-" + "7e".repeat(30);
+    const shortToken = "tok-3c2a9e";
+
+    it("in field problems from the file", () => {
+      const message = problemOf({ ...minimal(), nodeKey: badKey, preimageSeed: badSeed, api: { authToken: shortToken } });
+      for (const secret of [badKey, badSeed, shortToken]) expect(message).not.toContain(secret);
+      expect(message).not.toContain("9f9f");
+      expect(message).not.toContain("7e7e");
+    });
+
+    it("in field problems from the environment", () => {
+      const message = problemOf(minimal(), { IC_MATCHER_NODE_KEY: badKey, IC_MATCHER_PREIMAGE_SEED: badSeed, IC_MATCHER_API_TOKEN: shortToken });
+      for (const secret of [badKey, badSeed, shortToken]) expect(message).not.toContain(secret);
+    });
+
+    it("in a JSON syntax error of the config file", () => {
+      // V8's own message would quote `"nodeKey": 9f9f9f9f9f...`.
+      files.set("/etc/matcher.json", `{"nodeKey": ${"9f".repeat(32)}}`);
+      let message = "";
+      try {
+        loadMatcherConfig("/etc/matcher.json", {});
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^matcher config \/etc\/matcher\.json is not valid JSON/);
+      expect(message).not.toContain("9f9f");
+    });
+  });
+
+  it("reports the position of a JSON syntax error", () => {
+    files.set("/etc/positioned.json", '{"network": "regtest" "x": 1}');
+    expect(() => loadMatcherConfig("/etc/positioned.json", {})).toThrow(/^matcher config \/etc\/positioned\.json is not valid JSON \(at position 22\)$/);
+  });
+
+  it("names a config file it cannot read", () => {
+    expect(() => loadMatcherConfig("/etc/missing.json", {})).toThrow(/^cannot read matcher config \/etc\/missing\.json: ENOENT/);
+  });
+});
