@@ -3,7 +3,9 @@
 #   checks (typecheck, lint, schema compatibility), the unit suite (no I/O), then brings up the
 #   real stack (PostgreSQL, Kafka, btcd + regtest lnd) and runs the integration and e2e suites.
 # Ends with "N passed, N failed" summed over all suites; exits non-zero on any failure.
-# Options: IC_SUITES="unit int e2e" to choose suites; IC_KEEP_STACK=1 to leave the stack running.
+# Options: IC_SUITES="unit int e2e" to choose suites. With CI=true (.ci/run) the stack is stopped
+# at the end, also after a failed start or an interruption, unless IC_KEEP_STACK=1; otherwise it
+# stays up for the next run (infra/stack down stops it).
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$REPO_DIR"
 SUITES="${IC_SUITES:-unit int e2e}"
@@ -36,9 +38,20 @@ run_suite() {
 }
 
 stack_started=0
+stack_touched=0
+stop_stack() {
+  if [[ $stack_touched == 1 && "${IC_KEEP_STACK:-0}" != 1 && "${CI:-}" == true ]]; then
+    stack_touched=0
+    bash infra/stack down || true
+  fi
+}
+trap stop_stack EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 for suite in $SUITES; do
   if [[ "$suite" != unit && $stack_started == 0 ]]; then
     log "bringing up the real stack (first run on a machine builds lnd and downloads Kafka: several minutes)"
+    stack_touched=1
     if bash infra/stack up; then
       stack_started=1
       export IC_STACK_CONFIG="$RUN_DIR/stack.json"
@@ -51,7 +64,7 @@ for suite in $SUITES; do
   run_suite "$suite"
 done
 
-if [[ $stack_started == 1 && "${IC_KEEP_STACK:-0}" != 1 && "${CI:-}" == true ]]; then bash infra/stack down || true; fi
+stop_stack
 log "tests took $((SECONDS - started))s"
 ran=()
 for suite in $SUITES; do ran+=("$suite"); done
