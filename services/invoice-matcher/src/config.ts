@@ -34,6 +34,7 @@ export class ConfigError extends Error {
 const HEX32 = /^[0-9a-f]{64}$/;
 const PUBKEY = /^0[23][0-9a-f]{64}$/;
 const NETWORKS = ["mainnet", "testnet", "signet", "regtest"];
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** Env overrides: IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED, IC_MATCHER_API_TOKEN, IC_MATCHER_POSTGRES_URL,
  * IC_MATCHER_DB_SCHEMA, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT,
@@ -93,7 +94,16 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     problems.push("kafka.brokers must be a non-empty list of host:port");
   }
   const topicsRaw = obj(raw.topics);
-  const topics = { ...defaultTopics, ...topicsRaw } as MatcherTopics;
+  const topics: MatcherTopics = { ...defaultTopics };
+  for (const [role, name] of Object.entries(topicsRaw)) {
+    if (!Object.hasOwn(defaultTopics, role)) {
+      problems.push(`topics.${role} is not a topic the matcher uses (${Object.keys(defaultTopics).join(", ")})`);
+    } else if (typeof name !== "string" || !TOPIC_NAME.test(name)) {
+      problems.push(`topics.${role} must be a Kafka topic name ([A-Za-z0-9._-], 1-249 characters)`);
+    } else {
+      topics[role as keyof MatcherTopics] = name;
+    }
+  }
   const clusterRaw = Array.isArray(raw.cluster) ? (raw.cluster as unknown[]) : [];
   if (clusterRaw.length === 0) problems.push("cluster must list at least one node ({name, pubkey})");
   const cluster = clusterRaw.map((n, i) => {

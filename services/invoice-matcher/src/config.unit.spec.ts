@@ -100,6 +100,9 @@ describe("matcher config", () => {
     ["tickIntervalMs", { tickIntervalMs: "fast" }, "tickIntervalMs must be an integer in 50..60000"],
     ["metricsPort", { metricsPort: 70000 }, "metricsPort must be an integer in 0..65535"],
     ["api.authToken", { api: { authToken: "short" } }, "api.authToken must be at least 32 characters"],
+    ["topics (unknown role)", { topics: { invoiceEvent: "x" } }, "topics.invoiceEvent is not a topic the matcher uses"],
+    ["topics (bad name)", { topics: { invoiceEvents: "bad topic" } }, "topics.invoiceEvents must be a Kafka topic name"],
+    ["topics (not a string)", { topics: { htlcCommands: 7 } }, "topics.htlcCommands must be a Kafka topic name"],
   ])("names the field of a bad %s", (_field, override, expected) => {
     expect(problemOf({ ...minimal(), ...override })).toContain(expected);
   });
@@ -107,6 +110,11 @@ describe("matcher config", () => {
   it("lists every problem at once", () => {
     const message = problemOf({ ...minimal(), network: "x", dbSchema: "X", tickIntervalMs: 1 });
     expect(message.split("\n  - ")).toHaveLength(4);
+  });
+
+  it("overrides topic names one by one and keeps the defaults of the others", () => {
+    const config = parseMatcherConfig({ ...minimal(), topics: { invoiceEvents: "my.invoices" } });
+    expect(config.topics).toEqual({ ...defaultTopics, invoiceEvents: "my.invoices" });
   });
 
   describe("never echoes a secret", () => {
