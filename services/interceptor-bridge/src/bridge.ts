@@ -107,6 +107,8 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
   const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
   let stopping: Promise<void> | undefined;
   let stopRequested = false;
+  /** A fatal error reported while starting (consumer crash, another node): start-up gives up with it. */
+  let startupFatal: Error | undefined;
 
   const ready = (async () => {
     lnd = await (deps.connectLnd ?? defaultConnectLnd)(config);
@@ -190,10 +192,19 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
   });
 
   function throwIfStopped(): void {
+    if (startupFatal !== undefined) throw startupFatal;
     if (controller.signal.aborted) throw new Error("the bridge was stopped while starting");
   }
 
   function failFatally(error: Error): void {
+    if (phase === "starting") {
+      // The command consumer and the block-height poll run before start-up ends; dropping
+      // their fatal errors here would leave a "running" bridge that applies no commands or
+      // talks to another node. The abort makes start-up fail with this error.
+      startupFatal ??= error;
+      controller.abort();
+      return;
+    }
     if (phase !== "running") return;
     failure = error.message;
     logger.fatal({ err: error.message }, "the interceptor bridge stops");

@@ -6,7 +6,7 @@ import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd, type ReceivedResolution, type WireCircuitKey, type WireGetInfoResponse } from "@ic/lnd-client/testing";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startBridge, type RunningBridge } from "./bridge.ts";
+import { startBridge, type BridgeDeps, type RunningBridge } from "./bridge.ts";
 import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics } from "./bridge-metrics.ts";
 import { startMetricsServer } from "./metrics-server.ts";
@@ -31,7 +31,7 @@ interface Harness {
   lnd: FakeLnd;
   log: InMemoryEventLog;
   logLines: string[];
-  start(config?: Partial<BridgeConfigInput>): RunningBridge;
+  start(config?: Partial<BridgeConfigInput>, deps?: BridgeDeps): RunningBridge;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -49,7 +49,7 @@ async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness
     lnd,
     log,
     logLines,
-    start(config = {}) {
+    start(config = {}, deps = {}) {
       const bridge = startBridge(
         {
           nodeName: "alpha",
@@ -67,6 +67,7 @@ async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness
           connectEventPorts: async () => log.ports(),
           logger: createBridgeLogger("alpha", "debug", { write: (line: string) => void logLines.push(line) }),
           metrics: createBridgeMetrics("alpha"),
+          ...deps,
         },
       );
       cleanups.push(() => bridge.stop());
@@ -511,6 +512,29 @@ describe("start-up refusals", () => {
     h.lnd.setState("SERVER_ACTIVE");
     await bridge.ready;
     expect(bridge.status().phase).toBe("running");
+  });
+
+  it("fails start-up when the command consumer dies while it joins, instead of running without it", async () => {
+    const h = await harness();
+    const bridge = h.start({}, {
+      connectEventPorts: async () => {
+        const ports = h.log.ports();
+        return {
+          ...ports,
+          commands: {
+            start: async (handler, onFatal) => {
+              await ports.commands.start(handler, onFatal);
+              onFatal(new Error("consumer crashed (injected)"));
+            },
+            stop: () => ports.commands.stop(),
+          },
+        };
+      },
+    });
+    await expect(bridge.ready).rejects.toThrow("consumer crashed (injected)");
+    await vi.waitFor(() => expect(bridge.status()).toMatchObject({ phase: "failed", error: "consumer crashed (injected)" }));
+    expect(bridge.status().interceptorStreamOpen).toBe(false);
+    expect(h.log.consuming).toBe(false);
   });
 
   it("stops cleanly when stopped during start-up", async () => {
