@@ -21,10 +21,8 @@ cmd_install() {
   touch "$KAFKA_LIB/.complete"
 }
 
-kafka_java() {
-  java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
-    -Dkafka.logs.dir="$RUN_DIR/logs" -cp "$KAFKA_LIB/*" "$@"
-}
+KAFKA_JAVA=(java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties"
+  -Dkafka.logs.dir="$RUN_DIR/logs" -cp "$KAFKA_LIB/*")
 
 cmd_status() {
   [[ -f "$KAFKA_PID" ]] && kill -0 "$(cat "$KAFKA_PID")" 2>/dev/null && port_open "$KAFKA_PORT" \
@@ -80,16 +78,17 @@ cmd_start() {
   write_config
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
     log "formatting Kafka storage (KRaft, standalone controller)"
-    kafka_java kafka.tools.StorageTool format --standalone -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \
+    local cluster_id; cluster_id="$("${KAFKA_JAVA[@]}" kafka.tools.StorageTool random-uuid)"
+    "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" \
       -c "$KAFKA_DIR/server.properties" >/dev/null
   fi
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
   : > "$KAFKA_LOG"
-  nohup java -Xms256m -Xmx768m -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
-    -Dkafka.logs.dir="$RUN_DIR/logs" -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-    >"$RUN_DIR/logs/kafka.stdout.log" 2>&1 &
+  nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties" >"$RUN_DIR/logs/kafka.stdout.log" 2>&1 &
   echo $! > "$KAFKA_PID"
-  wait_for "Kafka broker on :$KAFKA_PORT (see $KAFKA_LOG)" 120 cmd_status
+  # A broker that dies at start (bad config, a JVM error) is reported at once, not after 120 s.
+  WAIT_PID=$(cat "$KAFKA_PID") WAIT_LOG="$KAFKA_LOG" \
+    wait_for "Kafka broker on :$KAFKA_PORT (see $KAFKA_LOG; JVM errors: $RUN_DIR/logs/kafka.stdout.log)" 120 cmd_status
   log "Kafka ready: 127.0.0.1:$KAFKA_PORT"
 }
 

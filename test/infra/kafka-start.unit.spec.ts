@@ -1,0 +1,65 @@
+// infra/scripts/kafka.sh start in a scratch copy with a stub `java` whose broker dies at once:
+// the script must say so promptly with the log's tail, not wait out its 120 s readiness deadline.
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, expect, it } from "vitest";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+it("reports a broker that exits during start-up at once, with the end of its log", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "ic-kafka-start-"));
+  dirs.push(dir);
+  for (const file of ["lib.sh", "kafka.sh"]) {
+    mkdirSync(path.join(dir, "infra/scripts"), { recursive: true });
+    copyFileSync(path.join(repo, "infra/scripts", file), path.join(dir, "infra/scripts", file));
+  }
+  const cache = path.join(dir, "cache");
+  mkdirSync(path.join(cache, "kafka-4.1.1/lib"), { recursive: true });
+  writeFileSync(path.join(cache, "kafka-4.1.1/lib/.complete"), "");
+  const bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    path.join(bin, "java"),
+    `#!/usr/bin/env bash
+case "$*" in
+  *random-uuid*) echo stub-cluster-id ;;
+  *StorageTool*) ;;
+  *kafka.Kafka*) for a in "$@"; do case "$a" in -Dkafka.logs.dir=*) logs="\${a#-Dkafka.logs.dir=}";; esac; done
+    echo "ERROR Exiting Kafka due to fatal exception (stub)" >> "$logs/kafka.log"; exit 1 ;;
+esac
+`,
+  );
+  chmodSync(path.join(bin, "java"), 0o755);
+  const run = spawnSync("bash", [path.join(dir, "infra/scripts/kafka.sh"), "start"], {
+    encoding: "utf8",
+    timeout: 20_000,
+    env: {
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+      HOME: dir,
+      IC_CACHE_DIR: cache,
+      IC_RUN_DIR: path.join(dir, ".run"),
+      IC_KAFKA_PORT: String(await freePort()),
+      IC_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    },
+  });
+  // Without the check the script waits out its deadline and spawnSync kills it (status null).
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain("Exiting Kafka due to fatal exception (stub)");
+  expect(run.stderr).toMatch(/error: process \d+ exited while waiting for Kafka broker/);
+});
