@@ -11,7 +11,6 @@ RUN_DIR="${IC_RUN_DIR:-$REPO_DIR/.run}"
 
 LND_VERSION="v0.21.2-beta"
 KAFKA_VERSION="4.1.1"
-KAFKA_SCALA="2.13"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
