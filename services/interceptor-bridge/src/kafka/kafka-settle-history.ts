@@ -18,11 +18,12 @@ export function createKafkaSettleHistory(
   return {
     async settleCommands(nodeId, sinceMs, signal) {
       const admin = kafka.admin();
-      await admin.connect();
       const groupId = `ic-bridge-settle-history-${randomUUID()}`;
       let consumer: Consumer | undefined;
       let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
       try {
+        await admin.connect();
         const ends = await admin.fetchTopicOffsets(topic);
         const starts = new Map<number, string>(
           sinceMs === undefined
@@ -57,10 +58,12 @@ export function createKafkaSettleHistory(
           () => finish.reject(new Error(`reading ${topic} back did not reach its end within ${timeoutMs} ms`)),
           timeoutMs,
         );
-        const onAbort = () => finish.reject(new Error("reading SETTLE commands back was cancelled"));
+        onAbort = () => finish.reject(new Error("reading SETTLE commands back was cancelled"));
         if (signal?.aborted) onAbort();
         signal?.addEventListener("abort", onAbort, { once: true });
-        void caughtUp.finally(() => signal?.removeEventListener("abort", onAbort)).catch(() => {});
+        // A timeout or abort may reject it before `await caughtUp`, or with nobody awaiting when
+        // connecting fails: that is not an unhandled rejection.
+        caughtUp.catch(() => {});
         await consumer.connect();
         await consumer.subscribe({ topics: [topic], fromBeginning: true });
         await consumer.run({
@@ -93,6 +96,7 @@ export function createKafkaSettleHistory(
         return found;
       } finally {
         clearTimeout(timer);
+        if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
         await consumer?.disconnect().catch(() => {});
         await admin.deleteGroups([groupId]).catch(() => {});
         await admin.disconnect();
