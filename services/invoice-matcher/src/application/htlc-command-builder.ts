@@ -3,13 +3,7 @@
 // hash), FAIL gets the BOLT 4 packet encrypted with the onion's shared secret, or one of lnd's own
 // failure codes. Runs only after the decision committed.
 import type { HtlcCommand, LndFailureCode } from "@ic/event-log";
-import {
-  buildFailurePacket,
-  bytesToHex,
-  hexToBytes,
-  type EncodableFailureMessage,
-  type OnionFailureReply,
-} from "@ic/lightning-protocol";
+import { buildFailurePacket, bytesToHex, hexToBytes, LND_FAILURE_CODE, type EncodableFailureMessage } from "@ic/lightning-protocol";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 
 /** The outbox form of a command: JSON, uint64 as decimal strings. */
@@ -39,12 +33,9 @@ type StoredOnionReply =
   | { kind: "failure_code"; lndFailureCode: number; bolt4FailureCode: number }
   | { kind: "failure_message"; failure: Record<string, unknown> & { type: string } };
 
-const LND_CODE_NAMES: Record<number, LndFailureCode> = {
-  8: "INVALID_ONION_VERSION",
-  9: "INVALID_ONION_HMAC",
-  10: "INVALID_ONION_KEY",
-  15: "TEMPORARY_CHANNEL_FAILURE",
-};
+const LND_CODE_NAMES = new Map<number, LndFailureCode>(
+  Object.entries(LND_FAILURE_CODE).map(([name, code]) => [code, name as LndFailureCode]),
+);
 
 export class CommandBuildError extends Error {
   override readonly name = "CommandBuildError";
@@ -114,7 +105,7 @@ function failureMessageOf(
 }
 
 function onionReply(reply: StoredOnionReply): { kind: "code"; code: LndFailureCode } | { kind: "message"; failure: EncodableFailureMessage } {
-  if (reply.kind === "failure_code") return { kind: "code", code: LND_CODE_NAMES[reply.lndFailureCode] ?? "TEMPORARY_CHANNEL_FAILURE" };
+  if (reply.kind === "failure_code") return { kind: "code", code: LND_CODE_NAMES.get(reply.lndFailureCode) ?? "TEMPORARY_CHANNEL_FAILURE" };
   const f = reply.failure;
   if (f.type === "invalid_onion_payload") {
     return { kind: "message", failure: { type: "invalid_onion_payload", tlvType: BigInt(String(f.tlvType)), offset: Number(f.offset) } };
@@ -124,6 +115,3 @@ function onionReply(reply: StoredOnionReply): { kind: "code"; code: LndFailureCo
   }
   return { kind: "code", code: "TEMPORARY_CHANNEL_FAILURE" };
 }
-
-/** The onion reply in the shape the domain stores (kept as opaque data there). */
-export type { OnionFailureReply };
