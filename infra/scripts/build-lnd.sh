@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Builds pinned lnd, lncli and btcd from the Go module proxy into $CACHE_DIR/bin.
-# Idempotent: a second run with the same version reuses the binaries.
+# Builds pinned lnd, lncli and btcd from the Go module proxy into $CACHE_DIR/lnd-<version>/bin.
+# Idempotent: a second run with the same version reuses the binaries (and needs no Go).
 source "$(dirname "$0")/lib.sh"
-require_tool go "install Go (https://go.dev/doc/install) or the Debian 'golang' package"
 
 BIN_DIR="$CACHE_DIR/lnd-$LND_VERSION/bin"
 if [[ -x "$BIN_DIR/lnd" && -x "$BIN_DIR/lncli" && -x "$BIN_DIR/btcd" ]]; then
   log "lnd $LND_VERSION, lncli and btcd already built in $BIN_DIR"
   exit 0
 fi
+require_tool go "install Go 1.25 or newer (https://go.dev/doc/install; infra/lnd-build/go.mod needs it)"
 mkdir -p "$BIN_DIR"
 log "building lnd $LND_VERSION, lncli and btcd from the Go module proxy (first run only; several minutes)"
 cd "$INFRA_DIR/lnd-build"
