@@ -18,9 +18,14 @@ export function startTicker(deps: {
     const heights = [...(await bridgeHeartbeats(deps.pool)).values()].map((h) => h.blockHeight);
     const blockHeight = Math.max(0, ...heights);
     for (const paymentHash of await invoicesDueForTick(deps.pool, now)) {
-      const { decision } = await deps.processor.process(paymentHash, { type: "Tick", data: { paymentHash, now, blockHeight } });
-      if (decision.events.length > 0) {
-        deps.logger.info({ paymentHash, events: decision.events.map((e) => e.type) }, "timer decision");
+      // One invoice that cannot be decided must not hold back the timeouts of the others.
+      try {
+        const { decision } = await deps.processor.process(paymentHash, { type: "Tick", data: { paymentHash, now, blockHeight } });
+        if (decision.events.length > 0) {
+          deps.logger.info({ paymentHash, events: decision.events.map((e) => e.type) }, "timer decision");
+        }
+      } catch (error) {
+        deps.logger.error({ paymentHash, err: error instanceof Error ? error.message : String(error) }, "tick of an invoice failed");
       }
     }
   }
