@@ -76,8 +76,8 @@ async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness
   };
 }
 
-async function running(h: Harness, config: Partial<BridgeConfigInput> = {}): Promise<RunningBridge> {
-  const bridge = h.start(config);
+async function running(h: Harness, config: Partial<BridgeConfigInput> = {}, deps: BridgeDeps = {}): Promise<RunningBridge> {
+  const bridge = h.start(config, deps);
   await bridge.ready;
   await h.lnd.waitFor(() => h.lnd.interceptorConnected);
   return bridge;
@@ -414,6 +414,24 @@ describe("interceptor bridge against the fake lnd", () => {
     h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "32", final_htlc_event: { settled: true, offchain: false } });
     await h.log.waitFor(() => h.log.outcomesOf("FINAL_SETTLED").length === 2);
     expect(h.log.outcomesOf("FINAL_SETTLED")[1]).toMatchObject({ commandId: "settle-32" });
+  });
+
+  it("a stop that cancels the SETTLE read-back is not logged as a failed read", async () => {
+    const h = await harness();
+    const bridge = await running(h, {}, {
+      connectEventPorts: async () => ({
+        ...h.log.ports(),
+        settleHistory: {
+          settleCommands: (_nodeId, _sinceMs, signal) =>
+            new Promise((_resolve, reject) =>
+              signal?.addEventListener("abort", () => reject(new Error("reading SETTLE commands back was cancelled")), { once: true }),
+            ),
+        },
+      }),
+    });
+    await vi.waitFor(() => expect(bridge.status().recovery).toBe("running"));
+    await bridge.stop();
+    expect(h.logLines.filter((l) => l.includes("could not read SETTLE commands back"))).toEqual([]);
   });
 
   it("leaves unanswered HTLCs held by lnd when it stops, for the next bridge", async () => {

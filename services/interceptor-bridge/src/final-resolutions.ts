@@ -137,6 +137,8 @@ export class FinalResolutions {
         this.recovery = "done";
         return;
       } catch (error) {
+        // A stop cancels the read: that is no failure to report.
+        if (signal.aborted) return;
         this.recovery = "failed";
         const delayMs = reconnectDelayMs(attempt++, config.reconnect);
         logger.error({ err: errorText(error), delayMs }, "could not read SETTLE commands back from the log; retrying");
