@@ -10,7 +10,9 @@
 //    again after a reconnect): nothing is sent and SKIPPED_NOT_HELD tells the matcher, which
 //    answers again when lnd offers the HTLC again.
 // A held key whose auto-fail height is reached counts as not held: lnd fails it by itself, and
-// an answer racing that failure would make lnd end the stream.
+// an answer racing that failure would make lnd end the stream. The height is lnd's as last
+// polled, so for up to one poll after a block that race stays open; losing it costs a stream
+// (lnd drops the answers written after it and offers those HTLCs again), never a wrong answer.
 // A command that would hand lnd a wrong answer (payment hash of another HTLC, preimage that
 // does not open the hash) is refused and nothing is sent or reported: it is a matcher bug, and
 // the HTLC stays held until a correct command or lnd's auto-fail.
