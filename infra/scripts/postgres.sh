@@ -33,10 +33,13 @@ cmd_start() {
   local bin; bin="$(pg_bin)"
   if cmd_status; then log "PostgreSQL already running on 127.0.0.1:$PG_PORT"; return; fi
   require_free_port "$PG_PORT" PostgreSQL
+  [[ "$(id -u)" == 0 ]] || die "starting PostgreSQL needs root: the private cluster runs as the postgres user (runuser)"
   mkdir -p "$RUN_DIR/postgres" "$RUN_DIR/logs"
   chown postgres "$RUN_DIR/postgres"; touch "$PG_LOG"; chown postgres "$PG_LOG"
   # The postgres user must be able to reach the run directory.
   chmod o+x "$RUN_DIR" "$RUN_DIR/logs"
+  as_postgres test -w "$RUN_DIR/postgres" -a -w "$PG_LOG" \
+    || die "the postgres user cannot reach $RUN_DIR: a parent directory is not searchable by others (a repo under /root, say); chmod o+x it or set IC_RUN_DIR to a directory outside"
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     log "initialising PostgreSQL data directory $PG_DATA"
     as_postgres "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
