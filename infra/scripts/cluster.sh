@@ -13,7 +13,7 @@ BTCD_USER=ic
 BTCD_PASS=ic-regtest
 NODES=(payer alpha bravo)
 declare -A GRPC_PORT=([payer]="${IC_LND_PAYER_PORT:-10101}" [alpha]="${IC_LND_ALPHA_PORT:-10102}" [bravo]="${IC_LND_BRAVO_PORT:-10103}")
-declare -A P2P_PORT=([payer]=19801 [alpha]=19802 [bravo]=19803)
+declare -A P2P_PORT=([payer]="${IC_LND_PAYER_P2P_PORT:-19801}" [alpha]="${IC_LND_ALPHA_P2P_PORT:-19802}" [bravo]="${IC_LND_BRAVO_P2P_PORT:-19803}")
 # Sized so a payment of 1.5M sat cannot fit one channel and must split across alpha and bravo.
 CHANNEL_SAT="${IC_CHANNEL_SAT:-1000000}"
 # Any valid regtest (testnet-version) address: coinbase of the very first block only, so lnd
