@@ -80,7 +80,9 @@ export interface RunningBridge {
 export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: BridgeDeps = {}): RunningBridge {
   const config = bridgeConfig(input);
   const logger = deps.logger ?? createBridgeLogger(config.nodeName, config.logLevel);
-  const metrics = deps.metrics ?? createBridgeMetrics(config.nodeName, { defaultMetrics: true });
+  // Node's process metrics start an event-loop monitor and a GC observer that cannot be
+  // stopped: only for a bridge that serves them (its own process), not one per in-process start.
+  const metrics = deps.metrics ?? createBridgeMetrics(config.nodeName, { defaultMetrics: config.metricsPort > 0 });
   const now = deps.now ?? Date.now;
   const controller = new AbortController();
   const instanceId = `${config.nodeName}-${randomUUID().slice(0, 8)}`;

@@ -471,6 +471,11 @@ describe("interceptor bridge against the fake lnd", () => {
     for (const line of h.logLines) expect(JSON.parse(line)).toMatchObject({ nodeName: "alpha" });
   });
 
+  it("adds Node's process metrics (monitors nothing can stop) only when it serves them", async () => {
+    const bridge = await running(await harness(), {}, { metrics: undefined });
+    expect(await bridge.metrics.registry.metrics()).not.toContain("process_cpu_user_seconds_total");
+  });
+
   it("serves its metrics in Prometheus format", async () => {
     const h = await harness();
     const bridge = await running(h, { metricsPort: 0 });
