@@ -36,9 +36,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  cluster("start-node", "alpha");
-  await coordinator?.stop();
-  nodes?.closeAll();
+  try {
+    cluster("start-node", "alpha");
+  } finally {
+    try {
+      await coordinator?.stop();
+    } finally {
+      nodes?.closeAll();
+    }
+  }
 });
 
 let refs = 0;

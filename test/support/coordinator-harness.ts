@@ -8,6 +8,7 @@ import { startBridge, type RunningBridge } from "@ic/interceptor-bridge";
 import { createKafka, decodeAs, runCommittingConsumer, type InvoiceEvent, type RunningConsumer } from "@ic/event-log";
 import { parseMatcherConfig, type MatcherServiceConfig } from "@ic/invoice-matcher/config";
 import { startMatcher, type RunningMatcher } from "@ic/invoice-matcher/start";
+import { runAllSteps } from "./run-all-steps.ts";
 import type { StackConfig } from "./stack-config.ts";
 
 export type ClusterNodeName = "alpha" | "bravo";
@@ -54,20 +55,39 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     api: { authToken: randomBytes(24).toString("hex") },
     tickIntervalMs: 200,
   });
-  const matcher = await startMatcher(config, { logger: silent.child({ service: "matcher" }) });
-
   const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: `e2e-observer-${run}` });
-  const invoiceEvents: InvoiceEvent[] = [];
-  const observer: RunningConsumer = await runCommittingConsumer(kafka, {
-    groupId: `e2e-observer-${run}`,
-    topics: [topics.invoiceEvents],
-    fromBeginning: true,
-    maxWaitTimeMs: 200,
-    handler: async (record) => {
-      invoiceEvents.push(decodeAs("invoice-event", record));
-    },
-  });
+  async function deleteTopics(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  async function dropSchema(): Promise<void> {
+    const client = new pg.Client({ connectionString: stack.postgresUrl });
+    await client.connect();
+    try {
+      await client.query(`drop schema if exists ${config.dbSchema} cascade`);
+    } finally {
+      await client.end();
+    }
+  }
 
+  let matcher: RunningMatcher;
+  try {
+    matcher = await startMatcher(config, { logger: silent.child({ service: "matcher" }) });
+  } catch (error) {
+    await runAllSteps("cleaning up after a failed matcher start", [
+      ["topics", deleteTopics],
+      ["schema", dropSchema],
+    ]).catch(() => undefined);
+    throw error;
+  }
+
+  const invoiceEvents: InvoiceEvent[] = [];
+  let observer: RunningConsumer | undefined;
   const bridges: Record<ClusterNodeName, RunningBridge | undefined> = { alpha: undefined, bravo: undefined };
   const harness: CoordinatorHarness = {
     run,
@@ -77,19 +97,18 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     invoiceEvents,
     async startBridge(name) {
       const node = stack.cluster.nodes[name];
-      const bridge = await startBridge(
-        {
-          nodeName: name,
-          lnd: { grpcAddress: node.grpcAddress, tlsCertPath: node.tlsCertPath, macaroonPath: node.macaroonPath },
-          expectedPubkey: node.pubkey,
-          network: "regtest",
-          kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-bridge-${name}-${run}` },
-          topics: { htlcIntercepted: topics.htlcIntercepted, htlcCommands: topics.htlcCommands, htlcOutcomes: topics.htlcOutcomes },
-          reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
-          blockHeightPollMs: 1000,
-          logLevel: (process.env.IC_E2E_LOG as "info" | undefined) ?? "silent",
-        },
-      );
+      const bridge = startBridge({
+        nodeName: name,
+        lnd: { grpcAddress: node.grpcAddress, tlsCertPath: node.tlsCertPath, macaroonPath: node.macaroonPath },
+        expectedPubkey: node.pubkey,
+        network: "regtest",
+        kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-bridge-${name}-${run}` },
+        topics: { htlcIntercepted: topics.htlcIntercepted, htlcCommands: topics.htlcCommands, htlcOutcomes: topics.htlcOutcomes },
+        reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+        blockHeightPollMs: 1000,
+        logLevel: (process.env.IC_E2E_LOG as "info" | undefined) ?? "silent",
+      });
+      // A bridge that cannot start shuts itself down.
       await bridge.ready;
       bridges[name] = bridge;
       return bridge;
@@ -98,21 +117,33 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
       await bridges[name]?.stop();
       bridges[name] = undefined;
     },
-    async stop() {
-      for (const name of ["alpha", "bravo"] as const) await harness.stopBridge(name);
-      await observer.stop();
-      await matcher.stop();
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-      await admin.disconnect();
-      const client = new pg.Client({ connectionString: stack.postgresUrl });
-      await client.connect();
-      await client.query(`drop schema if exists ${config.dbSchema} cascade`);
-      await client.end();
-    },
+    // Every step runs even when one fails, so a failure does not leave consumers, topics or the
+    // schema behind for the next test file.
+    stop: () =>
+      runAllSteps("stopping the e2e coordinator", [
+        ["bridge alpha", () => harness.stopBridge("alpha")],
+        ["bridge bravo", () => harness.stopBridge("bravo")],
+        ["public event observer", () => observer?.stop()],
+        ["matcher", () => matcher.stop()],
+        ["topics", deleteTopics],
+        ["schema", dropSchema],
+      ]),
   };
-  await harness.startBridge("alpha");
-  await harness.startBridge("bravo");
+  try {
+    observer = await runCommittingConsumer(kafka, {
+      groupId: `e2e-observer-${run}`,
+      topics: [topics.invoiceEvents],
+      fromBeginning: true,
+      maxWaitTimeMs: 200,
+      handler: async (record) => {
+        invoiceEvents.push(decodeAs("invoice-event", record));
+      },
+    });
+    await harness.startBridge("alpha");
+    await harness.startBridge("bravo");
+  } catch (error) {
+    await harness.stop().catch(() => undefined);
+    throw error;
+  }
   return harness;
 }
