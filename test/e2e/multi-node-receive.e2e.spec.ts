@@ -29,8 +29,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await coordinator?.stop();
-  nodes?.closeAll();
+  try {
+    await coordinator?.stop();
+  } finally {
+    nodes?.closeAll();
+  }
 });
 
 let refs = 0;
