@@ -68,6 +68,8 @@ describe("multi-node receive", () => {
     expect(new Set(parts.map((p) => p.node))).toEqual(new Set(["alpha", "bravo"]));
     expect(parts.reduce((s, p) => s + p.amountMsat, 0n)).toBe(amountMsat);
     await waitUntil("invoice SETTLED", async () => (await invoiceStatus(invoice.paymentHash)) === "SETTLED", { timeoutMs: 60_000 });
+    // Settled once: the settled set is exactly the parts the payer sent, nothing counted twice.
+    expect((await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).amountPaidMsat).toBe(amountMsat);
   });
 
   it("a plain kafkajs consumer of the public topic sees created -> settle requested -> settled", async () => {
