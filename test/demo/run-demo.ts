@@ -8,13 +8,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createKafka, decodeAs, defaultTopics, runCommittingConsumer } from "@ic/event-log";
+import { createKafka, decodeAs, defaultTopics, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
 import { decodeInvoice, formatShortChannelId, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { connectInvoiceApi } from "@ic/invoice-matcher/api";
 import { loadStackConfig } from "../support/stack-config.ts";
-import { connectAll } from "../support/lnd-nodes.ts";
+import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { partsByNode } from "../support/payments.ts";
+import { runAllSteps } from "../support/run-all-steps.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -107,63 +108,71 @@ async function main(): Promise<void> {
   for (const node of [alpha, bravo]) startService(`bridge-${node.name}`, "services/interceptor-bridge/src/main.ts", bridgeConfigFile(node));
 
   const api = connectInvoiceApi(apiAddress, secrets.apiToken);
-  const info = await waitUntil(
-    "the invoice API with both bridges connected",
-    async () => {
-      const i = await api.getInfo();
-      return i.nodes.every((n) => n.bridgeConnected) ? i : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 500 },
-  );
-  say(`coordinator (virtual node) ${info.coordinatorPubkey} on ${info.network}`);
-  for (const n of info.nodes) say(`  cluster node ${n.name} ${n.pubkey.slice(0, 16)}… virtual scid ${formatShortChannelId(n.virtualScid)} bridge connected`);
+  let watcher: RunningConsumer | undefined;
+  let nodes: StackClients | undefined;
+  try {
+    const info = await waitUntil(
+      "the invoice API with both bridges connected",
+      async () => {
+        const i = await api.getInfo();
+        return i.nodes.every((n) => n.bridgeConnected) ? i : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    say(`coordinator (virtual node) ${info.coordinatorPubkey} on ${info.network}`);
+    for (const n of info.nodes) say(`  cluster node ${n.name} ${n.pubkey.slice(0, 16)}… virtual scid ${formatShortChannelId(n.virtualScid)} bridge connected`);
 
-  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "demo-watcher" });
-  const seen: string[] = [];
-  const { invoice } = await api.createInvoice({
-    externalRef: `demo-${Date.now()}`,
-    amountMsat: 1_500_000_000n,
-    description: "demo: 1.5M sat, more than any one channel holds",
-    mode: "auto",
-  });
-  const watcher = await runCommittingConsumer(kafka, {
-    groupId: `demo-watcher-${invoice.paymentHash.slice(0, 8)}`,
-    topics: [defaultTopics.invoiceEvents],
-    fromBeginning: true,
-    maxWaitTimeMs: 200,
-    handler: async (record) => {
-      const event = decodeAs("invoice-event", record);
-      if (event.paymentHash !== invoice.paymentHash) return;
-      seen.push(event.kind);
-      say(`public event ${event.kind} (sequence ${event.sequence})${event.amountPaidMsat !== null ? ` paid ${event.amountPaidMsat} msat` : ""}`);
-    },
-  });
-  say(`invoice ${invoice.paymentHash} for ${invoice.amountMsat} msat:`);
-  say(`  ${invoice.bolt11}`);
-  const decoded = decodeInvoice(loadSecp256k1Backend().backend, invoice.bolt11);
-  if (decoded.ok) {
-    for (const hint of decoded.value.routeHints) {
-      for (const hop of hint) {
-        say(`  route hint: ${Buffer.from(hop.nodePubkey).toString("hex").slice(0, 16)}… -> virtual node over ${formatShortChannelId(hop.shortChannelId)} (fee ${hop.feeBaseMsat} msat + ${hop.feeProportionalMillionths} ppm, cltv delta ${hop.cltvExpiryDelta})`);
+    const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "demo-watcher" });
+    const seen: string[] = [];
+    const { invoice } = await api.createInvoice({
+      externalRef: `demo-${Date.now()}`,
+      amountMsat: 1_500_000_000n,
+      description: "demo: 1.5M sat, more than any one channel holds",
+      mode: "auto",
+    });
+    watcher = await runCommittingConsumer(kafka, {
+      groupId: `demo-watcher-${invoice.paymentHash.slice(0, 8)}`,
+      topics: [defaultTopics.invoiceEvents],
+      fromBeginning: true,
+      maxWaitTimeMs: 200,
+      handler: async (record) => {
+        const event = decodeAs("invoice-event", record);
+        if (event.paymentHash !== invoice.paymentHash) return;
+        seen.push(event.kind);
+        say(`public event ${event.kind} (sequence ${event.sequence})${event.amountPaidMsat !== null ? ` paid ${event.amountPaidMsat} msat` : ""}`);
+      },
+    });
+    say(`invoice ${invoice.paymentHash} for ${invoice.amountMsat} msat:`);
+    say(`  ${invoice.bolt11}`);
+    const decoded = decodeInvoice(loadSecp256k1Backend().backend, invoice.bolt11);
+    if (decoded.ok) {
+      for (const hint of decoded.value.routeHints) {
+        for (const hop of hint) {
+          say(`  route hint: ${Buffer.from(hop.nodePubkey).toString("hex").slice(0, 16)}… -> virtual node over ${formatShortChannelId(hop.shortChannelId)} (fee ${hop.feeBaseMsat} msat + ${hop.feeProportionalMillionths} ppm, cltv delta ${hop.cltvExpiryDelta})`);
+        }
       }
     }
-  }
 
-  const nodes = await connectAll(stack);
-  // Earlier runs moved the payer's funds to the cluster nodes; give them back first.
-  await restorePayerLiquidity(stack, nodes);
-  say("payer pays it (lnd SendPaymentV2, multi-part allowed)…");
-  const started = Date.now();
-  const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 90, feeLimitMsat: 2_000_000n, maxParts: 16 }).final();
-  say(`payment ${payment.status} in ${Date.now() - started} ms, fee ${payment.feeMsat} msat`);
-  for (const part of partsByNode(payment, stack)) say(`  part of ${part.amountMsat} msat carried by cluster node ${part.node}`);
-  if (payment.status !== "SUCCEEDED") throw new Error(`payment failed: ${payment.failureReason}`);
-  await waitUntil("the SETTLED event", () => seen.includes("SETTLED"), { timeoutMs: 60_000 });
-  const final = await api.lookupInvoice({ paymentHash: invoice.paymentHash });
-  say(`invoice ${final.status}: ${final.amountPaidMsat} msat via ${final.htlcs.length} HTLCs on ${new Set(final.htlcs.map((h) => h.nodeId)).size} nodes`);
-  await watcher.stop();
-  nodes.closeAll();
-  api.close();
+    nodes = await connectAll(stack);
+    // Earlier runs moved the payer's funds to the cluster nodes; give them back first.
+    await restorePayerLiquidity(stack, nodes);
+    say("payer pays it (lnd SendPaymentV2, multi-part allowed)…");
+    const started = Date.now();
+    const payment = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 90, feeLimitMsat: 2_000_000n, maxParts: 16 }).final();
+    say(`payment ${payment.status} in ${Date.now() - started} ms, fee ${payment.feeMsat} msat`);
+    for (const part of partsByNode(payment, stack)) say(`  part of ${part.amountMsat} msat carried by cluster node ${part.node}`);
+    if (payment.status !== "SUCCEEDED") throw new Error(`payment failed: ${payment.failureReason}`);
+    await waitUntil("the SETTLED event", () => seen.includes("SETTLED"), { timeoutMs: 60_000 });
+    const final = await api.lookupInvoice({ paymentHash: invoice.paymentHash });
+    say(`invoice ${final.status}: ${final.amountPaidMsat} msat via ${final.htlcs.length} HTLCs on ${new Set(final.htlcs.map((h) => h.nodeId)).size} nodes`);
+  } finally {
+    // Open clients and the consumer would keep this process alive after a failure.
+    await runAllSteps("closing the demo's clients", [
+      ["public event watcher", () => watcher?.stop()],
+      ["lnd clients", () => nodes?.closeAll()],
+      ["invoice API client", () => api.close()],
+    ]).catch((error: unknown) => say(error instanceof Error ? error.message : String(error)));
+  }
 }
 
 main()
