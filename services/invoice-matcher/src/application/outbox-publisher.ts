@@ -35,21 +35,43 @@ export function startOutboxPublisher(deps: {
   async function holdLock(): Promise<boolean> {
     if (lockClient) return true;
     const client = await pool.connect();
-    const result = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [PUBLISHER_LOCK_ID]);
-    if (result.rows[0]?.ok) {
-      lockClient = client;
-      return true;
+    let held = false;
+    try {
+      const result = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [PUBLISHER_LOCK_ID]);
+      held = result.rows[0]?.ok === true;
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
     }
-    client.release();
-    return false;
+    if (!held) {
+      client.release();
+      return false;
+    }
+    // The lock lives as long as this connection. A checked-out client has no error listener of
+    // the pool's, so without this one a dropped connection would crash the process.
+    client.on("error", onLockConnectionError);
+    lockClient = client;
+    return true;
+  }
+
+  function onLockConnectionError(error: Error): void {
+    const client = lockClient;
+    if (client === null) return;
+    lockClient = null;
+    client.removeListener("error", onLockConnectionError);
+    client.release(error);
+    logger.warn({ err: error.message }, "outbox publisher lost its lock connection; takes the lock again next round");
   }
 
   async function round(): Promise<void> {
     if (!(await holdLock())) return;
+    const held = lockClient;
     for (;;) {
       const rows = await unpublishedOutbox(pool, 200);
       if (rows.length === 0) return;
       for (const row of rows) {
+        // Rows are sent only while the lock is ours: another matcher may hold it once it is lost.
+        if (lockClient !== held) return;
         if (row.kind === "encoded") {
           const p = row.payload as { value: string; headers: Record<string, string> };
           await producer.send({ topic: row.topic, messages: [{ key: row.recordKey, value: Buffer.from(p.value, "base64"), headers: p.headers }] });
@@ -98,10 +120,15 @@ export function startOutboxPublisher(deps: {
       stopped = true;
       clearInterval(timer);
       await running;
-      if (lockClient) {
-        await lockClient.query("select pg_advisory_unlock($1)", [PUBLISHER_LOCK_ID]).catch(() => undefined);
-        lockClient.release();
+      const client = lockClient;
+      if (client) {
         lockClient = null;
+        client.removeListener("error", onLockConnectionError);
+        const unlocked = await client.query("select pg_advisory_unlock($1)", [PUBLISHER_LOCK_ID]).then(
+          () => true,
+          () => false,
+        );
+        client.release(unlocked ? undefined : true);
       }
     },
   };

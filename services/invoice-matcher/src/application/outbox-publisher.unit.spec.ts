@@ -1,0 +1,161 @@
+import { EventEmitter } from "node:events";
+import type pg from "pg";
+import type { Logger } from "pino";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { EventLogRecord, SerialProducer } from "@ic/event-log";
+import { waitUntil } from "../../../../test/support/wait-until.ts";
+import type { CoordinatorIdentity } from "./coordinator-identity.ts";
+import { startOutboxPublisher, type OutboxPublisher } from "./outbox-publisher.ts";
+
+/** A pooled connection: answers the advisory lock calls; `release` records how it was given back. */
+class FakeClient extends EventEmitter {
+  released: (Error | boolean | undefined)[] = [];
+  constructor(private readonly answer: () => { ok: boolean } | Error) {
+    super();
+  }
+  async query(sql: string): Promise<{ rows: { ok: boolean }[] }> {
+    if (sql.includes("pg_advisory_unlock")) return { rows: [{ ok: true }] };
+    const answer = this.answer();
+    if (answer instanceof Error) throw answer;
+    return { rows: [answer] };
+  }
+  release(error?: Error | boolean): void {
+    this.released.push(error);
+  }
+}
+
+interface Row {
+  id: string;
+  topic: string;
+  record_key: string;
+  kind: string;
+  payload: unknown;
+}
+
+/** The outbox table and the lock connections. */
+function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
+  const rows: Row[] = [];
+  const published = new Set<string>();
+  const clients: FakeClient[] = [];
+  const pool = {
+    connect: async () => {
+      const client = new FakeClient(lockAnswers[Math.min(clients.length, lockAnswers.length - 1)]!);
+      clients.push(client);
+      return client;
+    },
+    query: async (sql: string, params: unknown[]) => {
+      if (sql.startsWith("select id, topic")) return { rows: rows.filter((r) => !published.has(r.id)).slice(0, params[0] as number) };
+      if (sql.startsWith("update outbox set published_at")) {
+        for (const id of params[0] as string[]) published.add(id);
+        return { rows: [], rowCount: 1 };
+      }
+      throw new Error(`unexpected query ${sql}`);
+    },
+  };
+  return { pool: pool as unknown as pg.Pool, rows, published, clients };
+}
+
+function encodedRow(id: number): Row {
+  return { id: String(id), topic: "t.events", record_key: "k", kind: "encoded", payload: { value: Buffer.from(`v${id}`).toString("base64"), headers: {} } };
+}
+
+function fakeProducer(fail: (record: EventLogRecord) => boolean = () => false) {
+  const sent: string[] = [];
+  const producer: SerialProducer = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    send: async (record) => {
+      if (fail(record)) throw new Error("broker said no");
+      sent.push(Buffer.from(record.messages[0]!.value as Buffer).toString());
+      return [];
+    },
+  };
+  return { producer, sent };
+}
+
+const until = (probe: () => boolean) => waitUntil("the publisher", probe, { timeoutMs: 5_000, intervalMs: 5 });
+const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() } as unknown as Logger;
+const identity = {} as CoordinatorIdentity;
+let publisher: OutboxPublisher | undefined;
+
+afterEach(async () => {
+  await publisher?.stop();
+  publisher = undefined;
+  vi.clearAllMocks();
+});
+
+function start(pool: pg.Pool, producer: SerialProducer): OutboxPublisher {
+  publisher = startOutboxPublisher({ pool, producer, identity, logger, now: () => 0, pollIntervalMs: 20 });
+  return publisher;
+}
+
+describe("outbox publisher", () => {
+  it("sends committed rows in id order and marks each published", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    db.rows.push(encodedRow(1), encodedRow(2), encodedRow(3));
+    const { producer, sent } = fakeProducer();
+    start(db.pool, producer);
+    await until(() => db.published.size === 3);
+    expect(sent).toEqual(["v1", "v2", "v3"]);
+  });
+
+  it("a row Kafka refuses is retried, and the rows after it wait (order is kept)", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    db.rows.push(encodedRow(1), encodedRow(2));
+    let refuse = true;
+    const { producer, sent } = fakeProducer((record) => refuse && Buffer.from(record.messages[0]!.value as Buffer).toString() === "v1");
+    start(db.pool, producer);
+    await until(() => vi.mocked(logger.error).mock.calls.length >= 2);
+    expect(sent).toEqual([]);
+    refuse = false;
+    await until(() => db.published.size === 2);
+    expect(sent).toEqual(["v1", "v2"]);
+  });
+
+  it("publishes nothing while another matcher holds the lock", async () => {
+    const db = fakePool([() => ({ ok: false })]);
+    db.rows.push(encodedRow(1));
+    const { producer, sent } = fakeProducer();
+    start(db.pool, producer);
+    await until(() => db.clients.length >= 3);
+    expect(sent).toEqual([]);
+    expect(db.clients.every((c) => c.released.length === 1 && c.released[0] === undefined)).toBe(true);
+  });
+
+  it("gives back (and drops) the connection when taking the lock fails, then tries again", async () => {
+    const db = fakePool([() => new Error("connection terminated"), () => ({ ok: true })]);
+    db.rows.push(encodedRow(1));
+    const { producer, sent } = fakeProducer();
+    start(db.pool, producer);
+    await until(() => db.published.size === 1);
+    expect(db.clients[0]!.released).toEqual([new Error("connection terminated")]);
+    expect(sent).toEqual(["v1"]);
+  });
+
+  it("survives losing the lock connection and takes the lock again", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    const { producer, sent } = fakeProducer();
+    const running = start(db.pool, producer);
+    await until(() => db.clients.length === 1);
+    const lost = new Error("terminating connection due to administrator command");
+    // Without a listener, EventEmitter throws here (and the process would crash).
+    expect(() => db.clients[0]!.emit("error", lost)).not.toThrow();
+    expect(db.clients[0]!.released).toEqual([lost]);
+    db.rows.push(encodedRow(1));
+    running.wake();
+    await until(() => db.published.size === 1);
+    expect(db.clients).toHaveLength(2);
+    expect(sent).toEqual(["v1"]);
+  });
+
+  it("stop() unlocks and gives the lock connection back once", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    const { producer } = fakeProducer();
+    const running = start(db.pool, producer);
+    await until(() => db.clients.length === 1);
+    await running.stop();
+    publisher = undefined;
+    expect(db.clients[0]!.released).toEqual([undefined]);
+    expect(db.clients[0]!.listenerCount("error")).toBe(0);
+  });
+});
