@@ -41,7 +41,7 @@ export async function startMatcher(
   logger.info({ coordinatorPubkey: identity.nodePubkeyHex, secp256k1: identity.backendNote }, "coordinator identity loaded");
 
   await migrate({ databaseUrl: config.postgresUrl, schema: config.dbSchema, log: (m) => logger.debug(m) });
-  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, options: `-c search_path=${config.dbSchema}` });
+  const pool = createMatcherPool(config, logger);
   const metrics = createMatcherMetrics();
 
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
@@ -146,4 +146,13 @@ export async function startMatcher(
       await pool.end();
     },
   };
+}
+
+/** The matcher's Postgres pool, its schema first on the search path. */
+export function createMatcherPool(config: Pick<MatcherServiceConfig, "postgresUrl" | "dbSchema">, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, options: `-c search_path=${config.dbSchema}` });
+  // An idle connection that drops (Postgres restart, network) is reported here; with no listener
+  // the pool's 'error' event would crash the process. The pool replaces the connection.
+  pool.on("error", (error) => logger.warn({ err: error.message }, "idle Postgres connection lost"));
+  return pool;
 }
