@@ -110,8 +110,6 @@ export async function startMatcher(
 
   const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger });
 
-  const admin2 = kafka.admin();
-  await admin2.connect();
   const service = createInvoiceService({
     pool,
     processor,
@@ -127,7 +125,7 @@ export async function startMatcher(
     },
     // A bridge is connected when its command consumer group has a live member.
     bridgeConnected: async (pubkey) => {
-      const { groups } = await admin2.describeGroups([`ic-bridge-${pubkey}`]);
+      const { groups } = await admin.describeGroups([`ic-bridge-${pubkey}`]);
       return (groups[0]?.members.length ?? 0) > 0;
     },
   });
@@ -142,7 +140,6 @@ export async function startMatcher(
       await publisher.stop();
       await producer.disconnect();
       await admin.disconnect();
-      await admin2.disconnect();
       await pool.end();
     },
   };
