@@ -56,11 +56,14 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     tickIntervalMs: 200,
   });
   const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: `e2e-observer-${run}` });
-  async function deleteTopics(): Promise<void> {
+  const observerGroupId = `e2e-observer-${run}`;
+  /** This run's topics and consumer groups (the bridges' group is per node, shared by every run). */
+  async function deleteKafkaData(): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
     try {
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+      await admin.deleteGroups([config.groupId, observerGroupId]).catch(() => undefined);
     } finally {
       await admin.disconnect();
     }
@@ -80,7 +83,7 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     matcher = await startMatcher(config, { logger: silent.child({ service: "matcher" }) });
   } catch (error) {
     await runAllSteps("cleaning up after a failed matcher start", [
-      ["topics", deleteTopics],
+      ["topics and groups", deleteKafkaData],
       ["schema", dropSchema],
     ]).catch(() => undefined);
     throw error;
@@ -125,13 +128,13 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
         ["bridge bravo", () => harness.stopBridge("bravo")],
         ["public event observer", () => observer?.stop()],
         ["matcher", () => matcher.stop()],
-        ["topics", deleteTopics],
+        ["topics and groups", deleteKafkaData],
         ["schema", dropSchema],
       ]),
   };
   try {
     observer = await runCommittingConsumer(kafka, {
-      groupId: `e2e-observer-${run}`,
+      groupId: observerGroupId,
       topics: [topics.invoiceEvents],
       fromBeginning: true,
       maxWaitTimeMs: 200,
