@@ -13,6 +13,9 @@ import { toJsonValue } from "./bigint-json.ts";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
 
+/** Advisory locks are per database: each is paired with the schema's hash so schemas do not share them. */
+const JOURNAL_LOCK_ID = 7_234_002;
+
 export interface LoadedInvoice {
   state: InvoiceState;
   /** Number of domain events applied so far (0: no row yet). */
@@ -66,6 +69,10 @@ export async function saveInvoice(
     );
     if (updated.rowCount !== 1) throw new Error(`invoice ${state.paymentHash} changed concurrently`);
   }
+  // global_seq is drawn at insert, not at commit. Readers resume after the last global_seq they
+  // saw (subscribeInvoices), so a lower one committing later would be skipped for good. This lock,
+  // held to commit, makes journal writers draw and commit in the same order.
+  await db.query("select pg_advisory_xact_lock($1, hashtext(current_schema()))", [JOURNAL_LOCK_ID]);
   const globalSeqs: bigint[] = [];
   for (const [i, event] of events.entries()) {
     const inserted = await db.query<{ global_seq: string }>(
