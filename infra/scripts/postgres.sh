@@ -3,8 +3,14 @@
 # Usage: postgres.sh install|start|stop|status
 source "$(dirname "$0")/lib.sh"
 PG_PORT="${IC_PG_PORT:-55432}"
-PG_DATA="$RUN_DIR/postgres/data"
-PG_LOG="$RUN_DIR/logs/postgres.log"
+# The cluster runs as the postgres user, which must reach its directory. Under $RUN_DIR when it
+# can; otherwise (a checkout under /root, say) in a postgres-owned directory named after $RUN_DIR,
+# linked from $RUN_DIR/postgres so it is still found there.
+PG_FALLBACK_HOME="/var/lib/postgresql/invoice-coordinator-$(printf %s "$RUN_DIR" | sha256sum | cut -c1-12)"
+pg_home() { if [[ -d "$PG_FALLBACK_HOME" ]]; then echo "$PG_FALLBACK_HOME"; else echo "$RUN_DIR/postgres"; fi; }
+PG_HOME="$(pg_home)"
+PG_DATA="$PG_HOME/data"
+PG_LOG="$PG_HOME/postgres.log"
 PG_DB="invoice_coordinator"
 PG_USER="ic"
 
@@ -34,19 +40,29 @@ cmd_start() {
   if cmd_status; then log "PostgreSQL already running on 127.0.0.1:$PG_PORT"; return; fi
   require_free_port "$PG_PORT" PostgreSQL
   [[ "$(id -u)" == 0 ]] || die "starting PostgreSQL needs root: the private cluster runs as the postgres user (runuser)"
-  mkdir -p "$RUN_DIR/postgres" "$RUN_DIR/logs"
-  chown postgres "$RUN_DIR/postgres"; touch "$PG_LOG"; chown postgres "$PG_LOG"
-  # The postgres user must be able to reach the run directory.
-  chmod o+x "$RUN_DIR" "$RUN_DIR/logs"
-  as_postgres test -w "$RUN_DIR/postgres" -a -w "$PG_LOG" \
-    || die "the postgres user cannot reach $RUN_DIR: a parent directory is not searchable by others (a repo under /root, say); chmod o+x it or set IC_RUN_DIR to a directory outside"
+  mkdir -p "$RUN_DIR/logs"
+  if [[ "$PG_HOME" == "$RUN_DIR/postgres" ]]; then
+    mkdir -p "$PG_HOME"; chown postgres "$PG_HOME"; chmod o+x "$RUN_DIR"
+    if ! as_postgres test -w "$PG_HOME"; then
+      log "the postgres user cannot reach $RUN_DIR (a parent directory is not searchable by others); using $PG_FALLBACK_HOME"
+      rm -rf "$RUN_DIR/postgres"
+      PG_HOME="$PG_FALLBACK_HOME"; PG_DATA="$PG_HOME/data"; PG_LOG="$PG_HOME/postgres.log"
+    fi
+  fi
+  if [[ "$PG_HOME" == "$PG_FALLBACK_HOME" ]]; then
+    mkdir -p "$PG_HOME"; chown postgres "$PG_HOME"; chmod 700 "$PG_HOME"
+    ln -sfn "$PG_HOME" "$RUN_DIR/postgres"
+  fi
+  touch "$PG_LOG"; chown postgres "$PG_LOG"
+  ln -sfn "$PG_LOG" "$RUN_DIR/logs/postgres.log"
+  as_postgres test -w "$PG_HOME" -a -w "$PG_LOG" || die "the postgres user cannot write $PG_HOME"
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     log "initialising PostgreSQL data directory $PG_DATA"
     as_postgres "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-    -o "-h 127.0.0.1 -p $PG_PORT -k $RUN_DIR/postgres -c fsync=on -c max_connections=200" start >/dev/null
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_HOME -c fsync=on -c max_connections=200" start >/dev/null
   wait_for "PostgreSQL on :$PG_PORT" 60 cmd_status
   local psql=("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt)
   if [[ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='$PG_USER'")" != 1 ]]; then
@@ -66,11 +82,15 @@ cmd_stop() {
   fi
 }
 
+# Deletes the cluster's data (stack reset), wherever it lives.
+cmd_purge() { cmd_stop; rm -rf "$PG_FALLBACK_HOME" "$RUN_DIR/postgres"; }
+
 case "${1:-}" in
   install) cmd_install ;;
+  purge) cmd_purge ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status && echo "postgres: up on 127.0.0.1:$PG_PORT" || { echo "postgres: down"; exit 1; } ;;
   url) echo "postgres://$PG_USER@127.0.0.1:$PG_PORT/$PG_DB" ;;
-  *) die "usage: postgres.sh install|start|stop|status|url" ;;
+  *) die "usage: postgres.sh install|start|stop|status|url|purge" ;;
 esac

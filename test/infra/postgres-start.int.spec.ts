@@ -1,7 +1,8 @@
-// infra/scripts/postgres.sh start in a scratch copy, for the two set-ups it cannot work in: it
-// must say why before touching PostgreSQL. Needs root and Debian's PostgreSQL (as the stack does).
+// infra/scripts/postgres.sh start in a scratch copy: a run directory the postgres user cannot
+// reach (a checkout under /root, say) falls back to a postgres-owned directory and still starts;
+// without root it says why. Needs root and Debian's PostgreSQL (as the stack does).
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,17 +37,27 @@ function scratch(): string {
 }
 
 describe.skipIf(!canRun)("postgres.sh start", () => {
-  it("refuses a run directory the postgres user cannot reach, saying why", async () => {
+  it("falls back to a postgres-owned directory when the run directory is out of the postgres user's reach", async () => {
     const dir = scratch();
     const closed = path.join(dir, "closed");
     mkdirSync(closed, { mode: 0o700 });
-    const run = spawnSync("bash", [path.join(dir, "infra/scripts/postgres.sh"), "start"], {
-      encoding: "utf8",
-      env: { ...process.env, IC_RUN_DIR: path.join(closed, "repo/.run"), IC_PG_PORT: String(await freePort()) },
-    });
-    expect(run.stderr).toContain("the postgres user cannot reach");
-    expect(run.status).toBe(1);
-    expect(existsSync(path.join(closed, "repo/.run/postgres/data"))).toBe(false);
+    const runDir = path.join(closed, "repo/.run");
+    const env = { ...process.env, IC_RUN_DIR: runDir, IC_PG_PORT: String(await freePort()) };
+    const script = path.join(dir, "infra/scripts/postgres.sh");
+    try {
+      const start = spawnSync("bash", [script, "start"], { encoding: "utf8", env });
+      expect(start.stderr).toContain("the postgres user cannot reach");
+      expect(start.status, start.stderr).toBe(0);
+      const home = readlinkSync(path.join(runDir, "postgres"));
+      expect(home).toMatch(/^\/var\/lib\/postgresql\/invoice-coordinator-[0-9a-f]{12}$/);
+      expect(existsSync(path.join(home, "data/PG_VERSION"))).toBe(true);
+      expect(spawnSync("bash", [script, "status"], { encoding: "utf8", env }).status).toBe(0);
+      // A second start finds the running cluster where it left it.
+      expect(spawnSync("bash", [script, "start"], { encoding: "utf8", env }).stderr).toContain("already running");
+    } finally {
+      spawnSync("bash", [script, "purge"], { encoding: "utf8", env });
+    }
+    expect(spawnSync("bash", [script, "status"], { encoding: "utf8", env }).status).toBe(1);
   });
 
   it("refuses to run without root, saying why", async () => {
