@@ -1,7 +1,8 @@
 // Publishes committed outbox rows to Kafka in id order, then marks them published. At-least-once:
 // a crash between send and mark re-sends rows, which every consumer tolerates (rule 4: bridges
 // answer a circuit key once, invoice-event consumers dedupe by eventId/sequence).
-// One publisher per database (a Postgres advisory lock), so records of one invoice keep their order.
+// One publisher per schema (a Postgres advisory lock paired with the schema's hash), so records
+// of one invoice keep their order.
 import type pg from "pg";
 import type { Logger } from "pino";
 import { encode, type SerialProducer } from "@ic/event-log";
@@ -37,7 +38,7 @@ export function startOutboxPublisher(deps: {
     const client = await pool.connect();
     let held = false;
     try {
-      const result = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [PUBLISHER_LOCK_ID]);
+      const result = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1, hashtext(current_schema())) as ok", [PUBLISHER_LOCK_ID]);
       held = result.rows[0]?.ok === true;
     } catch (error) {
       client.release(error instanceof Error ? error : true);
@@ -124,7 +125,7 @@ export function startOutboxPublisher(deps: {
       if (client) {
         lockClient = null;
         client.removeListener("error", onLockConnectionError);
-        const unlocked = await client.query("select pg_advisory_unlock($1)", [PUBLISHER_LOCK_ID]).then(
+        const unlocked = await client.query("select pg_advisory_unlock($1, hashtext(current_schema()))", [PUBLISHER_LOCK_ID]).then(
           () => true,
           () => false,
         );
