@@ -23,7 +23,7 @@ CLUSTER_JSON="$RUN_DIR/cluster.json"
 
 btcd_rpc() {
   local method="$1" params="${2:-[]}"
-  curl -sf --cacert "$BTCD_DIR/rpc.cert" -u "$BTCD_USER:$BTCD_PASS" \
+  curl -sf --max-time 20 --cacert "$BTCD_DIR/rpc.cert" -u "$BTCD_USER:$BTCD_PASS" \
     -H 'content-type: text/plain' --data "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"$method\",\"params\":$params}" \
     "https://127.0.0.1:$BTCD_RPC_PORT"
 }
@@ -32,7 +32,7 @@ block_height() { btcd_rpc getblockcount | jq -r .result; }
 
 lncli_of() {
   local n="$1"; shift
-  "$BIN/lncli" --lnddir="$LND_ROOT/$n" --network=regtest --rpcserver="127.0.0.1:${GRPC_PORT[$n]}" "$@"
+  timeout 30 "$BIN/lncli" --lnddir="$LND_ROOT/$n" --network=regtest --rpcserver="127.0.0.1:${GRPC_PORT[$n]}" "$@"
 }
 
 btcd_running() { [[ -f "$BTCD_DIR/btcd.pid" ]] && kill -0 "$(cat "$BTCD_DIR/btcd.pid")" 2>/dev/null && btcd_rpc getblockcount; }

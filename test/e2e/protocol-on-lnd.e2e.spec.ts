@@ -95,13 +95,16 @@ describe("protocol core against real lnd", () => {
           continue;
         }
         captured = htlc;
-        peeled = peelFinalHop(backend, nodeKey, htlc.onionBlob, htlc.paymentHash);
-        if (!peeled.ok) {
+        try {
+          peeled = peelFinalHop(backend, nodeKey, htlc.onionBlob, htlc.paymentHash);
+          if (!peeled.ok) throw new Error(`peel failed: ${peeled.error.code}`);
+          const packet = buildFailurePacket(peeled.sharedSecret, { type: "incorrect_or_unknown_payment_details", htlcMsat: htlc.outgoingAmountMsat, height: 1 });
+          interceptor.send({ action: "FAIL", circuitKey: htlc.incomingCircuitKey, failureMessage: packet });
+        } catch {
+          // Never leave the HTLC held (it would go to the next file's bridge); the assertions
+          // below then fail on the failure code and the peel result.
           interceptor.send({ action: "FAIL", circuitKey: htlc.incomingCircuitKey, failureCode: "TEMPORARY_CHANNEL_FAILURE" });
-          continue;
         }
-        const packet = buildFailurePacket(peeled.sharedSecret, { type: "incorrect_or_unknown_payment_details", htlcMsat: htlc.outgoingAmountMsat, height: 1 });
-        interceptor.send({ action: "FAIL", circuitKey: htlc.incomingCircuitKey, failureMessage: packet });
       }
     })().catch(() => undefined);
     try {
