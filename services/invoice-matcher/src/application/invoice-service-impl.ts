@@ -24,14 +24,13 @@ import {
   InvoiceServiceError,
   type CoordinatorInfo,
   type CreateInvoiceRequest,
-  type InvoiceEventKind,
   type InvoiceEventView,
   type InvoiceService,
   type InvoiceView,
 } from "../invoice-service/invoice-service.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 import type { InvoiceProcessor } from "./invoice-processor.ts";
-import { PUBLIC_EVENT_TYPES, publicKindOf } from "./public-invoice-events.ts";
+import { publicKindOf } from "./public-invoice-events.ts";
 
 export interface ClusterNodeSetting {
   name: string;
@@ -212,11 +211,14 @@ export function createInvoiceService(deps: {
     async *subscribeInvoices(afterSequence, signal) {
       let cursor = afterSequence;
       while (!signal.aborted) {
-        const entries = await journalAfter(pool, cursor, PUBLIC_EVENT_TYPES, 100);
+        // Internal events are read too, so the cursor moves past them: filtering them in SQL would
+        // rescan every internal event after the last public one on each poll.
+        const entries = await journalAfter(pool, cursor, 100);
         for (const entry of entries) {
           cursor = entry.globalSeq;
+          const kind = publicKindOf(entry.eventType);
+          if (kind === undefined) continue;
           const state = await loadInvoice(pool, entry.paymentHash);
-          const kind = publicKindOf(entry.eventType) as InvoiceEventKind;
           if (state?.invoice) yield { sequence: entry.globalSeq, kind, invoice: toView(state), atMs: entry.atMs } satisfies InvoiceEventView;
         }
         if (entries.length === 0) await abortableDelay(200, signal);

@@ -3,15 +3,6 @@
 import type { InvoiceEvent as PublicInvoiceEvent, InvoiceEventKind } from "@ic/event-log";
 import type { InvoiceEvent, InvoiceState } from "../domain/index.ts";
 
-export const PUBLIC_EVENT_TYPES = [
-  "InvoiceCreated",
-  "InvoiceAccepted",
-  "InvoiceSettleRequested",
-  "InvoiceSettled",
-  "InvoiceCancelled",
-  "InvoiceExpired",
-] as const;
-
 export function publicKindOf(eventType: string): InvoiceEventKind | undefined {
   switch (eventType) {
     case "InvoiceCreated":

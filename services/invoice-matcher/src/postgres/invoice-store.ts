@@ -186,11 +186,12 @@ export interface JournalEntry {
   atMs: number;
 }
 
-export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, eventTypes: readonly string[], limit: number): Promise<JournalEntry[]> {
+/** Journal entries of every type after a global_seq, in order. */
+export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, limit: number): Promise<JournalEntry[]> {
   const result = await db.query<{ global_seq: string; payment_hash: string; event_type: string; at_ms: string }>(
     `select global_seq, payment_hash, event_type, at_ms from invoice_event_journal
-     where global_seq > $1 and event_type = any($2::text[]) order by global_seq limit $3`,
-    [afterGlobalSeq.toString(), eventTypes, limit],
+     where global_seq > $1 order by global_seq limit $2`,
+    [afterGlobalSeq.toString(), limit],
   );
   return result.rows.map((r) => ({
     globalSeq: BigInt(r.global_seq),
