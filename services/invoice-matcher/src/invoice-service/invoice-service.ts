@@ -56,7 +56,7 @@ export interface ClusterNodeView {
   name: string;
   pubkey: string;
   virtualScid: bigint;
-  /** The node's bridge reported within the liveness window. */
+  /** The node's bridge has a live member in its command consumer group. */
   bridgeConnected: boolean;
 }
 
