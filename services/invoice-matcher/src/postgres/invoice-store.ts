@@ -51,7 +51,7 @@ export async function saveInvoice(
   previousVersion: number,
   events: readonly InvoiceEvent[],
   atMs: number,
-): Promise<{ globalSeqs: bigint[] }> {
+): Promise<void> {
   const invoice = state.invoice;
   if (invoice === null || state.paymentHash === null) throw new Error("saveInvoice needs a created invoice");
   const version = previousVersion + events.length;
@@ -73,16 +73,13 @@ export async function saveInvoice(
   // saw (subscribeInvoices), so a lower one committing later would be skipped for good. This lock,
   // held to commit, makes journal writers draw and commit in the same order.
   await db.query("select pg_advisory_xact_lock($1, hashtext(current_schema()))", [JOURNAL_LOCK_ID]);
-  const globalSeqs: bigint[] = [];
   for (const [i, event] of events.entries()) {
-    const inserted = await db.query<{ global_seq: string }>(
+    await db.query(
       `insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms)
-       values ($1, $2, $3, $4, $5) returning global_seq`,
+       values ($1, $2, $3, $4, $5)`,
       [state.paymentHash, previousVersion + i + 1, event.type, toJsonValue(event.data), atMs],
     );
-    globalSeqs.push(BigInt(inserted.rows[0]!.global_seq));
   }
-  return { globalSeqs };
 }
 
 export interface OutboxRow {
