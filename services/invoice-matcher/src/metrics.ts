@@ -7,6 +7,7 @@ export interface MatcherMetrics {
   htlcsReceived: Counter;
   commandsPublished: Counter<"action">;
   invoicesSettled: Counter;
+  outboxPublishFailures: Counter;
 }
 
 export function createMatcherMetrics(): MatcherMetrics {
@@ -22,6 +23,11 @@ export function createMatcherMetrics(): MatcherMetrics {
       registers: [registry],
     }),
     invoicesSettled: new Counter({ name: "ic_matcher_invoices_settled_total", help: "Invoices lnd reported final-settled", registers: [registry] }),
+    outboxPublishFailures: new Counter({
+      name: "ic_matcher_outbox_publish_failures_total",
+      help: "Outbox publish rounds that stopped on a row (it and all later records wait); alert if it keeps rising",
+      registers: [registry],
+    }),
   };
 }
 

@@ -61,6 +61,7 @@ export async function startMatcher(
     logger,
     now,
     onCommandPublished: (c) => metrics.commandsPublished.inc({ action: c.action }),
+    onRoundFailed: () => metrics.outboxPublishFailures.inc(),
   });
   const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
 

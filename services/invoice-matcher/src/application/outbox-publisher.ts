@@ -26,6 +26,8 @@ export function startOutboxPublisher(deps: {
   now: () => number;
   pollIntervalMs?: number;
   onCommandPublished?: (command: { nodeId: string; paymentHash: string; action: string }) => void;
+  /** A round stopped on a row it could not publish; that row and every later one wait for the next round. */
+  onRoundFailed?: () => void;
 }): OutboxPublisher {
   const { pool, producer, identity, logger } = deps;
   let stopped = false;
@@ -103,7 +105,10 @@ export function startOutboxPublisher(deps: {
       return;
     }
     running = round()
-      .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, "outbox publish round failed; will retry"))
+      .catch((error: unknown) => {
+        deps.onRoundFailed?.();
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, "outbox publish round failed; will retry");
+      })
       .finally(() => {
         running = null;
         if (again) {
