@@ -52,7 +52,8 @@ create table htlc_onions (
   primary key (node_id, chan_id, htlc_id)
 );
 
--- Liveness of each bridge, from the records it publishes.
+-- The last block height each bridge reported with an HTLC (used in failure data and ticks).
+-- Bridge liveness is read from Kafka (the bridge's command consumer group), not from here.
 create table bridge_heartbeats (
   node_id text primary key,
   last_seen_ms bigint not null,
