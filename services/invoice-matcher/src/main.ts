@@ -15,7 +15,13 @@ function configPath(argv: string[]): string | undefined {
 
 async function main(): Promise<void> {
   const config = loadMatcherConfig(configPath(process.argv.slice(2)));
-  const matcher = await startMatcher(config, { logger });
+  const matcher = await startMatcher(config, {
+    logger,
+    onFatalError: (error) => {
+      logger.fatal({ err: error.message }, "the HTLC consumer stopped for good; exiting so the matcher is restarted");
+      process.exit(1);
+    },
+  });
   const api = await startInvoiceApi({ service: matcher.service, address: config.api.listen, authToken: config.api.authToken, logger });
   const metricsServer = config.metricsPort > 0 ? serveMetrics(matcher.metrics.registry, config.metricsPort) : undefined;
   logger.info({ api: `${config.api.listen.split(":")[0]}:${api.port}`, coordinatorPubkey: matcher.identity.nodePubkeyHex }, "invoice matcher ready");

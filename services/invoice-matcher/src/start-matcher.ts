@@ -33,7 +33,7 @@ export interface RunningMatcher {
 
 export async function startMatcher(
   config: MatcherServiceConfig,
-  options: { logger?: Logger; now?: () => number } = {},
+  options: { logger?: Logger; now?: () => number; onFatalError?: (error: Error) => void } = {},
 ): Promise<RunningMatcher> {
   const logger = options.logger ?? pino({ name: "invoice-matcher" });
   const now = options.now ?? Date.now;
@@ -72,6 +72,9 @@ export async function startMatcher(
       topics: [config.topics.htlcIntercepted, config.topics.htlcOutcomes],
       fromBeginning: true,
       logger,
+      // kafkajs gave up on the consumer: without it no HTLC is decided, so say so to whoever
+      // runs the matcher (main exits; a supervisor restarts it and the group resumes).
+      onFatalError: (error) => options.onFatalError?.(error),
       handler: async (record) => {
         if (record.topic === config.topics.htlcIntercepted) {
           const htlc = decodeAs("htlc-intercepted", record);
