@@ -44,6 +44,7 @@ export interface CreateInvoiceRequest {
 
 export type InvoiceEventKind = "CREATED" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "CANCELLED" | "EXPIRED";
 
+/** `invoice` is the invoice as it is when the event is delivered, not a snapshot of that moment. */
 export interface InvoiceEventView {
   /** Global, strictly increasing; resume a subscription after the last one seen. */
   sequence: bigint;
