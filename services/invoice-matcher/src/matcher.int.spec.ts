@@ -210,6 +210,12 @@ describe("invoice matcher on Postgres + Kafka", () => {
     await expect(matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 2_000n, mode: "hold" })).rejects.toMatchObject({
       code: "already_exists",
     });
+    await expect(
+      matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold", description: "something else" }),
+    ).rejects.toMatchObject({ code: "already_exists" });
+    await expect(
+      matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold", expirySeconds: 60 }),
+    ).rejects.toMatchObject({ code: "already_exists" });
   });
 
   it("serves the real matcher over the gRPC invoice API (create, lookup, list, info; a wrong token is refused)", async () => {

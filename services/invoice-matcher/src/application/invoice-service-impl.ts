@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import {
   bytesToHex,
+  decodeInvoice,
   encodeInvoice,
   hexToBytes,
   virtualNodeRouteHints,
@@ -108,9 +109,22 @@ export function createInvoiceService(deps: {
     }
   }
 
+  // Idempotency on external_ref: the same request again gets the same invoice; the same
+  // reference with other terms is refused. Description and expiry live only in the signed
+  // invoice, so it is decoded (only on this duplicate path).
   function sameRequest(state: InvoiceState, request: CreateInvoiceRequest): boolean {
     const terms = state.invoice!.terms;
-    return terms.amountMsat === (request.amountMsat ?? null) && terms.mode === request.mode;
+    if (terms.amountMsat !== (request.amountMsat ?? null) || terms.mode !== request.mode) return false;
+    const decoded = decodeInvoice(identity.backend, terms.bolt11);
+    if (!decoded.ok) return false;
+    const issued = decoded.value;
+    const wantedHash = request.descriptionHash === undefined ? undefined : bytesToHex(request.descriptionHash);
+    const issuedHash = issued.descriptionHash === undefined ? undefined : bytesToHex(issued.descriptionHash);
+    return (
+      issuedHash === wantedHash &&
+      (wantedHash !== undefined || (issued.description ?? "") === (request.description ?? "")) &&
+      issued.expirySeconds === (request.expirySeconds ?? settings.defaultExpirySeconds)
+    );
   }
 
   return {
