@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { encode, type EncodedEvent } from "@ic/event-log";
 import type { HtlcKey as DomainHtlcKey } from "../domain/index.ts";
-import { decide, evolve, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
+import { decide, evolve, serializeEvent, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
 import { addToOutbox, loadInvoiceForUpdate, saveInvoice, saveOnionKey } from "../postgres/invoice-store.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";
 import type { MatcherTopics } from "./matcher-topics.ts";
@@ -57,7 +57,7 @@ export function createInvoiceProcessor(deps: {
               paymentHash,
               type: event.type,
               sequence,
-              payloadJson: JSON.stringify(event.data, bigintAsString),
+              payloadJson: serializeEvent(event),
               atMs,
             });
             outbox.push({ topic: topics.matcherEvents, recordKey: paymentHash, kind: "encoded", payload: encodedPayload(matcherEvent) });
@@ -94,8 +94,4 @@ export function createInvoiceProcessor(deps: {
 /** An already encoded record, stored as base64 in the outbox's jsonb. */
 function encodedPayload(encoded: EncodedEvent): { value: string; headers: Record<string, string> } {
   return { value: encoded.value.toString("base64"), headers: encoded.headers };
-}
-
-function bigintAsString(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
 }

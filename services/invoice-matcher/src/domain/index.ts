@@ -57,3 +57,4 @@ export {
   STATE_FORMAT_VERSION,
   type SerializedInvoiceState,
 } from "./stateSerialization.ts";
+export { serializeEvent, deserializeEvent, InvoiceEventFormatError } from "./eventSerialization.ts";
