@@ -1,0 +1,81 @@
+// Entry point: tsx services/invoice-matcher/src/audit/main.ts --config <matcher.json>
+//          or: tsx services/invoice-matcher/src/audit/main.ts --postgres-url <url> --schema <s> --brokers <h:p,...> --topic <t>
+// Prints the audit report (replay-audit.ts) as JSON. Exit 0: every invoice matched; 1: a mismatch,
+// a gap or a missing side; 2: bad arguments or the audit could not run. The flags override the
+// config file; with --config, loadMatcherConfig validates the whole file, secrets included (the
+// IC_MATCHER_* variables), although the audit uses none of them: the flags alone avoid that.
+import pino from "pino";
+import { ConfigError, loadMatcherConfig } from "../config.ts";
+import { createMatcherPool } from "../start-matcher.ts";
+import { auditFoundProblems, auditProjection } from "./replay-audit.ts";
+
+const USAGE =
+  "usage: audit/main.ts [--config <matcher.json>] [--postgres-url <url>] [--schema <schema>] [--brokers <host:port,...>] [--topic <topic>]";
+
+const FLAGS = ["--config", "--postgres-url", "--schema", "--brokers", "--topic"] as const;
+type Flag = (typeof FLAGS)[number];
+
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function parseFlags(argv: readonly string[]): Partial<Record<Flag, string>> {
+  const flags: Partial<Record<Flag, string>> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i] as Flag;
+    const value = argv[i + 1];
+    if (!FLAGS.includes(flag) || value === undefined || value.startsWith("--")) throw new UsageError(`unexpected argument ${argv[i]}\n${USAGE}`);
+    flags[flag] = value;
+  }
+  return flags;
+}
+
+interface AuditTarget {
+  postgresUrl: string;
+  dbSchema: string;
+  brokers: string[];
+  topic: string;
+}
+
+function resolveTarget(flags: Partial<Record<Flag, string>>): AuditTarget {
+  const config = flags["--config"] === undefined ? undefined : loadMatcherConfig(flags["--config"]);
+  const postgresUrl = flags["--postgres-url"] ?? config?.postgresUrl;
+  const dbSchema = flags["--schema"] ?? config?.dbSchema;
+  const brokers = flags["--brokers"]?.split(",") ?? config?.kafka.brokers;
+  const topic = flags["--topic"] ?? config?.topics.matcherEvents;
+  if (postgresUrl === undefined || dbSchema === undefined || brokers === undefined || topic === undefined)
+    throw new UsageError(`give --config, or all of --postgres-url, --schema, --brokers and --topic\n${USAGE}`);
+  // The schema goes into the connection's search_path option: refuse anything but an identifier.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dbSchema)) throw new UsageError("--schema must be a plain SQL identifier");
+  return { postgresUrl, dbSchema, brokers, topic };
+}
+
+async function main(): Promise<number> {
+  const logger = pino({ name: "matcher-audit", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
+  let target: AuditTarget;
+  try {
+    target = resolveTarget(parseFlags(process.argv.slice(2)));
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const pool = createMatcherPool(target, logger);
+  try {
+    const report = await auditProjection({ kafka: { brokers: target.brokers, logger }, topic: target.topic, pool });
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return auditFoundProblems(report) ? 1 : 0;
+  } finally {
+    await pool.end();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`audit failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);
