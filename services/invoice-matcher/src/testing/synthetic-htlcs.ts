@@ -1,0 +1,76 @@
+// Test support for int tests: HTLCs as a bridge would publish them, with a real onion addressed
+// to the coordinator's virtual node (built by the protocol package), and lnd's final outcomes.
+// No lnd involved: these records are what the matcher consumes from Kafka.
+import { randomBytes } from "node:crypto";
+import { encode, type SerialProducer } from "@ic/event-log";
+import { buildOnion, bytesToHex, encodeHopPayload, type Secp256k1Backend } from "@ic/lightning-protocol";
+
+// Above 2^53 on purpose: scids are uint64.
+export const SYNTHETIC_CHAN_ID = 123_456_789_012_345_678n;
+
+export interface SyntheticHtlcSender {
+  /** Publishes one intercepted HTLC; a given htlcId replays an earlier one. */
+  sendHtlc(opts: {
+    nodeId: string;
+    paymentHash: Uint8Array;
+    paymentSecret: Uint8Array;
+    amountMsat: bigint;
+    totalMsat: bigint;
+    htlcId?: bigint;
+    /** The key the onion is built for; another than the coordinator's makes the peel fail. */
+    onionNodeKey?: Uint8Array;
+  }): Promise<{ htlcId: bigint; sharedSecret: Uint8Array }>;
+  /** Publishes lnd's report that the HTLC was settled for good. */
+  sendFinalSettled(opts: { nodeId: string; paymentHash: string; htlcId: bigint }): Promise<void>;
+}
+
+export function syntheticHtlcSender(deps: {
+  backend: Secp256k1Backend;
+  nodeKey: Uint8Array;
+  producer: SerialProducer;
+  topics: { htlcIntercepted: string; htlcOutcomes: string };
+}): SyntheticHtlcSender {
+  const { backend, nodeKey, producer, topics } = deps;
+  let nextHtlcId = 0n;
+  return {
+    async sendHtlc(opts) {
+      const htlcId = opts.htlcId ?? nextHtlcId++;
+      const payload = encodeHopPayload({
+        amtToForwardMsat: opts.amountMsat,
+        outgoingCltv: 500,
+        paymentData: { paymentSecret: opts.paymentSecret, totalMsat: opts.totalMsat },
+        customRecords: new Map(),
+      });
+      const built = buildOnion(backend, randomBytes(32), [{ nodePubkey: backend.publicKeyCreate(opts.onionNodeKey ?? nodeKey), payload }], opts.paymentHash);
+      const record = encode("htlc-intercepted", {
+        nodeId: opts.nodeId,
+        circuitKey: { chanId: SYNTHETIC_CHAN_ID, htlcId },
+        paymentHash: bytesToHex(opts.paymentHash),
+        incomingAmountMsat: opts.amountMsat,
+        outgoingAmountMsat: opts.amountMsat,
+        incomingExpiry: 540,
+        outgoingExpiry: 500,
+        autoFailHeight: 527,
+        outgoingRequestedChanId: 1n,
+        onionBlob: Buffer.from(built.onion),
+        customRecords: {},
+        blockHeight: 300,
+        interceptedAtMs: Date.now(),
+        bridgeInstanceId: "test",
+      });
+      await producer.send({ topic: topics.htlcIntercepted, messages: [{ key: bytesToHex(opts.paymentHash), ...record }] });
+      return { htlcId, sharedSecret: built.sharedSecrets[0]! };
+    },
+    async sendFinalSettled({ nodeId, paymentHash, htlcId }) {
+      const outcome = encode("htlc-outcome", {
+        nodeId,
+        circuitKey: { chanId: SYNTHETIC_CHAN_ID, htlcId },
+        paymentHash,
+        kind: "FINAL_SETTLED",
+        commandId: null,
+        atMs: Date.now(),
+      });
+      await producer.send({ topic: topics.htlcOutcomes, messages: [{ key: paymentHash, ...outcome }] });
+    },
+  };
+}
