@@ -10,8 +10,11 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createKafka, decodeAs, type EventLogLogger } from "@ic/event-log";
-import { deserializeEvent, evolve, initialState, serializeState, type InvoiceEvent } from "../domain/index.ts";
+import { deserializeEvent, evolve, initialState, serializeState } from "../domain/index.ts";
 import { canonicalJson } from "./canonical-json.ts";
+import { inSequence, type LoggedEvent, type SequenceGap } from "./event-sequence.ts";
+
+export type { SequenceGap } from "./event-sequence.ts";
 
 export interface AuditOptions {
   readonly kafka: { readonly brokers: readonly string[]; readonly clientId?: string; readonly logger?: EventLogLogger };
@@ -21,14 +24,6 @@ export interface AuditOptions {
   readonly pool: pg.Pool;
   /** Gives up if the end offsets are not reached by then (default 5 minutes). */
   readonly timeoutMs?: number;
-}
-
-export interface SequenceGap {
-  readonly paymentHash: string;
-  /** Sequence numbers in 1..max(sequence) with no event in the log. */
-  readonly missing: readonly number[];
-  /** Sequence numbers held by two different events (different eventIds). */
-  readonly duplicated: readonly number[];
 }
 
 export interface UnreadableRecord {
@@ -65,12 +60,6 @@ export const auditFoundProblems = (report: AuditReport): boolean =>
   report.sequenceGaps.length > 0 ||
   report.unreadable.length > 0;
 
-interface LoggedEvent {
-  readonly eventId: string;
-  readonly sequence: number;
-  readonly event: InvoiceEvent;
-}
-
 export async function auditProjection(options: AuditOptions): Promise<AuditReport> {
   const log = await readMatcherEvents(options);
   const projection = await readProjection(options.pool);
@@ -106,29 +95,6 @@ export async function auditProjection(options: AuditOptions): Promise<AuditRepor
     sequenceGaps: sequenceGaps.sort((a, b) => a.paymentHash.localeCompare(b.paymentHash)),
     unreadable: log.unreadable,
     unpublishedOutbox,
-  };
-}
-
-// The outbox publisher may send a record twice (a crash between send and marking it published);
-// both copies carry the same eventId, so one is dropped here. Two eventIds at one sequence mean
-// two decisions claimed the same place in the stream: reported, and the first read is kept.
-function inSequence(paymentHash: string, logged: readonly LoggedEvent[]): { ordered: LoggedEvent[]; gap: SequenceGap | null } {
-  const bySequence = new Map<number, LoggedEvent>();
-  const duplicated = new Set<number>();
-  for (const entry of logged) {
-    const seen = bySequence.get(entry.sequence);
-    if (seen === undefined) bySequence.set(entry.sequence, entry);
-    else if (seen.eventId !== entry.eventId) duplicated.add(entry.sequence);
-  }
-  const ordered = [...bySequence.values()].sort((a, b) => a.sequence - b.sequence);
-  const last = ordered.at(-1)?.sequence ?? 0;
-  const missing: number[] = [];
-  for (let sequence = 1; sequence <= last; sequence++) if (!bySequence.has(sequence)) missing.push(sequence);
-  const outOfRange = ordered.filter((e) => e.sequence < 1).map((e) => e.sequence);
-  const hasGap = missing.length > 0 || duplicated.size > 0 || outOfRange.length > 0;
-  return {
-    ordered,
-    gap: hasGap ? { paymentHash, missing, duplicated: [...duplicated, ...outOfRange].sort((a, b) => a - b) } : null,
   };
 }
 
