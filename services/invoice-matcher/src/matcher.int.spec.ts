@@ -10,7 +10,6 @@ import {
   createKafka,
   createSerialProducer,
   decodeAs,
-  encode,
   runCommittingConsumer,
   type HtlcCommand,
   type InvoiceEvent,
@@ -18,17 +17,16 @@ import {
   type SerialProducer,
 } from "@ic/event-log";
 import {
-  buildOnion,
   bytesToHex,
   decodeFailurePacket,
   decodeInvoice,
-  encodeHopPayload,
   loadSecp256k1Backend,
 } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { connectInvoiceApi, startInvoiceApi } from "./api/index.ts";
 import { parseMatcherConfig } from "./config.ts";
 import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
+import { syntheticHtlcSender, type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 
 const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
 const brokers = (process.env.IC_TEST_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
@@ -73,6 +71,7 @@ beforeAll(async () => {
   matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
   producer = createSerialProducer(kafka);
   await producer.connect();
+  ({ sendHtlc, sendFinalSettled } = syntheticHtlcSender({ backend, nodeKey, producer, topics }));
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: `test-${run}-observer`,
@@ -101,42 +100,9 @@ afterAll(async () => {
   await client.end();
 });
 
-let nextHtlcId = 0n;
-async function sendHtlc(opts: {
-  nodeId: string;
-  paymentHash: Uint8Array;
-  paymentSecret: Uint8Array;
-  amountMsat: bigint;
-  totalMsat: bigint;
-  htlcId?: bigint;
-}): Promise<{ htlcId: bigint; sharedSecret: Uint8Array }> {
-  const htlcId = opts.htlcId ?? nextHtlcId++;
-  const payload = encodeHopPayload({
-    amtToForwardMsat: opts.amountMsat,
-    outgoingCltv: 500,
-    paymentData: { paymentSecret: opts.paymentSecret, totalMsat: opts.totalMsat },
-    customRecords: new Map(),
-  });
-  const built = buildOnion(backend, randomBytes(32), [{ nodePubkey: backend.publicKeyCreate(nodeKey), payload }], opts.paymentHash);
-  const record = encode("htlc-intercepted", {
-    nodeId: opts.nodeId,
-    circuitKey: { chanId: 123_456_789_012_345_678n, htlcId },
-    paymentHash: bytesToHex(opts.paymentHash),
-    incomingAmountMsat: opts.amountMsat,
-    outgoingAmountMsat: opts.amountMsat,
-    incomingExpiry: 540,
-    outgoingExpiry: 500,
-    autoFailHeight: 527,
-    outgoingRequestedChanId: 1n,
-    onionBlob: Buffer.from(built.onion),
-    customRecords: {},
-    blockHeight: 300,
-    interceptedAtMs: Date.now(),
-    bridgeInstanceId: "test",
-  });
-  await producer.send({ topic: topics.htlcIntercepted, messages: [{ key: bytesToHex(opts.paymentHash), ...record }] });
-  return { htlcId, sharedSecret: built.sharedSecrets[0]! };
-}
+// Bound in beforeAll, once the producer exists.
+let sendHtlc: SyntheticHtlcSender["sendHtlc"];
+let sendFinalSettled: SyntheticHtlcSender["sendFinalSettled"];
 
 describe("invoice matcher on Postgres + Kafka", () => {
   it("settles a two-node MPP set with the derived preimage, replays the same answer, and marks SETTLED on final", async () => {
@@ -163,17 +129,8 @@ describe("invoice matcher on Postgres + Kafka", () => {
     await waitUntil("a third SETTLE (the replay)", () => commands.filter((c) => c.paymentHash === invoice.paymentHash).length === 3);
     expect((await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status).toBe("SETTLE_REQUESTED");
 
-    for (const [nodeId, htlcId] of [[nodeA, a.htlcId], [nodeB, b.htlcId]] as const) {
-      const outcome = encode("htlc-outcome", {
-        nodeId,
-        circuitKey: { chanId: 123_456_789_012_345_678n, htlcId },
-        paymentHash: invoice.paymentHash,
-        kind: "FINAL_SETTLED",
-        commandId: null,
-        atMs: Date.now(),
-      });
-      await producer.send({ topic: topics.htlcOutcomes, messages: [{ key: invoice.paymentHash, ...outcome }] });
-    }
+    for (const [nodeId, htlcId] of [[nodeA, a.htlcId], [nodeB, b.htlcId]] as const)
+      await sendFinalSettled({ nodeId, paymentHash: invoice.paymentHash, htlcId });
     await waitUntil("invoice SETTLED", async () => (await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED");
     await waitUntil("public events created -> settle requested -> settled", () => {
       const kinds = invoiceEvents.filter((e) => e.paymentHash === invoice.paymentHash).map((e) => e.kind);
