@@ -10,44 +10,16 @@ import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKafka, createSerialProducer, type SerialProducer } from "@ic/event-log";
-import { bytesToHex, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
-import { parseMatcherConfig } from "../config.ts";
 import { createMatcherPool, startMatcher, type RunningMatcher } from "../start-matcher.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "../testing/synthetic-htlcs.ts";
+import { testMatcherSetup } from "../testing/test-matcher-setup.ts";
 import { auditFoundProblems, auditProjection, type AuditReport } from "./replay-audit.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
-const brokers = (process.env.IC_TEST_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-const run = randomBytes(4).toString("hex");
+const { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config } = testMatcherSetup("test_audit");
+const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
-const nodeKey = randomBytes(32);
-const nodeA = bytesToHex(backend.publicKeyCreate(randomBytes(32)));
-const nodeB = bytesToHex(backend.publicKeyCreate(randomBytes(32)));
-const topics = {
-  htlcIntercepted: `t-${run}-intercepted`,
-  htlcCommands: `t-${run}-commands`,
-  htlcOutcomes: `t-${run}-outcomes`,
-  invoiceEvents: `t-${run}-invoice-events`,
-  matcherEvents: `t-${run}-matcher-events`,
-};
-const config = parseMatcherConfig({
-  network: "regtest",
-  nodeKey: nodeKey.toString("hex"),
-  preimageSeed: randomBytes(32).toString("hex"),
-  postgresUrl: databaseUrl,
-  dbSchema: `test_audit_${run}`,
-  kafka: { brokers, clientId: `test-${run}` },
-  topics,
-  groupId: `test-matcher-${run}`,
-  cluster: [
-    { name: "a", pubkey: nodeA },
-    { name: "b", pubkey: nodeB },
-  ],
-  virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
-  api: { authToken: "test-token-0123456789-0123456789-0123" },
-  tickIntervalMs: 100,
-});
 
 const silent = pino({ level: "silent" });
 const kafka = createKafka({ brokers, clientId: `test-${run}-client` });
