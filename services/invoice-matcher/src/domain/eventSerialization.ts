@@ -1,14 +1,15 @@
-import type {
-  AcceptedPayload,
-  HtlcArrival,
-  HtlcRejectionReason,
-  InvoiceCancelReason,
-  InvoiceEvent,
-  InvoiceEventType,
-} from "./events.ts";
-import type { HtlcFailure, OpaqueValue } from "./htlcFailure.ts";
-import type { HtlcKey } from "./htlcKey.ts";
+import type { HtlcRejectionReason, InvoiceCancelReason, InvoiceEvent, InvoiceEventType } from "./events.ts";
 import type { InvoiceTerms } from "./invoiceTerms.ts";
+import {
+  arrivalToJson,
+  BIGINT_TAG,
+  failureToJson,
+  jsonReaders,
+  keyToJson,
+  payloadToJson,
+  type JsonValue,
+  type RefuseWrite,
+} from "./jsonValues.ts";
 
 // A domain event's data as JSON text, for the payloadJson field of MatcherEvent
 // (ic.matcher.events.v1). The log is what the projection is checked against (and could be rebuilt
@@ -19,10 +20,6 @@ import type { InvoiceTerms } from "./invoiceTerms.ts";
 //
 // Parsing is strict and linear: the first wrong field throws an InvoiceEventFormatError naming the
 // field (path), never a guessed event. Unknown extra keys are ignored, as for the state.
-
-const BIGINT_TAG = "$bigint";
-
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export class InvoiceEventFormatError extends Error {
   override readonly name = "InvoiceEventFormatError";
@@ -36,53 +33,16 @@ export class InvoiceEventFormatError extends Error {
 
 // ---- writing: event -> JSON-safe value ----
 
-const opaqueToJson = (value: OpaqueValue, path: string): JsonValue => {
-  if (typeof value === "bigint") return { [BIGINT_TAG]: String(value) };
-  if (typeof value === "number" && !Number.isFinite(value)) throw new InvoiceEventFormatError(path, "a finite number");
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return (value as readonly OpaqueValue[]).map((item, i) => opaqueToJson(item, `${path}[${i}]`));
-  const object = value as { readonly [key: string]: OpaqueValue };
-  // A plain object with a "$bigint" key would read back as a bigint.
-  if (BIGINT_TAG in object) throw new InvoiceEventFormatError(path, `an object without a "${BIGINT_TAG}" key`);
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, opaqueToJson(v, `${path}.${k}`)]));
-};
-
-const keyToJson = (key: HtlcKey): JsonValue => ({ nodeId: key.nodeId, chanId: String(key.chanId), htlcId: String(key.htlcId) });
-
-const failureToJson = (failure: HtlcFailure, path: string): JsonValue => {
-  switch (failure.kind) {
-    case "incorrect_or_unknown_payment_details":
-      return { kind: failure.kind, htlcMsat: String(failure.htlcMsat), height: failure.height };
-    case "final_incorrect_htlc_amount":
-      return { kind: failure.kind, incomingHtlcMsat: String(failure.incomingHtlcMsat) };
-    case "final_incorrect_cltv_expiry":
-      return { kind: failure.kind, cltvExpiry: failure.cltvExpiry };
-    case "mpp_timeout":
-    case "temporary_channel_failure":
-      return { kind: failure.kind };
-    case "onion":
-      return { kind: failure.kind, reason: opaqueToJson(failure.reason, `${path}.reason`) };
-    default: {
-      const unknownFailure: never = failure;
-      throw new InvoiceEventFormatError(`${path}.kind`, `a known failure kind, not ${String((unknownFailure as { kind: unknown }).kind)}`);
-    }
+const refuseWrite: RefuseWrite = (path, problem) => {
+  switch (problem.kind) {
+    case "non_finite_number":
+      throw new InvoiceEventFormatError(path, "a finite number");
+    case "bigint_tag_key":
+      throw new InvoiceEventFormatError(path, `an object without a "${BIGINT_TAG}" key`);
+    case "unknown_failure_kind":
+      throw new InvoiceEventFormatError(path, `a known failure kind, not ${problem.failureKind}`);
   }
 };
-
-const arrivalToJson = (htlc: HtlcArrival): JsonValue => ({
-  key: keyToJson(htlc.key),
-  incomingAmountMsat: String(htlc.incomingAmountMsat),
-  outgoingAmountMsat: String(htlc.outgoingAmountMsat),
-  incomingExpiry: htlc.incomingExpiry,
-  outgoingExpiry: htlc.outgoingExpiry,
-  arrivedAt: htlc.arrivedAt,
-});
-
-const payloadToJson = (payload: AcceptedPayload): JsonValue => ({
-  amtToForwardMsat: String(payload.amtToForwardMsat),
-  outgoingCltv: payload.outgoingCltv,
-  totalMsat: String(payload.totalMsat),
-});
 
 const termsToJson = (terms: InvoiceTerms): JsonValue => ({
   paymentHash: terms.paymentHash,
@@ -107,7 +67,7 @@ const eventDataToJson = (event: InvoiceEvent): JsonValue => {
     }
     case "HtlcRejected": {
       const { paymentHash, htlc, reason, failure } = event.data;
-      return { paymentHash, htlc: arrivalToJson(htlc), reason, failure: failureToJson(failure, `${path}.failure`) };
+      return { paymentHash, htlc: arrivalToJson(htlc), reason, failure: failureToJson(failure, `${path}.failure`, refuseWrite) };
     }
     case "InvoiceAccepted":
     case "InvoiceSettleRequested": {
@@ -123,7 +83,7 @@ const eventDataToJson = (event: InvoiceEvent): JsonValue => {
       return {
         paymentHash,
         reason,
-        failedHtlcs: failedHtlcs.map(({ key, failure }, i) => ({ key: keyToJson(key), failure: failureToJson(failure, `${path}.failedHtlcs[${i}].failure`) })),
+        failedHtlcs: failedHtlcs.map(({ key, failure }, i) => ({ key: keyToJson(key), failure: failureToJson(failure, `${path}.failedHtlcs[${i}].failure`, refuseWrite) })),
         at,
       };
     }
@@ -157,43 +117,8 @@ const fail = (path: string, expected: string): never => {
   throw new InvoiceEventFormatError(path, expected);
 };
 
-const asObject = (value: unknown, path: string): Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : fail(path, "an object");
-
-const asString = (value: unknown, path: string): string => (typeof value === "string" ? value : fail(path, "a string"));
-
-const asInteger = (value: unknown, path: string): number =>
-  typeof value === "number" && Number.isSafeInteger(value) ? value : fail(path, "an integer");
-
-const UINT64_MAX = 2n ** 64n - 1n;
-const asUint64 = (value: unknown, path: string): bigint => {
-  if (typeof value !== "string" || !/^(0|[1-9][0-9]*)$/.test(value)) return fail(path, "a decimal uint64 string");
-  const parsed = BigInt(value);
-  return parsed <= UINT64_MAX ? parsed : fail(path, "a decimal uint64 string");
-};
-
-const asNullable = <T>(value: unknown, path: string, parse: (value: unknown, path: string) => T): T | null =>
-  value === null ? null : parse(value, path);
-
-const asOneOf = <T extends string>(value: unknown, path: string, allowed: readonly T[]): T =>
-  typeof value === "string" && (allowed as readonly string[]).includes(value) ? (value as T) : fail(path, `one of ${allowed.join(", ")}`);
-
-const asArrayOf = <T>(value: unknown, path: string, parse: (value: unknown, path: string) => T): T[] =>
-  Array.isArray(value) ? value.map((item, i) => parse(item, `${path}[${i}]`)) : fail(path, "an array");
-
-const asOpaqueValue = (value: unknown, path: string): OpaqueValue => {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value : fail(path, "a finite number");
-  if (Array.isArray(value)) return value.map((item, i) => asOpaqueValue(item, `${path}[${i}]`));
-  const object = asObject(value, path);
-  if (BIGINT_TAG in object) {
-    const digits = object[BIGINT_TAG];
-    if (Object.keys(object).length !== 1 || typeof digits !== "string" || !/^-?(0|[1-9][0-9]*)$/.test(digits))
-      return fail(path, `{"${BIGINT_TAG}": "<decimal>"}`);
-    return BigInt(digits);
-  }
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, asOpaqueValue(v, `${path}.${k}`)]));
-};
+const { asObject, asString, asInteger, asUint64, asOneOf, asArrayOf, parseKey, parseFailure, parseArrival, parsePayload, parseTermsFields } =
+  jsonReaders(fail);
 
 const REJECTION_REASONS: readonly HtlcRejectionReason[] = [
   "onion_peel_failed",
@@ -213,75 +138,6 @@ const REJECTION_REASONS: readonly HtlcRejectionReason[] = [
   "total_msat_differs_from_set",
 ];
 const CANCEL_REASONS: readonly InvoiceCancelReason[] = ["requested", "accept_timeout"];
-const FAILURE_KINDS: readonly HtlcFailure["kind"][] = [
-  "incorrect_or_unknown_payment_details",
-  "mpp_timeout",
-  "final_incorrect_cltv_expiry",
-  "final_incorrect_htlc_amount",
-  "temporary_channel_failure",
-  "onion",
-];
-
-const parseKey = (value: unknown, path: string): HtlcKey => {
-  const o = asObject(value, path);
-  return { nodeId: asString(o.nodeId, `${path}.nodeId`), chanId: asUint64(o.chanId, `${path}.chanId`), htlcId: asUint64(o.htlcId, `${path}.htlcId`) };
-};
-
-const parseFailure = (value: unknown, path: string): HtlcFailure => {
-  const o = asObject(value, path);
-  const kind = asOneOf(o.kind, `${path}.kind`, FAILURE_KINDS);
-  switch (kind) {
-    case "incorrect_or_unknown_payment_details":
-      return { kind, htlcMsat: asUint64(o.htlcMsat, `${path}.htlcMsat`), height: asInteger(o.height, `${path}.height`) };
-    case "final_incorrect_htlc_amount":
-      return { kind, incomingHtlcMsat: asUint64(o.incomingHtlcMsat, `${path}.incomingHtlcMsat`) };
-    case "final_incorrect_cltv_expiry":
-      return { kind, cltvExpiry: asInteger(o.cltvExpiry, `${path}.cltvExpiry`) };
-    case "mpp_timeout":
-    case "temporary_channel_failure":
-      return { kind };
-    case "onion":
-      return { kind, reason: asOpaqueValue(o.reason, `${path}.reason`) };
-    default: {
-      const unknownKind: never = kind;
-      return fail(`${path}.kind`, `a known failure kind, not ${String(unknownKind)}`);
-    }
-  }
-};
-
-const parseArrival = (value: unknown, path: string): HtlcArrival => {
-  const o = asObject(value, path);
-  return {
-    key: parseKey(o.key, `${path}.key`),
-    incomingAmountMsat: asUint64(o.incomingAmountMsat, `${path}.incomingAmountMsat`),
-    outgoingAmountMsat: asUint64(o.outgoingAmountMsat, `${path}.outgoingAmountMsat`),
-    incomingExpiry: asInteger(o.incomingExpiry, `${path}.incomingExpiry`),
-    outgoingExpiry: asInteger(o.outgoingExpiry, `${path}.outgoingExpiry`),
-    arrivedAt: asInteger(o.arrivedAt, `${path}.arrivedAt`),
-  };
-};
-
-const parsePayload = (value: unknown, path: string): AcceptedPayload => {
-  const o = asObject(value, path);
-  return {
-    amtToForwardMsat: asUint64(o.amtToForwardMsat, `${path}.amtToForwardMsat`),
-    outgoingCltv: asInteger(o.outgoingCltv, `${path}.outgoingCltv`),
-    totalMsat: asUint64(o.totalMsat, `${path}.totalMsat`),
-  };
-};
-
-const parseTerms = (o: Record<string, unknown>, path: string): InvoiceTerms => ({
-  paymentHash: asString(o.paymentHash, `${path}.paymentHash`),
-  paymentSecret: asString(o.paymentSecret, `${path}.paymentSecret`),
-  amountMsat: asNullable(o.amountMsat, `${path}.amountMsat`, asUint64),
-  createdAt: asInteger(o.createdAt, `${path}.createdAt`),
-  expiresAt: asInteger(o.expiresAt, `${path}.expiresAt`),
-  minFinalCltvExpiryDelta: asInteger(o.minFinalCltvExpiryDelta, `${path}.minFinalCltvExpiryDelta`),
-  mode: asOneOf(o.mode, `${path}.mode`, ["auto", "hold"] as const),
-  externalRef: asString(o.externalRef, `${path}.externalRef`),
-  bolt11: asString(o.bolt11, `${path}.bolt11`),
-});
-
 const settledSetData = (o: Record<string, unknown>, path: string) => ({
   paymentHash: asString(o.paymentHash, `${path}.paymentHash`),
   htlcKeys: asArrayOf(o.htlcKeys, `${path}.htlcKeys`, parseKey),
@@ -298,7 +154,7 @@ const keyAtData = (o: Record<string, unknown>, path: string) => ({
 
 // One parser per event type; the mapped type makes the compiler refuse a missing or mistyped one.
 const PARSERS: { readonly [T in InvoiceEventType]: (o: Record<string, unknown>, path: T) => Extract<InvoiceEvent, { type: T }> } = {
-  InvoiceCreated: (o, type) => ({ type, data: parseTerms(o, type) }),
+  InvoiceCreated: (o, type) => ({ type, data: parseTermsFields(o, type) }),
   HtlcAccepted: (o, type) => ({
     type,
     data: {
