@@ -20,7 +20,8 @@ export interface MatcherServiceConfig {
   matcher: MatcherConfig;
   minFinalCltvExpiryDelta: number;
   defaultExpirySeconds: number;
-  api: { listen: string; authToken: string };
+  /** tls: serve the API over TLS (required to listen beyond loopback). */
+  api: { listen: string; authToken: string; tls?: { certPath: string; keyPath: string } };
   metricsPort: number;
   tickIntervalMs: number;
   /** Kafka consumer group of the matcher. */
@@ -130,6 +131,9 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
   const api = obj(raw.api);
   const authToken = str("api.authToken (env IC_MATCHER_API_TOKEN)", env.IC_MATCHER_API_TOKEN ?? api.authToken);
   if (authToken && authToken.length < 32) problems.push("api.authToken must be at least 32 characters");
+  const tlsRaw = api.tls === undefined ? undefined : obj(api.tls);
+  const apiTls =
+    tlsRaw === undefined ? {} : { tls: { certPath: str("api.tls.certPath", tlsRaw.certPath), keyPath: str("api.tls.keyPath", tlsRaw.keyPath) } };
   const config: MatcherServiceConfig = {
     network: network as Bolt11Network,
     nodeKeyHex,
@@ -142,7 +146,7 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     matcher: matcher!,
     minFinalCltvExpiryDelta: int("minFinalCltvExpiryDelta", raw.minFinalCltvExpiryDelta, 40, 18, 2016),
     defaultExpirySeconds: int("defaultExpirySeconds", raw.defaultExpirySeconds, 3600, 1, 365 * 24 * 3600),
-    api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken },
+    api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken, ...apiTls },
     metricsPort: int("metricsPort", env.IC_MATCHER_METRICS_PORT ?? raw.metricsPort, 0, 0, 65535),
     tickIntervalMs: int("tickIntervalMs", raw.tickIntervalMs, 1000, 50, 60_000),
     groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),

@@ -61,6 +61,16 @@ describe("matcher config", () => {
     });
   });
 
+  it("serves the API over TLS when api.tls names a certificate and key, and names a missing one", () => {
+    const withTls = { ...minimal(), api: { authToken: TOKEN, listen: "0.0.0.0:10200", tls: { certPath: "/etc/ic/api.pem", keyPath: "/etc/ic/api.key" } } };
+    expect(parseMatcherConfig(withTls).api).toEqual({
+      listen: "0.0.0.0:10200",
+      authToken: TOKEN,
+      tls: { certPath: "/etc/ic/api.pem", keyPath: "/etc/ic/api.key" },
+    });
+    expect(problemOf({ ...minimal(), api: { authToken: TOKEN, tls: { certPath: "/etc/ic/api.pem" } } })).toContain("api.tls.keyPath is required");
+  });
+
   it("takes secrets and overrides from the environment", () => {
     const file = minimal();
     delete file.nodeKey;

@@ -22,7 +22,13 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   });
-  const api = await startInvoiceApi({ service: matcher.service, address: config.api.listen, authToken: config.api.authToken, logger });
+  const api = await startInvoiceApi({
+    service: matcher.service,
+    address: config.api.listen,
+    authToken: config.api.authToken,
+    logger,
+    ...(config.api.tls ? { tls: config.api.tls } : {}),
+  });
   const metricsServer = config.metricsPort > 0 ? serveMetrics(matcher.metrics.registry, config.metricsPort) : undefined;
   logger.info({ api: `${config.api.listen.split(":")[0]}:${api.port}`, coordinatorPubkey: matcher.identity.nodePubkeyHex }, "invoice matcher ready");
   let stopping = false;
