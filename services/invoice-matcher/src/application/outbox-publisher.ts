@@ -81,7 +81,11 @@ export function startOutboxPublisher(deps: {
         } else if (row.kind === "htlc-command") {
           const stored = row.payload as StoredCommand;
           const k = stored.command.data.key;
-          const ephemeral = await loadOnionKey(pool, { nodeId: k.nodeId, chanId: BigInt(k.chanId), htlcId: BigInt(k.htlcId) });
+          // Only a failure packet needs the onion's key; a settle goes out without the lookup.
+          const ephemeral =
+            stored.command.type === "FailHtlc"
+              ? await loadOnionKey(pool, { nodeId: k.nodeId, chanId: BigInt(k.chanId), htlcId: BigInt(k.htlcId) })
+              : undefined;
           const command = buildHtlcCommand(stored, identity, ephemeral, deps.now());
           const encoded = encode("htlc-command", command);
           await producer.send({ topic: row.topic, messages: [{ key: row.recordKey, value: encoded.value, headers: encoded.headers }] });
