@@ -3,14 +3,14 @@
 // API; bad payments refused with the BOLT 4 failure the payer should see; forwards that are not
 // for the coordinator resumed untouched; a plain kafkajs consumer of the public topic sees
 // created -> settled.
-import { createECDH, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { startCoordinator, type CoordinatorHarness } from "../support/coordinator-harness.ts";
-import { lastFailureCode, lndRouteHints, partsByNode, payerChannelTo } from "../support/payments.ts";
+import { lastFailureCode, lndRouteHints, partsByNode, payerChannelTo, payThroughUnknownScid } from "../support/payments.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const stack = loadStackConfig();
@@ -157,28 +157,12 @@ describe("multi-node receive", () => {
   });
 
   it("a forward that is not for the coordinator (unknown scid via alpha) is resumed untouched", async () => {
-    const ecdh = createECDH("secp256k1");
-    ecdh.generateKeys();
-    const payment = await nodes.payer
-      .sendPaymentV2({
-        dest: ecdh.getPublicKey(null, "compressed"),
-        amtMsat: 1_000_000n,
-        paymentHash: randomBytes(32),
-        paymentAddr: randomBytes(32),
-        finalCltvDelta: 40,
-        timeoutSeconds: 30,
-        feeLimitMsat: 100_000n,
-        maxParts: 1,
-        destFeatures: ["TLV_ONION_REQ", "PAYMENT_ADDR_REQ"],
-        routeHints: [
-          {
-            hopHints: [
-              { nodeId: stack.cluster.nodes.alpha.pubkey, chanId: (7n << 40n) | (7n << 16n) | 7n, feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
-            ],
-          },
-        ],
-      })
-      .final();
+    const payment = await payThroughUnknownScid(nodes.payer, {
+      viaPubkey: stack.cluster.nodes.alpha.pubkey,
+      scid: (7n << 40n) | (7n << 16n) | 7n,
+      amtMsat: 1_000_000n,
+      paymentHash: randomBytes(32),
+    }).final();
     expect(payment.status).toBe("FAILED");
     // Resumed: lnd itself finds no such channel and fails the forward as the routing node would.
     expect(lastFailureCode(payment)).toBe("UNKNOWN_NEXT_PEER");

@@ -2,22 +2,17 @@
 // cluster nodes run with the two flags we depend on, native payments work, and the HTLC
 // interceptor sees a forward to a short channel id lnd does not know (the interception point
 // multi-node receive relies on: DESIGN.md §2).
-import { createECDH, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectLnd, LndError, type InterceptedHtlc } from "@ic/lnd-client";
 import { loadStackConfig } from "../support/stack-config.ts";
+import { payThroughUnknownScid } from "../support/payments.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 
 const stack = loadStackConfig();
 
-/** A valid public key of no node (lnd leaves a payment to an off-curve key in flight forever). */
-function randomNodeId(): Buffer {
-  const ecdh = createECDH("secp256k1");
-  ecdh.generateKeys();
-  return ecdh.getPublicKey(null, "compressed");
-}
 let nodes: StackClients;
 
 beforeAll(async () => {
@@ -88,20 +83,7 @@ describe("regtest lnd cluster", () => {
     // A short channel id no node has: block 1, tx 2, output 3 shifted into the scid layout.
     const unknownScid = (1n << 40n) | (2n << 16n) | 3n;
     const paymentHash = randomBytes(32);
-    const payment = nodes.payer.sendPaymentV2({
-      dest: randomNodeId(),
-      amtMsat: 10_000_000n,
-      paymentHash,
-      paymentAddr: randomBytes(32),
-      finalCltvDelta: 40,
-      timeoutSeconds: 30,
-      feeLimitMsat: 100_000n,
-      maxParts: 1,
-      destFeatures: ["TLV_ONION_REQ", "PAYMENT_ADDR_REQ"],
-      routeHints: [
-        { hopHints: [{ nodeId: alpha.pubkey, chanId: unknownScid, feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 }] },
-      ],
-    });
+    const payment = payThroughUnknownScid(nodes.payer, { viaPubkey: alpha.pubkey, scid: unknownScid, amtMsat: 10_000_000n, paymentHash });
     let seen: InterceptedHtlc | undefined;
     // Keep reading (never break out of the loop, which would close the stream before lnd has
     // read the FAIL). lnd re-offers HTLCs still held from an earlier, interrupted run first:

@@ -1,5 +1,6 @@
 // Paying from the payer node in e2e tests, and reading which cluster node carried each part.
-import type { LndClient, Payment, RouteHint } from "@ic/lnd-client";
+import { createECDH, randomBytes } from "node:crypto";
+import type { LndClient, Payment, PaymentUpdates, RouteHint } from "@ic/lnd-client";
 import type { RouteHintHop } from "@ic/lightning-protocol";
 import type { StackConfig } from "./stack-config.ts";
 
@@ -33,4 +34,31 @@ export function lndRouteHints(hints: readonly (readonly RouteHintHop[])[]): Rout
       cltvExpiryDelta: h.cltvExpiryDelta,
     })),
   }));
+}
+
+/**
+ * Pays a valid but unknown node through `via` over a short channel id `via` does not have: a
+ * forward that reaches `via`'s interceptor (if any) and is not for the coordinator. The
+ * destination key must be on the curve: lnd leaves a payment to an off-curve key in flight forever.
+ */
+export function payThroughUnknownScid(
+  payer: LndClient,
+  opts: { viaPubkey: string; scid: bigint; amtMsat: bigint; paymentHash: Uint8Array },
+): PaymentUpdates {
+  const ecdh = createECDH("secp256k1");
+  ecdh.generateKeys();
+  return payer.sendPaymentV2({
+    dest: ecdh.getPublicKey(null, "compressed"),
+    amtMsat: opts.amtMsat,
+    paymentHash: opts.paymentHash,
+    paymentAddr: randomBytes(32),
+    finalCltvDelta: 40,
+    timeoutSeconds: 30,
+    feeLimitMsat: 100_000n,
+    maxParts: 1,
+    destFeatures: ["TLV_ONION_REQ", "PAYMENT_ADDR_REQ"],
+    routeHints: [
+      { hopHints: [{ nodeId: opts.viaPubkey, chanId: opts.scid, feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 }] },
+    ],
+  });
 }
