@@ -6,7 +6,16 @@ import { ConfigError, loadMatcherConfig } from "./config.ts";
 import { serveMetrics } from "./metrics.ts";
 import { startMatcher } from "./start-matcher.ts";
 
-const logger = pino({ name: "invoice-matcher", level: process.env.LOG_LEVEL ?? "info" });
+// Log calls name their fields (payment hash, circuit key, node); the redaction is a backstop in
+// case a secret-bearing field ever slips into one.
+const logger = pino({
+  name: "invoice-matcher",
+  level: process.env.LOG_LEVEL ?? "info",
+  redact: {
+    paths: ["preimage", "*.preimage", "nodeKey", "*.nodeKey", "nodeKeyHex", "*.nodeKeyHex", "preimageSeed", "*.preimageSeed", "preimageSeedHex", "*.preimageSeedHex", "authToken", "*.authToken"],
+    censor: "[redacted]",
+  },
+});
 
 function configPath(argv: string[]): string | undefined {
   const i = argv.indexOf("--config");
