@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs pnpm from the npm registry into the cache (the machine has node and npm only),
-# then the workspace's dependencies. Idempotent; prints the pnpm path on stdout.
+# then the workspace's dependencies, then builds the libsecp256k1 addon (cached; a failure there
+# is reported and the slower prebuilt secp256k1 backend is used). Idempotent; prints the pnpm
+# path on stdout.
 source "$(dirname "$0")/lib.sh"
 require_tool node "install Node.js 20 or newer"
 require_tool npm "install npm (comes with Node.js)"
@@ -21,5 +23,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   [[ -f pnpm-lock.yaml && "${CI:-}" == "true" ]] && frozen=(--frozen-lockfile)
   "$PNPM" install --reporter=append-only --store-dir "$CACHE_DIR/pnpm-store" "${frozen[@]}" >&2
   echo "$want" > "$stamp"
+fi
+if ! bash "$INFRA_DIR/scripts/build-libsecp256k1-addon.sh" >&2; then
+  log "warning: the libsecp256k1 addon did not build (see above); the matcher will fall back to the prebuilt npm secp256k1 backend (slower), and the unit tests that need the addon will fail"
 fi
 echo "$PNPM"

@@ -4,7 +4,13 @@ export { ok, err, type Result } from "./result.ts";
 export { bytesToHex, hexToBytes } from "./bytes/hex.ts";
 
 export type { Secp256k1Backend, Secp256k1BackendName, RecoverableSignature } from "./crypto/secp256k1-backend.ts";
-export { loadSecp256k1Backend, type LoadedSecp256k1Backend } from "./crypto/load-secp256k1-backend.ts";
+export {
+  loadSecp256k1Backend,
+  describeLoadedBackend,
+  type LoadedSecp256k1Backend,
+  type SkippedSecp256k1Backend,
+} from "./crypto/load-secp256k1-backend.ts";
+export { createAddonSecp256k1Backend } from "./crypto/addon-secp256k1.ts";
 export { createNativeSecp256k1Backend } from "./crypto/native-secp256k1.ts";
 export { createNobleSecp256k1Backend } from "./crypto/noble-secp256k1.ts";
 

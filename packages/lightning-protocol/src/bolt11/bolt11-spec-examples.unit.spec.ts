@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../bytes/hex.ts";
 import { concatBytes } from "../bytes/concat-bytes.ts";
 import { sha256 } from "../crypto/hashes.ts";
+import { createAddonSecp256k1Backend } from "../crypto/addon-secp256k1.ts";
 import { createNativeSecp256k1Backend } from "../crypto/native-secp256k1.ts";
 import { createNobleSecp256k1Backend } from "../crypto/noble-secp256k1.ts";
 import { formatShortChannelId } from "../scid/short-channel-id.ts";
@@ -17,6 +18,7 @@ import type { DecodedInvoice } from "./invoice.ts";
 
 const native = createNativeSecp256k1Backend();
 const noble = createNobleSecp256k1Backend();
+const addon = createAddonSecp256k1Backend();
 
 const HASH = "0001020304050607080900010203040506070809000102030405060708090102";
 const SECRET = "11".repeat(32);
@@ -169,7 +171,7 @@ describe("BOLT 11 invalid examples", () => {
   });
 
   it.each(BOLT11_INVALID_EXAMPLES)("$title", ({ title, invoice }) => {
-    for (const backend of [native, noble]) {
+    for (const backend of [addon, native, noble]) {
       const decoded = decodeInvoice(backend, invoice);
       expect(decoded.ok).toBe(false);
       if (!decoded.ok) expect(decoded.error.code).toBe(INVALID_REASON[title]);

@@ -1,12 +1,15 @@
-// The only elliptic-curve operations the virtual node needs. Two implementations exist: native
-// libsecp256k1 (fast, a prebuilt addon that may fail to load) and @noble/secp256k1 (pure JS,
-// always loads, ~10-40x slower). Both must give byte-identical results; a unit test holds them to
-// that, so the choice between them is a deployment detail, not a behaviour change.
+// The only elliptic-curve operations the virtual node needs. Three implementations exist, in order
+// of preference: "addon", a current libsecp256k1 built on this machine with our Node-API binding
+// (packages/libsecp256k1-addon; fastest, absent until built); "native", the 2019 libsecp256k1 in
+// the npm secp256k1 package's prebuilt binary (may fail to load on an unusual platform); "noble",
+// @noble/secp256k1 (pure JS, always loads, ~10-40x slower). All must give byte-identical results;
+// a unit test holds them to that, so the choice between them is a deployment detail, not a
+// behaviour change.
 //
 // Contract shared by both: a bad *private* key is our own bug and throws a RangeError; a bad
 // *public* key or signature comes from the network (onion ephemeral key, invoice signature) and
 // yields null, so parsers can turn it into a typed failure without try/catch.
-export type Secp256k1BackendName = "native" | "noble";
+export type Secp256k1BackendName = "addon" | "native" | "noble";
 
 export interface RecoverableSignature {
   /** r (32 bytes, big-endian) || s (32 bytes, big-endian), s in low-S form. */

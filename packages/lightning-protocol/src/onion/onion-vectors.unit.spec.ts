@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../bytes/hex.ts";
+import { createAddonSecp256k1Backend } from "../crypto/addon-secp256k1.ts";
 import { createNativeSecp256k1Backend } from "../crypto/native-secp256k1.ts";
 import { createNobleSecp256k1Backend } from "../crypto/noble-secp256k1.ts";
 import { readBigSize } from "../encoding/bigsize.ts";
@@ -13,7 +14,7 @@ import { encodeHopPayload } from "./encode-hop-payload.ts";
 import { peelFinalHop, peelHop } from "./peel-hop.ts";
 
 const SHARED_VECTORS = "/work/shared/vectors";
-const backends = [createNativeSecp256k1Backend(), createNobleSecp256k1Backend()];
+const backends = [createAddonSecp256k1Backend(), createNativeSecp256k1Backend(), createNobleSecp256k1Backend()];
 const associatedData = hexToBytes(ONION_TEST.associatedData);
 
 function payloadWithoutLength(hex: string): Uint8Array {

@@ -4,6 +4,7 @@
 import {
   bytesToHex,
   deriveInvoiceSecrets,
+  describeLoadedBackend,
   hexToBytes,
   loadSecp256k1Backend,
   type Secp256k1Backend,
@@ -21,7 +22,8 @@ export interface CoordinatorIdentity {
 }
 
 export function createCoordinatorIdentity(nodeKeyHex: string, preimageSeedHex: string): CoordinatorIdentity {
-  const { backend, nativeLoadError } = loadSecp256k1Backend("native");
+  const loaded = loadSecp256k1Backend();
+  const { backend } = loaded;
   const nodePrivateKey = hexToBytes(nodeKeyHex);
   const seed = hexToBytes(preimageSeedHex);
   const nodePubkeyHex = bytesToHex(backend.publicKeyCreate(nodePrivateKey));
@@ -31,6 +33,6 @@ export function createCoordinatorIdentity(nodeKeyHex: string, preimageSeedHex: s
     nodePubkeyHex,
     preimageFor: (paymentSecret) => deriveInvoiceSecrets(seed, paymentSecret),
     sharedSecret: (ephemeralPubkey) => backend.ecdh(nodePrivateKey, ephemeralPubkey),
-    backendNote: nativeLoadError === undefined ? backend.name : `${backend.name} (native failed to load: ${nativeLoadError})`,
+    backendNote: describeLoadedBackend(loaded),
   };
 }
