@@ -1,11 +1,13 @@
 // The virtual node's side of BOLT 4: every rule the final hop applies, each with an accepted and
 // a rejected case, and the reply the payer gets for each rejection.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../bytes/hex.ts";
 import { concatBytes } from "../bytes/concat-bytes.ts";
 import { chacha20Xor } from "../crypto/chacha20.ts";
 import { hmacSha256 } from "../crypto/hashes.ts";
 import { createNativeSecp256k1Backend } from "../crypto/native-secp256k1.ts";
+import { encodeBigSize, readBigSize } from "../encoding/bigsize.ts";
 import { encodeTlvStream } from "../encoding/tlv-stream.ts";
 import { buildFailurePacket, decodeFailurePacket } from "../failure/failure-packet.ts";
 import { buildOnion } from "./build-onion.ts";
@@ -13,7 +15,7 @@ import { encodeHopPayload } from "./encode-hop-payload.ts";
 import type { HopPayload } from "./hop-payload.ts";
 import { failureReplyForOnionError, LND_FAILURE_CODE } from "./onion-failure-reply.ts";
 import { deriveOnionKey } from "./onion-keys.ts";
-import { peelFinalHop, type PeelFinalHopResult } from "./peel-hop.ts";
+import { peelFinalHop, peelHop, type PeelFinalHopResult } from "./peel-hop.ts";
 
 const backend = createNativeSecp256k1Backend();
 const nodeKey = hexToBytes("99".repeat(32));
@@ -258,5 +260,143 @@ describe("peelFinalHop argument checks (our own bugs throw)", () => {
     const onion = onionFor(encodeHopPayload(payload));
     expect(() => peelFinalHop(backend, nodeKey.subarray(1), onion, paymentHash)).toThrow(/nodePrivateKey must be 32 bytes/);
     expect(() => peelFinalHop(backend, nodeKey, onion, paymentHash.subarray(1))).toThrow(/associatedData must be 32 bytes/);
+  });
+});
+
+// peelFinalHop decrypts only the frame it reads (in TypeScript up to 384 bytes, with OpenSSL
+// beyond); peelHop decrypts the whole 2600-byte stream. On every plaintext they must agree: same
+// payload, same error, same shared secret, except that a frame with a non-zero next HMAC is
+// not_final_hop for peelFinalHop before its payload is parsed (peelHop parses it as a
+// forwarding payload).
+describe("peelFinalHop decrypts only its frame, with the results of decrypting all 1300 bytes", () => {
+  const sharedSecret = backend.ecdh(nodeKey, backend.publicKeyCreate(sessionKey)) as Uint8Array;
+
+  /** The frame's end (payload end + next HMAC) when its BigSize length is valid, else null. */
+  function frameEnd(plaintext: Uint8Array): { payloadEnd: number; frameEnd: number } | null {
+    const length = readBigSize(plaintext, 0);
+    if (!length.ok || length.value.value === 0n || length.value.value > BigInt(1300 - length.value.next - 32)) return null;
+    const payloadEnd = length.value.next + Number(length.value.value);
+    return { payloadEnd, frameEnd: payloadEnd + 32 };
+  }
+
+  /** Results as text, byte arrays as hex and Maps as entry lists (deep equality, but fast on long byte arrays). */
+  function canonical(result: object): string {
+    return JSON.stringify(result, (_key, value: unknown) => {
+      if (typeof value === "bigint") return `${value}n`;
+      if (value instanceof Uint8Array) return `0x${bytesToHex(value)}`;
+      if (value instanceof Map) return [...value.entries()];
+      return value;
+    });
+  }
+
+  function expectAgreement(plaintext: Uint8Array): PeelFinalHopResult {
+    const onion = onionAroundPlaintext(plaintext);
+    const final = peelFinalHop(backend, nodeKey, onion, paymentHash);
+    const full = peelHop(backend, nodeKey, onion, paymentHash);
+    const frame = frameEnd(plaintext);
+    const nextHmacIsZero = frame !== null && plaintext.subarray(frame.payloadEnd, frame.frameEnd).every((byte) => byte === 0);
+    if (frame !== null && !nextHmacIsZero) {
+      expect(final.ok ? "ok" : final.error.code).toBe("not_final_hop");
+    } else if (full.ok) {
+      expect(full.nextOnion).toBeNull();
+      expect(canonical(final)).toBe(canonical({ ok: true, payload: full.payload, sharedSecret: full.sharedSecret }));
+    } else {
+      expect(canonical(final)).toBe(canonical(full));
+    }
+    if (final.ok || final.error.code === "invalid_onion_payload" || final.error.code === "not_final_hop") {
+      expect(bytesToHex(final.sharedSecret as Uint8Array)).toBe(bytesToHex(sharedSecret));
+    }
+    return final;
+  }
+
+  const smallPayload = encodeHopPayload({ amtToForwardMsat: 1000n, outgoingCltv: 100, customRecords: new Map() });
+
+  /** A valid final-hop TLV payload of exactly `length` bytes (custom record 65537 as filler), or null. */
+  function tlvOfLength(length: number): { tlv: Uint8Array; filler: number } | null {
+    if (length === smallPayload.length) return { tlv: smallPayload, filler: -1 };
+    const fill = length - smallPayload.length - 5; // 5 = BigSize of type 65537
+    for (const lengthSize of [1, 3]) {
+      const filler = fill - lengthSize;
+      if (filler >= 0 && encodeBigSize(BigInt(filler)).length === lengthSize) {
+        return { tlv: concatBytes(smallPayload, encodeTlvStream([{ type: 65537n, value: new Uint8Array(filler).fill(0x3c) }])), filler };
+      }
+    }
+    return null;
+  }
+
+  function framed(tlv: Uint8Array, nextHmac: Uint8Array, tailByte: number): Uint8Array {
+    const plaintext = new Uint8Array(1300).fill(tailByte);
+    plaintext.set(concatBytes(encodeBigSize(BigInt(tlv.length)), tlv, nextHmac));
+    return plaintext;
+  }
+
+  // Every length where the frame (BigSize + payload + 32) crosses the 64-byte first block or the
+  // 384-byte TypeScript limit, then a stride over the rest up to the largest payload.
+  const lengths = [...Array.from({ length: 400 }, (_, i) => i + 1), ...Array.from({ length: 866 }, (_, i) => i + 400).filter((length) => length % 5 === 0 || length > 1255)];
+
+  it("valid final-hop payloads of every length class up to 1265 bytes: frames ending inside, at and past the first block and the 384-byte limit", () => {
+    let accepted = 0;
+    for (const length of lengths) {
+      const built = tlvOfLength(length);
+      if (built === null) continue;
+      expect(built.tlv.length).toBe(length);
+      const result = expectAgreement(framed(built.tlv, new Uint8Array(32), length & 0xff));
+      if (!result.ok) throw new Error(`${length}-byte payload: ${result.error.message}`);
+      expect(result.payload.amtToForwardMsat).toBe(1000n);
+      if (built.filler >= 0) expect(bytesToHex(result.payload.customRecords.get(65537n) as Uint8Array)).toBe("3c".repeat(built.filler));
+      accepted++;
+    }
+    expect(accepted).toBeGreaterThan(550);
+  });
+
+  it("a non-zero next HMAC at every frame end is not_final_hop, even when its only non-zero byte is the last", () => {
+    for (const length of lengths) {
+      const built = tlvOfLength(length);
+      if (built === null) continue;
+      for (const at of [0, 31]) {
+        const nextHmac = new Uint8Array(32);
+        nextHmac[at] = 0x01;
+        expect(expectAgreement(framed(built.tlv, nextHmac, 0)).ok).toBe(false);
+      }
+    }
+  });
+
+  it("payloads rejected by the TLV parser at any length report the same violation and offset", () => {
+    for (let length = 1; length <= 1265; length += 7) {
+      const tlv = new Uint8Array(length).fill(0xa7); // type 0xa7, length 0xa7...: overruns or repeats
+      tlv[0] = 0x0e; // unknown even type first
+      const result = expectAgreement(framed(tlv, new Uint8Array(32), 0xff));
+      expect(result.ok).toBe(false);
+    }
+  });
+
+  it("random plaintexts: random or boundary BigSize lengths, random payload bytes, zero or random next HMACs", () => {
+    const boundaryLengths = [0, 1, 30, 31, 32, 33, 252, 253, 254, 349, 350, 351, 1264, 1265, 1266, 1267, 1300, 0xffff, 0x1_0000, 2 ** 32];
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1300, maxLength: 1300 }),
+        fc.oneof(fc.constantFrom(...boundaryLengths), fc.integer({ min: 0, max: 1300 }), fc.constant(-1)),
+        fc.boolean(),
+        (random, length, zeroNextHmac) => {
+          const plaintext = Uint8Array.from(random);
+          if (length >= 0) {
+            const prefix = encodeBigSize(BigInt(length));
+            plaintext.set(prefix);
+            const payloadEnd = prefix.length + length;
+            if (zeroNextHmac && payloadEnd + 32 <= 1300) plaintext.fill(0, payloadEnd, payloadEnd + 32);
+          }
+          expectAgreement(plaintext);
+        },
+      ),
+      { numRuns: 300, seed: 1300 },
+    );
+  });
+
+  it("non-minimal and maximal BigSize lengths", () => {
+    for (const prefix of ["fd00fc", "fe0000ffff", "ff00000000ffffffff", "fd0001", "ffffffffffffffffff", "fd04f1", "fd04f2", "fe000004f1"]) {
+      const plaintext = new Uint8Array(1300);
+      plaintext.set(hexToBytes(prefix));
+      expect(expectAgreement(plaintext).ok).toBe(false);
+    }
   });
 });
