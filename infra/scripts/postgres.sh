@@ -2,7 +2,10 @@
 # PostgreSQL from Debian's packages, as a private cluster under $RUN_DIR/postgres on 127.0.0.1.
 # Usage: postgres.sh install|start|stop|status
 source "$(dirname "$0")/lib.sh"
-PG_PORT="${IC_PG_PORT:-55432}"
+# Below Linux's ephemeral range (32768-60999): a default inside it (we had 55432) can be taken as
+# the source port of any outgoing loopback connection, and the TIME_WAIT it leaves made
+# PostgreSQL fail to bind for a minute ("Address already in use") after a unit-test run.
+PG_PORT="${IC_PG_PORT:-15432}"
 # The cluster runs as the postgres user, which must reach its directory. Under $RUN_DIR when it
 # can; otherwise (a checkout under /root, say) in a postgres-owned directory named after $RUN_DIR,
 # linked from $RUN_DIR/postgres so it is still found there.
@@ -61,8 +64,11 @@ cmd_start() {
     as_postgres "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
   fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
-    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_HOME -c fsync=on -c max_connections=200" start >/dev/null
+  if ! as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_HOME -c fsync=on -c max_connections=200" start >/dev/null; then
+    tail -n 8 "$PG_LOG" >&2
+    die "PostgreSQL did not start (the end of $PG_LOG is above)"
+  fi
   wait_for "PostgreSQL on :$PG_PORT" 60 cmd_status
   local psql=("$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt)
   if [[ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='$PG_USER'")" != 1 ]]; then

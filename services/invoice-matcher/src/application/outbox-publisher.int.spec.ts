@@ -11,7 +11,7 @@ import { migrate } from "../postgres/migrate.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 import { startOutboxPublisher, type OutboxPublisher } from "./outbox-publisher.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
+const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
 const run = randomBytes(4).toString("hex");
 const schemas = [`test_outbox_${run}_a`, `test_outbox_${run}_b`];
 const pools: pg.Pool[] = [];

@@ -9,7 +9,7 @@ import { invoiceCreated } from "../domain/testing/fixtures.ts";
 import { journalAfter, saveInvoice } from "./invoice-store.ts";
 import { migrate } from "./migrate.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
+const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
 const schema = `test_store_${randomBytes(4).toString("hex")}`;
 let pool: pg.Pool;
 

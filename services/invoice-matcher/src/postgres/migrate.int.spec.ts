@@ -4,7 +4,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrate } from "./migrate.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
+const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
 const schema = `test_migrate_${randomBytes(4).toString("hex")}`;
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ export interface TestMatcherSetup {
 }
 
 export function testMatcherSetup(schemaPrefix: string): TestMatcherSetup {
-  const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:55432/invoice_coordinator";
+  const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
   const brokers = (process.env.IC_TEST_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
   const run = randomBytes(4).toString("hex");
   const backend = loadSecp256k1Backend().backend;
