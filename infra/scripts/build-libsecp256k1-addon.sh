@@ -62,7 +62,7 @@ trap 'rm -rf "$work"' EXIT
 tar -xzf "$crate" -C "$work"
 LIB="$work/secp256k1-sys-$CRATE_VERSION/depend/secp256k1"
 revision="$(grep -v '^#' "$work/secp256k1-sys-$CRATE_VERSION/depend/secp256k1-HEAD-revision.txt" | head -1 | cut -c1-12)"
-log "compiling libsecp256k1 ${revision} and the Node-API addon (about a minute on 2 cores)"
+log "compiling libsecp256k1 ${revision} and the Node-API addon (5-10 s on 2 cores)"
 INCLUDES=(-I"$LIB" -I"$LIB/include" -I"$LIB/src")
 pids=()
 for unit in secp256k1 precomputed_ecmult precomputed_ecmult_gen; do

@@ -66,8 +66,8 @@ static napi_value js_null(napi_env env) {
   return result;
 }
 
-/* Reads argv[index] as a Uint8Array of exactly `length` bytes. On failure a TypeError is pending
- * and NULL is returned. */
+/* Reads value as a Uint8Array of exactly `length` bytes. On failure a TypeError is pending and
+ * NULL is returned. */
 static const unsigned char *bytes_arg(napi_env env, napi_value value, size_t length, const char *message) {
   bool is_typed_array = false;
   if (napi_is_typedarray(env, value, &is_typed_array) != napi_ok || !is_typed_array) {
@@ -98,13 +98,26 @@ static napi_value new_bytes(napi_env env, size_t length, unsigned char **out) {
   return result;
 }
 
-static const secp_context *context_of(napi_env env, napi_callback_info info, size_t expected_argc, napi_value *argv) {
-  size_t argc = expected_argc;
+/* One byte argument: its exact length and the TypeError message for anything else. */
+typedef struct {
+  size_t length;
+  const char *error;
+} byte_arg;
+
+/* Checks the call has exactly argc arguments, reads the first byte_count of them as specs[i]
+ * says into bytes[i], and returns the context. NULL (TypeError pending) on any mismatch. */
+static const secp_context *read_args(napi_env env, napi_callback_info info, size_t argc, napi_value *argv, size_t byte_count,
+                                     const byte_arg *specs, const unsigned char **bytes) {
+  size_t got = argc;
   void *data;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
-  if (argc != expected_argc) {
+  if (napi_get_cb_info(env, info, &got, argv, NULL, &data) != napi_ok) return NULL;
+  if (got != argc) {
     throw_type_error(env, "wrong number of arguments");
     return NULL;
+  }
+  for (size_t i = 0; i < byte_count; i++) {
+    bytes[i] = bytes_arg(env, argv[i], specs[i].length, specs[i].error);
+    if (bytes[i] == NULL) return NULL;
   }
   return (const secp_context *)data;
 }
@@ -122,21 +135,18 @@ static napi_value serialize_compressed(napi_env env, const secp_context *ctx, co
 
 /* ecdh(privateKey32, publicKey33) -> SHA256(compressed(privateKey * publicKey)) | null */
 static napi_value ecdh(napi_env env, napi_callback_info info) {
+  static const byte_arg specs[] = {{32, "ecdh: privateKey must be a 32-byte Uint8Array"}, {33, "ecdh: publicKey must be a 33-byte Uint8Array"}};
   napi_value argv[2];
-  const secp_context *ctx = context_of(env, info, 2, argv);
+  const unsigned char *in[2];
+  const secp_context *ctx = read_args(env, info, 2, argv, 2, specs, in);
   if (ctx == NULL) return NULL;
-  const unsigned char *private_key = bytes_arg(env, argv[0], 32, "ecdh: privateKey must be a 32-byte Uint8Array");
-  if (private_key == NULL) return NULL;
-  const unsigned char *public_key = bytes_arg(env, argv[1], 33, "ecdh: publicKey must be a 33-byte Uint8Array");
-  if (public_key == NULL) return NULL;
-
   LIBSECP(pubkey) point;
-  if (!LIBSECP(ec_pubkey_parse)(ctx, &point, public_key, 33)) return js_null(env);
+  if (!LIBSECP(ec_pubkey_parse)(ctx, &point, in[1], 33)) return js_null(env);
   unsigned char *out;
   napi_value result = new_bytes(env, 32, &out);
   if (result == NULL) return NULL;
   /* NULL hash function = the library's default, SHA256(0x02|0x03 || x): BOLT 4's shared secret. */
-  if (!LIBSECP(ecdh)(ctx, out, &point, private_key, NULL, NULL)) {
+  if (!LIBSECP(ecdh)(ctx, out, &point, in[0], NULL, NULL)) {
     memset(out, 0, 32);
     return js_null(env);
   }
@@ -145,55 +155,53 @@ static napi_value ecdh(napi_env env, napi_callback_info info) {
 
 /* privateKeyVerify(privateKey32) -> boolean: 0 < key < n */
 static napi_value private_key_verify(napi_env env, napi_callback_info info) {
+  static const byte_arg specs[] = {{32, "privateKeyVerify: privateKey must be a 32-byte Uint8Array"}};
   napi_value argv[1];
-  const secp_context *ctx = context_of(env, info, 1, argv);
+  const unsigned char *in[1];
+  const secp_context *ctx = read_args(env, info, 1, argv, 1, specs, in);
   if (ctx == NULL) return NULL;
-  const unsigned char *private_key = bytes_arg(env, argv[0], 32, "privateKeyVerify: privateKey must be a 32-byte Uint8Array");
-  if (private_key == NULL) return NULL;
   napi_value result;
-  napi_get_boolean(env, LIBSECP(ec_seckey_verify)(ctx, private_key) == 1, &result);
+  napi_get_boolean(env, LIBSECP(ec_seckey_verify)(ctx, in[0]) == 1, &result);
   return result;
 }
 
 /* publicKeyCreate(privateKey32) -> compressed public key | null */
 static napi_value public_key_create(napi_env env, napi_callback_info info) {
+  static const byte_arg specs[] = {{32, "publicKeyCreate: privateKey must be a 32-byte Uint8Array"}};
   napi_value argv[1];
-  const secp_context *ctx = context_of(env, info, 1, argv);
+  const unsigned char *in[1];
+  const secp_context *ctx = read_args(env, info, 1, argv, 1, specs, in);
   if (ctx == NULL) return NULL;
-  const unsigned char *private_key = bytes_arg(env, argv[0], 32, "publicKeyCreate: privateKey must be a 32-byte Uint8Array");
-  if (private_key == NULL) return NULL;
   LIBSECP(pubkey) pubkey;
-  if (!LIBSECP(ec_pubkey_create)(ctx, &pubkey, private_key)) return js_null(env);
+  if (!LIBSECP(ec_pubkey_create)(ctx, &pubkey, in[0])) return js_null(env);
   return serialize_compressed(env, ctx, &pubkey);
 }
 
 /* publicKeyTweakMul(publicKey33, tweak32) -> compressed tweak * publicKey | null */
 static napi_value public_key_tweak_mul(napi_env env, napi_callback_info info) {
+  static const byte_arg specs[] = {{33, "publicKeyTweakMul: publicKey must be a 33-byte Uint8Array"},
+                                   {32, "publicKeyTweakMul: tweak must be a 32-byte Uint8Array"}};
   napi_value argv[2];
-  const secp_context *ctx = context_of(env, info, 2, argv);
+  const unsigned char *in[2];
+  const secp_context *ctx = read_args(env, info, 2, argv, 2, specs, in);
   if (ctx == NULL) return NULL;
-  const unsigned char *public_key = bytes_arg(env, argv[0], 33, "publicKeyTweakMul: publicKey must be a 33-byte Uint8Array");
-  if (public_key == NULL) return NULL;
-  const unsigned char *tweak = bytes_arg(env, argv[1], 32, "publicKeyTweakMul: tweak must be a 32-byte Uint8Array");
-  if (tweak == NULL) return NULL;
   LIBSECP(pubkey) point;
-  if (!LIBSECP(ec_pubkey_parse)(ctx, &point, public_key, 33)) return js_null(env);
-  if (!LIBSECP(ec_pubkey_tweak_mul)(ctx, &point, tweak)) return js_null(env);
+  if (!LIBSECP(ec_pubkey_parse)(ctx, &point, in[0], 33)) return js_null(env);
+  if (!LIBSECP(ec_pubkey_tweak_mul)(ctx, &point, in[1])) return js_null(env);
   return serialize_compressed(env, ctx, &point);
 }
 
 /* signRecoverable(messageHash32, privateKey32) -> r || s || recoveryId (65 bytes, low-S, RFC 6979) | null */
 static napi_value sign_recoverable(napi_env env, napi_callback_info info) {
+  static const byte_arg specs[] = {{32, "signRecoverable: messageHash must be a 32-byte Uint8Array"},
+                                   {32, "signRecoverable: privateKey must be a 32-byte Uint8Array"}};
   napi_value argv[2];
-  const secp_context *ctx = context_of(env, info, 2, argv);
+  const unsigned char *in[2];
+  const secp_context *ctx = read_args(env, info, 2, argv, 2, specs, in);
   if (ctx == NULL) return NULL;
-  const unsigned char *message = bytes_arg(env, argv[0], 32, "signRecoverable: messageHash must be a 32-byte Uint8Array");
-  if (message == NULL) return NULL;
-  const unsigned char *private_key = bytes_arg(env, argv[1], 32, "signRecoverable: privateKey must be a 32-byte Uint8Array");
-  if (private_key == NULL) return NULL;
   LIBSECP(ecdsa_recoverable_signature) signature;
   /* NULL nonce function = RFC 6979 with no extra entropy: deterministic, as BOLT 11 examples expect. */
-  if (!LIBSECP(ecdsa_sign_recoverable)(ctx, &signature, message, private_key, NULL, NULL)) return js_null(env);
+  if (!LIBSECP(ecdsa_sign_recoverable)(ctx, &signature, in[0], in[1], NULL, NULL)) return js_null(env);
   unsigned char *out;
   napi_value result = new_bytes(env, 65, &out);
   if (result == NULL) return NULL;
@@ -205,20 +213,19 @@ static napi_value sign_recoverable(napi_env env, napi_callback_info info) {
 
 /* recoverPublicKey(messageHash32, signature64, recoveryId) -> compressed public key | null */
 static napi_value recover_public_key(napi_env env, napi_callback_info info) {
+  static const byte_arg specs[] = {{32, "recoverPublicKey: messageHash must be a 32-byte Uint8Array"},
+                                   {64, "recoverPublicKey: signature must be a 64-byte Uint8Array"}};
   napi_value argv[3];
-  const secp_context *ctx = context_of(env, info, 3, argv);
+  const unsigned char *in[2];
+  const secp_context *ctx = read_args(env, info, 3, argv, 2, specs, in);
   if (ctx == NULL) return NULL;
-  const unsigned char *message = bytes_arg(env, argv[0], 32, "recoverPublicKey: messageHash must be a 32-byte Uint8Array");
-  if (message == NULL) return NULL;
-  const unsigned char *signature64 = bytes_arg(env, argv[1], 64, "recoverPublicKey: signature must be a 64-byte Uint8Array");
-  if (signature64 == NULL) return NULL;
   int32_t recovery_id;
   if (napi_get_value_int32(env, argv[2], &recovery_id) != napi_ok) return throw_type_error(env, "recoverPublicKey: recoveryId must be a number");
   if (recovery_id < 0 || recovery_id > 3) return js_null(env);
   LIBSECP(ecdsa_recoverable_signature) signature;
-  if (!LIBSECP(ecdsa_recoverable_signature_parse_compact)(ctx, &signature, signature64, recovery_id)) return js_null(env);
+  if (!LIBSECP(ecdsa_recoverable_signature_parse_compact)(ctx, &signature, in[1], recovery_id)) return js_null(env);
   LIBSECP(pubkey) pubkey;
-  if (!LIBSECP(ecdsa_recover)(ctx, &pubkey, &signature, message)) return js_null(env);
+  if (!LIBSECP(ecdsa_recover)(ctx, &pubkey, &signature, in[0])) return js_null(env);
   return serialize_compressed(env, ctx, &pubkey);
 }
 
