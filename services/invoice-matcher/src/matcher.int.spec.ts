@@ -125,6 +125,19 @@ describe("invoice matcher on Postgres + Kafka", () => {
     expect((await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status).toBe("OPEN");
   });
 
+  it("passes over an undecodable HTLC record (logged, counted) and decides the next one on its partition", async () => {
+    const { invoice } = await matcher.service.createInvoice({ externalRef: `order-${run}-poison`, amountMsat: 40_000n, mode: "auto" });
+    const decoded = decodeInvoice(backend, invoice.bolt11);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    // Same key as the HTLC below, so the same partition, ahead of it: no schema header, not Avro.
+    await producer.send({ topic: topics.htlcIntercepted, messages: [{ key: invoice.paymentHash, value: Buffer.from("not an avro record") }] });
+    await sendHtlc({ nodeId: nodeB, paymentHash: decoded.value.paymentHash, paymentSecret: randomBytes(32), amountMsat: 40_000n, totalMsat: 40_000n });
+    const fail = await waitUntil("a FAIL command after the undecodable record", () => commands.find((c) => c.paymentHash === invoice.paymentHash));
+    expect(fail.action).toBe("FAIL");
+    const counted = (await matcher.metrics.undecodableRecords.get()).values.find((v) => v.labels.topic === topics.htlcIntercepted);
+    expect(counted?.value).toBe(1);
+  });
+
   it("creating again with the same external reference returns the same invoice", async () => {
     const first = await matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold" });
     const again = await matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold" });

@@ -8,6 +8,7 @@ export interface MatcherMetrics {
   commandsPublished: Counter<"action">;
   invoicesSettled: Counter;
   outboxPublishFailures: Counter;
+  undecodableRecords: Counter<"topic">;
 }
 
 export function createMatcherMetrics(): MatcherMetrics {
@@ -26,6 +27,12 @@ export function createMatcherMetrics(): MatcherMetrics {
     outboxPublishFailures: new Counter({
       name: "ic_matcher_outbox_publish_failures_total",
       help: "Outbox publish rounds that stopped on a row (it and all later records wait); alert if it keeps rising",
+      registers: [registry],
+    }),
+    undecodableRecords: new Counter({
+      name: "ic_matcher_undecodable_records_total",
+      help: "Input records passed over because they do not decode (unknown schema, bad Avro); each is logged with its offset",
+      labelNames: ["topic"],
       registers: [registry],
     }),
   };

@@ -9,7 +9,9 @@ import {
   decodeAs,
   defaultTopicConfig,
   ensureTopics,
+  EventDecodeError,
   runCommittingConsumer,
+  type ConsumedRecord,
   type RunningConsumer,
 } from "@ic/event-log";
 import { createCoordinatorIdentity, type CoordinatorIdentity } from "./application/coordinator-identity.ts";
@@ -65,6 +67,25 @@ export async function startMatcher(
   });
   const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
 
+  // A record that can never decode (a schema this matcher does not know, corrupt Avro) would
+  // block its partition for good if thrown: every later HTLC on it would wait until its bridge
+  // fails it at expiry. It is passed over instead, loudly (error log with its offset, metric).
+  // Money-safe: an HTLC that is never decided is never settled; its bridge fails it before
+  // expiry, and a missed outcome only delays SETTLED, never a settle decision.
+  const decodeOrPassOver = <T>(decode: () => T, record: ConsumedRecord): T | undefined => {
+    try {
+      return decode();
+    } catch (error) {
+      if (!(error instanceof EventDecodeError)) throw error;
+      metrics.undecodableRecords.inc({ topic: record.topic });
+      logger.error(
+        { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
+        "undecodable input record passed over",
+      );
+      return undefined;
+    }
+  };
+
   const consumers: RunningConsumer[] = [];
   consumers.push(
     await runCommittingConsumer(kafka, {
@@ -77,7 +98,8 @@ export async function startMatcher(
       onFatalError: (error) => options.onFatalError?.(error),
       handler: async (record) => {
         if (record.topic === config.topics.htlcIntercepted) {
-          const htlc = decodeAs("htlc-intercepted", record);
+          const htlc = decodeOrPassOver(() => decodeAs("htlc-intercepted", record), record);
+          if (htlc === undefined) return;
           const arrivedAt = now();
           await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
           const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
@@ -94,7 +116,8 @@ export async function startMatcher(
             "htlc decided",
           );
         } else {
-          const outcome = decodeAs("htlc-outcome", record);
+          const outcome = decodeOrPassOver(() => decodeAs("htlc-outcome", record), record);
+          if (outcome === undefined) return;
           if (outcome.kind !== "FINAL_SETTLED" && outcome.kind !== "FINAL_FAILED") return;
           const key = { nodeId: outcome.nodeId, chanId: outcome.circuitKey.chanId, htlcId: outcome.circuitKey.htlcId };
           const paymentHash = outcome.paymentHash || (await paymentHashOfHtlc(pool, key));
