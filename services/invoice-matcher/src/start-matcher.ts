@@ -68,10 +68,10 @@ export async function startMatcher(
   const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
 
   // A record that can never decode (a schema this matcher does not know, corrupt Avro) would
-  // block its partition for good if thrown: every later HTLC on it would wait until its bridge
-  // fails it at expiry. It is passed over instead, loudly (error log with its offset, metric).
-  // Money-safe: an HTLC that is never decided is never settled; its bridge fails it before
-  // expiry, and a missed outcome only delays SETTLED, never a settle decision.
+  // block its partition for good if thrown: every later HTLC on it would wait until lnd fails
+  // it at its auto-fail height. It is passed over instead, loudly (error log with its offset,
+  // metric). Money-safe: an HTLC that is never decided is never settled (lnd fails it at its
+  // auto-fail height), and a missed outcome only delays SETTLED, never a settle decision.
   const decodeOrPassOver = <T>(decode: () => T, record: ConsumedRecord): T | undefined => {
     try {
       return decode();
