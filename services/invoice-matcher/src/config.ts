@@ -24,6 +24,8 @@ export interface MatcherServiceConfig {
   api: { listen: string; authToken: string; tls?: { certPath: string; keyPath: string } };
   metricsPort: number;
   tickIntervalMs: number;
+  /** Published outbox rows older than this are deleted (hourly); 0 keeps them forever. */
+  outboxRetentionHours: number;
   /** Kafka consumer group of the matcher. */
   groupId: string;
 }
@@ -149,6 +151,7 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken, ...apiTls },
     metricsPort: int("metricsPort", env.IC_MATCHER_METRICS_PORT ?? raw.metricsPort, 0, 0, 65535),
     tickIntervalMs: int("tickIntervalMs", raw.tickIntervalMs, 1000, 50, 60_000),
+    outboxRetentionHours: int("outboxRetentionHours", raw.outboxRetentionHours, 168, 0, 87_600),
     groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),
   };
   if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);

@@ -57,6 +57,7 @@ describe("matcher config", () => {
       api: { listen: "127.0.0.1:10200", authToken: TOKEN },
       metricsPort: 0,
       tickIntervalMs: 1000,
+      outboxRetentionHours: 168,
       groupId: "ic-invoice-matcher",
     });
   });
@@ -108,6 +109,7 @@ describe("matcher config", () => {
     ["virtualHopPolicy.cltvExpiryDelta", { virtualHopPolicy: { cltvExpiryDelta: 5000 } }, "virtualHopPolicy.cltvExpiryDelta must be an integer in 0..2016"],
     ["minFinalCltvExpiryDelta", { minFinalCltvExpiryDelta: 9 }, "minFinalCltvExpiryDelta must be an integer in 18..2016"],
     ["tickIntervalMs", { tickIntervalMs: "fast" }, "tickIntervalMs must be an integer in 50..60000"],
+    ["outboxRetentionHours", { outboxRetentionHours: -1 }, "outboxRetentionHours must be an integer in 0..87600"],
     ["metricsPort", { metricsPort: 70000 }, "metricsPort must be an integer in 0..65535"],
     ["api.authToken", { api: { authToken: "short" } }, "api.authToken must be at least 32 characters"],
     ["topics (unknown role)", { topics: { invoiceEvent: "x" } }, "topics.invoiceEvent is not a topic the matcher uses"],

@@ -19,6 +19,7 @@ import { htlcArrivedFrom } from "./application/htlc-arrival.ts";
 import { createInvoiceProcessor } from "./application/invoice-processor.ts";
 import { createInvoiceService } from "./application/invoice-service-impl.ts";
 import { startOutboxPublisher } from "./application/outbox-publisher.ts";
+import { startOutboxPruner } from "./application/outbox-pruner.ts";
 import { startTicker } from "./application/ticker.ts";
 import type { MatcherServiceConfig } from "./config.ts";
 import type { InvoiceService } from "./invoice-service/invoice-service.ts";
@@ -136,6 +137,7 @@ export async function startMatcher(
   );
 
   const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger });
+  const pruner = config.outboxRetentionHours > 0 ? startOutboxPruner({ pool, retentionHours: config.outboxRetentionHours, logger }) : undefined;
 
   const service = createInvoiceService({
     pool,
@@ -163,6 +165,7 @@ export async function startMatcher(
     metrics,
     async stop() {
       await ticker.stop();
+      await pruner?.stop();
       for (const c of consumers) await c.stop();
       await publisher.stop();
       await producer.disconnect();

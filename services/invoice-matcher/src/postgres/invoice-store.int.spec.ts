@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
 import { invoiceCreated } from "../domain/testing/fixtures.ts";
-import { journalAfter, saveInvoice } from "./invoice-store.ts";
+import { addToOutbox, journalAfter, markPublished, prunePublishedOutbox, saveInvoice, unpublishedOutbox } from "./invoice-store.ts";
 import { migrate } from "./migrate.ts";
 
 const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
@@ -69,5 +69,26 @@ describe("invoice_event_journal", () => {
       clientA.release();
       clientB.release();
     }
+  });
+});
+
+describe("outbox pruning", () => {
+  it("deletes only rows published longer ago than the retention, in batches, never unpublished ones", async () => {
+    const row = (n: number) => ({ topic: "t", recordKey: `k${n}`, kind: "matcher-event", payload: { n } });
+    await addToOutbox(pool, [1, 2, 3, 4, 5, 6].map(row));
+    const ids = (await unpublishedOutbox(pool, 100)).map((r) => r.id);
+    expect(ids).toHaveLength(6);
+    const [old1, old2, old3, recent] = ids as [bigint, bigint, bigint, bigint];
+    await markPublished(pool, [old1, old2, old3, recent]);
+    // Three published 200 hours ago, one just now, two never.
+    await pool.query("update outbox set published_at = now() - interval '200 hours' where id = any($1::bigint[])", [[old1, old2, old3].map(String)]);
+
+    expect(await prunePublishedOutbox(pool, 168, 2)).toBe(3);
+    const left = (await pool.query<{ id: string; published: boolean }>("select id, published_at is not null as published from outbox order by id")).rows;
+    expect(left.map((r) => BigInt(r.id))).toEqual(ids.slice(3));
+    expect(left.map((r) => r.published)).toEqual([true, false, false]);
+    expect(await prunePublishedOutbox(pool, 168)).toBe(0);
+    expect(await prunePublishedOutbox(pool, 0)).toBe(1);
+    expect((await unpublishedOutbox(pool, 100)).map((r) => r.id)).toEqual(ids.slice(4));
   });
 });

@@ -114,6 +114,24 @@ export async function markPublished(db: Queryable, ids: readonly bigint[]): Prom
   await db.query("update outbox set published_at = now() where id = any($1::bigint[])", [ids.map(String)]);
 }
 
+/**
+ * Deletes outbox rows published more than retentionHours ago (Postgres's clock, which stamped
+ * them), in batches so no single statement holds many row locks; returns how many went. Rows not
+ * yet published are never touched. What they held is in Kafka (and the journal) for good.
+ */
+export async function prunePublishedOutbox(db: Queryable, retentionHours: number, batchSize = 5_000): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const result = await db.query(
+      `delete from outbox where id in (
+         select id from outbox where published_at < now() - make_interval(hours => $1) order by id limit $2)`,
+      [retentionHours, batchSize],
+    );
+    deleted += result.rowCount ?? 0;
+    if ((result.rowCount ?? 0) < batchSize) return deleted;
+  }
+}
+
 export async function saveOnionKey(db: Queryable, key: HtlcKey, paymentHash: string, ephemeralPubkey: Uint8Array): Promise<void> {
   await db.query(
     `insert into htlc_onions (node_id, chan_id, htlc_id, payment_hash, ephemeral_pubkey) values ($1, $2, $3, $4, $5)
