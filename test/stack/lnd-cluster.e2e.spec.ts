@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectLnd, LndError, type InterceptedHtlc } from "@ic/lnd-client";
+import { btcdClient } from "../support/btcd.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { payThroughUnknownScid } from "../support/payments.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
@@ -40,6 +41,24 @@ describe("regtest lnd cluster", () => {
     }
     const payer = await nodes.payer.getInfo();
     expect(payer.requireHtlcInterceptor).toBe(false);
+  });
+
+  it("notifies a cluster node's block epoch subscribers of its best block, then of a block just mined", async () => {
+    const btcd = btcdClient(stack);
+    const epochs = nodes.alpha.subscribeBlockEpochs();
+    try {
+      const iterator = epochs[Symbol.asyncIterator]();
+      const best = (await iterator.next()).value as { height: number; hashHex: string };
+      const info = await nodes.alpha.getInfo();
+      expect(best.height).toBe(info.blockHeight);
+      expect(best.hashHex).toBe(info.blockHash);
+      await btcd.mine(1);
+      const next = (await iterator.next()).value as { height: number; hashHex: string };
+      expect(next.height).toBe(best.height + 1);
+      expect(next.hashHex).toBe(await btcd.call<string>("getblockhash", [next.height]));
+    } finally {
+      epochs.cancel();
+    }
   });
 
   it("rejects a wrong macaroon with a clear error", async () => {

@@ -80,6 +80,7 @@ export async function connectLnd(options: ConnectLndOptions): Promise<LndClient>
       lightning: new services.Lightning(address, credentials, clientOptions),
       router: new services.Router(address, credentials, clientOptions),
       state: new services.State(address, credentials, clientOptions),
+      chainNotifier: new services.ChainNotifier(address, credentials, clientOptions),
       channel,
     },
     {

@@ -40,6 +40,7 @@ export {
   type SendToRouteRequest,
 } from "./payments.ts";
 export type { FailureDetail, HtlcEvent, HtlcEventType, HtlcInfo } from "./htlc-events.ts";
+export type { BlockEpoch } from "./block-epochs.ts";
 export {
   circuitKeyId,
   FAILURE_MESSAGE_LENGTH,

@@ -19,6 +19,7 @@ import {
   type WireListChannelsResponse,
   type WirePendingChannelsResponse,
 } from "./channels.ts";
+import { blockEpochFromWire, type BlockEpoch, type WireBlockEpoch } from "./block-epochs.ts";
 import { htlcEventFromWire, type HtlcEvent, type WireHtlcEvent } from "./htlc-events.ts";
 import {
   circuitKeyToWire,
@@ -137,6 +138,8 @@ export interface LndClient {
 
   /** Begins with a "subscribed" event once the subscription is in place. */
   subscribeHtlcEvents(): LndStream<HtlcEvent>;
+  /** ChainNotifier.RegisterBlockEpochNtfn: lnd's best block first, then each new (or, on a reorg, stale) block. */
+  subscribeBlockEpochs(): LndStream<BlockEpoch>;
   /** Opens the node's one HTLC interceptor stream. */
   htlcInterceptor(): HtlcInterceptorStream;
 
@@ -149,6 +152,7 @@ export interface LndServiceClients {
   lightning: grpc.Client;
   router: grpc.Client;
   state: grpc.Client;
+  chainNotifier: grpc.Client;
   channel: grpc.Channel;
 }
 
@@ -170,6 +174,7 @@ const SERVICE_NAMES = {
   lightning: "lnrpc.Lightning",
   router: "routerrpc.Router",
   state: "lnrpc.State",
+  chainNotifier: "chainrpc.ChainNotifier",
 } as const;
 
 export interface LndClientSettings {
@@ -405,6 +410,9 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
     subscribeHtlcEvents: () =>
       serverStream("router", "SubscribeHtlcEvents", {}, (wire: WireHtlcEvent) => htlcEventFromWire(wire)),
 
+    subscribeBlockEpochs: () =>
+      serverStream("chainNotifier", "RegisterBlockEpochNtfn", {}, (wire: WireBlockEpoch) => blockEpochFromWire(wire)),
+
     htlcInterceptor: () => {
       const call = lookup<DuplexMethod>(clients.router, "HtlcInterceptor")(settings.newMetadata(), {});
       const interceptor = new HtlcInterceptorDuplex(call, context("router", "HtlcInterceptor"));
@@ -417,6 +425,7 @@ export function createLndClient(clients: LndServiceClients, settings: LndClientS
       clients.lightning.close();
       clients.router.close();
       clients.state.close();
+      clients.chainNotifier.close();
       clients.channel.close();
     },
   };

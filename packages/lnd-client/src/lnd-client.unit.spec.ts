@@ -151,6 +151,24 @@ describe("State service", () => {
     expect((await states.next()).value).toBe("SERVER_ACTIVE");
     await states.return?.();
   });
+
+  it("subscribeBlockEpochs delivers the best block, then each new one; a broken stream is an LndError", async () => {
+    fake.setInfo({ block_height: 900 });
+    const stream = (await client()).subscribeBlockEpochs();
+    const epochs = stream[Symbol.asyncIterator]();
+    expect((await epochs.next()).value).toMatchObject({ height: 900 });
+    fake.mineBlock();
+    const next = (await epochs.next()).value as { height: number; hashHex: string };
+    expect(next.height).toBe(901);
+    expect(next.hashHex).toMatch(/^[0-9a-f]{64}$/);
+    fake.endBlockEpochStreams();
+    const error = await epochs.next().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(LndError);
+    expect((error as LndError).method).toBe("chainrpc.ChainNotifier/RegisterBlockEpochNtfn");
+  });
 });
 
 describe("uint64 fields through the client", () => {

@@ -5,7 +5,7 @@ import * as protoLoader from "@grpc/proto-loader";
 
 export const LND_PROTO_DIR = fileURLToPath(new URL("../../../proto/lnd/", import.meta.url));
 
-const PROTO_FILES = ["lightning.proto", "router.proto", "stateservice.proto"];
+const PROTO_FILES = ["lightning.proto", "router.proto", "stateservice.proto", "chainnotifier.proto"];
 
 /**
  * Options shared by the client and the fake server, so both see the same object shapes:
@@ -27,6 +27,7 @@ export interface LndServiceConstructors {
   Lightning: grpc.ServiceClientConstructor;
   Router: grpc.ServiceClientConstructor;
   State: grpc.ServiceClientConstructor;
+  ChainNotifier: grpc.ServiceClientConstructor;
 }
 
 let loaded: LndServiceConstructors | undefined;
@@ -37,7 +38,8 @@ export function lndServices(): LndServiceConstructors {
   const root = grpc.loadPackageDefinition(definition) as unknown as {
     lnrpc: { Lightning: grpc.ServiceClientConstructor; State: grpc.ServiceClientConstructor };
     routerrpc: { Router: grpc.ServiceClientConstructor };
+    chainrpc: { ChainNotifier: grpc.ServiceClientConstructor };
   };
-  loaded = { Lightning: root.lnrpc.Lightning, Router: root.routerrpc.Router, State: root.lnrpc.State };
+  loaded = { Lightning: root.lnrpc.Lightning, Router: root.routerrpc.Router, State: root.lnrpc.State, ChainNotifier: root.chainrpc.ChainNotifier };
   return loaded;
 }

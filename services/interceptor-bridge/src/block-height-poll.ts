@@ -1,12 +1,14 @@
-// lnd's best block height, polled with GetInfo. It goes into every HtlcIntercepted record (the
+// lnd's best block height, polled with GetInfo: the fallback of block-epoch-watch.ts, which
+// learns each block as lnd connects it. The height goes into every HtlcIntercepted record (the
 // matcher checks expiries against it) and keeps the bridge from answering HTLCs lnd has
 // already failed at their auto-fail height. The same answer re-checks the node's identity: a
 // different node behind the configured address must stop the bridge, not receive commands.
 import { abortableDelay } from "./abortable-delay.ts";
+import { raiseBlockHeight } from "./block-epoch-watch.ts";
 import { errorText, type BridgeRuntime } from "./bridge-runtime.ts";
 
 export async function pollBlockHeight(runtime: BridgeRuntime, onWrongNode: (error: Error) => void): Promise<void> {
-  const { lnd, state, metrics, logger, signal, config } = runtime;
+  const { lnd, logger, signal, config } = runtime;
   let failing = false;
   while (!signal.aborted) {
     await abortableDelay(config.blockHeightPollMs, signal);
@@ -21,10 +23,7 @@ export async function pollBlockHeight(runtime: BridgeRuntime, onWrongNode: (erro
         );
         return;
       }
-      if (info.blockHeight !== state.blockHeight) {
-        state.blockHeight = info.blockHeight;
-        metrics.blockHeight.set(info.blockHeight);
-      }
+      raiseBlockHeight(runtime, info.blockHeight);
       if (failing) logger.info({ blockHeight: info.blockHeight }, "GetInfo answers again");
       failing = false;
     } catch (error) {

@@ -95,7 +95,7 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
     }),
     blockHeight: new Gauge({
       name: "ic_bridge_block_height",
-      help: "lnd's best block height as last polled",
+      help: "lnd's best block height, from its block notifications (or the GetInfo poll while they are down)",
       registers,
     }),
     settleLatency: new Histogram({

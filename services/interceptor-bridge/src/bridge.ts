@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { connectLnd, type LndClient } from "@ic/lnd-client";
 import { formatShortChannelId, hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import { AppliedCommands } from "./applied-commands.ts";
+import { watchBlockEpochs } from "./block-epoch-watch.ts";
 import { pollBlockHeight } from "./block-height-poll.ts";
 import { createBridgeLogger, type BridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
@@ -179,6 +180,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     throwIfStopped();
     loops.push(runInterceptorSessions(runtime, instanceId));
     loops.push(pollBlockHeight(runtime, failFatally));
+    loops.push(watchBlockEpochs(runtime));
     await ports.commands.start(commandApplier(runtime), failFatally);
     throwIfStopped();
     loops.push(finalResolutions.recover(ports.settleHistory));

@@ -377,6 +377,31 @@ describe("interceptor bridge against the fake lnd", () => {
     expect(await metricValue(bridge, "ic_bridge_commands_skipped_total", { reason: "auto-fail-height-reached" })).toBe(1);
   });
 
+  it("learns a block from lnd's block notification at once: a held HTLC at its auto-fail height is not answered, whatever the poll says", async () => {
+    const h = await harness({ block_height: 880 });
+    // A poll that never comes in this test: only the block notification can move the height.
+    const bridge = await running(h, { blockHeightPollMs: 600_000 });
+    offerOurs(h.lnd, 25);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    h.lnd.mineBlock(887);
+    await vi.waitFor(() => expect(bridge.status().blockHeight).toBe(887));
+    await h.log.deliver(settleCommand(25));
+    expect(h.log.outcomes).toMatchObject([{ kind: "SKIPPED_NOT_HELD" }]);
+    expect(await resolutionsAfterBarrier(h)).toEqual([]);
+    expect(await metricValue(bridge, "ic_bridge_block_height")).toBe(887);
+  });
+
+  it("reopens the block epoch stream after lnd ends it", async () => {
+    const h = await harness({ block_height: 700 });
+    const bridge = await running(h, { blockHeightPollMs: 600_000 });
+    await vi.waitFor(() => expect(h.lnd.requests("RegisterBlockEpochNtfn")).toHaveLength(1));
+    h.lnd.endBlockEpochStreams();
+    await vi.waitFor(() => expect(h.lnd.requests("RegisterBlockEpochNtfn")).toHaveLength(2));
+    expect(await metricValue(bridge, "ic_bridge_reconnects_total", { stream: "block_epochs" })).toBe(1);
+    h.lnd.mineBlock(702);
+    await vi.waitFor(() => expect(bridge.status().blockHeight).toBe(702));
+  });
+
   it("looks up final resolutions missed while the event subscription was down", async () => {
     const h = await harness();
     const bridge = await running(h);

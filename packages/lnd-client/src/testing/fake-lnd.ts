@@ -117,6 +117,7 @@ export class FakeLnd {
   private readonly received = new Map<string, unknown[]>();
   private readonly htlcResolutions = new Map<string, { settled: boolean; offchain: boolean }>();
   private readonly stateSubscribers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  private readonly blockEpochSubscribers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   private readonly htlcEventSubscribers = new Set<grpc.ServerWritableStream<unknown, WireHtlcEvent>>();
   private readonly held = new Map<string, WireForwardHtlcInterceptRequest>();
   private interceptor: InterceptorCall | undefined;
@@ -167,6 +168,23 @@ export class FakeLnd {
   /** Fields to change in the GetInfo answer (wire shape). */
   setInfo(fields: Partial<WireGetInfoResponse>): void {
     this.info = { ...this.info, ...fields };
+  }
+
+  /**
+   * A new best block (by default one above the current): GetInfo reports it and every
+   * RegisterBlockEpochNtfn stream gets it at once, as lnd sends a block it connected.
+   */
+  mineBlock(height = this.info.block_height + 1): void {
+    this.info = { ...this.info, block_height: height };
+    for (const subscriber of this.blockEpochSubscribers) subscriber.write(blockEpoch(height));
+  }
+
+  /** Ends every RegisterBlockEpochNtfn stream with this status (lnd restarting, say). */
+  endBlockEpochStreams(failure: FakeLndFailure = { code: grpc.status.UNAVAILABLE, details: "fake lnd: block epoch stream ended" }): void {
+    for (const subscriber of [...this.blockEpochSubscribers]) {
+      this.blockEpochSubscribers.delete(subscriber);
+      subscriber.emit("error", failure);
+    }
   }
 
   /** Changes the wallet state; SubscribeState streams get it at once. */
@@ -308,6 +326,18 @@ export class FakeLnd {
       HtlcInterceptor: (call: InterceptorCall) => this.htlcInterceptor(call),
     };
     this.server.addService(routerService, router);
+
+    this.server.addService(services.ChainNotifier.service, {
+      RegisterBlockEpochNtfn: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const refusal = this.refuse(call.metadata);
+        if (refusal) return call.emit("error", refusal);
+        this.record("RegisterBlockEpochNtfn", call.request);
+        this.blockEpochSubscribers.add(call);
+        call.on("cancelled", () => this.blockEpochSubscribers.delete(call));
+        // Like lnd for an empty request: the current best block first.
+        call.write(blockEpoch(this.info.block_height));
+      },
+    });
 
     this.server.addService(services.State.service, {
       GetState: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
@@ -625,6 +655,13 @@ function keyId(key: WireCircuitKey): string {
 function scidString(chanId: string): string {
   const scid = BigInt(chanId);
   return `${scid >> 40n}:${(scid >> 16n) & 0xffffffn}:${scid & 0xffffn}`;
+}
+
+/** A made-up but distinct block hash per height (the bridge uses only the height). */
+function blockEpoch(height: number): { hash: Buffer; height: number } {
+  const hash = Buffer.alloc(32);
+  hash.writeUInt32LE(height, 0);
+  return { hash, height };
 }
 
 function defaultGetInfo(): WireGetInfoResponse {
