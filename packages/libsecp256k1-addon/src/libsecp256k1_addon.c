@@ -3,9 +3,9 @@
  * recoverable ECDSA signing (one per invoice), public-key recovery, key derivation and the
  * tweak-multiply BOLT 4 uses to blind ephemeral keys. Nothing else.
  *
- * Why our own binding: the npm `secp256k1` package's prebuilt binary carries a 2019 libsecp256k1;
- * newer releases compute the constant-time ECDH ~15-25% faster on this kind of machine, and ECDH is
- * most of a peel. The library source comes from the `secp256k1-sys` crate on crates.io (the
+ * Why our own binding: the npm `secp256k1` package's prebuilt binary carries a 2019 libsecp256k1.
+ * Through this binding a current release ran ECDH ~1.5x and signing ~1.7x as fast on this kind of
+ * machine (pnpm bench:protocol, same run), and ECDH is most of a peel. The library source comes from the `secp256k1-sys` crate on crates.io (the
  * upstream tree with its symbols prefixed rustsecp256k1_v0_14_), pinned by version and SHA-256 in
  * infra/scripts/build-libsecp256k1-addon.sh, which compiles this file against it.
  *
