@@ -146,7 +146,14 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
       "lnd checked",
     );
     if (config.metricsPort > 0) {
-      metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost);
+      metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => ({
+        live: phase === "starting" || phase === "running",
+        ready: phase === "running" && state.session !== undefined,
+        phase,
+        interceptorStreamOpen: state.session !== undefined,
+        htlcEventsSubscribed: state.htlcEventsSubscribed,
+        blockHeight: state.blockHeight,
+      }));
     }
     ports = await (deps.connectEventPorts ?? connectKafkaEventPorts)(config, nodeId, logger);
     throwIfStopped();

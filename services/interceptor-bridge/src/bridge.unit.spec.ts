@@ -1,6 +1,7 @@
 // The whole bridge against the fake lnd (a real gRPC server on 127.0.0.1) and in-memory event
 // ports. Every wait is on a condition: the fake's and the log's waitFor re-check on each change.
 import { createHash } from "node:crypto";
+import { createServer, type AddressInfo } from "node:net";
 import type { HtlcCommand } from "@ic/event-log";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd, type ReceivedResolution, type WireCircuitKey, type WireGetInfoResponse } from "@ic/lnd-client/testing";
@@ -521,6 +522,34 @@ describe("interceptor bridge against the fake lnd", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("probes for a container orchestrator", () => {
+  async function freePort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it("/healthz while it runs; /readyz only while an interceptor stream is open, saying why not", async () => {
+    const h = await harness();
+    const port = await freePort();
+    // A reconnect delay longer than the test: the stream stays closed once lnd ends it.
+    const bridge = await running(h, { metricsPort: port, metricsHost: "127.0.0.1", reconnect: { initialDelayMs: 600_000, maxDelayMs: 600_000 } });
+    const get = async (path: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await get("/healthz")).toMatchObject({ status: 200, body: { live: true, phase: "running" } });
+    expect(await get("/readyz")).toMatchObject({ status: 200, body: { ready: true, interceptorStreamOpen: true } });
+
+    h.lnd.endInterceptorStream({ code: GrpcStatus.UNAVAILABLE, details: "lnd restarting" });
+    await vi.waitFor(() => expect(bridge.status().interceptorStreamOpen).toBe(false));
+    expect(await get("/readyz")).toMatchObject({ status: 503, body: { ready: false, phase: "running", interceptorStreamOpen: false } });
+    expect((await get("/healthz")).status).toBe(200);
   });
 });
 

@@ -23,6 +23,8 @@ export interface MatcherServiceConfig {
   /** tls: serve the API over TLS (required to listen beyond loopback). */
   api: { listen: string; authToken: string; tls?: { certPath: string; keyPath: string } };
   metricsPort: number;
+  /** Where /metrics, /healthz and /readyz listen (0.0.0.0 in a container). */
+  metricsHost: string;
   tickIntervalMs: number;
   /** Published outbox rows older than this are deleted (hourly); 0 keeps them forever. */
   outboxRetentionHours: number;
@@ -40,7 +42,7 @@ const NETWORKS = ["mainnet", "testnet", "signet", "regtest"];
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** Env overrides: IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED, IC_MATCHER_API_TOKEN, IC_MATCHER_POSTGRES_URL,
- * IC_MATCHER_DB_SCHEMA, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT,
+ * IC_MATCHER_DB_SCHEMA, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT, IC_MATCHER_METRICS_HOST,
  * IC_MATCHER_MPP_TIMEOUT_MS. */
 export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): MatcherServiceConfig {
   let raw: Record<string, unknown> = {};
@@ -150,6 +152,7 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     defaultExpirySeconds: int("defaultExpirySeconds", raw.defaultExpirySeconds, 3600, 1, 365 * 24 * 3600),
     api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken, ...apiTls },
     metricsPort: int("metricsPort", env.IC_MATCHER_METRICS_PORT ?? raw.metricsPort, 0, 0, 65535),
+    metricsHost: str("metricsHost", env.IC_MATCHER_METRICS_HOST ?? raw.metricsHost, "127.0.0.1"),
     tickIntervalMs: int("tickIntervalMs", raw.tickIntervalMs, 1000, 50, 60_000),
     outboxRetentionHours: int("outboxRetentionHours", raw.outboxRetentionHours, 168, 0, 87_600),
     groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),

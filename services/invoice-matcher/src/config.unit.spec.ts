@@ -56,6 +56,7 @@ describe("matcher config", () => {
       defaultExpirySeconds: 3600,
       api: { listen: "127.0.0.1:10200", authToken: TOKEN },
       metricsPort: 0,
+      metricsHost: "127.0.0.1",
       tickIntervalMs: 1000,
       outboxRetentionHours: 168,
       groupId: "ic-invoice-matcher",

@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     logger,
     ...(config.api.tls ? { tls: config.api.tls } : {}),
   });
-  const metricsServer = config.metricsPort > 0 ? serveMetrics(matcher.metrics.registry, config.metricsPort) : undefined;
+  const metricsServer =
+    config.metricsPort > 0 ? serveMetrics(matcher.metrics.registry, config.metricsPort, config.metricsHost, () => matcher.readiness()) : undefined;
   logger.info({ api: `${config.api.listen.split(":")[0]}:${api.port}`, coordinatorPubkey: matcher.identity.nodePubkeyHex }, "invoice matcher ready");
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

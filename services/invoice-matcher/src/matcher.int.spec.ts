@@ -138,6 +138,10 @@ describe("invoice matcher on Postgres + Kafka", () => {
     expect(counted?.value).toBe(1);
   });
 
+  it("reports itself ready while Postgres answers (the /readyz check)", async () => {
+    expect(await matcher.readiness()).toEqual({ ready: true, postgres: "ok" });
+  });
+
   it("creating again with the same external reference returns the same invoice", async () => {
     const first = await matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold" });
     const again = await matcher.service.createInvoice({ externalRef: `order-${run}-3`, amountMsat: 1_000n, mode: "hold" });

@@ -38,17 +38,31 @@ export function createMatcherMetrics(): MatcherMetrics {
   };
 }
 
-export function serveMetrics(registry: Registry, port: number): Server {
+/** What /readyz reports; a failed check names what failed (no secrets: pg error messages name host and user at most). */
+export type ReadinessCheck = () => Promise<{ ready: boolean; [detail: string]: unknown }>;
+
+/**
+ * GET /metrics (Prometheus), /healthz (200 while the process serves), /readyz (200 when the
+ * readiness check passes, else 503 with its reason: for a container orchestrator's probes).
+ */
+export function serveMetrics(registry: Registry, port: number, host = "127.0.0.1", readiness: ReadinessCheck = async () => ({ ready: true })): Server {
   const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
+    const path = req.url?.split("?")[0];
+    if (req.method === "GET" && path === "/metrics") {
+      registry
+        .metrics()
+        .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text))
+        .catch(() => res.writeHead(500).end());
+    } else if (req.method === "GET" && path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ live: true }));
+    } else if (req.method === "GET" && path === "/readyz") {
+      readiness()
+        .catch((error: unknown) => ({ ready: false, error: error instanceof Error ? error.message : String(error) }))
+        .then((state) => res.writeHead(state.ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(state)));
+    } else {
       res.writeHead(404).end();
-      return;
     }
-    registry
-      .metrics()
-      .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text))
-      .catch(() => res.writeHead(500).end());
   });
-  server.listen(port, "127.0.0.1");
+  server.listen(port, host);
   return server;
 }

@@ -31,6 +31,8 @@ export interface RunningMatcher {
   readonly service: InvoiceService;
   readonly identity: Pick<CoordinatorIdentity, "nodePubkeyHex">;
   readonly metrics: MatcherMetrics;
+  /** For /readyz: Postgres answers (every decision needs it). Kafka consumer failures end the process instead. */
+  readiness(): Promise<{ ready: boolean; postgres: string }>;
   stop(): Promise<void>;
 }
 
@@ -163,6 +165,22 @@ export async function startMatcher(
     service,
     identity: { nodePubkeyHex: identity.nodePubkeyHex },
     metrics,
+    async readiness() {
+      // Bounded: a pool waiting for a connection (Postgres unreachable, every connection busy)
+      // must not hang the probe.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no answer within 2 s")), 2_000);
+      });
+      try {
+        await Promise.race([pool.query("select 1"), timeout]);
+        return { ready: true, postgres: "ok" };
+      } catch (error) {
+        return { ready: false, postgres: error instanceof Error ? error.message : String(error) };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async stop() {
       await ticker.stop();
       await pruner?.stop();
