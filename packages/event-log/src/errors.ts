@@ -50,6 +50,29 @@ export type DecodeFailureReason =
   | "unexpected-schema";
 
 /**
+ * Whether no retry can make a record decode. A consumer passes such a record over (loudly):
+ * thrown, it would block its partition for good. `unknown-version` is the exception: a newer
+ * writer's record decodes once the reader is upgraded (readers deploy first, schemas/README.md),
+ * so a consumer throws it and lets its partition wait rather than lose it. Exhaustive: a new
+ * reason must be classified here.
+ */
+export function isPermanentDecodeFailure(reason: DecodeFailureReason): boolean {
+  switch (reason) {
+    case "unknown-version":
+      return false;
+    case "missing-header":
+    case "bad-header":
+    case "unknown-schema":
+    case "fingerprint-mismatch":
+    case "missing-value":
+    case "corrupt-payload":
+    case "invalid-value":
+    case "unexpected-schema":
+      return true;
+  }
+}
+
+/**
  * A record that cannot be decoded. Consumers dead-letter it (or stop) on purpose: the codec
  * never skips a record silently.
  */

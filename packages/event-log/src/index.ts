@@ -32,6 +32,7 @@ export {
 export {
   EventDecodeError,
   EventEncodeError,
+  isPermanentDecodeFailure,
   SchemaDefinitionError,
   type DecodeFailureReason,
   type FieldProblem,

@@ -10,6 +10,7 @@ import {
   defaultTopicConfig,
   ensureTopics,
   EventDecodeError,
+  isPermanentDecodeFailure,
   runCommittingConsumer,
   type ConsumedRecord,
   type RunningConsumer,
@@ -70,16 +71,23 @@ export async function startMatcher(
   });
   const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
 
-  // A record that can never decode (a schema this matcher does not know, corrupt Avro) would
-  // block its partition for good if thrown: every later HTLC on it would wait until lnd fails
-  // it at its auto-fail height. It is passed over instead, loudly (error log with its offset,
-  // metric). Money-safe: an HTLC that is never decided is never settled (lnd fails it at its
-  // auto-fail height), and a missed outcome only delays SETTLED, never a settle decision.
+  // A record that can never decode is passed over, loudly (error log with its offset, metric):
+  // thrown, it would hold every later HTLC of its partition until lnd fails them at their
+  // auto-fail height. One that an upgrade of this matcher would decode is thrown, so its
+  // partition waits and it is retried (isPermanentDecodeFailure in @ic/event-log). Money-safe
+  // either way: an HTLC never decided is never settled; a missed outcome only delays SETTLED.
   const decodeOrPassOver = <T>(decode: () => T, record: ConsumedRecord): T | undefined => {
     try {
       return decode();
     } catch (error) {
       if (!(error instanceof EventDecodeError)) throw error;
+      if (!isPermanentDecodeFailure(error.reason)) {
+        logger.error(
+          { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
+          "input record of a schema version this matcher does not know: its partition waits until the matcher is upgraded",
+        );
+        throw error;
+      }
       metrics.undecodableRecords.inc({ topic: record.topic });
       logger.error(
         { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
