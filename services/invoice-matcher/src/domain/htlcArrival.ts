@@ -79,7 +79,7 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
 // only to members of the durable settled set, whatever lnd reported since: the settle decision is
 // never taken back, and nothing outside that set is ever settled.
 const answerReplay = (state: InvoiceState, known: HtlcRecord, input: HtlcArrived["data"]): Decision => {
-  if (state.invoice?.settledSet.includes(htlcKeyId(known.key))) return answered([settleHtlc(known.key, input.paymentHash)]);
+  if (state.invoice?.settledSet.includes(htlcKeyId(known.key))) return answered([settleHtlc(known.key, input.paymentHash, known)]);
   switch (known.status) {
     case "HELD":
       return nothing();

@@ -40,7 +40,7 @@ const settledAlone = (input: HtlcArrived) => ({
       data: { paymentHash: PAYMENT_HASH, htlcKeys: [input.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: input.data.now },
     },
   ],
-  commands: [settleHtlc(input.data.key, PAYMENT_HASH)],
+  commands: [settleHtlc(input.data.key, PAYMENT_HASH, input.data)],
 });
 
 const part = (node: string, id: bigint, amtMsat: bigint, extra: Parameters<typeof arrival>[0] = {}) =>
@@ -197,7 +197,7 @@ describe("total_msat against the invoice amount (BOLT 4 / BOLT 11)", () => {
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [input.data.key], setTotalMsat: 150_000n, amountPaidMsat: 150_000n, at: input.data.now },
           },
         ],
-        commands: [settleHtlc(input.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(input.data.key, PAYMENT_HASH, input.data)],
       });
   });
 });
@@ -219,7 +219,7 @@ describe("amount-less invoices: any total_msat >= 1, fixed by the first HTLC of 
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [first.data.key, second.data.key], setTotalMsat: 1_000n, amountPaidMsat: 1_000n, at: second.data.now },
           },
         ],
-        commands: [settleHtlc(first.data.key, PAYMENT_HASH), settleHtlc(second.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(first.data.key, PAYMENT_HASH, first.data), settleHtlc(second.data.key, PAYMENT_HASH, second.data)],
       });
   });
 
@@ -264,7 +264,7 @@ describe("MPP set completion across cluster nodes", () => {
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key, c.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: c.data.now },
           },
         ],
-        commands: [settleHtlc(a.data.key, PAYMENT_HASH), settleHtlc(b.data.key, PAYMENT_HASH), settleHtlc(c.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data), settleHtlc(c.data.key, PAYMENT_HASH, c.data)],
       });
     expect(outcome.after.invoice?.status).toBe("SETTLE_REQUESTED");
     expect([...outcome.after.htlcs.values()].map((h) => h.status)).toEqual(["SETTLE_REQUESTED", "SETTLE_REQUESTED", "SETTLE_REQUESTED"]);
@@ -296,7 +296,7 @@ describe("MPP set completion across cluster nodes", () => {
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: 120_000n, at: b.data.now },
           },
         ],
-        commands: [settleHtlc(a.data.key, PAYMENT_HASH), settleHtlc(b.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data)],
       });
   });
 
@@ -390,7 +390,7 @@ describe("invoice expiry at arrival: no new set after expiresAt", () => {
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: b.data.now },
           },
         ],
-        commands: [settleHtlc(a.data.key, PAYMENT_HASH), settleHtlc(b.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data)],
       });
   });
 });

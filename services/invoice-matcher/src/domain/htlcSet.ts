@@ -43,7 +43,7 @@ export const settleHeldSet = (state: InvoiceState, invoice: InvoiceRecord, at: n
         data: { paymentHash, htlcKeys: keysOf(held), setTotalMsat: invoice.setTotalMsat ?? 0n, amountPaidMsat, at },
       },
     ],
-    held.map((htlc) => settleHtlc(htlc.key, paymentHash)),
+    held.map((htlc) => settleHtlc(htlc.key, paymentHash, htlc)),
   );
 };
 

@@ -35,7 +35,7 @@ export type {
   HtlcPayload,
   PeelResult,
 } from "./inputs.ts";
-export { settleHtlc, failHtlc, type MatcherCommand, type SettleHtlc, type FailHtlc } from "./commands.ts";
+export { settleHtlc, failHtlc, type MatcherCommand, type SettleExpectation, type SettleHtlc, type FailHtlc } from "./commands.ts";
 export { MatcherInvariantError, type Decision, type InputRejection, type InputRejectionCode } from "./decision.ts";
 export type { HtlcFailure, HtlcFailureKind, OnionPeelFailure, OpaqueValue } from "./htlcFailure.ts";
 export { htlcKeyId, sameHtlcKey, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";

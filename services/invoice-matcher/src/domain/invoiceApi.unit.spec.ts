@@ -73,7 +73,7 @@ describe("SettleInvoice (hold mode): settle only a complete, ACCEPTED set", () =
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: T0 + 5_000 },
           },
         ],
-        commands: [settleHtlc(a.data.key, PAYMENT_HASH), settleHtlc(b.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data)],
       });
     expect(outcome.after.invoice?.status).toBe("SETTLE_REQUESTED");
   });

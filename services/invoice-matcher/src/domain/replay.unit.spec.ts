@@ -43,12 +43,12 @@ describe("replayed HTLCs get the same answer and no new event", () => {
 
   it("a part of a settle-requested set: SettleHtlc again (the decision was durable before the first settle)", () => {
     const history = run([{ type: "CreateInvoice", data: terms() }, a, b]);
-    given(...history).when(again(a)).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH)] });
+    given(...history).when(again(a)).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data)] });
   });
 
   it("a part lnd already reported settled: SettleHtlc again, never a fail", () => {
     const history = run([{ type: "CreateInvoice", data: terms() }, a, b, htlcFinal(a.data.key, true)]);
-    given(...history).when(again(a)).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH)] });
+    given(...history).when(again(a)).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data)] });
   });
 
   it("a rejected HTLC: the very same FailHtlc, with the height of the first decision", () => {
@@ -86,7 +86,7 @@ describe("replayed HTLCs get the same answer and no new event", () => {
   it("a replay with different fields is still answered from the record, not re-judged", () => {
     const history = run([{ type: "CreateInvoice", data: terms() }, a, b]);
     const tampered = { ...a, data: { ...a.data, peel: { ok: false as const, failure: "garbage" } } };
-    given(...history).when(tampered).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH)] });
+    given(...history).when(tampered).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data)] });
   });
 });
 
@@ -139,7 +139,7 @@ describe("the settle decision is never taken back on replay", () => {
   it("a part of the settled set that lnd later reported failed is still answered SettleHtlc, never FailHtlc", () => {
     const history = run([{ type: "CreateInvoice", data: terms() }, a, b, htlcFinal(a.data.key, false)]);
     expect(history.at(-1)?.type).toBe("SettleRequestedHtlcFailed");
-    given(...history).when(again(a)).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH)] });
+    given(...history).when(again(a)).then({ commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data)] });
   });
 
   it("an HTLC outside the settled set that lnd reports settled (a leaked preimage) is never answered SettleHtlc", () => {

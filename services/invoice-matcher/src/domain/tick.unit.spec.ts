@@ -65,7 +65,7 @@ describe("MPP timeout (BOLT 4: fail the whole incomplete set after a while, at l
             data: { paymentHash: PAYMENT_HASH, htlcKeys: [next.data.key], setTotalMsat: 100_000n, amountPaidMsat: 100_000n, at: next.data.now },
           },
         ],
-        commands: [settleHtlc(next.data.key, PAYMENT_HASH)],
+        commands: [settleHtlc(next.data.key, PAYMENT_HASH, next.data)],
       });
   });
 
