@@ -51,15 +51,16 @@ describe("every schema round-trips its sample", () => {
   it.each(SCHEMA_NAMES)("%s", (schema) => {
     const sample = sampleEvents()[schema];
     const encoded = encode(schema, sample);
+    const current = catalog.current(schema)!;
     expect(encoded.headers).toEqual({
       [SCHEMA_HEADER]: schema,
-      [SCHEMA_VERSION_HEADER]: "1",
-      [SCHEMA_FINGERPRINT_HEADER]: catalog.get(schema, 1)!.fingerprint,
+      [SCHEMA_VERSION_HEADER]: String(current.version),
+      [SCHEMA_FINGERPRINT_HEADER]: current.fingerprint,
     });
     expect(encoded.headers[SCHEMA_FINGERPRINT_HEADER]).toMatch(/^[0-9a-f]{64}$/);
     const decoded = decode(asConsumed(encoded));
     expect(decoded.schema).toBe(schema);
-    expect(decoded.writerVersion).toBe(1);
+    expect(decoded.writerVersion).toBe(current.version);
     expect(decoded.value).toEqual(sample);
   });
 });
@@ -191,7 +192,7 @@ describe("header-driven decode", () => {
     return { value: encoded.value, headers: { ...encoded.headers, ...changes } };
   };
   const failures: [string, () => EventRecordBytes, DecodeFailureReason, RegExp][] = [
-    ["an unknown version", () => withHeaders({ [SCHEMA_VERSION_HEADER]: "2" }), "unknown-version", /htlc-outcome v2 is unknown to this reader \(it knows up to v1\)/],
+    ["an unknown version", () => withHeaders({ [SCHEMA_VERSION_HEADER]: "99" }), "unknown-version", /htlc-outcome v99 is unknown to this reader \(it knows up to v2\)/],
     ["an unknown schema", () => withHeaders({ [SCHEMA_HEADER]: "htlc-teleported" }), "unknown-schema", /unknown schema "htlc-teleported"/],
     ["no schema header", () => withHeaders({ [SCHEMA_HEADER]: undefined }), "missing-header", /no ic-schema header/],
     ["no fingerprint header", () => withHeaders({ [SCHEMA_FINGERPRINT_HEADER]: undefined }), "missing-header", /no ic-schema-fingerprint header/],
@@ -223,7 +224,8 @@ describe("header-driven decode", () => {
 });
 
 describe("schema versions", () => {
-  const v1 = catalog.get("htlc-outcome", 1)!;
+  // The repository's current htlc-outcome, as version 1 of a test catalog that adds a v2.
+  const v1 = catalog.current("htlc-outcome")!;
   const v2Schema = {
     ...(v1.schema as { fields: unknown[] }),
     fields: [
@@ -253,5 +255,32 @@ describe("schema versions", () => {
     const encoded = v1AndV2.encode("htlc-outcome", { ...sampleEvents()["htlc-outcome"], detail: "x" });
     expect(encoded.headers[SCHEMA_VERSION_HEADER]).toBe("2");
     expect(decodeFailure(() => onlyV1.decode(encoded)).reason).toBe("unknown-version");
+  });
+});
+
+describe("htlc-command v2 and htlc-outcome v2 read what v1 wrote", () => {
+  // A v1 writer: only the repository's v1 file of the schema.
+  const v1Writer = (schema: "htlc-command" | "htlc-outcome") =>
+    new EventCodec<Record<string, object>>(
+      buildSchemaCatalog([{ name: schema, version: 1, schema: catalog.get(schema, 1)!.schema, source: `${schema}.v1.avsc` }]),
+    );
+
+  it("a v1 SETTLE decodes with no expected values (null), which the bridge refuses", () => {
+    const { expectedIncomingAmountMsat: _amount, expectedIncomingExpiry: _expiry, ...v1Fields } = sampleEvents()["htlc-command"];
+    const decoded = decode(v1Writer("htlc-command").encode("htlc-command", v1Fields));
+    expect(decoded.writerVersion).toBe(1);
+    expect(decoded.value).toEqual({ ...v1Fields, expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
+  });
+
+  it("a v2 SETTLE keeps its expected amount exact past 2^53", () => {
+    const command = { ...sampleEvents()["htlc-command"], expectedIncomingAmountMsat: PAST_2_53, expectedIncomingExpiry: 800_160 };
+    expect(decodeAs("htlc-command", encode("htlc-command", command))).toEqual(command);
+  });
+
+  it("a v1 outcome decodes with reason null; the refused kind round-trips with its reason", () => {
+    const { reason: _reason, ...v1Fields } = sampleEvents()["htlc-outcome"];
+    expect(decodeAs("htlc-outcome", v1Writer("htlc-outcome").encode("htlc-outcome", v1Fields))).toEqual({ ...v1Fields, reason: null });
+    const refused = { ...sampleEvents()["htlc-outcome"], kind: "SETTLE_REFUSED_MISMATCH" as const, reason: "incoming amount differs" };
+    expect(decodeAs("htlc-outcome", encode("htlc-outcome", refused))).toEqual(refused);
   });
 });

@@ -59,6 +59,14 @@ export interface HtlcCommand {
   /** 292-byte encrypted BOLT 4 error packet; with FAIL, exactly one of this and failureCode. */
   readonly failureMessage: Buffer | null;
   readonly failureCode: LndFailureCode | null;
+  /**
+   * v2, SETTLE: the incoming amount (msat) and incoming expiry of the HTLC the settle decision
+   * was about, as the matcher received them in its HtlcIntercepted record. The bridge settles
+   * only an HTLC lnd offered under circuitKey with exactly these values. null for FAIL and in
+   * records written with v1 (a bridge refuses such a SETTLE).
+   */
+  readonly expectedIncomingAmountMsat: bigint | null;
+  readonly expectedIncomingExpiry: number | null;
   readonly issuedAtMs: number;
 }
 
@@ -68,7 +76,9 @@ export type HtlcOutcomeKind =
   | "RESUMED"
   | "SKIPPED_NOT_HELD"
   | "FINAL_SETTLED"
-  | "FINAL_FAILED";
+  | "FINAL_FAILED"
+  /** v2: the bridge refused a SETTLE for an HTLC lnd offered with other values, and failed it. */
+  | "SETTLE_REFUSED_MISMATCH";
 
 export interface HtlcOutcome {
   readonly nodeId: string;
@@ -76,6 +86,8 @@ export interface HtlcOutcome {
   readonly paymentHash: string;
   readonly kind: HtlcOutcomeKind;
   readonly commandId: string | null;
+  /** v2: for SETTLE_REFUSED_MISMATCH, the differing field and both values; null otherwise. No secrets. */
+  readonly reason: string | null;
   readonly atMs: number;
 }
 

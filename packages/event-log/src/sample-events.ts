@@ -34,6 +34,8 @@ export function sampleEvents(): EventRecords {
       preimage: Buffer.alloc(32, 0x11),
       failureMessage: null,
       failureCode: null,
+      expectedIncomingAmountMsat: UINT64_MAX,
+      expectedIncomingExpiry: 800_150,
       issuedAtMs: 1_760_000_000_456,
     },
     "htlc-outcome": {
@@ -42,6 +44,7 @@ export function sampleEvents(): EventRecords {
       paymentHash: PAYMENT_HASH,
       kind: "SETTLE_SENT",
       commandId: "cmd-1",
+      reason: null,
       atMs: 1_760_000_000_789,
     },
     "invoice-event": {

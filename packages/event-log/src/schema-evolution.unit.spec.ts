@@ -33,8 +33,15 @@ describe("the repository's schemas", () => {
     expect(text).toContain("schemas OK");
     expect(ok).toBe(true);
   });
-  it("pass in full (backward and forward) mode too", () => {
-    expect(runCompatibilityCheck(undefined, "full").ok).toBe(true);
+  it("pass in full (backward and forward) mode too, except htlc-outcome v2 -> v1", () => {
+    // htlc-outcome v2 adds the enum symbol SETTLE_REFUSED_MISMATCH, which a v1 reader cannot
+    // read. Accepted: the topic is internal (bridges -> matcher), and its one reader decodes
+    // with its own copy of the writer's version anyway, so it must know v2 before reading it
+    // (upgrade procedure in schemas/README.md). Any other forward problem still fails here.
+    const { text } = runCompatibilityCheck(undefined, "full");
+    const problems = text.split("\n").filter((line) => line.startsWith("FAIL "));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^FAIL htlc-outcome: not forward compatible: v1 \(htlc-outcome\.v1\.avsc\) cannot read data written by v2/);
   });
 });
 
