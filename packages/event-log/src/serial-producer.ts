@@ -10,6 +10,12 @@ export interface SerialProducer {
   connect(): Promise<void>;
   /** Queues the send behind earlier ones; resolves when the broker acknowledged it. */
   send(record: EventLogRecord): Promise<RecordMetadata[]>;
+  /**
+   * Queues several records as ONE produce request (one round trip, one acknowledgement), in the
+   * given order within each partition. Resolves when the broker acknowledged all of them; on an
+   * error none counts as sent (idempotence makes the retry write each record once).
+   */
+  sendBatch(records: readonly EventLogRecord[]): Promise<RecordMetadata[]>;
   /** Waits for queued sends to settle, then disconnects. Later sends reject. */
   disconnect(): Promise<void>;
 }
@@ -31,10 +37,26 @@ export function createSerialProducer(kafka: Kafka): SerialProducer {
       if (closed) return Promise.reject(new Error("the producer is disconnected"));
       return queue.run(() => producer.send({ ...record, acks: -1 }));
     },
+    sendBatch(records) {
+      if (closed) return Promise.reject(new Error("the producer is disconnected"));
+      if (records.length === 0) return Promise.resolve([]);
+      return queue.run(() => producer.sendBatch({ topicMessages: mergeByTopic(records), acks: -1 }));
+    },
     async disconnect() {
       closed = true;
       await queue.drain();
       await producer.disconnect();
     },
   };
+}
+
+/** Consecutive records of one topic become one entry (order kept), as kafkajs's sendBatch takes them. */
+export function mergeByTopic(records: readonly EventLogRecord[]): { topic: string; messages: EventLogRecord["messages"] }[] {
+  const merged: { topic: string; messages: EventLogRecord["messages"] }[] = [];
+  for (const record of records) {
+    const last = merged.at(-1);
+    if (last !== undefined && last.topic === record.topic) last.messages = [...last.messages, ...record.messages];
+    else merged.push({ topic: record.topic, messages: [...record.messages] });
+  }
+  return merged;
 }

@@ -44,6 +44,10 @@ function recordingProducer(): { producer: SerialProducer; sent: string[] } {
         sent.push(Buffer.from(record.messages[0]!.value as Buffer).toString());
         return [];
       },
+      sendBatch: async (records) => {
+        for (const record of records) sent.push(Buffer.from(record.messages[0]!.value as Buffer).toString());
+        return [];
+      },
     },
   };
 }

@@ -61,16 +61,22 @@ function encodedRow(id: number): Row {
 
 function fakeProducer(fail: (record: EventLogRecord) => boolean = () => false) {
   const sent: string[] = [];
+  const batches: number[] = [];
   const producer: SerialProducer = {
     connect: async () => undefined,
     disconnect: async () => undefined,
-    send: async (record) => {
-      if (fail(record)) throw new Error("broker said no");
-      sent.push(Buffer.from(record.messages[0]!.value as Buffer).toString());
+    send: async () => {
+      throw new Error("the publisher sends batches");
+    },
+    // One request: refused as a whole, or every record of it sent.
+    sendBatch: async (records) => {
+      batches.push(records.length);
+      if (records.some(fail)) throw new Error("broker said no");
+      for (const record of records) sent.push(Buffer.from(record.messages[0]!.value as Buffer).toString());
       return [];
     },
   };
-  return { producer, sent };
+  return { producer, sent, batches };
 }
 
 const until = (probe: () => boolean) => waitUntil("the publisher", probe, { timeoutMs: 5_000, intervalMs: 5 });
@@ -100,6 +106,16 @@ describe("outbox publisher", () => {
     start(db.pool, producer);
     await until(() => db.published.size === 3);
     expect(sent).toEqual(["v1", "v2", "v3"]);
+  });
+
+  it("sends the rows waiting at once in one produce request (one broker round trip, not one per row)", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    db.rows.push(encodedRow(1), encodedRow(2), encodedRow(3), encodedRow(4));
+    const { producer, sent, batches } = fakeProducer();
+    start(db.pool, producer);
+    await until(() => db.published.size === 4);
+    expect(sent).toEqual(["v1", "v2", "v3", "v4"]);
+    expect(batches).toEqual([4]);
   });
 
   it("a row Kafka refuses is retried, and the rows after it wait (order is kept)", async () => {

@@ -73,12 +73,15 @@ export async function saveInvoice(
   // saw (subscribeInvoices), so a lower one committing later would be skipped for good. This lock,
   // held to commit, makes journal writers draw and commit in the same order.
   await db.query("select pg_advisory_xact_lock($1, hashtext(current_schema()))", [JOURNAL_LOCK_ID]);
-  for (const [i, event] of events.entries()) {
-    await db.query(
-      `insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms)
-       values ($1, $2, $3, $4, $5)`,
-      [state.paymentHash, previousVersion + i + 1, event.type, toJsonValue(event.data), atMs],
-    );
+  // One statement for all events: every round trip from here to commit holds the lock above.
+  const params: unknown[] = [state.paymentHash, atMs];
+  const values = events.map((event, i) => {
+    params.push(previousVersion + i + 1, event.type, toJsonValue(event.data));
+    const n = params.length;
+    return `($1, $${n - 2}, $${n - 1}, $${n}, $2)`;
+  });
+  if (values.length > 0) {
+    await db.query(`insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms) values ${values.join(", ")}`, params);
   }
 }
 
@@ -91,14 +94,16 @@ export interface OutboxRow {
 }
 
 export async function addToOutbox(db: Queryable, rows: readonly Omit<OutboxRow, "id">[]): Promise<void> {
-  for (const row of rows) {
-    await db.query("insert into outbox (topic, record_key, kind, payload) values ($1, $2, $3, $4)", [
-      row.topic,
-      row.recordKey,
-      row.kind,
-      toJsonValue(row.payload),
-    ]);
-  }
+  if (rows.length === 0) return;
+  // One statement for all rows (one round trip inside the decision's transaction); ids are
+  // assigned in VALUES order, so the publisher sends them in the order given.
+  const params: unknown[] = [];
+  const values = rows.map((row) => {
+    params.push(row.topic, row.recordKey, row.kind, toJsonValue(row.payload));
+    const n = params.length;
+    return `($${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+  });
+  await db.query(`insert into outbox (topic, record_key, kind, payload) values ${values.join(", ")}`, params);
 }
 
 export async function unpublishedOutbox(db: Queryable, limit: number): Promise<OutboxRow[]> {
