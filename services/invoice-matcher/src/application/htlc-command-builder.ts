@@ -2,6 +2,11 @@
 // bridge applies: SETTLE gets the preimage derived from the seed (checked against the payment
 // hash), FAIL gets the BOLT 4 packet encrypted with the onion's shared secret, or one of lnd's own
 // failure codes. Runs only after the decision committed.
+// A SETTLE also carries what the decision was about (the recorded HTLC's incoming amount and
+// incoming expiry, htlc-command v2): the bridge settles only an HTLC lnd offered with exactly
+// those values. Outbox rows written before SettleHtlc had them carry none: such a SETTLE goes out
+// with nulls, never with values made up here (the bridge then fails that HTLC rather than settle
+// what nobody checked). Upgrade with a drained outbox: services/interceptor-bridge/README.md.
 import type { HtlcCommand, LndFailureCode } from "@ic/event-log";
 import { buildFailurePacket, bytesToHex, hexToBytes, LND_FAILURE_CODE, type EncodableFailureMessage } from "@ic/lightning-protocol";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
@@ -16,6 +21,8 @@ export interface StoredCommand {
       key: { nodeId: string; chanId: string; htlcId: string };
       paymentHash: string;
       failure?: StoredFailure;
+      /** SettleHtlc only; absent in rows written before it existed. uint64 as a decimal string. */
+      expected?: { incomingAmountMsat: string; incomingExpiry: number };
     };
   };
 }
@@ -53,6 +60,8 @@ export function buildHtlcCommand(
     nodeId: key.nodeId,
     circuitKey: { chanId: BigInt(key.chanId), htlcId: BigInt(key.htlcId) },
     paymentHash,
+    expectedIncomingAmountMsat: null,
+    expectedIncomingExpiry: null,
     issuedAtMs,
   };
   if (stored.command.type === "SettleHtlc") {
@@ -63,7 +72,14 @@ export function buildHtlcCommand(
     if (bytesToHex(secrets.paymentHash) !== paymentHash) {
       throw new CommandBuildError(`derived preimage does not match payment hash ${paymentHash}: wrong preimage seed?`);
     }
-    return { ...base, action: "SETTLE", preimage: Buffer.from(secrets.preimage), failureMessage: null, failureCode: null };
+    return {
+      ...base,
+      action: "SETTLE",
+      preimage: Buffer.from(secrets.preimage),
+      failureMessage: null,
+      failureCode: null,
+      ...settleExpectation(stored.command.data.expected),
+    };
   }
   const failure = stored.command.data.failure;
   if (failure === undefined) throw new CommandBuildError("FailHtlc without failure");
@@ -80,6 +96,23 @@ export function buildHtlcCommand(
     failureMessage: Buffer.from(buildFailurePacket(sharedSecret, message.failure)),
     failureCode: null,
   };
+}
+
+// The outbox row's expected values, or nulls when it has none (written before SettleHtlc had
+// them) or they are malformed (never written by this code): a SETTLE with nulls is refused by the
+// bridge, which is safe, whereas throwing here would stop the outbox on this row for good.
+function settleExpectation(
+  expected: { incomingAmountMsat: string; incomingExpiry: number } | undefined,
+): Pick<HtlcCommand, "expectedIncomingAmountMsat" | "expectedIncomingExpiry"> {
+  const amount = expected?.incomingAmountMsat;
+  const expiry = expected?.incomingExpiry;
+  if (typeof amount !== "string" || !/^(0|[1-9][0-9]{0,19})$/.test(amount) || BigInt(amount) >= 2n ** 64n) {
+    return { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null };
+  }
+  if (typeof expiry !== "number" || !Number.isInteger(expiry) || expiry < -(2 ** 31) || expiry >= 2 ** 31) {
+    return { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null };
+  }
+  return { expectedIncomingAmountMsat: BigInt(amount), expectedIncomingExpiry: expiry };
 }
 
 function failureMessageOf(

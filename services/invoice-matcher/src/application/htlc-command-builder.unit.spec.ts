@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { decodeAs, encode } from "@ic/event-log";
 import { describe, expect, it } from "vitest";
 import {
   bytesToHex,
@@ -28,6 +29,8 @@ const payerSharedSecret = identity.backend.ecdh(ephemeralPrivate, identity.backe
 
 // chan_id past 2^53: the circuit key must stay exact.
 const key = { nodeId: "02" + "cd".repeat(32), chanId: 0xffff_ffff_ffff_fff0n, htlcId: 7n };
+// What the settle decision was about: the recorded HTLC's incoming amount (past 2^53) and expiry.
+const expected = { incomingAmountMsat: 2n ** 60n + 3n, incomingExpiry: 812_400 };
 
 /** A command as the outbox stores it: the processor writes it through toJsonValue. */
 function stored(command: MatcherCommand, secret: string | null = bytesToHex(paymentSecret)): StoredCommand {
@@ -54,7 +57,7 @@ function onionFailure(error: OnionError): HtlcFailure {
 
 describe("buildHtlcCommand: SETTLE", () => {
   it("carries the preimage derived from the seed, which hashes to the payment hash", () => {
-    const command = buildHtlcCommand(stored(settleHtlc(key, paymentHash)), identity, undefined, 1_700_000_000_000);
+    const command = buildHtlcCommand(stored(settleHtlc(key, paymentHash, expected)), identity, undefined, 1_700_000_000_000);
     expect(command).toEqual({
       commandId: "cmd-1",
       nodeId: key.nodeId,
@@ -65,15 +68,38 @@ describe("buildHtlcCommand: SETTLE", () => {
       preimage: Buffer.from(preimage),
       failureMessage: null,
       failureCode: null,
+      expectedIncomingAmountMsat: 2n ** 60n + 3n,
+      expectedIncomingExpiry: 812_400,
     });
     expect(createHash("sha256").update(command.preimage!).digest("hex")).toBe(paymentHash);
+    // It is what goes on the wire (v2), exactly.
+    expect(decodeAs("htlc-command", encode("htlc-command", command))).toEqual(command);
+  });
+
+  it("an outbox row written before SettleHtlc had expected values goes out with nulls, none made up", () => {
+    const row = stored(settleHtlc(key, paymentHash, expected));
+    const { expected: _dropped, ...oldData } = row.command.data;
+    const command = buildHtlcCommand({ ...row, command: { ...row.command, data: oldData } }, identity, undefined, 0);
+    expect(command).toMatchObject({ action: "SETTLE", expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
+  });
+
+  it("malformed expected values in a row go out as nulls (the bridge refuses), without stopping the outbox", () => {
+    const row = stored(settleHtlc(key, paymentHash, expected));
+    for (const bad of [
+      { incomingAmountMsat: "-1", incomingExpiry: 812_400 },
+      { incomingAmountMsat: "18446744073709551616", incomingExpiry: 812_400 },
+      { incomingAmountMsat: "1000", incomingExpiry: 1.5 },
+    ]) {
+      const command = buildHtlcCommand({ ...row, command: { ...row.command, data: { ...row.command.data, expected: bad } } }, identity, undefined, 0);
+      expect(command).toMatchObject({ expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
+    }
   });
 
   it("refuses a preimage that does not open the hash (wrong seed), without naming the preimage or seed", () => {
     const otherSeed = createCoordinatorIdentity(nodeKeyHex, bytesToHex(randomBytes(32)));
     let message = "";
     try {
-      buildHtlcCommand(stored(settleHtlc(key, paymentHash)), otherSeed, undefined, 0);
+      buildHtlcCommand(stored(settleHtlc(key, paymentHash, expected)), otherSeed, undefined, 0);
     } catch (error) {
       expect(error).toBeInstanceOf(CommandBuildError);
       message = (error as Error).message;
@@ -86,7 +112,7 @@ describe("buildHtlcCommand: SETTLE", () => {
   });
 
   it("refuses a settle of a hash with no invoice (no payment secret)", () => {
-    expect(() => buildHtlcCommand(stored(settleHtlc(key, paymentHash), null), identity, undefined, 0)).toThrow(CommandBuildError);
+    expect(() => buildHtlcCommand(stored(settleHtlc(key, paymentHash, expected), null), identity, undefined, 0)).toThrow(CommandBuildError);
   });
 });
 
@@ -121,6 +147,8 @@ describe("buildHtlcCommand: FAIL", () => {
   it("temporary_channel_failure is lnd's own code (the forwarding hop's failure), not a packet", () => {
     const command = failed({ kind: "temporary_channel_failure" });
     expect(command).toMatchObject({ action: "FAIL", preimage: null, failureMessage: null, failureCode: "TEMPORARY_CHANNEL_FAILURE" });
+    // Expected values belong to a SETTLE only.
+    expect(command).toMatchObject({ expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
   });
 
   it.each([
@@ -166,7 +194,7 @@ describe("buildHtlcCommand: FAIL", () => {
   });
 
   it("refuses a FailHtlc without a failure", () => {
-    const command = stored(settleHtlc(key, paymentHash));
+    const command = stored(settleHtlc(key, paymentHash, expected));
     expect(() => buildHtlcCommand({ ...command, command: { ...command.command, type: "FailHtlc" } }, identity, ephemeralPubkey, 0)).toThrow(
       "FailHtlc without failure",
     );

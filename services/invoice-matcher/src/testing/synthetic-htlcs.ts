@@ -68,6 +68,7 @@ export function syntheticHtlcSender(deps: {
         paymentHash,
         kind: "FINAL_SETTLED",
         commandId: null,
+        reason: null,
         atMs: Date.now(),
       });
       await producer.send({ topic: topics.htlcOutcomes, messages: [{ key: paymentHash, ...outcome }] });
