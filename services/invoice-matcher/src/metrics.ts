@@ -9,6 +9,8 @@ export interface MatcherMetrics {
   invoicesSettled: Counter;
   outboxPublishFailures: Counter;
   undecodableRecords: Counter<"topic">;
+  suspectHtlcs: Counter;
+  rejectedRecords: Counter<"reason">;
 }
 
 export function createMatcherMetrics(): MatcherMetrics {
@@ -33,6 +35,17 @@ export function createMatcherMetrics(): MatcherMetrics {
       name: "ic_matcher_undecodable_records_total",
       help: "Input records passed over because they do not decode (unknown schema, bad Avro); each is logged with its offset",
       labelNames: ["topic"],
+      registers: [registry],
+    }),
+    suspectHtlcs: new Counter({
+      name: "ic_matcher_suspect_htlcs_total",
+      help: "HTLC records that named a recorded circuit key with other amounts, expiries or onion key (failed, never settled); each is logged at warn",
+      registers: [registry],
+    }),
+    rejectedRecords: new Counter({
+      name: "ic_matcher_rejected_records_total",
+      help: "Input records refused before any decision because they cannot come from their claimed source (unknown node, wrong virtual scid); each is logged at warn",
+      labelNames: ["reason"],
       registers: [registry],
     }),
   };

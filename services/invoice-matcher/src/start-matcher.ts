@@ -116,6 +116,14 @@ export async function startMatcher(
           const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
           const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
           metrics.htlcsReceived.inc();
+          for (const event of decision.events)
+            if (event.type === "HtlcRejected" && event.data.reason === "reoffered_htlc_differs") {
+              metrics.suspectHtlcs.inc();
+              logger.warn(
+                { paymentHash: htlc.paymentHash, nodeId: htlc.nodeId, circuitKey: `${htlc.circuitKey.chanId}:${htlc.circuitKey.htlcId}`, differingFields: event.data.differingFields },
+                `suspect HTLC record: re-offered HTLC differs from the recorded one: ${(event.data.differingFields ?? []).join(", ")}; failed, not settled`,
+              );
+            }
           logger.info(
             {
               paymentHash: htlc.paymentHash,

@@ -13,6 +13,8 @@ export function htlcArrivedFrom(
   now: number,
 ): { input: HtlcArrived; onionKey: OnionKeyNote } {
   const key = { nodeId: record.nodeId, chanId: record.circuitKey.chanId, htlcId: record.circuitKey.htlcId };
+  // Bytes 1..33 of the onion: the payer's ephemeral public key for this hop.
+  const ephemeralPubkey = record.onionBlob.subarray(1, 34);
   const peeled = peelFinalHop(identity.backend, identity.nodePrivateKey, record.onionBlob, hexToBytes(record.paymentHash));
   const peel: HtlcArrived["data"]["peel"] = peeled.ok
     ? {
@@ -36,12 +38,13 @@ export function htlcArrivedFrom(
         outgoingAmountMsat: record.outgoingAmountMsat,
         incomingExpiry: record.incomingExpiry,
         outgoingExpiry: record.outgoingExpiry,
+        autoFailHeight: record.autoFailHeight,
+        onionEphemeralKey: bytesToHex(ephemeralPubkey),
         peel,
         now,
         blockHeight: record.blockHeight,
       },
     },
-    // Bytes 1..33 of the onion: the payer's ephemeral public key for this hop.
-    onionKey: { key, ephemeralPubkey: record.onionBlob.subarray(1, 34) },
+    onionKey: { key, ephemeralPubkey },
   };
 }

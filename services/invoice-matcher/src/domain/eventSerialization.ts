@@ -1,4 +1,4 @@
-import type { HtlcRejectionReason, InvoiceCancelReason, InvoiceEvent, InvoiceEventType } from "./events.ts";
+import type { HtlcRejectionReason, InvoiceCancelReason, InvoiceEvent, InvoiceEventType, ReofferedHtlcField } from "./events.ts";
 import type { InvoiceTerms } from "./invoiceTerms.ts";
 import {
   arrivalToJson,
@@ -66,8 +66,14 @@ const eventDataToJson = (event: InvoiceEvent): JsonValue => {
       return { paymentHash, htlc: arrivalToJson(htlc), payload: payloadToJson(payload) };
     }
     case "HtlcRejected": {
-      const { paymentHash, htlc, reason, failure } = event.data;
-      return { paymentHash, htlc: arrivalToJson(htlc), reason, failure: failureToJson(failure, `${path}.failure`, refuseWrite) };
+      const { paymentHash, htlc, reason, failure, differingFields } = event.data;
+      return {
+        paymentHash,
+        htlc: arrivalToJson(htlc),
+        reason,
+        failure: failureToJson(failure, `${path}.failure`, refuseWrite),
+        ...(differingFields === undefined ? {} : { differingFields: [...differingFields] }),
+      };
     }
     case "InvoiceAccepted":
     case "InvoiceSettleRequested": {
@@ -136,7 +142,9 @@ const REJECTION_REASONS: readonly HtlcRejectionReason[] = [
   "cltv_expiry_too_soon",
   "total_msat_below_invoice_amount",
   "total_msat_differs_from_set",
+  "reoffered_htlc_differs",
 ];
+const REOFFERED_FIELDS: readonly ReofferedHtlcField[] = ["incomingAmountMsat", "outgoingAmountMsat", "incomingExpiry", "outgoingExpiry", "onionEphemeralKey"];
 const CANCEL_REASONS: readonly InvoiceCancelReason[] = ["requested", "accept_timeout"];
 const settledSetData = (o: Record<string, unknown>, path: string) => ({
   paymentHash: asString(o.paymentHash, `${path}.paymentHash`),
@@ -170,6 +178,9 @@ const PARSERS: { readonly [T in InvoiceEventType]: (o: Record<string, unknown>, 
       htlc: parseArrival(o.htlc, `${type}.htlc`),
       reason: asOneOf(o.reason, `${type}.reason`, REJECTION_REASONS),
       failure: parseFailure(o.failure, `${type}.failure`),
+      ...(o.differingFields === undefined
+        ? {}
+        : { differingFields: asArrayOf(o.differingFields, `${type}.differingFields`, (v, p) => asOneOf(v, p, REOFFERED_FIELDS)) }),
     },
   }),
   InvoiceAccepted: (o, type) => ({ type, data: settledSetData(o, type) }),

@@ -153,3 +153,47 @@ describe("event serialization for the matcher-events log", () => {
     expect(() => serializeEvent(infinite)).toThrow(/HtlcRejected.failure.reason\[0\]/);
   });
 });
+
+describe("event serialization of a suspect re-offer and of the fields kept since (onion key, auto-fail height)", () => {
+  const suspect: InvoiceEvent = {
+    type: "HtlcRejected",
+    data: {
+      paymentHash: PAYMENT_HASH,
+      htlc: { ...htlc, autoFailHeight: 900_021, onionEphemeralKey: `03${"ab".repeat(32)}` },
+      reason: "reoffered_htlc_differs",
+      failure: { kind: "incorrect_or_unknown_payment_details", htlcMsat: 1_000n, height: 850_000 },
+      differingFields: ["incomingAmountMsat", "onionEphemeralKey"],
+    },
+  };
+
+  it("round-trips them exactly", () => {
+    expectSame(roundTrip(suspect), suspect);
+    const accepted = { ...samples.HtlcAccepted, data: { ...samples.HtlcAccepted.data, htlc: { ...htlc, autoFailHeight: 1, onionEphemeralKey: `02${"01".repeat(32)}` } } };
+    expectSame(roundTrip(accepted), accepted);
+  });
+
+  it("reads an event written before them without the fields (absent, not undefined)", () => {
+    const old = JSON.parse(serializeEvent(suspect)) as { htlc: Record<string, unknown>; differingFields?: unknown };
+    delete old.htlc.autoFailHeight;
+    delete old.htlc.onionEphemeralKey;
+    delete old.differingFields;
+    const read = deserializeEvent("HtlcRejected", JSON.stringify(old));
+    expect(read.type === "HtlcRejected" && "onionEphemeralKey" in read.data.htlc).toBe(false);
+    expect(read.type === "HtlcRejected" && "differingFields" in read.data).toBe(false);
+    expect(serializeEvent(read)).toBe(JSON.stringify(old));
+  });
+
+  it.each([
+    ["htlc.onionEphemeralKey", "04" + "ab".repeat(32)],
+    ["htlc.onionEphemeralKey", "02" + "AB".repeat(32)],
+    ["htlc.autoFailHeight", "900021"],
+    ["differingFields.0", "amount"],
+  ])("refuses a wrong %s, naming it", (path, value) => {
+    const payload = JSON.parse(serializeEvent(suspect)) as Record<string, unknown>;
+    const steps = path.split(".");
+    const last = steps.pop()!;
+    const parent = steps.reduce((node, step) => (node as Record<string, unknown>)[step], payload as unknown) as Record<string, unknown>;
+    parent[last] = value;
+    expect(() => deserializeEvent("HtlcRejected", JSON.stringify(payload))).toThrow(`HtlcRejected.${path.replace(/\.(\d+)/g, "[$1]")}: expected`);
+  });
+});

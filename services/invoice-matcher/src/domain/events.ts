@@ -16,7 +16,14 @@ export type HtlcArrival = {
   readonly incomingExpiry: number;
   readonly outgoingExpiry: number;
   readonly arrivedAt: number;
+  // Absent in events and states written before they were recorded: a re-offer is then compared
+  // without them.
+  readonly autoFailHeight?: number;
+  readonly onionEphemeralKey?: string;
 };
+
+// The fields a re-offered HTLC must share with the recorded one to get the recorded answer.
+export type ReofferedHtlcField = "incomingAmountMsat" | "outgoingAmountMsat" | "incomingExpiry" | "outgoingExpiry" | "onionEphemeralKey";
 
 // The onion fields an accepted HTLC was judged on. The payment secret is not repeated here: an
 // accepted HTLC carried the invoice's own secret.
@@ -41,7 +48,10 @@ export type HtlcRejectionReason =
   | "set_already_complete"
   | "cltv_expiry_too_soon"
   | "total_msat_below_invoice_amount"
-  | "total_msat_differs_from_set";
+  | "total_msat_differs_from_set"
+  // A record named the circuit key of an HTLC already recorded, with other amounts, expiries or
+  // onion key: one of the two is not what lnd holds (a forged record). Never settled.
+  | "reoffered_htlc_differs";
 
 export type InvoiceCancelReason = "requested" | "accept_timeout";
 
@@ -51,6 +61,9 @@ export type InvoiceCreated = Event<"InvoiceCreated", InvoiceTerms>;
 export type HtlcAccepted = Event<"HtlcAccepted", { readonly paymentHash: string; readonly htlc: HtlcArrival; readonly payload: AcceptedPayload }>;
 
 // The HTLC was refused on arrival; `failure` is what lnd is told, kept so a replay gets it again.
+// With reoffered_htlc_differs the key was already recorded and `htlc` is what the suspect record
+// claimed: the recorded HTLC keeps its fields; if it was HELD it leaves the set (it may be the
+// forged one), and an ACCEPTED invoice is OPEN again.
 export type HtlcRejected = Event<
   "HtlcRejected",
   {
@@ -58,6 +71,8 @@ export type HtlcRejected = Event<
     readonly htlc: HtlcArrival;
     readonly reason: HtlcRejectionReason;
     readonly failure: HtlcFailure;
+    // With reoffered_htlc_differs only: which fields differ from the recorded HTLC.
+    readonly differingFields?: readonly ReofferedHtlcField[];
   }
 >;
 

@@ -1,6 +1,6 @@
 import { failHtlc, settleHtlc } from "./commands.ts";
 import { answered, decided, MatcherInvariantError, nothing, type Decision } from "./decision.ts";
-import type { AcceptedPayload, HtlcArrival, HtlcRejectionReason } from "./events.ts";
+import type { AcceptedPayload, HtlcArrival, HtlcRejectionReason, ReofferedHtlcField } from "./events.ts";
 import type { HtlcFailure } from "./htlcFailure.ts";
 import { htlcKeyId } from "./htlcKey.ts";
 import type { HtlcArrived } from "./inputs.ts";
@@ -74,11 +74,54 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
   return { accept: { amtToForwardMsat: payload.amtToForwardMsat, outgoingCltv: payload.outgoingCltv, totalMsat: payload.totalMsat } };
 };
 
+// A re-offer is the recorded HTLC only if lnd offered it with the same amounts, expiries and
+// onion: lnd gives a circuit key to one HTLC at a time, so a record naming a recorded key with
+// other values is either forged or names a key lnd has since given to another HTLC. The
+// ephemeral key is compared only when the record has one (records written before it was kept).
+export const reofferDifferences = (known: HtlcArrival, offered: HtlcArrived["data"]): ReofferedHtlcField[] => {
+  const differing: ReofferedHtlcField[] = [];
+  if (known.incomingAmountMsat !== offered.incomingAmountMsat) differing.push("incomingAmountMsat");
+  if (known.outgoingAmountMsat !== offered.outgoingAmountMsat) differing.push("outgoingAmountMsat");
+  if (known.incomingExpiry !== offered.incomingExpiry) differing.push("incomingExpiry");
+  if (known.outgoingExpiry !== offered.outgoingExpiry) differing.push("outgoingExpiry");
+  if (known.onionEphemeralKey !== undefined && known.onionEphemeralKey !== offered.onionEphemeralKey) differing.push("onionEphemeralKey");
+  return differing;
+};
+
+// Never the set's SETTLE (nor its earlier answer): a FAIL with the code of an unknown payment, and
+// an HtlcRejected that records the suspect claim for operators (the shell logs and counts it).
+const refuseSuspectReoffer = (known: HtlcRecord, input: HtlcArrived["data"], differing: readonly ReofferedHtlcField[]): Decision => {
+  const failure: HtlcFailure = { kind: "incorrect_or_unknown_payment_details", htlcMsat: input.outgoingAmountMsat, height: input.blockHeight };
+  return decided(
+    [
+      {
+        type: "HtlcRejected",
+        data: { paymentHash: input.paymentHash, htlc: arrivalOf(input), reason: "reoffered_htlc_differs", failure, differingFields: [...differing] },
+      },
+    ],
+    [failHtlc(known.key, input.paymentHash, failure)],
+  );
+};
+
+// What is recorded of an HTLC when it arrives.
+const arrivalOf = (data: HtlcArrived["data"]): HtlcArrival => ({
+  key: data.key,
+  incomingAmountMsat: data.incomingAmountMsat,
+  outgoingAmountMsat: data.outgoingAmountMsat,
+  incomingExpiry: data.incomingExpiry,
+  outgoingExpiry: data.outgoingExpiry,
+  arrivedAt: data.now,
+  autoFailHeight: data.autoFailHeight,
+  onionEphemeralKey: data.onionEphemeralKey,
+});
+
 // lnd re-offers held HTLCs after an interceptor reconnect or a restart, and Kafka redelivers: the
 // answer is whatever was decided the first time (money-safety rules 2 and 4). SettleHtlc goes
 // only to members of the durable settled set, whatever lnd reported since: the settle decision is
 // never taken back, and nothing outside that set is ever settled.
 const answerReplay = (state: InvoiceState, known: HtlcRecord, input: HtlcArrived["data"]): Decision => {
+  const differing = reofferDifferences(known, input);
+  if (differing.length > 0) return refuseSuspectReoffer(known, input, differing);
   if (state.invoice?.settledSet.includes(htlcKeyId(known.key))) return answered([settleHtlc(known.key, input.paymentHash, known)]);
   switch (known.status) {
     case "HELD":
@@ -110,14 +153,7 @@ export const htlcArrived = (state: InvoiceState, input: HtlcArrived, config: Mat
   const known = state.htlcs.get(htlcKeyId(data.key));
   if (known !== undefined) return answerReplay(state, known, data);
 
-  const htlc: HtlcArrival = {
-    key: data.key,
-    incomingAmountMsat: data.incomingAmountMsat,
-    outgoingAmountMsat: data.outgoingAmountMsat,
-    incomingExpiry: data.incomingExpiry,
-    outgoingExpiry: data.outgoingExpiry,
-    arrivedAt: data.now,
-  };
+  const htlc = arrivalOf(data);
   const verdict = judge(state, data, config);
   if (!("accept" in verdict))
     return decided(

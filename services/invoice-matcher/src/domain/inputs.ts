@@ -30,6 +30,12 @@ export type HtlcArrived = Input<
     readonly outgoingAmountMsat: bigint;
     readonly incomingExpiry: number;
     readonly outgoingExpiry: number;
+    // lnd's auto_fail_height: at this height lnd fails the held HTLC itself.
+    readonly autoFailHeight: number;
+    // The onion's ephemeral public key (bytes 1..33 of the onion, 33 bytes lowercase hex): with the
+    // amounts and expiries it tells a re-offer of the recorded HTLC from another HTLC lnd later
+    // gave the same circuit key.
+    readonly onionEphemeralKey: string;
     readonly peel: PeelResult;
     readonly now: number;
     readonly blockHeight: number;

@@ -32,6 +32,9 @@ export type JsonHtlcArrival = {
   incomingExpiry: number;
   outgoingExpiry: number;
   arrivedAt: number;
+  // Written only when known (older events and states lack them).
+  autoFailHeight?: number;
+  onionEphemeralKey?: string;
 };
 
 // ---- writing ----
@@ -83,6 +86,8 @@ export const arrivalToJson = (htlc: HtlcArrival): JsonHtlcArrival => ({
   incomingExpiry: htlc.incomingExpiry,
   outgoingExpiry: htlc.outgoingExpiry,
   arrivedAt: htlc.arrivedAt,
+  ...(htlc.autoFailHeight === undefined ? {} : { autoFailHeight: htlc.autoFailHeight }),
+  ...(htlc.onionEphemeralKey === undefined ? {} : { onionEphemeralKey: htlc.onionEphemeralKey }),
 });
 
 export const payloadToJson = (payload: AcceptedPayload): JsonAcceptedPayload => ({
@@ -122,6 +127,9 @@ export const jsonReaders = (fail: FailField) => {
     const parsed = BigInt(value);
     return parsed <= UINT64_MAX ? parsed : fail(path, "a decimal uint64 string");
   };
+
+  const asPublicKeyHex = (value: unknown, path: string): string =>
+    typeof value === "string" && /^0[23][0-9a-f]{64}$/.test(value) ? value : fail(path, "a 33-byte compressed public key in lowercase hex");
 
   const asNullable = <T>(value: unknown, path: string, parse: (value: unknown, path: string) => T): T | null =>
     value === null ? null : parse(value, path);
@@ -184,6 +192,9 @@ export const jsonReaders = (fail: FailField) => {
       incomingExpiry: asInteger(o.incomingExpiry, `${path}.incomingExpiry`),
       outgoingExpiry: asInteger(o.outgoingExpiry, `${path}.outgoingExpiry`),
       arrivedAt: asInteger(o.arrivedAt, `${path}.arrivedAt`),
+      // Absent from what was written before they were recorded: then left out, not guessed.
+      ...(o.autoFailHeight === undefined ? {} : { autoFailHeight: asInteger(o.autoFailHeight, `${path}.autoFailHeight`) }),
+      ...(o.onionEphemeralKey === undefined ? {} : { onionEphemeralKey: asPublicKeyHex(o.onionEphemeralKey, `${path}.onionEphemeralKey`) }),
     };
   };
 

@@ -95,6 +95,21 @@ const withNewHtlc = (state: InvoiceState, paymentHash: string, htlc: HtlcRecord)
   return { ...state, paymentHash: state.paymentHash ?? paymentHash, htlcs };
 };
 
+// A record claimed the key of a recorded HTLC with other fields. Which of the two lnd holds is
+// unknown, so a HELD one no longer counts towards a set: it is failed (the FailHtlc goes to the
+// key, which fails whatever lnd holds under it) and an ACCEPTED set is open again, so
+// SettleInvoice cannot settle the rest of it. Any other status: nothing changes.
+const withSuspectReoffer = (state: InvoiceState, offered: HtlcArrival, failure: HtlcFailure): InvoiceState => {
+  const known = state.htlcs.get(htlcKeyId(offered.key));
+  if (known?.status !== "HELD") return state;
+  const next = { ...state, htlcs: withHtlcs(state.htlcs, [known.key], (htlc) => ({ ...htlc, status: "FAIL_REQUESTED", failure })) };
+  const reopened =
+    next.invoice?.status === "ACCEPTED"
+      ? withInvoice(next, (invoice) => ({ ...invoice, status: "OPEN", statusSince: offered.arrivedAt, acceptedAt: null }))
+      : next;
+  return clearEmptySet(reopened);
+};
+
 export const evolve = (state: InvoiceState, event: InvoiceEvent): InvoiceState => {
   switch (event.type) {
     case "InvoiceCreated": {
@@ -113,7 +128,8 @@ export const evolve = (state: InvoiceState, event: InvoiceEvent): InvoiceState =
       return withInvoice(next, (invoice) => ({ ...invoice, setTotalMsat: invoice.setTotalMsat ?? payload.totalMsat }));
     }
     case "HtlcRejected": {
-      const { paymentHash, htlc, failure } = event.data;
+      const { paymentHash, htlc, failure, reason } = event.data;
+      if (reason === "reoffered_htlc_differs") return withSuspectReoffer(state, htlc, failure);
       return withNewHtlc(state, paymentHash, { ...htlc, payload: null, status: "FAIL_REQUESTED", failure });
     }
     case "InvoiceAccepted":

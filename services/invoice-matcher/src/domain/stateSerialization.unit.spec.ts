@@ -55,3 +55,30 @@ describe("state serialization for the Postgres projection", () => {
     expect(() => deserializeState("not an object")).toThrow(InvoiceStateFormatError);
   });
 });
+
+describe("state serialization of the onion key and auto-fail height of each HTLC", () => {
+  it("writes and reads them back", () => {
+    const state = richState();
+    const text = JSON.stringify(serializeState(state));
+    expect(text).toContain('"onionEphemeralKey":"02e7');
+    expect(text).toContain('"autoFailHeight":');
+    expect(deserializeState(JSON.parse(text))).toStrictEqual(state);
+  });
+
+  it("loads a state stored before they were kept: the HTLCs have no such fields", () => {
+    const old = serializeState(richState());
+    for (const htlc of old.htlcs) {
+      delete htlc.onionEphemeralKey;
+      delete htlc.autoFailHeight;
+    }
+    const state = deserializeState(JSON.parse(JSON.stringify(old)));
+    for (const htlc of state.htlcs.values()) expect("onionEphemeralKey" in htlc || "autoFailHeight" in htlc).toBe(false);
+    expect(serializeState(state)).toEqual(old);
+  });
+
+  it("refuses an onion key that is not a compressed public key, naming the field", () => {
+    const bad = serializeState(richState());
+    Object.assign(bad.htlcs[0]!, { onionEphemeralKey: "00" });
+    expect(() => deserializeState(bad)).toThrow(/state.htlcs\[0\].onionEphemeralKey: expected a 33-byte compressed public key/);
+  });
+});

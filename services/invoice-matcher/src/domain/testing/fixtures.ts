@@ -61,7 +61,14 @@ export type ArrivalOptions = {
   readonly outgoingExpiry?: number;
   readonly outgoingCltv?: number;
   readonly peel?: HtlcArrived["data"]["peel"];
+  readonly autoFailHeight?: number;
+  readonly onionEphemeralKey?: string;
 };
+
+// The payer's ephemeral key of the fixture onion (any valid-looking compressed point).
+export const ONION_KEY = `02${"e7".repeat(32)}`;
+// lnd 0.21: auto_fail_height = incoming expiry - 19.
+export const LND_AUTO_FAIL_BLOCKS = 19;
 
 // An HTLC that satisfies the virtual hop policy exactly and pays `amtMsat` of a set of `totalMsat`.
 export const arrival = (options: ArrivalOptions = {}): HtlcArrived => {
@@ -75,6 +82,7 @@ export const arrival = (options: ArrivalOptions = {}): HtlcArrived => {
     ...("paymentSecret" in options ? (options.paymentSecret === undefined ? {} : { paymentSecret: options.paymentSecret }) : { paymentSecret: PAYMENT_SECRET }),
     ...("totalMsat" in options ? (options.totalMsat === undefined ? {} : { totalMsat: options.totalMsat }) : { totalMsat: INVOICE_MSAT }),
   };
+  const incomingExpiry = options.incomingExpiry ?? outgoingExpiry + testConfig.virtualHopPolicy.cltvExpiryDelta;
   return {
     type: "HtlcArrived",
     data: {
@@ -82,8 +90,10 @@ export const arrival = (options: ArrivalOptions = {}): HtlcArrived => {
       paymentHash: options.paymentHash ?? PAYMENT_HASH,
       incomingAmountMsat: options.incomingAmountMsat ?? outgoingAmountMsat + virtualHopFeeMsat(testConfig.virtualHopPolicy, outgoingAmountMsat),
       outgoingAmountMsat,
-      incomingExpiry: options.incomingExpiry ?? outgoingExpiry + testConfig.virtualHopPolicy.cltvExpiryDelta,
+      incomingExpiry,
       outgoingExpiry,
+      autoFailHeight: options.autoFailHeight ?? incomingExpiry - LND_AUTO_FAIL_BLOCKS,
+      onionEphemeralKey: options.onionEphemeralKey ?? ONION_KEY,
       peel: options.peel ?? { ok: true, payload },
       now: options.now ?? T0 + 1_000,
       blockHeight,
@@ -98,6 +108,8 @@ export const arrivalOf = (input: HtlcArrived): HtlcArrival => ({
   incomingExpiry: input.data.incomingExpiry,
   outgoingExpiry: input.data.outgoingExpiry,
   arrivedAt: input.data.now,
+  autoFailHeight: input.data.autoFailHeight,
+  onionEphemeralKey: input.data.onionEphemeralKey,
 });
 
 // The event the decider records for a valid arrival (to build histories).
