@@ -52,6 +52,15 @@ export interface CommittingConsumerSettings {
   readonly commitOffsets?: boolean;
   /** Partitions handled at the same time; order is kept within a partition (default 1). */
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * Records of one fetched batch handled at the same time (record handler only; default 1 =
+   * one after another). Records with the same key stay in order; records with different keys
+   * may finish in any order, so use it only where a key is the unit of consistency (the
+   * matcher: one invoice per payment hash, serialized again by its row lock). The batch's
+   * offset is resolved after every record of it finished; if one throws, the others finish
+   * first and the batch is delivered again from its first record (handlers are idempotent).
+   */
+  readonly keyConcurrency?: number;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** Upper bound on how long a fetch waits for new data (default 5000; lower means quicker stops). */
@@ -117,6 +126,13 @@ export async function runCommittingConsumer(kafka: Kafka, options: CommittingCon
               await options.batchHandler(records, { heartbeat });
               resolveOffset(last.offset);
             }
+          } else if ((options.keyConcurrency ?? 1) > 1) {
+            const last = records.at(-1);
+            if (last !== undefined && isRunning() && !isStale()) {
+              await handleByKey(records, options.keyConcurrency ?? 1, (record) => options.handler(record, { heartbeat }));
+              resolveOffset(last.offset);
+              await heartbeat();
+            }
           } else {
             for (const record of records) {
               if (!isRunning() || isStale()) break;
@@ -142,4 +158,40 @@ export async function runCommittingConsumer(kafka: Kafka, options: CommittingCon
     consumer,
     stop: () => consumer.disconnect(),
   };
+}
+
+/**
+ * Runs handle over records with at most `concurrency` at once: records sharing a key (null keys
+ * share one) one after another in their order, different keys side by side. Resolves when all
+ * finished; rejects with the first error once every started record has settled.
+ */
+export async function handleByKey(
+  records: readonly ConsumedRecord[],
+  concurrency: number,
+  handle: (record: ConsumedRecord) => Promise<void>,
+): Promise<void> {
+  const lanes = new Map<string, ConsumedRecord[]>();
+  for (const record of records) {
+    const key = record.key === null ? "" : record.key.toString("hex");
+    const lane = lanes.get(key);
+    if (lane === undefined) lanes.set(key, [record]);
+    else lane.push(record);
+  }
+  const queue = [...lanes.values()];
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    for (let lane = queue.shift(); lane !== undefined && failure === undefined; lane = queue.shift()) {
+      for (const record of lane) {
+        if (failure !== undefined) return;
+        try {
+          await handle(record);
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), queue.length) }, worker));
+  if (failure !== undefined) throw failure.error;
 }

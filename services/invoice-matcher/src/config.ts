@@ -28,6 +28,10 @@ export interface MatcherServiceConfig {
   tickIntervalMs: number;
   /** Published outbox rows older than this are deleted (hourly); 0 keeps them forever. */
   outboxRetentionHours: number;
+  /** How many input partitions, and invoices within a fetched batch, are decided at once. */
+  consumer: { partitionsConcurrently: number; keyConcurrency: number };
+  /** Postgres connections of the matcher's pool (decisions, outbox, API). */
+  postgresPoolSize: number;
   /** Kafka consumer group of the matcher. */
   groupId: string;
 }
@@ -155,6 +159,11 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     metricsHost: str("metricsHost", env.IC_MATCHER_METRICS_HOST ?? raw.metricsHost, "127.0.0.1"),
     tickIntervalMs: int("tickIntervalMs", raw.tickIntervalMs, 1000, 50, 60_000),
     outboxRetentionHours: int("outboxRetentionHours", raw.outboxRetentionHours, 168, 0, 87_600),
+    consumer: {
+      partitionsConcurrently: int("consumer.partitionsConcurrently", obj(raw.consumer).partitionsConcurrently, 3, 1, 64),
+      keyConcurrency: int("consumer.keyConcurrency", obj(raw.consumer).keyConcurrency, 4, 1, 64),
+    },
+    postgresPoolSize: int("postgresPoolSize", raw.postgresPoolSize, 20, 2, 200),
     groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),
   };
   if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);

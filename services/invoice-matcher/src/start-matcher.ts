@@ -16,6 +16,7 @@ import {
   type RunningConsumer,
 } from "@ic/event-log";
 import { createCoordinatorIdentity, type CoordinatorIdentity } from "./application/coordinator-identity.ts";
+import { clusterRecordCheck, type RecordRefusal } from "./application/cluster-record-check.ts";
 import { htlcArrivedFrom } from "./application/htlc-arrival.ts";
 import { createInvoiceProcessor } from "./application/invoice-processor.ts";
 import { createInvoiceService } from "./application/invoice-service-impl.ts";
@@ -97,12 +98,27 @@ export async function startMatcher(
     }
   };
 
+  // A record no cluster node could have written is never decided: warn, count, pass over (a throw
+  // would hold its partition).
+  const recordCheck = clusterRecordCheck(config.cluster);
+  const refusedRecord = (refusal: RecordRefusal | undefined, record: ConsumedRecord): boolean => {
+    if (refusal === undefined) return false;
+    metrics.rejectedRecords.inc({ reason: refusal.reason });
+    logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: refusal.reason }, `input record refused: ${refusal.message}`);
+    return true;
+  };
+
   const consumers: RunningConsumer[] = [];
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: config.groupId,
       topics: [config.topics.htlcIntercepted, config.topics.htlcOutcomes],
       fromBeginning: true,
+      // Payments side by side: every partition at once, and within a fetched batch up to
+      // keyConcurrency invoices at once (records of one payment hash stay in order; the invoice
+      // row lock serializes an invoice across partitions and topics anyway).
+      partitionsConsumedConcurrently: config.consumer.partitionsConcurrently,
+      keyConcurrency: config.consumer.keyConcurrency,
       logger,
       // kafkajs gave up on the consumer: without it no HTLC is decided, so say so to whoever
       // runs the matcher (main exits; a supervisor restarts it and the group resumes).
@@ -111,10 +127,12 @@ export async function startMatcher(
         if (record.topic === config.topics.htlcIntercepted) {
           const htlc = decodeOrPassOver(() => decodeAs("htlc-intercepted", record), record);
           if (htlc === undefined) return;
+          if (refusedRecord(recordCheck.htlcRecord(htlc), record)) return;
           const arrivedAt = now();
-          await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
           const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
           const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
+          // Liveness bookkeeping after the decision, off the settle path (the outbox was woken at commit).
+          await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
           metrics.htlcsReceived.inc();
           for (const event of decision.events)
             if (event.type === "HtlcRejected" && event.data.reason === "reoffered_htlc_differs") {
@@ -137,6 +155,7 @@ export async function startMatcher(
         } else {
           const outcome = decodeOrPassOver(() => decodeAs("htlc-outcome", record), record);
           if (outcome === undefined) return;
+          if (refusedRecord(recordCheck.outcomeRecord(outcome), record)) return;
           if (outcome.kind !== "FINAL_SETTLED" && outcome.kind !== "FINAL_FAILED") return;
           const key = { nodeId: outcome.nodeId, chanId: outcome.circuitKey.chanId, htlcId: outcome.circuitKey.htlcId };
           const paymentHash = outcome.paymentHash || (await paymentHashOfHtlc(pool, key));
@@ -210,8 +229,8 @@ export async function startMatcher(
 }
 
 /** The matcher's Postgres pool, its schema first on the search path. */
-export function createMatcherPool(config: Pick<MatcherServiceConfig, "postgresUrl" | "dbSchema">, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 10, options: `-c search_path=${config.dbSchema}` });
+export function createMatcherPool(config: Pick<MatcherServiceConfig, "postgresUrl" | "dbSchema"> & { postgresPoolSize?: number }, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: config.postgresPoolSize ?? 10, options: `-c search_path=${config.dbSchema}` });
   // An idle connection that drops (Postgres restart, network) is reported here; with no listener
   // the pool's 'error' event would crash the process. The pool replaces the connection.
   pool.on("error", (error) => logger.warn({ err: error.message }, "idle Postgres connection lost"));
