@@ -59,6 +59,38 @@ export { isUint64, parseDecimalUint64 } from "./logical-types.ts";
 export { createKafka, KafkaLogLevel, type KafkaOptions } from "./kafka-client.ts";
 export { kafkaLogCreator, silentLogger, type EventLogLogger } from "./kafka-logger.ts";
 export {
+  describeKafkaAuth,
+  kafkaAuthSetting,
+  KafkaCredentialsError,
+  readKafkaCredentialsFile,
+  resolveKafkaCredentials,
+  type KafkaAuthSetting,
+  type KafkaCredentials,
+} from "./kafka-credentials.ts";
+export {
+  DEFAULT_DEPLOYMENT,
+  deploymentGroups,
+  deploymentNameProblem,
+  deploymentTopics,
+  type DeploymentGroups,
+  type DeploymentTopics,
+  type NodeTopicRole,
+  type SharedTopicRole,
+} from "./deployment.ts";
+export {
+  DEFAULT_COMMAND_RETENTION_MS,
+  DeploymentPlanError,
+  planDeployment,
+  type AclEntry,
+  type AclOperation,
+  type ClusterNodePrincipal,
+  type DeploymentPlan,
+  type DeploymentPlanInput,
+  type PlannedTopic,
+} from "./provisioning/access-plan.ts";
+export { deprovisionDeployment, provisionDeployment, type ProvisionResult } from "./provisioning/provision.ts";
+export { missingTopics, PROVISIONED_BY, waitForTopics, type WaitForTopicsOptions } from "./wait-for-topics.ts";
+export {
   defaultTopicConfig,
   defaultTopics,
   ensureTopics,

@@ -1,5 +1,6 @@
 // The one place a kafkajs client is configured for the event log.
 import { Kafka, logLevel as KafkaLogLevel, type RetryOptions } from "kafkajs";
+import type { KafkaCredentials } from "./kafka-credentials.ts";
 import { kafkaLogCreator, type EventLogLogger } from "./kafka-logger.ts";
 
 export interface KafkaOptions {
@@ -12,6 +13,8 @@ export interface KafkaOptions {
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   readonly retry?: RetryOptions;
+  /** SASL/SCRAM-SHA-512 credentials; omitted: no authentication (only where a config allows it). */
+  readonly sasl?: KafkaCredentials;
 }
 
 export function createKafka(options: KafkaOptions): Kafka {
@@ -23,6 +26,9 @@ export function createKafka(options: KafkaOptions): Kafka {
     ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeout: options.connectionTimeoutMs }),
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
     ...(options.retry === undefined ? {} : { retry: options.retry }),
+    ...(options.sasl === undefined
+      ? {}
+      : { sasl: { mechanism: "scram-sha-512", username: options.sasl.username, password: options.sasl.password } }),
   });
 }
 

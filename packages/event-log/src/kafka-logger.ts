@@ -22,9 +22,24 @@ export function kafkaLogCreator(logger: EventLogLogger): logCreator {
     // kafkajs's own timestamp is dropped: the logger stamps its lines itself.
     const { message, ...fields }: Record<string, unknown> = entry.log;
     delete fields["timestamp"];
-    const logFields = { kafkajs: entry.namespace, ...fields };
+    const logFields = { kafkajs: entry.namespace, ...redactSecrets(fields) };
     logger[levelFor(entry)](logFields, String(message));
   };
+}
+
+// kafkajs logs no credentials today (its SASL authenticators log the broker only); a field that
+// could hold them is censored anyway should a future version or a caller's object add one.
+const SECRET_FIELD = /password|sasl|secret|credential/i;
+
+function redactSecrets(fields: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (SECRET_FIELD.test(key)) out[key] = "[redacted]";
+    else if (depth < 3 && typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Error))
+      out[key] = redactSecrets(value as Record<string, unknown>, depth + 1);
+    else out[key] = value;
+  }
+  return out;
 }
 
 // kafkajs's Connection layer logs every error response at ERROR before the layers above decide

@@ -43,4 +43,22 @@ describe("kafkaLogCreator", () => {
     );
     expect(lines.map((l) => l.level)).toEqual(["debug"]);
   });
+
+  it("censors fields that could hold credentials, also nested ones", () => {
+    const { logger, lines } = recordingLogger();
+    kafkaLogCreator(logger)(logLevel.DEBUG)(
+      entry("SaslAuthenticator-SCRAM-SHA-512", logLevel.DEBUG, "Authenticate", {
+        broker: "127.0.0.1:9092",
+        sasl: { mechanism: "scram-sha-512", username: "u", password: "hunter2" },
+        request: { password: "hunter2", size: 3 },
+      }),
+    );
+    expect(JSON.stringify(lines)).not.toContain("hunter2");
+    expect(lines[0]?.fields).toEqual({
+      kafkajs: "SaslAuthenticator-SCRAM-SHA-512",
+      broker: "127.0.0.1:9092",
+      sasl: "[redacted]",
+      request: { password: "[redacted]", size: 3 },
+    });
+  });
 });

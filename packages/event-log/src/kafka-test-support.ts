@@ -1,13 +1,58 @@
 // Helpers for the int tests that run against the real broker (infra/scripts/kafka.sh start).
 // Every test names its own topics and groups with a random suffix and deletes them after.
+// The broker and the principals' credentials files come from the stack config
+// (IC_STACK_CONFIG, default <repo>/.run/stack.json, written by infra/stack up); IC_KAFKA_BROKERS
+// overrides the brokers.
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Admin, Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { createKafka } from "./kafka-client.ts";
+import { readKafkaCredentialsFile, type KafkaCredentials } from "./kafka-credentials.ts";
 
-export const testBrokers = (process.env["IC_KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",");
+/** The credentials files of the stack's principals (stack.json "kafkaCredentials"). */
+export interface StackKafkaCredentials {
+  admin: string;
+  matcher: string;
+  public: string;
+  bridges: Record<string, string>;
+}
 
-export function testKafka(clientId: string): Kafka {
-  return createKafka({ brokers: testBrokers, clientId });
+interface StackKafka {
+  kafkaBrokers: string[];
+  kafkaCredentials?: StackKafkaCredentials;
+}
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+function stackKafka(): StackKafka {
+  const file = process.env["IC_STACK_CONFIG"] ?? path.join(repoRoot, ".run/stack.json");
+  if (!existsSync(file)) return { kafkaBrokers: ["127.0.0.1:9092"] };
+  return JSON.parse(readFileSync(file, "utf8")) as StackKafka;
+}
+
+export const testBrokers = process.env["IC_KAFKA_BROKERS"]?.split(",") ?? stackKafka().kafkaBrokers;
+
+/** The stack's credentials files; fails clearly when the stack has none (started before the broker was secured). */
+export function testCredentialsFiles(): StackKafkaCredentials {
+  const credentials = stackKafka().kafkaCredentials;
+  if (credentials === undefined) throw new Error("the stack config names no kafkaCredentials: bring the stack up again with 'infra/stack up'");
+  return credentials;
+}
+
+export type TestPrincipal = "admin" | "matcher" | "public" | `bridge-${string}`;
+
+export function testCredentials(principal: TestPrincipal): KafkaCredentials {
+  const files = testCredentialsFiles();
+  const file = principal.startsWith("bridge-") ? files.bridges[principal.slice("bridge-".length)] : files[principal as "admin" | "matcher" | "public"];
+  if (file === undefined) throw new Error(`the stack has no Kafka principal ${principal}`);
+  return readKafkaCredentialsFile(file);
+}
+
+/** A client of the test broker, authenticated as the admin super user unless told otherwise. */
+export function testKafka(clientId: string, principal: TestPrincipal = "admin"): Kafka {
+  return createKafka({ brokers: testBrokers, clientId, sasl: testCredentials(principal) });
 }
 
 export function uniqueName(prefix: string): string {

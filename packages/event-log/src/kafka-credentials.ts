@@ -1,0 +1,110 @@
+// Kafka client credentials (SASL/SCRAM-SHA-512). They come from a JSON file
+// {"username","password","mechanism":"scram-sha-512"} (infra/scripts/kafka.sh writes one per
+// principal, mode 0600) or from the environment; never from command-line arguments. Error
+// messages name the file and the field, never the password.
+import { readFileSync } from "node:fs";
+
+export interface KafkaCredentials {
+  readonly username: string;
+  readonly password: string;
+  readonly mechanism: "scram-sha-512";
+}
+
+/**
+ * How a service authenticates to Kafka: a credentials file, a username and password (from the
+ * environment), or explicitly none (plaintext, unauthenticated: only when the config says so).
+ */
+export type KafkaAuthSetting =
+  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "password"; readonly username: string; readonly password: string }
+  | { readonly kind: "unauthenticated" };
+
+export class KafkaCredentialsError extends Error {
+  override readonly name = "KafkaCredentialsError";
+}
+
+/** Reads and checks a credentials file. */
+export function readKafkaCredentialsFile(path: string): KafkaCredentials {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new KafkaCredentialsError(`cannot read the Kafka credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the text near the error, which may be the password.
+    throw new KafkaCredentialsError(`the Kafka credentials file ${path} is not valid JSON`);
+  }
+  const record = typeof json === "object" && json !== null ? (json as Record<string, unknown>) : {};
+  const problems: string[] = [];
+  if (typeof record["username"] !== "string" || record["username"].length === 0) problems.push('"username" (a non-empty string)');
+  if (typeof record["password"] !== "string" || record["password"].length === 0) problems.push('"password" (a non-empty string)');
+  const mechanism = record["mechanism"] ?? "scram-sha-512";
+  if (mechanism !== "scram-sha-512") problems.push('"mechanism" must be "scram-sha-512" when given');
+  if (problems.length > 0) throw new KafkaCredentialsError(`the Kafka credentials file ${path} needs ${problems.join(", ")}`);
+  return { username: record["username"] as string, password: record["password"] as string, mechanism: "scram-sha-512" };
+}
+
+/** The credentials of a setting (undefined: unauthenticated). Reads the file of a file setting. */
+export function resolveKafkaCredentials(setting: KafkaAuthSetting): KafkaCredentials | undefined {
+  switch (setting.kind) {
+    case "file":
+      return readKafkaCredentialsFile(setting.path);
+    case "password":
+      return { username: setting.username, password: setting.password, mechanism: "scram-sha-512" };
+    case "unauthenticated":
+      return undefined;
+  }
+}
+
+/** For logs: how the client authenticates, without the secret. */
+export function describeKafkaAuth(setting: KafkaAuthSetting): string {
+  switch (setting.kind) {
+    case "file":
+      return `SASL/SCRAM-SHA-512 with the credentials in ${setting.path}`;
+    case "password":
+      return `SASL/SCRAM-SHA-512 as ${setting.username} (from the environment)`;
+    case "unauthenticated":
+      return "no authentication (kafka.allowUnauthenticated)";
+  }
+}
+
+/**
+ * The auth setting of a service config: a credentials file, else a username and password from
+ * the environment, else unauthenticated if explicitly allowed, else a problem that says what to
+ * set. Shared by both services so they word it the same.
+ */
+export function kafkaAuthSetting(input: {
+  credentialsFile: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  allowUnauthenticated: boolean;
+  /** Names in messages, e.g. { file: "kafka.credentialsFile", username: "IC_BRIDGE_KAFKA_USERNAME", ... }. */
+  /** allowUnauthenticated undefined: no such option (the message does not offer it). */
+  names: { file: string; username: string; password: string; allowUnauthenticated?: string };
+}): { ok: true; value: KafkaAuthSetting } | { ok: false; problem: string } {
+  const { names } = input;
+  const file = input.credentialsFile === undefined || input.credentialsFile === "" ? undefined : input.credentialsFile;
+  const username = input.username === "" ? undefined : input.username;
+  const password = input.password === "" ? undefined : input.password;
+  if (file !== undefined && (username !== undefined || password !== undefined)) {
+    return { ok: false, problem: `give Kafka credentials either by ${names.file} or by ${names.username}/${names.password}, not both` };
+  }
+  if (file !== undefined) return { ok: true, value: { kind: "file", path: file } };
+  if (username !== undefined || password !== undefined) {
+    if (username === undefined || password === undefined) {
+      return { ok: false, problem: `${names.username} and ${names.password} go together: set both (or use ${names.file})` };
+    }
+    return { ok: true, value: { kind: "password", username, password } };
+  }
+  if (input.allowUnauthenticated) return { ok: true, value: { kind: "unauthenticated" } };
+  return {
+    ok: false,
+    problem:
+      `no Kafka credentials: set ${names.file} (a JSON file {"username","password","mechanism":"scram-sha-512"}) or ${names.username} and ${names.password}` +
+      (names.allowUnauthenticated === undefined ? "" : `; to connect without authentication set ${names.allowUnauthenticated}: true explicitly`),
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { deploymentGroups, deploymentTopics } from "../deployment.ts";
+import { DeploymentPlanError, planDeployment, type AclEntry } from "./access-plan.ts";
+
+const ALPHA = "02" + "aa".repeat(32);
+const BRAVO = "03" + "bb".repeat(32);
+const plan = planDeployment({
+  deployment: "ic",
+  nodes: [
+    { name: "alpha", pubkey: ALPHA },
+    { name: "bravo", pubkey: BRAVO },
+  ],
+  partitions: 3,
+  replicationFactor: 1,
+});
+const topics = deploymentTopics("ic");
+const groups = deploymentGroups("ic");
+
+/** "OPERATION TYPE PATTERN name" for one principal, sorted. */
+function grantsOf(user: string): string[] {
+  return plan.acls
+    .filter((a: AclEntry) => a.principal === `User:${user}`)
+    .map((a) => `${a.operation} ${a.resourceType} ${a.patternType} ${a.resourceName}`)
+    .sort();
+}
+
+describe("planDeployment", () => {
+  it("names per-node topics after the deployment and the node", () => {
+    expect(plan.topics.map((t) => t.topic)).toEqual([
+      `ic.htlc.intercepted.v1.${ALPHA}`,
+      `ic.htlc.outcomes.v1.${ALPHA}`,
+      `ic.htlc.commands.v1.${ALPHA}`,
+      `ic.htlc.intercepted.v1.${BRAVO}`,
+      `ic.htlc.outcomes.v1.${BRAVO}`,
+      `ic.htlc.commands.v1.${BRAVO}`,
+      "ic.invoice.events.v1",
+      "ic.matcher.events.v1",
+    ]);
+    expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" } });
+  });
+
+  it("gives a bridge write on its own node's inputs and read on its own node's commands only", () => {
+    expect(grantsOf("bridge-alpha")).toEqual(
+      [
+        `WRITE TOPIC LITERAL ${topics.htlcIntercepted(ALPHA)}`,
+        `WRITE TOPIC LITERAL ${topics.htlcOutcomes(ALPHA)}`,
+        `READ TOPIC LITERAL ${topics.htlcCommands(ALPHA)}`,
+        `READ GROUP PREFIXED ${groups.bridge(ALPHA)}`,
+        `DELETE GROUP PREFIXED ${groups.bridgeSettleHistoryPrefix(ALPHA)}`,
+      ].sort(),
+    );
+    expect(grantsOf("bridge-alpha").join("\n")).not.toContain(BRAVO);
+  });
+
+  it("lets only the matcher write commands and matcher events; it reads every node's inputs", () => {
+    const writers = (topic: string) => plan.acls.filter((a) => a.resourceName === topic && a.operation === "WRITE").map((a) => a.principal);
+    for (const node of [ALPHA, BRAVO]) expect(writers(topics.htlcCommands(node))).toEqual(["User:matcher"]);
+    expect(writers(topics.matcherEvents)).toEqual(["User:matcher"]);
+    expect(writers(topics.invoiceEvents)).toEqual(["User:matcher"]);
+    const matcher = grantsOf("matcher");
+    for (const node of [ALPHA, BRAVO]) {
+      expect(matcher).toContain(`READ TOPIC LITERAL ${topics.htlcIntercepted(node)}`);
+      expect(matcher).toContain(`READ TOPIC LITERAL ${topics.htlcOutcomes(node)}`);
+      expect(matcher).toContain(`DESCRIBE GROUP LITERAL ${groups.bridge(node)}`);
+      expect(matcher).not.toContain(`READ TOPIC LITERAL ${topics.htlcCommands(node)}`);
+    }
+    expect(matcher).toContain("READ GROUP LITERAL ic.matcher");
+  });
+
+  it("lets the public principal read invoice events only, under its group prefix", () => {
+    expect(grantsOf("public")).toEqual(["READ GROUP PREFIXED ic.public.", "READ TOPIC LITERAL ic.invoice.events.v1"]);
+  });
+
+  it("no principal but a node's bridge reads its commands (they carry preimages)", () => {
+    for (const [name, node] of [["alpha", ALPHA], ["bravo", BRAVO]] as const) {
+      const readers = plan.acls.filter((a) => a.resourceName === topics.htlcCommands(node) && a.operation === "READ").map((a) => a.principal);
+      expect(readers).toEqual([`User:bridge-${name}`]);
+    }
+    // and no prefixed topic grant could reach a commands topic
+    expect(plan.acls.filter((a) => a.resourceType === "TOPIC" && a.patternType === "PREFIXED")).toEqual([]);
+  });
+
+  it("keeps commands for the configured retention (default 7 days) and the other topics forever", () => {
+    const retention = (role: string) => plan.topics.filter((t) => t.role === role).map((t) => t.config["retention.ms"]);
+    expect(retention("htlcCommands")).toEqual([String(7 * 24 * 3600_000), String(7 * 24 * 3600_000)]);
+    expect(retention("htlcIntercepted")).toEqual(["-1", "-1"]);
+    const short = planDeployment({ deployment: "x", nodes: [{ name: "alpha", pubkey: ALPHA }], partitions: 1, replicationFactor: 3, commandRetentionMs: 3600_000 });
+    expect(short.topics.find((t) => t.role === "htlcCommands")).toMatchObject({ partitions: 1, replicationFactor: 3, config: { "retention.ms": "3600000" } });
+  });
+
+  it("refuses a bad deployment name, node or size with every problem listed", () => {
+    expect(() =>
+      planDeployment({ deployment: "IC_Prod", nodes: [{ name: "alpha", pubkey: "nope" }, { name: "alpha", pubkey: ALPHA }], partitions: 0, replicationFactor: 1, commandRetentionMs: 5 }),
+    ).toThrow(DeploymentPlanError);
+    try {
+      planDeployment({ deployment: "IC_Prod", nodes: [], partitions: 0, replicationFactor: 0 });
+    } catch (error) {
+      const message = (error as Error).message;
+      for (const part of ["deployment must be", "partitions", "replicationFactor", "at least one cluster node"]) expect(message).toContain(part);
+    }
+  });
+
+  it("derives no name of one deployment from another's", () => {
+    const other = planDeployment({ deployment: "ic-2", nodes: [{ name: "alpha", pubkey: ALPHA }], partitions: 1, replicationFactor: 1 });
+    const mine = new Set(plan.acls.map((a) => a.resourceName));
+    for (const acl of other.acls) expect(mine.has(acl.resourceName)).toBe(false);
+    // "ic." prefixes never cover "ic-2." names
+    for (const acl of plan.acls.filter((a) => a.patternType === "PREFIXED"))
+      for (const t of other.topics) expect(t.topic.startsWith(acl.resourceName)).toBe(false);
+  });
+});
+
+describe("deploymentTopics", () => {
+  it("tells the node of a per-node topic, and nothing for other names", () => {
+    expect(topics.nodeTopic(topics.htlcIntercepted(ALPHA))).toEqual({ role: "htlcIntercepted", nodeId: ALPHA });
+    expect(topics.nodeTopic(topics.htlcOutcomes(BRAVO))).toEqual({ role: "htlcOutcomes", nodeId: BRAVO });
+    expect(topics.nodeTopic("ic.invoice.events.v1")).toBeUndefined();
+    expect(topics.nodeTopic(`other.htlc.intercepted.v1.${ALPHA}`)).toBeUndefined();
+    expect(() => topics.htlcCommands("02zz")).toThrow(/node id/);
+    expect(() => deploymentTopics("Bad Name")).toThrow(/deployment name/);
+  });
+});

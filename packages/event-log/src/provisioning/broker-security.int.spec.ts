@@ -1,0 +1,149 @@
+// The project's broker as a trust boundary (docs/architecture.md, "Trust on the bus"), on the
+// real Kafka of the stack: unauthenticated and wrongly authenticated clients are refused, and the
+// ACLs of a freshly provisioned deployment give each principal only what the plan says. The
+// deployment name is this run's own; its topics and ACLs are removed afterwards.
+import { randomBytes } from "node:crypto";
+import type { Admin, Kafka } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKafka } from "../kafka-client.ts";
+import { deploymentGroups, deploymentTopics } from "../deployment.ts";
+import { testBrokers, testCredentials, testKafka, type TestPrincipal } from "../kafka-test-support.ts";
+import { planDeployment } from "./access-plan.ts";
+import { deprovisionDeployment, provisionDeployment } from "./provision.ts";
+
+const deployment = `sec-${randomBytes(4).toString("hex")}`;
+const ALPHA = `02${randomBytes(32).toString("hex")}`;
+const BRAVO = `03${randomBytes(32).toString("hex")}`;
+const plan = planDeployment({
+  deployment,
+  nodes: [
+    { name: "alpha", pubkey: ALPHA },
+    { name: "bravo", pubkey: BRAVO },
+  ],
+  partitions: 1,
+  replicationFactor: 1,
+});
+const topics = deploymentTopics(deployment);
+const groups = deploymentGroups(deployment);
+const noRetry = { retries: 0 };
+
+let admin: Admin;
+const clients: { disconnect(): Promise<void> }[] = [];
+
+function client(principal: TestPrincipal, retry: { retries: number } = noRetry): Kafka {
+  return createKafka({ brokers: testBrokers, clientId: `${deployment}-${principal}`, sasl: testCredentials(principal), retry });
+}
+
+/** Sends one record as principal; resolves to the error's type/message, or "ok". */
+async function tryWrite(principal: TestPrincipal, topic: string): Promise<string> {
+  const producer = client(principal).producer({ retry: noRetry, allowAutoTopicCreation: false });
+  clients.push(producer);
+  try {
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: "k", value: "v" }] });
+    return "ok";
+  } catch (error) {
+    return `${(error as { type?: string }).type ?? ""} ${(error as Error).message}`;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads topic from the beginning as principal in group; resolves to the values read, or the error. */
+async function tryRead(principal: TestPrincipal, topic: string, groupId: string, expected = 1): Promise<string[] | string> {
+  const consumer = client(principal).consumer({ groupId, maxWaitTimeInMs: 100, retry: noRetry });
+  clients.push(consumer);
+  const values: string[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const crashed = new Promise<string>((resolve) =>
+      consumer.on(consumer.events.CRASH, ({ payload }) => resolve(`${(payload.error as { type?: string }).type ?? ""} ${payload.error.message}`)),
+    );
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) });
+    const deadline = Date.now() + 20_000;
+    while (values.length < expected && Date.now() < deadline) {
+      const outcome = await Promise.race([crashed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
+      if (outcome !== undefined) return outcome;
+    }
+    return values;
+  } catch (error) {
+    return `${(error as { type?: string }).type ?? ""} ${(error as Error).message}`;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  admin = testKafka(`${deployment}-admin`).admin();
+  await admin.connect();
+  await provisionDeployment(admin, plan);
+  const producer = testKafka(`${deployment}-seed`).producer();
+  await producer.connect();
+  for (const topic of [topics.invoiceEvents, topics.htlcCommands(ALPHA), topics.htlcCommands(BRAVO)])
+    await producer.send({ topic, messages: [{ key: "k", value: `seed:${topic}` }] });
+  await producer.disconnect();
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.disconnect().catch(() => undefined);
+  await deprovisionDeployment(admin, plan, [`${groups.publicPrefix}reader`, groups.bridge(ALPHA), `${groups.publicPrefix}commands`]);
+  await admin.disconnect();
+});
+
+describe("the project's Kafka broker", () => {
+  it("refuses a client with no credentials", async () => {
+    const anonymous = createKafka({ brokers: testBrokers, clientId: `${deployment}-anonymous`, retry: noRetry, connectionTimeoutMs: 3_000 }).admin();
+    await expect(anonymous.connect().then(() => anonymous.listTopics())).rejects.toThrow();
+    await anonymous.disconnect();
+  });
+
+  it("refuses a client with a wrong password", async () => {
+    const { username } = testCredentials("matcher");
+    const wrong = createKafka({
+      brokers: testBrokers,
+      clientId: `${deployment}-wrong`,
+      retry: noRetry,
+      sasl: { username, password: "not-the-password", mechanism: "scram-sha-512" },
+    }).admin();
+    await expect(wrong.connect()).rejects.toThrow(/SASL SCRAM SHA512 authentication failed/);
+    await wrong.disconnect();
+  });
+
+  it("lets the public principal consume invoice events, and nothing else", async () => {
+    expect(await tryRead("public", topics.invoiceEvents, `${groups.publicPrefix}reader`)).toEqual([`seed:${topics.invoiceEvents}`]);
+    expect(await tryRead("public", topics.htlcCommands(ALPHA), `${groups.publicPrefix}commands`)).toMatch(/TOPIC_AUTHORIZATION_FAILED|Not authorized/);
+    // a group outside its prefix is refused too (kafkajs words the refused FindCoordinator so)
+    expect(await tryRead("public", topics.invoiceEvents, `${deployment}.matcher`)).toMatch(/GROUP_AUTHORIZATION_FAILED|Not authorized|find group coordinator/);
+    for (const topic of [topics.invoiceEvents, topics.matcherEvents, topics.htlcIntercepted(ALPHA), topics.htlcCommands(ALPHA)])
+      expect(await tryWrite("public", topic)).toMatch(/TOPIC_AUTHORIZATION_FAILED|Not authorized/);
+  });
+
+  it("lets bridge alpha write only alpha's HTLC topics and read only alpha's commands", async () => {
+    expect(await tryWrite("bridge-alpha", topics.htlcIntercepted(ALPHA))).toBe("ok");
+    expect(await tryWrite("bridge-alpha", topics.htlcOutcomes(ALPHA))).toBe("ok");
+    for (const topic of [topics.htlcIntercepted(BRAVO), topics.htlcOutcomes(BRAVO), topics.htlcCommands(ALPHA), topics.invoiceEvents])
+      expect(await tryWrite("bridge-alpha", topic)).toMatch(/TOPIC_AUTHORIZATION_FAILED|Not authorized/);
+    expect(await tryRead("bridge-alpha", topics.htlcCommands(ALPHA), groups.bridge(ALPHA))).toEqual([`seed:${topics.htlcCommands(ALPHA)}`]);
+    expect(await tryRead("bridge-alpha", topics.htlcCommands(BRAVO), groups.bridge(ALPHA))).toMatch(/TOPIC_AUTHORIZATION_FAILED|Not authorized/);
+    // nor with bravo's group
+    expect(await tryRead("bridge-alpha", topics.htlcCommands(BRAVO), groups.bridge(BRAVO))).toMatch(/AUTHORIZATION_FAILED|Not authorized|find group coordinator/);
+  });
+
+  it("lets the matcher write commands and describe the bridges' groups, but not write HTLC records", async () => {
+    expect(await tryWrite("matcher", topics.htlcCommands(BRAVO))).toBe("ok");
+    expect(await tryWrite("matcher", topics.htlcIntercepted(ALPHA))).toMatch(/TOPIC_AUTHORIZATION_FAILED|Not authorized/);
+    const matcherAdmin = client("matcher", { retries: 3 }).admin();
+    clients.push(matcherAdmin);
+    await matcherAdmin.connect();
+    const { groups: described } = await matcherAdmin.describeGroups([groups.bridge(ALPHA)]);
+    expect(described[0]?.groupId).toBe(groups.bridge(ALPHA));
+    // and not the public principal's
+    const publicAdmin = client("public", { retries: 1 }).admin();
+    clients.push(publicAdmin);
+    await publicAdmin.connect();
+    await expect(publicAdmin.describeGroups([groups.bridge(ALPHA)])).rejects.toThrow();
+    await publicAdmin.disconnect();
+    await matcherAdmin.disconnect();
+  });
+});
