@@ -59,6 +59,8 @@ describe("matcher config", () => {
       metricsHost: "127.0.0.1",
       tickIntervalMs: 1000,
       outboxRetentionHours: 168,
+      consumer: { partitionsConcurrently: 3, keyConcurrency: 4 },
+      postgresPoolSize: 20,
       groupId: "ic-invoice-matcher",
     });
   });
