@@ -266,7 +266,9 @@ describe("htlc-command v2 and htlc-outcome v2 read what v1 wrote", () => {
     );
 
   it("a v1 SETTLE decodes with no expected values (null), which the bridge refuses", () => {
-    const { expectedIncomingAmountMsat: _amount, expectedIncomingExpiry: _expiry, ...v1Fields } = sampleEvents()["htlc-command"];
+    const v1Fields: Record<string, unknown> = { ...sampleEvents()["htlc-command"] };
+    delete v1Fields.expectedIncomingAmountMsat;
+    delete v1Fields.expectedIncomingExpiry;
     const decoded = decode(v1Writer("htlc-command").encode("htlc-command", v1Fields));
     expect(decoded.writerVersion).toBe(1);
     expect(decoded.value).toEqual({ ...v1Fields, expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
@@ -278,7 +280,8 @@ describe("htlc-command v2 and htlc-outcome v2 read what v1 wrote", () => {
   });
 
   it("a v1 outcome decodes with reason null; the refused kind round-trips with its reason", () => {
-    const { reason: _reason, ...v1Fields } = sampleEvents()["htlc-outcome"];
+    const v1Fields: Record<string, unknown> = { ...sampleEvents()["htlc-outcome"] };
+    delete v1Fields.reason;
     expect(decodeAs("htlc-outcome", v1Writer("htlc-outcome").encode("htlc-outcome", v1Fields))).toEqual({ ...v1Fields, reason: null });
     const refused = { ...sampleEvents()["htlc-outcome"], kind: "SETTLE_REFUSED_MISMATCH" as const, reason: "incoming amount differs" };
     expect(decodeAs("htlc-outcome", encode("htlc-outcome", refused))).toEqual(refused);

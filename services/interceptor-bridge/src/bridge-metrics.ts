@@ -17,6 +17,8 @@ export interface BridgeMetrics {
   readonly commandsApplied: Counter<"action">;
   readonly commandsSkipped: Counter<"reason">;
   readonly commandsRefused: Counter;
+  /** SETTLEs whose expected values differ from what lnd offered (or are missing): failed instead. */
+  readonly settleMismatch: Counter<"mismatch">;
   readonly finalOutcomes: Counter<"result">;
   readonly reconnects: Counter<"stream">;
   readonly streamConnected: Gauge<"stream">;
@@ -73,6 +75,12 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
     commandsRefused: new Counter({
       name: "ic_bridge_commands_refused_total",
       help: "Commands refused because they would give lnd a wrong answer (matcher bug)",
+      registers,
+    }),
+    settleMismatch: new Counter({
+      name: "ic_bridge_settle_mismatch_total",
+      help: "SETTLE commands refused because the HTLC lnd holds under the key is not the one decided on (incoming amount or expiry differ, or the command has no expected values); the HTLC is failed instead",
+      labelNames: ["mismatch"],
       registers,
     }),
     finalOutcomes: new Counter({

@@ -43,6 +43,9 @@ function settleCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcC
     preimage,
     failureMessage: null,
     failureCode: null,
+    // The fake lnd's defaults for an offered HTLC: a SETTLE must name exactly what lnd offered.
+    expectedIncomingAmountMsat: 0n,
+    expectedIncomingExpiry: 0,
     issuedAtMs: Date.now(),
     ...fields,
   };
@@ -159,8 +162,8 @@ describe("interceptor bridge with Kafka", () => {
 
     // An aborted transaction's SETTLE never reaches lnd; the committed one does, once, even
     // when written twice.
-    const aborted = settleCommand(1, { commandId: "aborted" });
-    const settle = settleCommand(1);
+    const aborted = settleCommand(1, { commandId: "aborted", expectedIncomingAmountMsat: 5_001_000n });
+    const settle = settleCommand(1, { expectedIncomingAmountMsat: 5_001_000n });
     await sendCommands(topics.htlcCommands, [aborted], { abort: true });
     await sendCommands(topics.htlcCommands, [settleCommand(7, { nodeId: OTHER_NODE }), settle]);
     await sendCommands(topics.htlcCommands, [settle]);

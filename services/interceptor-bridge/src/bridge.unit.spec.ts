@@ -112,6 +112,9 @@ function settleCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcC
     preimage,
     failureMessage: null,
     failureCode: null,
+    // What offerOurs offers by default: a SETTLE names exactly the HTLC it was decided for.
+    expectedIncomingAmountMsat: 10_001_000n,
+    expectedIncomingExpiry: 900,
     issuedAtMs: 1,
     ...fields,
   };
@@ -123,6 +126,8 @@ function failCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCom
     action: "FAIL",
     preimage: null,
     failureMessage: Buffer.alloc(292, 0xf1),
+    expectedIncomingAmountMsat: null,
+    expectedIncomingExpiry: null,
     ...fields,
   });
 }
@@ -269,6 +274,115 @@ describe("interceptor bridge against the fake lnd", () => {
     // Still held: a correct command settles it.
     await h.log.deliver(settleCommand(7, { commandId: "settle-7b" }));
     expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "SETTLE", preimageMatches: true }]);
+  });
+
+  describe("a SETTLE reaches lnd only for the HTLC its decision was about (forged-replay defence)", () => {
+    /** The attacker's real 1-sat HTLC under the circuit key a forged record named. */
+    function offerOneSat(h: Harness, htlcId: number): void {
+      offerOurs(h.lnd, htlcId, preimageOf(htlcId), { incoming_amount_msat: "1000", outgoing_amount_msat: "1000" });
+    }
+
+    it("the forged replay: SETTLE for 100,000,000 msat, lnd offers 1,000 msat under that key: FAIL sent, never SETTLE; refused outcome, log, counter", async () => {
+      const h = await harness();
+      const bridge = await running(h);
+      offerOneSat(h, 31);
+      await h.log.waitFor(() => h.log.intercepted.length === 1);
+
+      await h.log.deliver(settleCommand(31, { expectedIncomingAmountMsat: 100_000_000n }));
+      const received = await resolutionsAfterBarrier(h);
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ action: "FAIL", failure_code: "TEMPORARY_CHANNEL_FAILURE", incoming_circuit_key: { chan_id: CHAN, htlc_id: "31" } });
+      expect(h.lnd.resolutions.some((r) => r.action === "SETTLE")).toBe(false);
+      expect(h.lnd.heldCircuitKeys()).toEqual([]);
+      expect(h.lnd.interceptorStreamEnds).toEqual([]);
+
+      const reason =
+        "the SETTLE was decided for another HTLC than lnd holds under this circuit key: " +
+        "expectedIncomingAmountMsat 100000000 but lnd offered incomingAmountMsat 1000";
+      expect(h.log.outcomes).toEqual([
+        {
+          nodeId: NODE_ID,
+          circuitKey: { chanId: BigInt(CHAN), htlcId: 31n },
+          paymentHash: hashOf(preimageOf(31)).toString("hex"),
+          kind: "SETTLE_REFUSED_MISMATCH",
+          commandId: "settle-31",
+          reason,
+          atMs: expect.any(Number),
+        },
+      ]);
+      expect(await metricValue(bridge, "ic_bridge_settle_mismatch_total", { mismatch: "incoming_amount" })).toBe(1);
+      expect(await metricValue(bridge, "ic_bridge_commands_applied_total", { action: "SETTLE" })).toBe(0);
+      const line = h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reason === reason);
+      expect(line).toMatchObject({
+        level: 50,
+        paymentHash: hashOf(preimageOf(31)).toString("hex"),
+        circuitKey: `${CHAN}:31`,
+        commandId: "settle-31",
+        expectedIncomingAmountMsat: "100000000",
+        offeredIncomingAmountMsat: "1000",
+      });
+      // No secret anywhere: neither the log nor the outcome carry the preimage.
+      const preimageHex = preimageOf(31).toString("hex");
+      expect(h.logLines.join("\n")).not.toContain(preimageHex);
+      expect(JSON.stringify(h.log.outcomes, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(preimageHex);
+
+      // Delivered again (Kafka redelivery): the refusal is repeated, nothing is sent again.
+      await h.log.deliver(settleCommand(31, { expectedIncomingAmountMsat: 100_000_000n }));
+      expect(h.log.outcomes.at(-1)).toMatchObject({ kind: "SETTLE_REFUSED_MISMATCH", commandId: "settle-31", reason });
+      expect(await resolutionsAfterBarrier(h)).toHaveLength(1);
+
+      // lnd's final failure is reported for the refused command, as for any answer.
+      h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "31", final_htlc_event: { settled: false, offchain: true } });
+      await h.log.waitFor(() => h.log.outcomesOf("FINAL_FAILED").length === 1);
+      expect(h.log.outcomesOf("FINAL_FAILED")[0]).toMatchObject({ commandId: "settle-31", reason: null });
+    });
+
+    it("a wrong incoming expiry: FAIL, never SETTLE", async () => {
+      const h = await harness();
+      const bridge = await running(h);
+      offerOurs(h.lnd, 32);
+      await h.log.waitFor(() => h.log.intercepted.length === 1);
+      await h.log.deliver(settleCommand(32, { expectedIncomingExpiry: 901 }));
+      expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "FAIL", failure_code: "TEMPORARY_CHANNEL_FAILURE" }]);
+      expect(h.log.outcomes).toMatchObject([
+        { kind: "SETTLE_REFUSED_MISMATCH", reason: expect.stringContaining("expectedIncomingExpiry 901 but lnd offered incomingExpiry 900") },
+      ]);
+      expect(await metricValue(bridge, "ic_bridge_settle_mismatch_total", { mismatch: "incoming_expiry" })).toBe(1);
+    });
+
+    it("a SETTLE without expected values (v1-shaped): FAIL, never SETTLE", async () => {
+      const h = await harness();
+      const bridge = await running(h);
+      offerOurs(h.lnd, 33);
+      await h.log.waitFor(() => h.log.intercepted.length === 1);
+      await h.log.deliver(settleCommand(33, { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null }));
+      expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "FAIL", failure_code: "TEMPORARY_CHANNEL_FAILURE" }]);
+      expect(h.log.outcomes).toMatchObject([{ kind: "SETTLE_REFUSED_MISMATCH", reason: expect.stringMatching(/^the SETTLE has no expected/) }]);
+      expect(await metricValue(bridge, "ic_bridge_settle_mismatch_total", { mismatch: "missing_expected" })).toBe(1);
+    });
+
+    it("exact values: the SETTLE reaches lnd and no mismatch is counted", async () => {
+      const h = await harness();
+      const bridge = await running(h);
+      offerOneSat(h, 34);
+      await h.log.waitFor(() => h.log.intercepted.length === 1);
+      await h.log.deliver(settleCommand(34, { expectedIncomingAmountMsat: 1_000n, expectedIncomingExpiry: 900 }));
+      expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "SETTLE", preimageMatches: true }]);
+      expect(h.log.outcomes).toMatchObject([{ kind: "SETTLE_SENT", commandId: "settle-34", reason: null }]);
+      expect(await metricValue(bridge, "ic_bridge_settle_mismatch_total")).toBe(0);
+    });
+
+    it("the values checked are those lnd offered on the current stream (a re-offer after reconnect)", async () => {
+      const h = await harness();
+      await running(h);
+      offerOneSat(h, 35);
+      await h.log.waitFor(() => h.log.intercepted.length === 1);
+      h.lnd.endInterceptorStream({ code: GrpcStatus.UNAVAILABLE, details: "lnd restarting" });
+      await h.log.waitFor(() => h.log.intercepted.length === 2);
+      await h.log.deliver(settleCommand(35, { expectedIncomingAmountMsat: 100_000_000n }));
+      expect(await resolutionsAfterBarrier(h)).toMatchObject([{ action: "FAIL", failure_code: "TEMPORARY_CHANNEL_FAILURE" }]);
+      expect(h.lnd.resolutions.some((r) => r.action === "SETTLE")).toBe(false);
+    });
   });
 
   it("reconnects after lnd closes the stream and publishes the re-offered HTLC again", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { HtlcCommand } from "@ic/event-log";
 import { describe, expect, it } from "vitest";
-import { AppliedCommands } from "./applied-commands.ts";
+import { AppliedCommands, type AppliedOutcome } from "./applied-commands.ts";
 import { decideCommand, type CommandContext } from "./command-decision.ts";
 import { HeldHtlcs } from "./held-htlcs.ts";
 
@@ -10,6 +10,9 @@ const OTHER_NODE = "03" + "22".repeat(32);
 const PREIMAGE = Buffer.alloc(32, 0x5c);
 const PAYMENT_HASH = createHash("sha256").update(PREIMAGE).digest("hex");
 const KEY = { chanId: 2n ** 60n + 5n, htlcId: 3n };
+// What lnd offered under KEY on the current stream (amount past 2^53: compared as bigint).
+const OFFERED_MSAT = 2n ** 53n + 1_001n;
+const OFFERED_EXPIRY = 740;
 
 function settle(fields: Partial<HtlcCommand> = {}): HtlcCommand {
   return {
@@ -21,20 +24,40 @@ function settle(fields: Partial<HtlcCommand> = {}): HtlcCommand {
     preimage: PREIMAGE,
     failureMessage: null,
     failureCode: null,
+    expectedIncomingAmountMsat: OFFERED_MSAT,
+    expectedIncomingExpiry: OFFERED_EXPIRY,
     issuedAtMs: 1,
     ...fields,
   };
 }
 
 function fail(fields: Partial<HtlcCommand> = {}): HtlcCommand {
-  return settle({ action: "FAIL", preimage: null, failureMessage: Buffer.alloc(292, 9), ...fields });
+  return settle({
+    action: "FAIL",
+    preimage: null,
+    failureMessage: Buffer.alloc(292, 9),
+    expectedIncomingAmountMsat: null,
+    expectedIncomingExpiry: null,
+    ...fields,
+  });
 }
 
-function given(options: { held?: boolean; blockHeight?: number; applied?: [string, "SETTLE_SENT" | "FAIL_SENT"][] } = {}) {
+function given(
+  options: { held?: boolean; blockHeight?: number; applied?: [string, AppliedOutcome, string?][] } = {},
+) {
   const held = new HeldHtlcs();
-  if (options.held ?? true) held.hold({ circuitKey: KEY, paymentHash: PAYMENT_HASH, autoFailHeight: 700, interceptedAtMs: 10 });
+  if (options.held ?? true) {
+    held.hold({
+      circuitKey: KEY,
+      paymentHash: PAYMENT_HASH,
+      incomingAmountMsat: OFFERED_MSAT,
+      incomingExpiry: OFFERED_EXPIRY,
+      autoFailHeight: 700,
+      interceptedAtMs: 10,
+    });
+  }
   const applied = new AppliedCommands();
-  for (const [id, outcome] of options.applied ?? []) applied.record(id, outcome);
+  for (const [id, outcome, reason] of options.applied ?? []) applied.record(id, outcome, reason ?? null);
   const context: CommandContext = { nodeId: NODE_ID, held, blockHeight: options.blockHeight ?? 650, applied };
   return context;
 }
@@ -82,6 +105,7 @@ describe("commands from the matcher", () => {
     expect(decideCommand(settle(), given({ held: false, applied: [["cmd-1", "SETTLE_SENT"]] }))).toEqual({
       kind: "repeat",
       outcome: "SETTLE_SENT",
+      reason: null,
     });
   });
 
@@ -122,6 +146,88 @@ describe("commands from the matcher", () => {
     expect(decideCommand(fail({ failureMessage: null, failureCode: null }), given())).toEqual({
       kind: "refuse",
       reason: "FAIL without failureMessage or failureCode",
+    });
+  });
+});
+
+describe("a SETTLE is applied only to the HTLC its decision was about (forged-replay defence)", () => {
+  const failInstead = { action: "FAIL", circuitKey: KEY, failureCode: "TEMPORARY_CHANNEL_FAILURE" };
+
+  it("the forged replay: the command says 100,000,000 msat, lnd offered 1,000 msat under that key: FAIL, never SETTLE", () => {
+    const held = new HeldHtlcs();
+    held.hold({ circuitKey: KEY, paymentHash: PAYMENT_HASH, incomingAmountMsat: 1_000n, incomingExpiry: OFFERED_EXPIRY, autoFailHeight: 700, interceptedAtMs: 10 });
+    const context = { ...given(), held };
+    const decision = decideCommand(settle({ expectedIncomingAmountMsat: 100_000_000n }), context);
+    expect(decision).toEqual({
+      kind: "refuse-settle",
+      resolution: failInstead,
+      mismatch: "incoming_amount",
+      reason:
+        "the SETTLE was decided for another HTLC than lnd holds under this circuit key: " +
+        "expectedIncomingAmountMsat 100000000 but lnd offered incomingAmountMsat 1000",
+      held: expect.objectContaining({ incomingAmountMsat: 1_000n }),
+    });
+    expect(JSON.stringify(decision, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(PREIMAGE.toString("hex"));
+  });
+
+  it("an amount off by 1 msat, either way, is refused (exact match, compared as uint64 past 2^53)", () => {
+    for (const amount of [OFFERED_MSAT - 1n, OFFERED_MSAT + 1n]) {
+      expect(decideCommand(settle({ expectedIncomingAmountMsat: amount }), given())).toMatchObject({
+        kind: "refuse-settle",
+        mismatch: "incoming_amount",
+        resolution: failInstead,
+      });
+    }
+  });
+
+  it("a wrong incoming expiry is refused, naming both values", () => {
+    expect(decideCommand(settle({ expectedIncomingExpiry: OFFERED_EXPIRY + 1 }), given())).toMatchObject({
+      kind: "refuse-settle",
+      mismatch: "incoming_expiry",
+      resolution: failInstead,
+      reason: `the SETTLE was decided for another HTLC than lnd holds under this circuit key: expectedIncomingExpiry ${OFFERED_EXPIRY + 1} but lnd offered incomingExpiry ${OFFERED_EXPIRY}`,
+    });
+  });
+
+  it("both differing: one refusal naming both", () => {
+    const decision = decideCommand(settle({ expectedIncomingAmountMsat: 5n, expectedIncomingExpiry: 1 }), given());
+    expect(decision).toMatchObject({ kind: "refuse-settle", mismatch: "incoming_amount_and_expiry", resolution: failInstead });
+    expect(decision.kind === "refuse-settle" && decision.reason).toMatch(/expectedIncomingAmountMsat 5 but .*; expectedIncomingExpiry 1 but/);
+  });
+
+  it("a SETTLE without expected values (v1-shaped) is refused: nothing says what it was decided for", () => {
+    for (const missing of [
+      { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null },
+      { expectedIncomingAmountMsat: null },
+      { expectedIncomingExpiry: null },
+    ]) {
+      const decision = decideCommand(settle(missing), given());
+      expect(decision).toMatchObject({ kind: "refuse-settle", mismatch: "missing_expected", resolution: failInstead });
+      expect(decision.kind === "refuse-settle" && decision.reason).toMatch(/^the SETTLE has no expected/);
+    }
+  });
+
+  it("exact values: SETTLE", () => {
+    expect(decideCommand(settle(), given())).toMatchObject({ kind: "send", outcome: "SETTLE_SENT", resolution: { action: "SETTLE" } });
+  });
+
+  it("a FAIL needs no expected values (failing is always safe)", () => {
+    expect(decideCommand(fail(), given())).toMatchObject({ kind: "send", outcome: "FAIL_SENT" });
+  });
+
+  it("the existing checks come first: not held -> skip, auto-fail height -> skip, wrong hash or preimage -> refuse (nothing sent)", () => {
+    const mismatched = settle({ expectedIncomingAmountMsat: 1n });
+    expect(decideCommand(mismatched, given({ held: false }))).toEqual({ kind: "skip", reason: "not-held" });
+    expect(decideCommand(mismatched, given({ blockHeight: 700 }))).toEqual({ kind: "skip", reason: "auto-fail-height-reached" });
+    expect(decideCommand(settle({ expectedIncomingAmountMsat: 1n, paymentHash: "ee".repeat(32) }), given()).kind).toBe("refuse");
+    expect(decideCommand(settle({ expectedIncomingAmountMsat: 1n, preimage: Buffer.alloc(32, 1) }), given()).kind).toBe("refuse");
+  });
+
+  it("a refused SETTLE delivered again repeats its outcome and reason, and sends nothing", () => {
+    expect(decideCommand(settle(), given({ held: false, applied: [["cmd-1", "SETTLE_REFUSED_MISMATCH", "why"]] }))).toEqual({
+      kind: "repeat",
+      outcome: "SETTLE_REFUSED_MISMATCH",
+      reason: "why",
     });
   });
 });

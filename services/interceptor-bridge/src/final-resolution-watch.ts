@@ -59,6 +59,7 @@ export function finalOutcome(watched: WatchedHtlc, settled: boolean, nodeId: str
     paymentHash: watched.paymentHash,
     kind: settled ? "FINAL_SETTLED" : "FINAL_FAILED",
     commandId: watched.commandId,
+    reason: null,
     atMs,
   };
 }

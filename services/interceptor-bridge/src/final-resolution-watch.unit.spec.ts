@@ -18,6 +18,7 @@ describe("final resolution watch", () => {
       paymentHash: HASH,
       kind: "FINAL_SETTLED",
       commandId: "cmd-9",
+      reason: null,
       atMs: 42,
     });
     // Reported once: a repeated event for the key finds nothing to report.
@@ -54,7 +55,7 @@ describe("final resolution watch", () => {
 describe("held HTLCs of a session", () => {
   it("releases a key once", () => {
     const held = new HeldHtlcs();
-    held.hold({ circuitKey: KEY, paymentHash: HASH, autoFailHeight: 10, interceptedAtMs: 0 });
+    held.hold({ circuitKey: KEY, paymentHash: HASH, incomingAmountMsat: 1_000n, incomingExpiry: 40, autoFailHeight: 10, interceptedAtMs: 0 });
     expect(held.get({ chanId: KEY.chanId, htlcId: KEY.htlcId })?.paymentHash).toBe(HASH);
     expect(held.release(KEY)?.paymentHash).toBe(HASH);
     expect(held.release(KEY)).toBeUndefined();

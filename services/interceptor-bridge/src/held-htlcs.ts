@@ -8,6 +8,13 @@ export interface HeldHtlc {
   readonly circuitKey: CircuitKey;
   /** hex */
   readonly paymentHash: string;
+  /**
+   * What lnd offered under this circuit key on this stream: a SETTLE is applied only when its
+   * expected values equal these exactly (command-decision.ts).
+   */
+  readonly incomingAmountMsat: bigint;
+  /** Absolute block height of the incoming HTLC's CLTV expiry. */
+  readonly incomingExpiry: number;
   /** lnd fails the HTLC itself once its best block reaches this height. */
   readonly autoFailHeight: number;
   /** For the settle latency metric. */

@@ -97,6 +97,8 @@ function onOffered(runtime: BridgeRuntime, session: InterceptorSession, htlc: In
       session.held.hold({
         circuitKey,
         paymentHash: record.paymentHash,
+        incomingAmountMsat: record.incomingAmountMsat,
+        incomingExpiry: record.incomingExpiry,
         autoFailHeight: record.autoFailHeight,
         interceptedAtMs: record.interceptedAtMs,
       });

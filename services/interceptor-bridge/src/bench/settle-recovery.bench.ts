@@ -34,6 +34,8 @@ try {
         preimage,
         failureMessage: null,
         failureCode: null,
+        expectedIncomingAmountMsat: 1_000_000n,
+        expectedIncomingExpiry: 900_000,
         issuedAtMs: Date.now(),
       };
       messages.push({ key: command.nodeId, ...encode("htlc-command", command) });

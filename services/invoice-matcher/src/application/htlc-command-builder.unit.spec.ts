@@ -78,7 +78,8 @@ describe("buildHtlcCommand: SETTLE", () => {
 
   it("an outbox row written before SettleHtlc had expected values goes out with nulls, none made up", () => {
     const row = stored(settleHtlc(key, paymentHash, expected));
-    const { expected: _dropped, ...oldData } = row.command.data;
+    const oldData = { ...row.command.data };
+    delete oldData.expected;
     const command = buildHtlcCommand({ ...row, command: { ...row.command, data: oldData } }, identity, undefined, 0);
     expect(command).toMatchObject({ action: "SETTLE", expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
   });
