@@ -3,7 +3,7 @@
 // No lnd involved: these records are what the matcher consumes from Kafka.
 import { randomBytes } from "node:crypto";
 import { encode, type SerialProducer } from "@ic/event-log";
-import { buildOnion, bytesToHex, encodeHopPayload, type Secp256k1Backend } from "@ic/lightning-protocol";
+import { buildOnion, bytesToHex, encodeHopPayload, hexToBytes, virtualScidForNode, type Secp256k1Backend } from "@ic/lightning-protocol";
 
 // Above 2^53 on purpose: scids are uint64.
 export const SYNTHETIC_CHAN_ID = 123_456_789_012_345_678n;
@@ -51,7 +51,8 @@ export function syntheticHtlcSender(deps: {
         incomingExpiry: 540,
         outgoingExpiry: 500,
         autoFailHeight: 527,
-        outgoingRequestedChanId: 1n,
+        // The matcher decides only forwards over the node's own virtual scid.
+        outgoingRequestedChanId: virtualScidForNode(hexToBytes(opts.nodeId)),
         onionBlob: Buffer.from(built.onion),
         customRecords: {},
         blockHeight: 300,
