@@ -22,7 +22,7 @@ describe("the serial idempotent producer against the broker", () => {
     await admin.disconnect();
   });
 
-  it("writes many concurrent sends once each, in submission order", async () => {
+  it("writes many concurrent sends once each, in submission order, coalesced into fewer requests", async () => {
     const producer = createSerialProducer(kafka);
     await producer.connect();
     const count = 60;
@@ -37,7 +37,10 @@ describe("the serial idempotent producer against the broker", () => {
       ),
     );
     await producer.disconnect();
-    expect(acks.map((a) => a[0]!.baseOffset)).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+    // Sends handed in while a request was in flight rode together in the next request: each
+    // resolves with its request's metadata, so there are fewer distinct base offsets than sends.
+    expect(acks).toHaveLength(count);
+    expect(new Set(acks.map((a) => a[0]!.baseOffset)).size).toBeLessThan(count);
     await expect(producer.send({ topic, messages: [{ value: "late" }] })).rejects.toThrow("disconnected");
 
     const messages = await readTopic(kafka, topic, { readUncommitted: false, until: (m) => m.length >= count });

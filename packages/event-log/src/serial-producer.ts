@@ -1,14 +1,18 @@
-// An idempotent producer that sends one request at a time (see serial-queue.ts for why).
+// An idempotent producer that sends one request at a time (see serial-queue.ts for why), and puts
+// everything handed in while a request is in flight into the next one (coalescing-sender.ts).
 // Idempotence makes kafkajs's own retries safe: a retried batch is written once.
 import { Partitioners, type Kafka, type ProducerRecord, type RecordMetadata } from "kafkajs";
-import { SerialQueue } from "./serial-queue.ts";
+import { createCoalescingSender } from "./coalescing-sender.ts";
 
 /** A record to send; acks are always "all" (-1), which idempotence requires. */
 export type EventLogRecord = Omit<ProducerRecord, "acks">;
 
 export interface SerialProducer {
   connect(): Promise<void>;
-  /** Queues the send behind earlier ones; resolves when the broker acknowledged it. */
+  /**
+   * Queues the send behind earlier ones (it rides in the next request with whatever else is
+   * waiting); resolves when the broker acknowledged it, with that request's metadata.
+   */
   send(record: EventLogRecord): Promise<RecordMetadata[]>;
   /**
    * Queues several records as ONE produce request (one round trip, one acknowledgement), in the
@@ -29,22 +33,26 @@ export function createSerialProducer(kafka: Kafka): SerialProducer {
     // partition as we do. Naming it also silences kafkajs's partitioner-change warning.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
-  const queue = new SerialQueue();
+  const sender = createCoalescingSender<EventLogRecord, RecordMetadata[]>(
+    (records) => producer.sendBatch({ topicMessages: mergeByTopic(records), acks: -1 }),
+    // Well below the broker's 1 MB request limit for our records (~1.5 kB for an HTLC).
+    { maxRecordsPerRequest: 300 },
+  );
   let closed = false;
   return {
     connect: () => producer.connect(),
     send(record) {
       if (closed) return Promise.reject(new Error("the producer is disconnected"));
-      return queue.run(() => producer.send({ ...record, acks: -1 }));
+      return sender.send([record]);
     },
     sendBatch(records) {
       if (closed) return Promise.reject(new Error("the producer is disconnected"));
       if (records.length === 0) return Promise.resolve([]);
-      return queue.run(() => producer.sendBatch({ topicMessages: mergeByTopic(records), acks: -1 }));
+      return sender.send(records);
     },
     async disconnect() {
       closed = true;
-      await queue.drain();
+      await sender.drain();
       await producer.disconnect();
     },
   };
