@@ -273,7 +273,8 @@ export function toView(state: InvoiceState): InvoiceView {
     .map(([, h]) => ({ nodeId: h.key.nodeId, chanId: h.key.chanId, htlcId: h.key.htlcId, amountMsat: h.outgoingAmountMsat, status: h.status }));
   const paid = [...state.htlcs.entries()]
     .filter(([id, h]) => settled.has(id) || (invoice.status === "ACCEPTED" && h.status === "HELD"))
-    .reduce((sum, [, h]) => sum + (h.payload?.amtToForwardMsat ?? 0n), 0n);
+    // What the set's HTLCs carried, as amountPaidMsat in the events (overpayment up to 2x included).
+    .reduce((sum, [, h]) => sum + h.outgoingAmountMsat, 0n);
   return {
     paymentHash: invoice.terms.paymentHash,
     externalRef: invoice.terms.externalRef,

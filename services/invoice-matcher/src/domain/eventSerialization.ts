@@ -142,6 +142,8 @@ const REJECTION_REASONS: readonly HtlcRejectionReason[] = [
   "cltv_expiry_too_soon",
   "total_msat_below_invoice_amount",
   "total_msat_differs_from_set",
+  "total_msat_above_twice_invoice_amount",
+  "set_amount_above_twice_invoice_amount",
   "reoffered_htlc_differs",
 ];
 const REOFFERED_FIELDS: readonly ReofferedHtlcField[] = ["incomingAmountMsat", "outgoingAmountMsat", "incomingExpiry", "outgoingExpiry", "onionEphemeralKey"];

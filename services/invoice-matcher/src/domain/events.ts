@@ -49,6 +49,10 @@ export type HtlcRejectionReason =
   | "cltv_expiry_too_soon"
   | "total_msat_below_invoice_amount"
   | "total_msat_differs_from_set"
+  // BOLT 4 overpayment: total_msat, or what the set's HTLCs would carry with this one, above twice
+  // the invoice amount.
+  | "total_msat_above_twice_invoice_amount"
+  | "set_amount_above_twice_invoice_amount"
   // A record named the circuit key of an HTLC already recorded, with other amounts, expiries or
   // onion key: one of the two is not what lnd holds (a forged record). Never settled.
   | "reoffered_htlc_differs";

@@ -7,7 +7,7 @@ import type { HtlcArrived } from "./inputs.ts";
 import { isPastExpiry, matchesPaymentSecret, minimumTotalMsat } from "./invoiceTerms.ts";
 import { acceptHeldSet, followedBy, isSetComplete, settleHeldSet } from "./htlcSet.ts";
 import type { MatcherConfig } from "./matcherConfig.ts";
-import { heldHtlcs, type HtlcRecord, type InvoiceState } from "./state.ts";
+import { heldHtlcs, receivedAmountMsat, type HtlcRecord, type InvoiceState } from "./state.ts";
 import { virtualHopViolation } from "./virtualHopPolicy.ts";
 
 // An intercepted HTLC for the virtual node: replayed, rejected, or accepted into the invoice's
@@ -68,6 +68,11 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
   if (!setInProgress && isPastExpiry(terms, input.now)) return unknownPaymentDetails("invoice_expired", input);
   if (input.outgoingExpiry < input.blockHeight + terms.minFinalCltvExpiryDelta) return unknownPaymentDetails("cltv_expiry_too_soon", input);
   if (payload.totalMsat < minimumTotalMsat(terms)) return unknownPaymentDetails("total_msat_below_invoice_amount", input);
+  // BOLT 4: the final node SHOULD fail a payment of more than twice the amount expected (a payer
+  // may overpay a little for privacy, never grossly by accident). Amount-less invoices: no bound.
+  if (terms.amountMsat !== null && payload.totalMsat > 2n * terms.amountMsat) return unknownPaymentDetails("total_msat_above_twice_invoice_amount", input);
+  if (terms.amountMsat !== null && receivedAmountMsat(heldHtlcs(state)) + input.outgoingAmountMsat > 2n * terms.amountMsat)
+    return unknownPaymentDetails("set_amount_above_twice_invoice_amount", input);
   if (invoice.setTotalMsat !== null && payload.totalMsat !== invoice.setTotalMsat)
     return unknownPaymentDetails("total_msat_differs_from_set", input);
 

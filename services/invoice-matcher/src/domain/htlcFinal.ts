@@ -14,7 +14,8 @@ const settlementCompletion = (state: InvoiceState, at: number): Decision => {
   if (invoice === null || invoice.status !== "SETTLE_REQUESTED") return nothing();
   const set = invoice.settledSet.map((id) => state.htlcs.get(id));
   if (!set.every((htlc) => htlc?.status === "SETTLED")) return nothing();
-  const amountPaidMsat = set.reduce((sum, htlc) => sum + (htlc?.payload?.amtToForwardMsat ?? 0n), 0n);
+  // What the set's HTLCs carried (receivedAmountMsat), as in InvoiceSettleRequested.
+  const amountPaidMsat = set.reduce((sum, htlc) => sum + (htlc?.outgoingAmountMsat ?? 0n), 0n);
   return decided([{ type: "InvoiceSettled", data: { paymentHash: invoice.terms.paymentHash, amountPaidMsat, at } }]);
 };
 

@@ -4,7 +4,7 @@ import type { InvoiceEvent } from "./events.ts";
 import type { HtlcFailure } from "./htlcFailure.ts";
 import type { HtlcKey } from "./htlcKey.ts";
 import { minimumTotalMsat } from "./invoiceTerms.ts";
-import { evolve, heldHtlcs, setAmountMsat, type HtlcRecord, type InvoiceRecord, type InvoiceState } from "./state.ts";
+import { evolve, heldHtlcs, receivedAmountMsat, setAmountMsat, type HtlcRecord, type InvoiceRecord, type InvoiceState } from "./state.ts";
 
 // The current MPP set of an invoice is its HELD HTLCs. Every way a set ends (settled, failed,
 // cancelled) goes through here, so the money checks live in one place.
@@ -25,7 +25,10 @@ const assertSetPaysInvoice = (invoice: InvoiceRecord, held: readonly HtlcRecord[
   const paid = setAmountMsat(held);
   if (paid < total) throw new MatcherInvariantError("settle requested for a set that does not pay its total_msat");
   if (invoice.settledSet.length > 0) throw new MatcherInvariantError("invoice already has a settled set");
-  return paid;
+  const received = receivedAmountMsat(held);
+  const amount = invoice.terms.amountMsat;
+  if (amount !== null && received > 2n * amount) throw new MatcherInvariantError("settle requested for a set that pays more than twice the invoice amount");
+  return received;
 };
 
 const keysOf = (htlcs: readonly HtlcRecord[]): HtlcKey[] => htlcs.map((htlc) => htlc.key);
@@ -49,7 +52,7 @@ export const settleHeldSet = (state: InvoiceState, invoice: InvoiceRecord, at: n
 
 export const acceptHeldSet = (state: InvoiceState, invoice: InvoiceRecord, at: number): Decision => {
   const held = heldHtlcs(state);
-  const amountPaidMsat = setAmountMsat(held);
+  const amountPaidMsat = receivedAmountMsat(held);
   return decided([
     {
       type: "InvoiceAccepted",

@@ -59,6 +59,11 @@ export const heldHtlcs = (state: InvoiceState): HtlcRecord[] => [...state.htlcs.
 export const setAmountMsat = (htlcs: readonly HtlcRecord[]): bigint =>
   htlcs.reduce((sum, htlc) => sum + (htlc.payload?.amtToForwardMsat ?? 0n), 0n);
 
+// What the set actually paid the virtual node: the sum of its HTLC amounts (outgoing_amount_msat,
+// what each HTLC carried; BOLT 4's "amount paid"), which may exceed total_msat by an overpayment
+// or a rounding hop. Recorded as amountPaidMsat and checked against twice the invoice amount.
+export const receivedAmountMsat = (htlcs: readonly HtlcRecord[]): bigint => htlcs.reduce((sum, htlc) => sum + htlc.outgoingAmountMsat, 0n);
+
 export const findHtlc = (state: InvoiceState, key: HtlcKey): HtlcRecord | undefined => state.htlcs.get(htlcKeyId(key));
 
 const withHtlcs = (
