@@ -1,0 +1,289 @@
+// Matcher load generator (issue 9): synthetic HTLC records with real onions built for the
+// coordinator key, for real invoices created through the invoice API, sent through the real
+// Kafka into real matcher processes and Postgres (no lnd). Single-part payments through node A
+// and two-part payments across nodes A and B, at fixed offered rates stepping up until the
+// matcher saturates; once with one matcher process, once with two in one consumer group.
+// For each step: decisions per second (commands that arrived on the commands topics) and the
+// latency from a record's publish to its command's arrival (p50, p99), as a bridge would see it.
+// Prints JSON lines {"name","value","unit"}, ends with matcher.max_decisions_per_s.matchers_<n>
+// (the highest offered rate held with p99 <= 100 ms), writes every step to
+// .run/bench/matcher-load.json (docs/performance.md draws it), and removes its topics, ACLs,
+// consumer groups, Postgres schemas and processes.
+// Needs the stack (infra/stack up). Usage:
+//   tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5]
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { createSerialProducer, decodeAs, runCommittingConsumer, type RunningConsumer, type SerialProducer } from "@ic/event-log";
+import { provisionTestDeployment, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import { connectInvoiceApi, type InvoiceApiClient } from "../../services/invoice-matcher/src/api/index.ts";
+import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
+import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
+import { loadStackConfig } from "../support/stack-config.ts";
+import { waitUntil } from "../support/wait-until.ts";
+
+const USAGE = "usage: tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5]";
+
+interface Options {
+  rates: number[];
+  seconds: number;
+  matchers: number[];
+  mppShare: number;
+}
+
+export function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5 };
+  const positiveInts = (flag: string, text: string | undefined, max: number): number[] => {
+    const values = (text ?? "").split(",").map((v) => Number(v));
+    if (text === undefined || values.some((v) => !Number.isInteger(v) || v < 1 || v > max)) {
+      throw new Error(`${flag} takes a comma list of whole numbers from 1 to ${max}, got ${text ?? "nothing"}\n${USAGE}`);
+    }
+    return values;
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    switch (flag) {
+      case "--rates":
+        options.rates = positiveInts(flag, value, 20_000).sort((a, b) => a - b);
+        break;
+      case "--seconds":
+        options.seconds = positiveInts(flag, value, 600)[0]!;
+        break;
+      case "--matchers":
+        options.matchers = positiveInts(flag, value, 4);
+        break;
+      case "--mpp-share": {
+        const share = Number(value);
+        if (value === undefined || !Number.isFinite(share) || share < 0 || share > 1) throw new Error(`--mpp-share takes a number from 0 to 1, got ${value ?? "nothing"}\n${USAGE}`);
+        options.mppShare = share;
+        break;
+      }
+      default:
+        throw new Error(`unknown argument ${flag}\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+const percentile = (values: readonly number[], p: number): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const print = (name: string, value: number, unit: string): void => console.log(JSON.stringify({ name, value: Math.round(value * 100) / 100, unit }));
+const say = (line: string): void => {
+  process.stderr.write(`[matcher-load] ${line}\n`);
+};
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const backend = loadSecp256k1Backend().backend;
+
+interface StepResult {
+  matchers: number;
+  offeredPerS: number;
+  sent: number;
+  decided: number;
+  decisionsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+interface Payment {
+  paymentHash: Uint8Array;
+  paymentSecret: Uint8Array;
+  amountMsat: bigint;
+  parts: 1 | 2;
+}
+
+async function runWithMatchers(count: number, options: Options, stack: ReturnType<typeof loadStackConfig>): Promise<StepResult[]> {
+  const run = randomBytes(4).toString("hex");
+  const nodeKey = randomBytes(32);
+  const nodeA = bytesToHex(backend.publicKeyCreate(randomBytes(32)));
+  const nodeB = bytesToHex(backend.publicKeyCreate(randomBytes(32)));
+  const token = randomBytes(24).toString("hex");
+  const dbSchema = `bench_load_${run}`;
+  const raw = {
+    network: "regtest",
+    postgresUrl: stack.postgresUrl,
+    dbSchema,
+    deployment: `bench-${run}`,
+    kafka: { brokers: stack.kafkaBrokers, clientId: `bench-${run}`, credentialsFile: testCredentialsFiles().matcher },
+    cluster: [
+      { name: "a", pubkey: nodeA },
+      { name: "b", pubkey: nodeB },
+    ],
+    virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
+    api: { listen: "127.0.0.1:0" },
+  };
+  const config = parseMatcherConfig({ ...raw, nodeKey: nodeKey.toString("hex"), preimageSeed: randomBytes(32).toString("hex"), api: { authToken: token } });
+  const topics = config.topics;
+  const dir = path.join(stack.runDir, "bench", `matcher-load-${run}`);
+  mkdirSync(dir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const consumers: RunningConsumer[] = [];
+  let deployment: TestDeployment | undefined;
+  let producer: SerialProducer | undefined;
+  const arrived = new Map<string, number>();
+  const results: StepResult[] = [];
+  try {
+    deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: raw.cluster });
+    const seed = randomBytes(32).toString("hex");
+    const apis: InvoiceApiClient[] = [];
+    for (let i = 0; i < count; i++) {
+      const apiPort = 10_300 + Math.floor(Math.random() * 2000);
+      const file = path.join(dir, `matcher-${i}.json`);
+      writeFileSync(file, JSON.stringify({ ...raw, api: { listen: `127.0.0.1:${apiPort}` } }, null, 2));
+      const child = spawn(path.join(repo, "node_modules/.bin/tsx"), ["services/invoice-matcher/src/main.ts", "--config", file], {
+        cwd: repo,
+        env: { ...process.env, LOG_LEVEL: "warn", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      children.push(child);
+      apis.push(connectInvoiceApi(`127.0.0.1:${apiPort}`, token));
+    }
+    for (const [i, api] of apis.entries()) {
+      await waitUntil(`matcher ${i} answering its API`, () => api.getInfo().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 250 });
+    }
+    say(`${count} matcher process(es) up (deployment ${config.deployment})`);
+
+    const kafka = testKafka(`bench-${run}`);
+    producer = createSerialProducer(kafka);
+    await producer.connect();
+    const sender = syntheticHtlcSender({ backend, nodeKey, producer, topics });
+    consumers.push(
+      await runCommittingConsumer(kafka, {
+        groupId: `bench-${run}-observer`,
+        topics: [topics.htlcCommands(nodeA), topics.htlcCommands(nodeB)],
+        fromBeginning: true,
+        maxWaitTimeMs: 50,
+        handler: async (record) => {
+          const command = decodeAs("htlc-command", record);
+          const key = `${command.nodeId}:${command.circuitKey.htlcId}`;
+          if (!arrived.has(key)) arrived.set(key, Date.now());
+        },
+      }),
+    );
+
+    const amountMsat = 10_000_000n;
+    for (const rate of options.rates) {
+      // Invoices first (not timed): enough payments for `seconds` at `rate` records per second.
+      const paymentsNeeded = Math.ceil((rate * options.seconds) / (1 + options.mppShare));
+      const payments: Payment[] = [];
+      const api = apis[0]!;
+      let made = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (made < paymentsNeeded) {
+            const n = made++;
+            const { invoice } = await api.createInvoice({ externalRef: `bench-${run}-${rate}-${n}`, amountMsat, mode: "auto" });
+            const decoded = decodeInvoice(backend, invoice.bolt11);
+            if (!decoded.ok) throw new Error(`the API made an invoice that does not decode: ${decoded.error.message}`);
+            payments.push({ paymentHash: hexToBytes(invoice.paymentHash), paymentSecret: decoded.value.paymentSecret, amountMsat, parts: n / paymentsNeeded < options.mppShare ? 2 : 1 });
+          }
+        }),
+      );
+      payments.sort(() => Math.random() - 0.5);
+
+      // Offered load: records due at elapsed * rate, sent without waiting on each other.
+      const sentAt = new Map<string, number>();
+      const sends: Promise<unknown>[] = [];
+      const start = Date.now();
+      let records = 0;
+      const sendPart = (payment: Payment, nodeId: string, amount: bigint): void => {
+        const t = Date.now();
+        sends.push(
+          sender
+            .sendHtlc({ nodeId, paymentHash: payment.paymentHash, paymentSecret: payment.paymentSecret, amountMsat: amount, totalMsat: payment.amountMsat })
+            .then(({ htlcId }) => sentAt.set(`${nodeId}:${htlcId}`, t)),
+        );
+        records++;
+      };
+      for (const payment of payments) {
+        const due = start + (records / rate) * 1000;
+        const wait = due - Date.now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (payment.parts === 2) {
+          sendPart(payment, nodeA, payment.amountMsat / 2n);
+          sendPart(payment, nodeB, payment.amountMsat - payment.amountMsat / 2n);
+        } else {
+          sendPart(payment, nodeA, payment.amountMsat);
+        }
+      }
+      await Promise.all(sends);
+      const sendEnd = Date.now();
+      // Wait for the answers (bounded: a saturated matcher may not catch up).
+      await waitUntil(
+        "the commands of this step",
+        () => ([...sentAt.keys()].every((k) => arrived.has(k)) ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 50 },
+      ).catch(() => say(`rate ${rate}/s: not every command arrived within 30 s of the last send`));
+      const latencies: number[] = [];
+      let lastArrival = start;
+      for (const [key, t] of sentAt) {
+        const a = arrived.get(key);
+        if (a === undefined) continue;
+        latencies.push(a - t);
+        lastArrival = Math.max(lastArrival, a);
+      }
+      const result: StepResult = {
+        matchers: count,
+        offeredPerS: rate,
+        sent: sentAt.size,
+        decided: latencies.length,
+        decisionsPerS: latencies.length / (Math.max(lastArrival, sendEnd) - start) * 1000,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+      };
+      results.push(result);
+      const prefix = `matcher.matchers_${count}.offered_${rate}`;
+      print(`${prefix}.decisions_per_s`, result.decisionsPerS, "1/s");
+      print(`${prefix}.publish_to_command_p50`, result.p50Ms, "ms");
+      print(`${prefix}.publish_to_command_p99`, result.p99Ms, "ms");
+      say(`${count} matcher(s), offered ${rate}/s: ${result.decided}/${result.sent} decided, ${result.decisionsPerS.toFixed(0)}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+      // Saturated: it no longer keeps up with what is offered, or answers too late to matter.
+      if (result.decided < result.sent || result.decisionsPerS < 0.8 * rate || result.p99Ms > 2_000) {
+        say(`saturated at ${rate}/s offered; no higher step`);
+        break;
+      }
+    }
+  } finally {
+    for (const c of consumers) await c.stop().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((resolve) => c.once("exit", resolve)))));
+    await deployment?.remove([config.groupId, `bench-${run}-observer`]).catch((error: unknown) => say(`could not remove deployment ${config.deployment}: ${String(error)}`));
+    const client = new pg.Client({ connectionString: stack.postgresUrl });
+    await client.connect();
+    await client.query(`drop schema if exists ${dbSchema} cascade`);
+    await client.end();
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const stack = loadStackConfig();
+  const all: StepResult[] = [];
+  for (const count of options.matchers) {
+    const results = await runWithMatchers(count, options, stack);
+    all.push(...results);
+    const held = results.filter((r) => r.decided === r.sent && r.p99Ms <= 100);
+    const best = held.length === 0 ? 0 : Math.max(...held.map((r) => r.decisionsPerS));
+    print(`matcher.max_decisions_per_s.matchers_${count}`, best, "1/s");
+  }
+  const out = path.join(stack.runDir, "bench", "matcher-load.json");
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), options, steps: all }, null, 2));
+  say(`results written to ${path.relative(repo, out)}`);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
