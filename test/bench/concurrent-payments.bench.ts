@@ -1,0 +1,148 @@
+// Concurrent payments on the regtest stack, side by side (issue 9): the payer pays alpha's own
+// lnd invoices (native, the baseline) and coordinator invoices through alpha, at each
+// concurrency level, interleaved in rounds (native, coordinator, native, coordinator, ...) so
+// both see the same machine. The coordinator runs as deployed: the matcher and both bridges as
+// separate processes (test/support/coordinator-processes.ts), not inside this one.
+// Per level and kind: payments/s and p50/p99 SendPaymentV2 -> SUCCEEDED; then the ratios
+// coordinator/native. Prints JSON lines {"name","value","unit"} and writes every figure to
+// .run/bench/concurrent-payments.json. Needs the stack (infra/stack up).
+// Usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2]
+//   --payments: per kind and level (split over the rounds); each pays 1,000 sat.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadStackConfig } from "../support/stack-config.ts";
+import { connectAll } from "../support/lnd-nodes.ts";
+import { startCoordinatorProcesses, type CoordinatorProcesses } from "../support/coordinator-processes.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
+import { payerChannelTo } from "../support/payments.ts";
+import { runAllSteps } from "../support/run-all-steps.ts";
+
+const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2]";
+
+export interface ConcurrencyOptions {
+  levels: number[];
+  payments: number;
+  rounds: number;
+}
+
+export function parseConcurrencyOptions(argv: readonly string[]): ConcurrencyOptions {
+  const options: ConcurrencyOptions = { levels: [1, 8, 32], payments: 64, rounds: 2 };
+  const ints = (flag: string, text: string | undefined, max: number): number[] => {
+    const values = (text ?? "").split(",").map(Number);
+    if (text === undefined || values.some((v) => !Number.isInteger(v) || v < 1 || v > max)) throw new Error(`${flag} takes whole numbers from 1 to ${max}, got ${text ?? "nothing"}\n${USAGE}`);
+    return values;
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--levels") options.levels = ints(flag, value, 400);
+    else if (flag === "--payments") options.payments = ints(flag, value, 5_000)[0]!;
+    else if (flag === "--rounds") options.rounds = ints(flag, value, 20)[0]!;
+    else throw new Error(`unknown argument ${flag}\n${USAGE}`);
+  }
+  if (options.payments < options.rounds) throw new Error(`--payments (${options.payments}) must be at least --rounds (${options.rounds})\n${USAGE}`);
+  return options;
+}
+
+const percentile = (values: readonly number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+const print = (name: string, value: number, unit: string): void => console.log(JSON.stringify({ name, value: Math.round(value * 100) / 100, unit }));
+const say = (line: string): void => {
+  process.stderr.write(`[concurrent-payments] ${line}\n`);
+};
+
+/** Runs `count` jobs with `concurrency` at once; returns each job's latency and the wall time. */
+async function runConcurrently(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t0 = performance.now();
+        await job(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { latencies, wallMs: performance.now() - started };
+}
+
+async function main(): Promise<void> {
+  const options = parseConcurrencyOptions(process.argv.slice(2));
+  const stack = loadStackConfig();
+  const nodes = await connectAll(stack);
+  let coordinator: CoordinatorProcesses | undefined;
+  const results: Record<string, unknown>[] = [];
+  try {
+    await restorePayerLiquidity(stack, nodes);
+    const toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
+    say("starting the matcher and both bridges as processes");
+    coordinator = await startCoordinatorProcesses(stack, { logLevel: "warn" });
+    const api = coordinator.api;
+    const amountMsat = 1_000_000n;
+    let serial = 0;
+    const pay = async (bolt11: string, kind: string): Promise<void> => {
+      const payment = await nodes.payer.sendPaymentV2({ paymentRequest: bolt11, outgoingChanIds: [toAlpha], timeoutSeconds: 60, feeLimitMsat: 10_000n, maxParts: 1 }).final();
+      if (payment.status !== "SUCCEEDED") throw new Error(`${kind} payment ${payment.status}: ${payment.failureReason}`);
+    };
+    for (const level of options.levels) {
+      const perRound = Math.ceil(options.payments / options.rounds);
+      const samples = { native: [] as number[], coordinator: [] as number[] };
+      const wall = { native: 0, coordinator: 0 };
+      for (let round = 0; round < options.rounds; round++) {
+        // Invoices first, untimed: the figure is the payment, not invoice creation.
+        const own = await Promise.all(Array.from({ length: perRound }, (_, i) => nodes.alpha.addInvoice({ valueMsat: amountMsat, memo: `bench native ${level}/${round}/${i}` })));
+        const ours = await Promise.all(
+          Array.from({ length: perRound }, async () => (await api.createInvoice({ externalRef: `bench-${coordinator!.run}-${serial++}`, amountMsat, mode: "auto" })).invoice),
+        );
+        const n = await runConcurrently(perRound, level, (i) => pay(own[i]!.paymentRequest, "native"));
+        const c = await runConcurrently(perRound, level, (i) => pay(ours[i]!.bolt11, "coordinator"));
+        samples.native.push(...n.latencies);
+        samples.coordinator.push(...c.latencies);
+        wall.native += n.wallMs;
+        wall.coordinator += c.wallMs;
+      }
+      const figures = {
+        level,
+        nativePerS: (samples.native.length / wall.native) * 1000,
+        coordinatorPerS: (samples.coordinator.length / wall.coordinator) * 1000,
+        nativeP50: percentile(samples.native, 50),
+        nativeP99: percentile(samples.native, 99),
+        coordinatorP50: percentile(samples.coordinator, 50),
+        coordinatorP99: percentile(samples.coordinator, 99),
+      };
+      results.push(figures);
+      const p = `concurrency_${level}`;
+      print(`${p}.native.payments_per_s`, figures.nativePerS, "1/s");
+      print(`${p}.coordinator.payments_per_s`, figures.coordinatorPerS, "1/s");
+      print(`${p}.native.send_to_succeeded.p50`, figures.nativeP50, "ms");
+      print(`${p}.native.send_to_succeeded.p99`, figures.nativeP99, "ms");
+      print(`${p}.coordinator.send_to_succeeded.p50`, figures.coordinatorP50, "ms");
+      print(`${p}.coordinator.send_to_succeeded.p99`, figures.coordinatorP99, "ms");
+      print(`${p}.ratio.payments_per_s`, figures.coordinatorPerS / figures.nativePerS, "x");
+      print(`${p}.ratio.send_to_succeeded.p50`, figures.coordinatorP50 / figures.nativeP50, "x");
+      say(`concurrency ${level}: native ${figures.nativePerS.toFixed(1)}/s p50 ${figures.nativeP50.toFixed(0)} ms; coordinator ${figures.coordinatorPerS.toFixed(1)}/s p50 ${figures.coordinatorP50.toFixed(0)} ms`);
+      // Payments drain the payer's side; give it back before the next level.
+      await restorePayerLiquidity(stack, nodes);
+    }
+    const out = path.join(stack.runDir, "bench", "concurrent-payments.json");
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), options, levels: results }, null, 2));
+    say(`results written to ${out}`);
+  } finally {
+    await runAllSteps("stopping the benchmark", [
+      ["coordinator processes", () => coordinator?.stop()],
+      ["lnd clients", () => nodes.closeAll()],
+    ]);
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
