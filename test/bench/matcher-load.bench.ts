@@ -62,8 +62,9 @@ export function parseOptions(argv: readonly string[]): Options {
         options.mppShare = share;
         break;
       }
+      case undefined:
       default:
-        throw new Error(`unknown argument ${flag}\n${USAGE}`);
+        throw new Error(`unknown argument ${String(flag)}\n${USAGE}`);
     }
   }
   return options;
