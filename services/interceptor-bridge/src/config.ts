@@ -39,8 +39,17 @@ export interface BridgeConfig {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   /** GetInfo poll interval for the block height put into HtlcIntercepted records. */
   blockHeightPollMs: number;
-  /** How long start-up waits for an unreachable or still-starting lnd before giving up. */
+  /** How long start-up waits for an unreachable or still-starting lnd before giving up; 0: as long as it takes. */
   lndStartupTimeoutMs: number;
+  /** How long start-up waits for lnd to report synced_to_chain before running anyway (with a warning); 0: no wait. */
+  lndSyncWaitMs: number;
+  /**
+   * Most HtlcIntercepted records (and, separately, FINAL outcomes) waiting for the event log while
+   * Kafka is unreachable; a new HTLC for the virtual scid that meets a full backlog is failed back.
+   */
+  publishBacklogLimit: number;
+  /** A backlog HTLC this many blocks before its auto-fail height is failed back (>= 1: never racing lnd's own). */
+  backlogAutoFailMarginBlocks: number;
   /**
    * At start the bridge reads this node's SETTLE commands back from the commands topic to ask
    * lnd for final resolutions it may have missed. 0: the whole topic; N: only records of the
@@ -67,6 +76,9 @@ export type BridgeConfigInput = {
     | "logLevel"
     | "blockHeightPollMs"
     | "lndStartupTimeoutMs"
+    | "lndSyncWaitMs"
+    | "publishBacklogLimit"
+    | "backlogAutoFailMarginBlocks"
     | "settleRecoveryLookbackHours"
   >
 >;
@@ -178,7 +190,10 @@ const FIELDS: readonly FieldSpec[] = [
     },
   },
   { path: "blockHeightPollMs", kind: "int", default: 5000, check: atLeast(1) },
-  { path: "lndStartupTimeoutMs", kind: "int", default: 60_000, check: atLeast(0) },
+  { path: "lndStartupTimeoutMs", kind: "int", default: 0, check: atLeast(0) },
+  { path: "lndSyncWaitMs", kind: "int", default: 300_000, check: atLeast(0) },
+  { path: "publishBacklogLimit", kind: "int", default: 1000, check: atLeast(1) },
+  { path: "backlogAutoFailMarginBlocks", kind: "int", default: 3, check: atLeast(1) },
   { path: "settleRecoveryLookbackHours", kind: "number", default: 0, check: atLeast(0) },
 ];
 
@@ -276,6 +291,9 @@ export function parseBridgeConfig(
     reconnect: { initialDelayMs: get("reconnect.initialDelayMs"), maxDelayMs: get("reconnect.maxDelayMs") },
     blockHeightPollMs: get("blockHeightPollMs"),
     lndStartupTimeoutMs: get("lndStartupTimeoutMs"),
+    lndSyncWaitMs: get("lndSyncWaitMs"),
+    publishBacklogLimit: get("publishBacklogLimit"),
+    backlogAutoFailMarginBlocks: get("backlogAutoFailMarginBlocks"),
     settleRecoveryLookbackHours: get("settleRecoveryLookbackHours"),
   });
 }

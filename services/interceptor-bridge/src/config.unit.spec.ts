@@ -37,7 +37,10 @@ describe("bridge config", () => {
         logLevel: "info",
         reconnect: { initialDelayMs: 100, maxDelayMs: 5000 },
         blockHeightPollMs: 5000,
-        lndStartupTimeoutMs: 60_000,
+        lndStartupTimeoutMs: 0,
+        lndSyncWaitMs: 300_000,
+        publishBacklogLimit: 1000,
+        backlogAutoFailMarginBlocks: 3,
         settleRecoveryLookbackHours: 0,
       },
     });
