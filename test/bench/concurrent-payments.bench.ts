@@ -8,7 +8,7 @@
 // .run/bench/concurrent-payments.json. Needs the stack (infra/stack up).
 // Usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2]
 //   --payments: per kind and level (split over the rounds); each pays 1,000 sat.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadStackConfig } from "../support/stack-config.ts";
@@ -16,6 +16,7 @@ import { connectAll } from "../support/lnd-nodes.ts";
 import { startCoordinatorProcesses, type CoordinatorProcesses } from "../support/coordinator-processes.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { payerChannelTo } from "../support/payments.ts";
+import { traceHtlcs, TRACE_SEGMENTS } from "../support/htlc-trace.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
 
 const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2]";
@@ -80,7 +81,8 @@ async function main(): Promise<void> {
     await restorePayerLiquidity(stack, nodes);
     const toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
     say("starting the matcher and both bridges as processes");
-    coordinator = await startCoordinatorProcesses(stack, { logLevel: "warn" });
+    // info: the HTLC trace below reads the "htlc decided", "command published" and "SETTLE sent" lines.
+    coordinator = await startCoordinatorProcesses(stack, { logLevel: "info" });
     const api = coordinator.api;
     const amountMsat = 1_000_000n;
     let serial = 0;
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     for (const level of options.levels) {
       const perRound = Math.ceil(options.payments / options.rounds);
       const samples = { native: [] as number[], coordinator: [] as number[] };
+      const paidHashes = new Set<string>();
       const wall = { native: 0, coordinator: 0 };
       for (let round = 0; round < options.rounds; round++) {
         // Invoices first, untimed: the figure is the payment, not invoice creation.
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
         );
         const n = await runConcurrently(perRound, level, (i) => pay(own[i]!.paymentRequest, "native"));
         const c = await runConcurrently(perRound, level, (i) => pay(ours[i]!.bolt11, "coordinator"));
+        for (const invoice of ours) paidHashes.add(invoice.paymentHash);
         samples.native.push(...n.latencies);
         samples.coordinator.push(...c.latencies);
         wall.native += n.wallMs;
@@ -124,6 +128,21 @@ async function main(): Promise<void> {
       print(`${p}.coordinator.send_to_succeeded.p99`, figures.coordinatorP99, "ms");
       print(`${p}.ratio.payments_per_s`, figures.coordinatorPerS / figures.nativePerS, "x");
       print(`${p}.ratio.send_to_succeeded.p50`, figures.coordinatorP50 / figures.nativeP50, "x");
+      // Where the coordinator's time went, per HTLC (from the services' logs).
+      const traces = traceHtlcs(
+        readFileSync(coordinator.logFiles.matcher, "utf8"),
+        [readFileSync(coordinator.logFiles.alpha, "utf8"), readFileSync(coordinator.logFiles.bravo, "utf8")],
+        paidHashes,
+      );
+      const breakdown: Record<string, number> = {};
+      for (const segment of TRACE_SEGMENTS) {
+        breakdown[`${segment}.p50`] = percentile(traces.map((t) => t[segment]), 50);
+        breakdown[`${segment}.p99`] = percentile(traces.map((t) => t[segment]), 99);
+        print(`${p}.htlc_trace.${segment.replace(/Ms$/, "")}.p50`, breakdown[`${segment}.p50`]!, "ms");
+        print(`${p}.htlc_trace.${segment.replace(/Ms$/, "")}.p99`, breakdown[`${segment}.p99`]!, "ms");
+      }
+      print(`${p}.htlc_trace.samples`, traces.length, "htlcs");
+      results[results.length - 1] = { ...figures, breakdown, traced: traces.length };
       say(`concurrency ${level}: native ${figures.nativePerS.toFixed(1)}/s p50 ${figures.nativeP50.toFixed(0)} ms; coordinator ${figures.coordinatorPerS.toFixed(1)}/s p50 ${figures.coordinatorP50.toFixed(0)} ms`);
       // Payments drain the payer's side; give it back before the next level.
       await restorePayerLiquidity(stack, nodes);
