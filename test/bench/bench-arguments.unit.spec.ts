@@ -1,0 +1,29 @@
+// The benchmarks refuse bad arguments with a message that names the flag and shows the usage.
+import { describe, expect, it } from "vitest";
+import { parseConcurrencyOptions } from "./concurrent-payments.bench.ts";
+import { parseCreationOptions } from "./invoice-creation.bench.ts";
+import { parseOptions as parseLoadOptions } from "./matcher-load.bench.ts";
+
+describe("benchmark arguments", () => {
+  it("matcher-load: defaults, overrides, and refusals", () => {
+    expect(parseLoadOptions([])).toEqual({ rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5 });
+    expect(parseLoadOptions(["--rates", "400,100", "--matchers", "2", "--mpp-share", "0"])).toMatchObject({ rates: [100, 400], matchers: [2], mppShare: 0 });
+    expect(() => parseLoadOptions(["--rates", "10,x"])).toThrow(/--rates takes a comma list.*\nusage:/s);
+    expect(() => parseLoadOptions(["--mpp-share", "2"])).toThrow(/--mpp-share takes a number from 0 to 1/);
+    expect(() => parseLoadOptions(["--matchers", "9"])).toThrow(/from 1 to 4/);
+    expect(() => parseLoadOptions(["--fast"])).toThrow(/unknown argument --fast/);
+  });
+
+  it("concurrent-payments: defaults, overrides, and refusals", () => {
+    expect(parseConcurrencyOptions([])).toEqual({ levels: [1, 8, 32], payments: 64, rounds: 2 });
+    expect(parseConcurrencyOptions(["--levels", "4", "--payments", "10", "--rounds", "5"])).toEqual({ levels: [4], payments: 10, rounds: 5 });
+    expect(() => parseConcurrencyOptions(["--levels", "0"])).toThrow(/--levels takes whole numbers/);
+    expect(() => parseConcurrencyOptions(["--payments", "2", "--rounds", "3"])).toThrow(/must be at least --rounds/);
+  });
+
+  it("invoice-creation: defaults, overrides, and refusals", () => {
+    expect(parseCreationOptions([])).toEqual({ callers: [1, 8, 32], invoices: 400 });
+    expect(parseCreationOptions(["--callers", "2", "--invoices", "50"])).toEqual({ callers: [2], invoices: 50 });
+    expect(() => parseCreationOptions(["--invoices", "-1"])).toThrow(/--invoices takes whole numbers/);
+  });
+});
