@@ -79,6 +79,7 @@ export function createInvoiceService(deps: {
       case "unknown_invoice":
         return new InvoiceServiceError("not_found", rejection.message);
       case "invalid_status":
+      case "hold_set_near_auto_fail":
         return new InvoiceServiceError("failed_precondition", rejection.message);
       case "terms_conflict":
         return new InvoiceServiceError("already_exists", rejection.message);
@@ -205,7 +206,9 @@ export function createInvoiceService(deps: {
     },
 
     async settleInvoice(paymentHash) {
-      const { decision, state } = await processor.process(paymentHash, { type: "SettleInvoice", data: { paymentHash, now: deps.now() } });
+      // The cluster's height as the bridges last reported it, to refuse a settle near a part's auto-fail height.
+      const blockHeight = Math.max(0, ...[...(await bridgeHeartbeats(pool)).values()].map((h) => h.blockHeight));
+      const { decision, state } = await processor.process(paymentHash, { type: "SettleInvoice", data: { paymentHash, now: deps.now(), blockHeight } });
       if (decision.rejection) throw rejectionError(decision.rejection);
       if (state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
       return toView(state);

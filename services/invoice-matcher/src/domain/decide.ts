@@ -19,7 +19,7 @@ export const decide = (state: InvoiceState, input: MatcherInput, config: Matcher
     case "Tick":
       return tick(state, input, config);
     case "SettleInvoice":
-      return settleInvoice(state, input);
+      return settleInvoice(state, input, config);
     case "CancelInvoice":
       return cancelInvoice(state, input);
     case "HtlcFinal":

@@ -10,7 +10,10 @@ export type InputRejectionCode =
   | "terms_conflict"
   | "unknown_invoice"
   // The invoice's status does not allow the input (e.g. settle an OPEN invoice).
-  | "invalid_status";
+  | "invalid_status"
+  // A held part of the set is within the safety margin of its auto-fail height: settling now
+  // could release the preimage for a set lnd is failing part of.
+  | "hold_set_near_auto_fail";
 
 // An API input that was refused. Carries nothing secret: it goes back to the caller.
 export type InputRejection = { readonly code: InputRejectionCode; readonly message: string };

@@ -147,7 +147,7 @@ const REJECTION_REASONS: readonly HtlcRejectionReason[] = [
   "reoffered_htlc_differs",
 ];
 const REOFFERED_FIELDS: readonly ReofferedHtlcField[] = ["incomingAmountMsat", "outgoingAmountMsat", "incomingExpiry", "outgoingExpiry", "onionEphemeralKey"];
-const CANCEL_REASONS: readonly InvoiceCancelReason[] = ["requested", "accept_timeout"];
+const CANCEL_REASONS: readonly InvoiceCancelReason[] = ["requested", "accept_timeout", "auto_fail_height_near"];
 const settledSetData = (o: Record<string, unknown>, path: string) => ({
   paymentHash: asString(o.paymentHash, `${path}.paymentHash`),
   htlcKeys: asArrayOf(o.htlcKeys, `${path}.htlcKeys`, parseKey),

@@ -57,7 +57,9 @@ export type HtlcRejectionReason =
   // onion key: one of the two is not what lnd holds (a forged record). Never settled.
   | "reoffered_htlc_differs";
 
-export type InvoiceCancelReason = "requested" | "accept_timeout";
+// auto_fail_height_near: the matcher cancelled an ACCEPTED hold set before lnd's auto-fail
+// height of its earliest part came within the safety margin.
+export type InvoiceCancelReason = "requested" | "accept_timeout" | "auto_fail_height_near";
 
 export type InvoiceCreated = Event<"InvoiceCreated", InvoiceTerms>;
 

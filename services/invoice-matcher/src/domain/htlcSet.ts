@@ -1,6 +1,6 @@
 import { failHtlc, settleHtlc } from "./commands.ts";
 import { MatcherInvariantError, decided, type Decision } from "./decision.ts";
-import type { InvoiceEvent } from "./events.ts";
+import type { InvoiceCancelReason, InvoiceEvent } from "./events.ts";
 import type { HtlcFailure } from "./htlcFailure.ts";
 import type { HtlcKey } from "./htlcKey.ts";
 import { minimumTotalMsat } from "./invoiceTerms.ts";
@@ -74,7 +74,7 @@ export const failHeldSetAfterMppTimeout = (state: InvoiceState, invoice: Invoice
 export const cancelWithHeldSet = (
   state: InvoiceState,
   invoice: InvoiceRecord,
-  reason: "requested" | "accept_timeout",
+  reason: InvoiceCancelReason,
   at: number,
   blockHeight: number,
 ): Decision => {
@@ -87,6 +87,16 @@ export const cancelWithHeldSet = (
     [{ type: "InvoiceCancelled", data: { paymentHash, reason, failedHtlcs, at } }],
     failedHtlcs.map(({ key, failure }) => failHtlc(key, paymentHash, failure)),
   );
+};
+
+// Hold sets and lnd's auto-fail height: the earliest auto_fail_height among the held parts that
+// is within `margin` blocks of `blockHeight` (height + margin >= auto_fail_height), or null. Parts
+// recorded before the auto-fail height was kept have none and are not judged.
+export const nearestAutoFail = (held: readonly HtlcRecord[], blockHeight: number, margin: number): { autoFailHeight: number; blocksLeft: number } | null => {
+  const heights = held.flatMap((htlc) => (htlc.autoFailHeight === undefined ? [] : [htlc.autoFailHeight]));
+  if (heights.length === 0) return null;
+  const autoFailHeight = Math.min(...heights);
+  return blockHeight + margin >= autoFailHeight ? { autoFailHeight, blocksLeft: autoFailHeight - blockHeight } : null;
 };
 
 // Runs `next` on the state the first decision leads to, and joins the two: lets one input cause a

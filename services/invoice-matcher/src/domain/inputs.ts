@@ -46,7 +46,9 @@ export type HtlcArrived = Input<
 // computed is due). Timeouts are decided only here.
 export type Tick = Input<"Tick", { readonly paymentHash: string; readonly now: number; readonly blockHeight: number }>;
 
-export type SettleInvoice = Input<"SettleInvoice", { readonly paymentHash: string; readonly now: number }>;
+// blockHeight: the cluster's current height, to refuse a settle when a held part is near its
+// auto-fail height.
+export type SettleInvoice = Input<"SettleInvoice", { readonly paymentHash: string; readonly now: number; readonly blockHeight: number }>;
 
 // blockHeight goes into the incorrect_or_unknown_payment_details failures of the HELD HTLCs.
 export type CancelInvoice = Input<"CancelInvoice", { readonly paymentHash: string; readonly now: number; readonly blockHeight: number }>;

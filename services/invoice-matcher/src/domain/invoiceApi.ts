@@ -1,8 +1,9 @@
 import { decided, MatcherInvariantError, nothing, rejected, type Decision } from "./decision.ts";
-import { cancelWithHeldSet, settleHeldSet } from "./htlcSet.ts";
+import { cancelWithHeldSet, nearestAutoFail, settleHeldSet } from "./htlcSet.ts";
 import type { CancelInvoice, CreateInvoice, SettleInvoice } from "./inputs.ts";
 import { invoiceTermsProblem, sameInvoiceTerms } from "./invoiceTerms.ts";
-import type { InvoiceState } from "./state.ts";
+import type { MatcherConfig } from "./matcherConfig.ts";
+import { heldHtlcs, type InvoiceState } from "./state.ts";
 
 // The application's requests. Each is idempotent: asking again for what already happened is
 // answered with no events, no commands and no rejection, so API retries are safe.
@@ -25,13 +26,22 @@ export const createInvoice = (state: InvoiceState, input: CreateInvoice): Decisi
 // Settles the ACCEPTED set of a hold invoice. Not a replay path for SettleHtlc: commands are
 // re-sent only when lnd re-offers an HTLC, because lnd drops the interceptor stream when told
 // to resolve a circuit it no longer holds (money-safety rule 5).
-export const settleInvoice = (state: InvoiceState, input: SettleInvoice): Decision => {
+export const settleInvoice = (state: InvoiceState, input: SettleInvoice, config: MatcherConfig): Decision => {
   checkAggregate(state, input.data.paymentHash, input.type);
   const invoice = state.invoice;
   if (invoice === null) return rejected("unknown_invoice", "no invoice with this payment hash");
   switch (invoice.status) {
-    case "ACCEPTED":
+    case "ACCEPTED": {
+      // Never settle partially: lnd fails a held part at its auto_fail_height by itself, so a
+      // settle that may reach it late is refused; the matcher's tick cancels the set instead.
+      const near = nearestAutoFail(heldHtlcs(state), input.data.blockHeight, config.holdSafetyMarginBlocks);
+      if (near !== null)
+        return rejected(
+          "hold_set_near_auto_fail",
+          `a held part is ${near.blocksLeft} block(s) from lnd's auto-fail height ${near.autoFailHeight} (height ${input.data.blockHeight}, safety margin ${config.holdSafetyMarginBlocks} blocks): the set can no longer be settled safely and is being cancelled`,
+        );
       return settleHeldSet(state, invoice, input.data.now);
+    }
     case "SETTLE_REQUESTED":
     case "SETTLED":
       return nothing();

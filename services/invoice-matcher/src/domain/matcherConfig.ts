@@ -15,13 +15,22 @@ export type MatcherConfig = {
   // How long a complete set of a hold invoice waits for the application to settle or cancel.
   readonly acceptTimeoutMs: number;
   readonly virtualHopPolicy: VirtualHopPolicy;
+  // Hold invoices: blocks kept between the current height and the earliest auto_fail_height of a
+  // held part. Within it SettleInvoice is refused and the matcher cancels the set itself, so the
+  // preimage never leaves for a set lnd may already be failing part of.
+  readonly holdSafetyMarginBlocks: number;
 };
 
 export type MatcherConfigInput = {
   readonly mppTimeoutMs?: number;
   readonly acceptTimeoutMs?: number;
   readonly virtualHopPolicy?: Partial<VirtualHopPolicy>;
+  readonly holdSafetyMarginBlocks?: number;
 };
+
+// A settle decided at height h may reach lnd a block or two later (Kafka, the bridge, a block
+// found meanwhile): fewer than 3 blocks of margin is not safe.
+export const MIN_HOLD_SAFETY_MARGIN_BLOCKS = 3;
 
 // BOLT 4: the final node "SHOULD wait for at least 60 seconds after the initial HTLC" before
 // failing an incomplete set (lnmux used 30 s; that is a gap we do not copy).
@@ -33,6 +42,7 @@ export const DEFAULT_MATCHER_CONFIG: MatcherConfig = {
   acceptTimeoutMs: 60_000,
   // lnmux's default route-hint policy: free, 40 blocks.
   virtualHopPolicy: { feeBaseMsat: 0n, feeProportionalMillionths: 0n, cltvExpiryDelta: 40 },
+  holdSafetyMarginBlocks: MIN_HOLD_SAFETY_MARGIN_BLOCKS,
 };
 
 export class MatcherConfigError extends Error {
@@ -66,5 +76,11 @@ export const validateMatcherConfig = (input: MatcherConfigInput = {}): MatcherCo
   if (!Number.isInteger(cltvExpiryDelta) || cltvExpiryDelta < 0 || cltvExpiryDelta > 0xffff)
     throw new MatcherConfigError(`virtualHopPolicy.cltvExpiryDelta must be an integer in 0..65535, got ${cltvExpiryDelta}`);
 
-  return { mppTimeoutMs, acceptTimeoutMs, virtualHopPolicy: { feeBaseMsat, feeProportionalMillionths, cltvExpiryDelta } };
+  const holdSafetyMarginBlocks = input.holdSafetyMarginBlocks ?? DEFAULT_MATCHER_CONFIG.holdSafetyMarginBlocks;
+  if (!Number.isInteger(holdSafetyMarginBlocks) || holdSafetyMarginBlocks < MIN_HOLD_SAFETY_MARGIN_BLOCKS || holdSafetyMarginBlocks > 1000)
+    throw new MatcherConfigError(
+      `holdSafetyMarginBlocks must be an integer in ${MIN_HOLD_SAFETY_MARGIN_BLOCKS}..1000 (blocks kept before a held part's auto-fail height), got ${holdSafetyMarginBlocks}`,
+    );
+
+  return { mppTimeoutMs, acceptTimeoutMs, virtualHopPolicy: { feeBaseMsat, feeProportionalMillionths, cltvExpiryDelta }, holdSafetyMarginBlocks };
 };

@@ -188,7 +188,7 @@ const inputFor = (step: Step, now: number, blockHeight: number, world: World): M
     case "tick":
       return { type: "Tick", data: { paymentHash, now, blockHeight } };
     case "settle":
-      return { type: "SettleInvoice", data: { paymentHash, now } };
+      return { type: "SettleInvoice", data: { paymentHash, now, blockHeight } };
     case "cancel":
       return { type: "CancelInvoice", data: { paymentHash, now, blockHeight } };
     case "lndFinal": {

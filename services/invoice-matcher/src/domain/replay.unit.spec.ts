@@ -114,7 +114,7 @@ describe("replayed reports and events change nothing twice", () => {
       a,
       again(a),
       b,
-      { type: "SettleInvoice" as const, data: { paymentHash: PAYMENT_HASH, now: T0 + 3_000 } },
+      { type: "SettleInvoice" as const, data: { paymentHash: PAYMENT_HASH, now: T0 + 3_000, blockHeight: 850_000 } },
       htlcFinal(a.data.key, true),
       htlcFinal(b.data.key, true),
     ];

@@ -1,5 +1,5 @@
 import { MatcherInvariantError, nothing, type Decision } from "./decision.ts";
-import { cancelWithHeldSet, failHeldSetAfterMppTimeout, followedBy } from "./htlcSet.ts";
+import { cancelWithHeldSet, failHeldSetAfterMppTimeout, followedBy, nearestAutoFail } from "./htlcSet.ts";
 import type { Tick } from "./inputs.ts";
 import { isPastExpiry } from "./invoiceTerms.ts";
 import type { MatcherConfig } from "./matcherConfig.ts";
@@ -28,6 +28,16 @@ const acceptTimeout = (state: InvoiceState, now: number, blockHeight: number, co
   return cancelWithHeldSet(state, invoice, "accept_timeout", now, blockHeight);
 };
 
+// Hold mode: an ACCEPTED set is cancelled before lnd's auto-fail height of its earliest part comes
+// within the safety margin, whatever the accept timeout says (whichever comes first): lnd would
+// fail that part itself, and a settle after that would release the preimage for a partial set.
+const autoFailHeightNear = (state: InvoiceState, now: number, blockHeight: number, config: MatcherConfig): Decision => {
+  const invoice = state.invoice;
+  if (invoice === null || invoice.status !== "ACCEPTED") return nothing();
+  if (nearestAutoFail(heldHtlcs(state), blockHeight, config.holdSafetyMarginBlocks) === null) return nothing();
+  return cancelWithHeldSet(state, invoice, "auto_fail_height_near", now, blockHeight);
+};
+
 // Only an OPEN invoice with nothing HELD expires: a set in progress keeps it open until the set
 // completes or times out.
 const expiry = (state: InvoiceState, now: number): Decision => {
@@ -43,5 +53,6 @@ export const tick = (state: InvoiceState, input: Tick, config: MatcherConfig): D
     throw new MatcherInvariantError("Tick routed to the aggregate of another payment hash");
   // A timed-out set leaves the invoice OPEN and empty, so expiry is judged on the state after it.
   const afterMpp = followedBy(state, mppTimeout(state, now, config), (after) => expiry(after, now));
-  return followedBy(state, afterMpp, (after) => acceptTimeout(after, now, blockHeight, config));
+  const afterAutoFail = followedBy(state, afterMpp, (after) => autoFailHeightNear(after, now, blockHeight, config));
+  return followedBy(state, afterAutoFail, (after) => acceptTimeout(after, now, blockHeight, config));
 };

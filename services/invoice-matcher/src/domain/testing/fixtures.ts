@@ -133,7 +133,10 @@ export const unknownPaymentDetails = (input: HtlcArrived): HtlcFailure => ({
 });
 
 export const tick = (now: number, blockHeight = HEIGHT): Tick => ({ type: "Tick", data: { paymentHash: PAYMENT_HASH, now, blockHeight } });
-export const settleInvoice = (now = T0 + 10_000): SettleInvoice => ({ type: "SettleInvoice", data: { paymentHash: PAYMENT_HASH, now } });
+export const settleInvoice = (now = T0 + 10_000, blockHeight = HEIGHT): SettleInvoice => ({
+  type: "SettleInvoice",
+  data: { paymentHash: PAYMENT_HASH, now, blockHeight },
+});
 export const cancelInvoice = (now = T0 + 10_000, blockHeight = HEIGHT): CancelInvoice => ({
   type: "CancelInvoice",
   data: { paymentHash: PAYMENT_HASH, now, blockHeight },
