@@ -73,3 +73,11 @@ export {
   shortChannelIdFromParts,
   type ShortChannelIdParts,
 } from "./scid/short-channel-id.ts";
+export {
+  LND_HTLC_TIMING,
+  STRICTEST_LND_TIMING_LINE,
+  OLDEST_TIMED_LND,
+  lndHtlcTimingFor,
+  type LndHtlcTiming,
+  type LndTimingLine,
+} from "./lnd/lnd-htlc-timing.ts";

@@ -6,6 +6,7 @@
 // - without --store-final-htlc-resolutions a settle cannot be confirmed final after a restart
 //   (money-safety rule 6);
 // - below minLndVersion the interceptor lacks fields and fixes the coordinator relies on.
+import { lndHtlcTimingFor, OLDEST_TIMED_LND } from "@ic/lightning-protocol";
 import type { NodeInfo } from "@ic/lnd-client";
 import { compareLndVersions, parseLndVersion } from "./lnd-version.ts";
 
@@ -71,6 +72,13 @@ export function nodeProblems(probe: NodeProbe, expected: NodeExpectations): Node
     problems.push({
       check: "version",
       message: `${at} runs lnd ${info.version}, older than minLndVersion ${expected.minLndVersion}. Fix: upgrade lnd (0.20.2 or later is preferred: it keeps re-offered held HTLCs, lnd issue 10892)`,
+    });
+  } else if (lndHtlcTimingFor(actual) === undefined) {
+    // The matcher's CLTV bounds and hold safety come from LND_HTLC_TIMING: an older lnd may fail
+    // held HTLCs at heights the coordinator does not expect.
+    problems.push({
+      check: "version",
+      message: `${at} runs lnd ${info.version}, older than lnd ${OLDEST_TIMED_LND.major}.${OLDEST_TIMED_LND.minor}, the oldest whose HTLC timing (auto-fail height, interceptor cut-off) the coordinator knows. Fix: upgrade lnd`,
     });
   }
   if (!info.requireHtlcInterceptor) {

@@ -116,6 +116,14 @@ describe("start-up validation of the lnd node", () => {
     expect(checksOf({ version: "unknown" })).toEqual(["version"]);
   });
 
+  it("refuses lnd older than the HTLC timing table knows (0.19), whatever minLndVersion says", () => {
+    const lax = { ...expected, minLndVersion: "0.17.0" };
+    const [problem] = nodeProblems({ reachable: true, info: info({ version: "0.18.5-beta commit=v0.18.5-beta" }) }, lax);
+    expect(problem?.check).toBe("version");
+    expect(problem?.message).toContain("older than lnd 0.19, the oldest whose HTLC timing (auto-fail height, interceptor cut-off) the coordinator knows");
+    expect(nodeProblems({ reachable: true, info: info({ version: "0.19.0-beta commit=v0.19.0-beta" }) }, lax)).toEqual([]);
+  });
+
   it("refuses lnd without --requireinterceptor, saying how to start it", () => {
     const [problem] = nodeProblems({ reachable: true, info: info({ requireHtlcInterceptor: false }) }, expected);
     expect(problem?.check).toBe("requireinterceptor");

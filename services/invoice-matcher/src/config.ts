@@ -3,7 +3,7 @@
 // shared; error messages name the field, never its value.
 import { readFileSync } from "node:fs";
 import { defaultTopics } from "@ic/event-log";
-import type { Bolt11Network } from "@ic/lightning-protocol";
+import { LND_HTLC_TIMING, STRICTEST_LND_TIMING_LINE, type Bolt11Network } from "@ic/lightning-protocol";
 import { validateMatcherConfig, type MatcherConfig } from "./domain/index.ts";
 import type { MatcherTopics } from "./application/matcher-topics.ts";
 import type { ClusterNodeSetting } from "./application/invoice-service-impl.ts";
@@ -127,6 +127,7 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     matcher = validateMatcherConfig({
       mppTimeoutMs: int("mppTimeoutMs", env.IC_MATCHER_MPP_TIMEOUT_MS ?? raw.mppTimeoutMs, 120_000, 1, 24 * 3600_000),
       acceptTimeoutMs: int("acceptTimeoutMs", raw.acceptTimeoutMs, 3600_000, 1, 7 * 24 * 3600_000),
+      holdSafetyMarginBlocks: int("holdSafetyMarginBlocks", raw.holdSafetyMarginBlocks, 3, 3, 1000),
       virtualHopPolicy: {
         feeBaseMsat: BigInt(int("virtualHopPolicy.feeBaseMsat", policy.feeBaseMsat, 0, 0, 2 ** 31)),
         feeProportionalMillionths: BigInt(int("virtualHopPolicy.feeProportionalMillionths", policy.feeProportionalMillionths, 0, 0, 1_000_000)),
@@ -152,7 +153,8 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     topics,
     cluster,
     matcher: matcher!,
-    minFinalCltvExpiryDelta: int("minFinalCltvExpiryDelta", raw.minFinalCltvExpiryDelta, 40, 18, 2016),
+    // Lower bound checked below against lnd's timing, with a message that names it.
+    minFinalCltvExpiryDelta: int("minFinalCltvExpiryDelta", raw.minFinalCltvExpiryDelta, 40, 1, 2016),
     defaultExpirySeconds: int("defaultExpirySeconds", raw.defaultExpirySeconds, 3600, 1, 365 * 24 * 3600),
     api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken, ...apiTls },
     metricsPort: int("metricsPort", env.IC_MATCHER_METRICS_PORT ?? raw.metricsPort, 0, 0, 65535),
@@ -166,6 +168,35 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     postgresPoolSize: int("postgresPoolSize", raw.postgresPoolSize, 20, 2, 200),
     groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),
   };
+  problems.push(...lndTimingProblems(config.minFinalCltvExpiryDelta, matcher));
   if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);
   return config;
+}
+
+// Blocks a hold set can wait at least, beyond lnd's interceptor cut-off and the safety margin.
+export const HOLD_SLACK_BLOCKS = 6;
+
+/**
+ * The CLTV bounds for the lnd version line with the strictest timing (LND_HTLC_TIMING, lnd 0.21+:
+ * auto-fail 19 blocks before expiry, never offered within 22, final delta >= 24), so a default
+ * config is safe on every lnd the bridges accept. An HTLC reaches the virtual node with at least
+ * cltvExpiryDelta + minFinalCltvExpiryDelta blocks left: that must exceed lnd's interceptor
+ * cut-off plus holdSafetyMarginBlocks plus some slack, or a hold set could never be held.
+ */
+export function lndTimingProblems(minFinalCltvExpiryDelta: number, matcher: MatcherConfig | undefined): string[] {
+  const line = STRICTEST_LND_TIMING_LINE;
+  const timing = LND_HTLC_TIMING[line];
+  const problems: string[] = [];
+  if (minFinalCltvExpiryDelta < timing.minFinalCltvExpiryDelta)
+    problems.push(`minFinalCltvExpiryDelta is ${minFinalCltvExpiryDelta}, below ${timing.minFinalCltvExpiryDelta}, lnd ${line}+'s minimum final CLTV delta`);
+  if (matcher !== undefined) {
+    const delta = matcher.virtualHopPolicy.cltvExpiryDelta;
+    const bound = timing.interceptorMinExpiryBlocks + matcher.holdSafetyMarginBlocks + HOLD_SLACK_BLOCKS;
+    if (delta + minFinalCltvExpiryDelta <= bound)
+      problems.push(
+        `virtualHopPolicy.cltvExpiryDelta + minFinalCltvExpiryDelta is ${delta} + ${minFinalCltvExpiryDelta} = ${delta + minFinalCltvExpiryDelta}, must exceed ${bound} ` +
+          `(lnd ${line}+ never offers an HTLC within ${timing.interceptorMinExpiryBlocks} blocks of expiry, + holdSafetyMarginBlocks ${matcher.holdSafetyMarginBlocks}, + ${HOLD_SLACK_BLOCKS} blocks to hold a set)`,
+      );
+  }
+  return problems;
 }
