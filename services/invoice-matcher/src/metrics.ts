@@ -8,6 +8,7 @@ export interface MatcherMetrics {
   commandsPublished: Counter<"action">;
   invoicesSettled: Counter;
   outboxPublishFailures: Counter;
+  outboxQuarantined: Counter<"kind">;
   undecodableRecords: Counter<"topic">;
   suspectHtlcs: Counter;
   rejectedRecords: Counter<"reason">;
@@ -29,6 +30,12 @@ export function createMatcherMetrics(): MatcherMetrics {
     outboxPublishFailures: new Counter({
       name: "ic_matcher_outbox_publish_failures_total",
       help: "Outbox publish rounds that stopped on a row (it and all later records wait); alert if it keeps rising",
+      registers: [registry],
+    }),
+    outboxQuarantined: new Counter({
+      name: "ic_matcher_outbox_quarantined_total",
+      help: "Outbox rows that can never be published, set aside with their reason (outbox.quarantined_reason); alert on any: the record, maybe a command, never leaves",
+      labelNames: ["kind"],
       registers: [registry],
     }),
     undecodableRecords: new Counter({

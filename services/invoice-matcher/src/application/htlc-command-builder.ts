@@ -48,6 +48,13 @@ export class CommandBuildError extends Error {
   override readonly name = "CommandBuildError";
 }
 
+/**
+ * The preimage seed does not open this invoice's hash: the matcher runs with another seed than
+ * the one that made the invoice (a configuration error, not a bad row). Not quarantined: the
+ * outbox waits until the matcher is restarted with the right seed, then the settle goes out.
+ */
+export class PreimageSeedMismatchError extends CommandBuildError {}
+
 export function buildHtlcCommand(
   stored: StoredCommand,
   identity: CoordinatorIdentity,
@@ -70,7 +77,7 @@ export function buildHtlcCommand(
     // Never hand lnd a preimage that does not open this hash (a wrong seed would leak nothing
     // useful, but would fail the payment after a "settled" decision).
     if (bytesToHex(secrets.paymentHash) !== paymentHash) {
-      throw new CommandBuildError(`derived preimage does not match payment hash ${paymentHash}: wrong preimage seed?`);
+      throw new PreimageSeedMismatchError(`derived preimage does not match payment hash ${paymentHash}: wrong preimage seed?`);
     }
     return {
       ...base,

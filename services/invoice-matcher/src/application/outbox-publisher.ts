@@ -6,11 +6,16 @@
 import type pg from "pg";
 import type { Logger } from "pino";
 import { encode, type EventLogRecord, type SerialProducer } from "@ic/event-log";
-import { loadOnionKey, markPublished, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
-import { buildHtlcCommand, type StoredCommand } from "./htlc-command-builder.ts";
+import { loadOnionKey, markPublished, quarantineOutboxRow, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
+import { buildHtlcCommand, PreimageSeedMismatchError, type StoredCommand } from "./htlc-command-builder.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 
 const PUBLISHER_LOCK_ID = 7_234_001;
+
+/** Why a row can never become a record (no retry helps). */
+class Unbuildable {
+  constructor(readonly reason: string) {}
+}
 
 /** What the log line and the metric say of a command once its batch is acknowledged. */
 interface PublishedCommand {
@@ -38,6 +43,8 @@ export function startOutboxPublisher(deps: {
   onCommandPublished?: (command: { nodeId: string; paymentHash: string; action: string }) => void;
   /** A round stopped on a row it could not publish; that row and every later one wait for the next round. */
   onRoundFailed?: () => void;
+  /** A row that can never be built was set aside (alert: its record, maybe a command, never leaves). */
+  onQuarantined?: (row: { id: bigint; topic: string; kind: string; reason: string }) => void;
 }): OutboxPublisher {
   const { pool, producer, identity, logger } = deps;
   let stopped = false;
@@ -93,16 +100,26 @@ export function startOutboxPublisher(deps: {
       const records: EventLogRecord[] = [];
       const ids: bigint[] = [];
       const published: PublishedCommand[] = [];
-      let unbuildable: unknown;
+      let failed: unknown;
       for (const row of rows) {
+        let built: EventLogRecord | Unbuildable;
         try {
-          records.push(await recordOf(row, published));
-          ids.push(row.id);
+          built = await recordOf(row, published);
         } catch (error) {
-          // The rows before it still go out; it and every later row wait (order is kept).
-          unbuildable = error;
+          // A lookup failed (Postgres), or the matcher runs with the wrong preimage seed: the rows
+          // before it still go out; it and every later row wait for the next round (order is kept).
+          failed = error;
           break;
         }
+        if (built instanceof Unbuildable) {
+          // No retry can build it: set it aside, loudly, rather than hold back every later row.
+          await quarantineOutboxRow(pool, row.id, built.reason);
+          logger.error({ outboxId: String(row.id), topic: row.topic, kind: row.kind, reason: built.reason }, "outbox row can never be published: quarantined (later rows go on)");
+          deps.onQuarantined?.({ id: row.id, topic: row.topic, kind: row.kind, reason: built.reason });
+          continue;
+        }
+        records.push(built);
+        ids.push(row.id);
       }
       if (records.length > 0) {
         await producer.sendBatch(records);
@@ -115,27 +132,37 @@ export function startOutboxPublisher(deps: {
           deps.onCommandPublished?.({ nodeId: c.nodeId, paymentHash: c.paymentHash, action: c.action });
         }
       }
-      if (unbuildable !== undefined) throw unbuildable;
+      if (failed !== undefined) throw failed;
     }
   }
 
-  async function recordOf(row: OutboxRow, published: PublishedCommand[]): Promise<EventLogRecord> {
+  /** The record of a row; Unbuildable when no retry can make one; throws only on a failed lookup. */
+  async function recordOf(row: OutboxRow, published: PublishedCommand[]): Promise<EventLogRecord | Unbuildable> {
     if (row.kind === "encoded") {
-      const p = row.payload as { value: string; headers: Record<string, string> };
-      return { topic: row.topic, messages: [{ key: row.recordKey, value: Buffer.from(p.value, "base64"), headers: p.headers }] };
+      const p = row.payload as { value?: unknown; headers?: unknown } | null;
+      if (typeof p?.value !== "string" || typeof p.headers !== "object" || p.headers === null) return new Unbuildable("encoded row without a base64 value and headers");
+      return { topic: row.topic, messages: [{ key: row.recordKey, value: Buffer.from(p.value, "base64"), headers: p.headers as Record<string, string> }] };
     }
-    if (row.kind === "htlc-command") {
-      const stored = row.payload as StoredCommand;
-      const k = stored.command.data.key;
-      // Only a failure packet needs the onion's key; a settle goes out without the lookup.
-      const ephemeral =
-        stored.command.type === "FailHtlc" ? await loadOnionKey(pool, { nodeId: k.nodeId, chanId: BigInt(k.chanId), htlcId: BigInt(k.htlcId) }) : undefined;
-      const command = buildHtlcCommand(stored, identity, ephemeral, deps.now());
+    if (row.kind !== "htlc-command") return new Unbuildable(`unknown outbox row kind ${row.kind}`);
+    const stored = row.payload as StoredCommand;
+    const k = stored?.command?.data?.key;
+    if (k === undefined) return new Unbuildable("htlc-command row without a command and its HTLC key");
+    // Only a failure packet needs the onion's key; a settle goes out without the lookup.
+    const ephemeral =
+      stored.command.type === "FailHtlc" ? await loadOnionKey(pool, { nodeId: k.nodeId, chanId: BigInt(k.chanId), htlcId: BigInt(k.htlcId) }) : undefined;
+    let record: EventLogRecord;
+    let command: ReturnType<typeof buildHtlcCommand>;
+    try {
+      command = buildHtlcCommand(stored, identity, ephemeral, deps.now());
       const encoded = encode("htlc-command", command);
-      published.push({ nodeId: k.nodeId, paymentHash: command.paymentHash, action: command.action, chanId: String(k.chanId), htlcId: String(k.htlcId), commandId: command.commandId });
-      return { topic: row.topic, messages: [{ key: row.recordKey, value: encoded.value, headers: encoded.headers }] };
+      record = { topic: row.topic, messages: [{ key: row.recordKey, value: encoded.value, headers: encoded.headers }] };
+    } catch (error) {
+      if (error instanceof PreimageSeedMismatchError) throw error;
+      // The builder's and the codec's messages name fields, never secret bytes.
+      return new Unbuildable(`htlc command cannot be built: ${error instanceof Error ? error.message : String(error)}`);
     }
-    throw new Error(`unknown outbox row kind ${row.kind}`);
+    published.push({ nodeId: k.nodeId, paymentHash: command.paymentHash, action: command.action, chanId: String(k.chanId), htlcId: String(k.htlcId), commandId: command.commandId });
+    return record;
   }
 
   function wake(): void {

@@ -36,6 +36,7 @@ interface Row {
 function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
   const rows: Row[] = [];
   const published = new Set<string>();
+  const quarantined = new Map<string, string>();
   const clients: FakeClient[] = [];
   const pool = {
     connect: async () => {
@@ -44,7 +45,11 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
       return client;
     },
     query: async (sql: string, params: unknown[]) => {
-      if (sql.startsWith("select id, topic")) return { rows: rows.filter((r) => !published.has(r.id)).slice(0, params[0] as number) };
+      if (sql.startsWith("select id, topic")) return { rows: rows.filter((r) => !published.has(r.id) && !quarantined.has(r.id)).slice(0, params[0] as number) };
+      if (sql.startsWith("update outbox set quarantined_reason")) {
+        quarantined.set(String(params[0]), String(params[1]));
+        return { rows: [], rowCount: 1 };
+      }
       if (sql.startsWith("update outbox set published_at")) {
         for (const id of params[0] as string[]) published.add(id);
         return { rows: [], rowCount: 1 };
@@ -52,7 +57,7 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
       throw new Error(`unexpected query ${sql}`);
     },
   };
-  return { pool: pool as unknown as pg.Pool, rows, published, clients };
+  return { pool: pool as unknown as pg.Pool, rows, published, quarantined, clients };
 }
 
 function encodedRow(id: number): Row {
@@ -91,11 +96,39 @@ afterEach(async () => {
 });
 
 let failedRounds = 0;
+let quarantinedKinds: string[] = [];
 
-function start(pool: pg.Pool, producer: SerialProducer): OutboxPublisher {
+function start(pool: pg.Pool, producer: SerialProducer, id: CoordinatorIdentity = identity): OutboxPublisher {
   failedRounds = 0;
-  publisher = startOutboxPublisher({ pool, producer, identity, logger, now: () => 0, pollIntervalMs: 20, onRoundFailed: () => failedRounds++ });
+  quarantinedKinds = [];
+  publisher = startOutboxPublisher({
+    pool,
+    producer,
+    identity: id,
+    logger,
+    now: () => 0,
+    pollIntervalMs: 20,
+    onRoundFailed: () => failedRounds++,
+    onQuarantined: (row) => quarantinedKinds.push(row.kind),
+  });
   return publisher;
+}
+
+const NODE = "02" + "11".repeat(32);
+const HASH = "ab".repeat(32);
+/** A stored SettleHtlc command row, as the processor writes it. */
+function settleRow(id: number, paymentSecret: string | null): Row {
+  return {
+    id: String(id),
+    topic: "t.commands",
+    record_key: NODE,
+    kind: "htlc-command",
+    payload: {
+      commandId: `c${id}`,
+      command: { type: "SettleHtlc", data: { key: { nodeId: NODE, chanId: "5", htlcId: String(id) }, paymentHash: HASH, expected: { incomingAmountMsat: "1000", incomingExpiry: 600 } } },
+      paymentSecret,
+    },
+  };
 }
 
 describe("outbox publisher", () => {
@@ -129,6 +162,32 @@ describe("outbox publisher", () => {
     refuse = false;
     await until(() => db.published.size === 2);
     expect(sent).toEqual(["v1", "v2"]);
+  });
+
+  it("a row no retry can build is quarantined with its reason, and the rows behind it go on", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    db.rows.push(encodedRow(1), { ...encodedRow(2), kind: "mystery" }, settleRow(3, null), encodedRow(4));
+    const { producer, sent } = fakeProducer();
+    start(db.pool, producer);
+    await until(() => db.published.size === 2);
+    expect(sent).toEqual(["v1", "v4"]);
+    expect([...db.quarantined.keys()]).toEqual(["2", "3"]);
+    expect(db.quarantined.get("2")).toBe("unknown outbox row kind mystery");
+    expect(db.quarantined.get("3")).toMatch(/settle for .* without an invoice/);
+    expect(quarantinedKinds).toEqual(["mystery", "htlc-command"]);
+    expect(failedRounds).toBe(0);
+  });
+
+  it("a settle the preimage seed does not open is not quarantined: the outbox waits for the right seed", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    db.rows.push(settleRow(1, "cd".repeat(32)), encodedRow(2));
+    const { producer, sent } = fakeProducer();
+    const wrongSeed = { preimageFor: () => ({ preimage: new Uint8Array(32), paymentHash: new Uint8Array(32) }) } as unknown as CoordinatorIdentity;
+    start(db.pool, producer, wrongSeed);
+    await until(() => failedRounds >= 2);
+    expect(sent).toEqual([]);
+    expect(db.quarantined.size).toBe(0);
+    expect(db.published.size).toBe(0);
   });
 
   it("publishes nothing while another matcher holds the lock", async () => {

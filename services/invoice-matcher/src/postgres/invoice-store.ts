@@ -108,10 +108,15 @@ export async function addToOutbox(db: Queryable, rows: readonly Omit<OutboxRow, 
 
 export async function unpublishedOutbox(db: Queryable, limit: number): Promise<OutboxRow[]> {
   const result = await db.query<{ id: string; topic: string; record_key: string; kind: string; payload: unknown }>(
-    "select id, topic, record_key, kind, payload from outbox where published_at is null order by id limit $1",
+    "select id, topic, record_key, kind, payload from outbox where published_at is null and quarantined_reason is null order by id limit $1",
     [limit],
   );
   return result.rows.map((r) => ({ id: BigInt(r.id), topic: r.topic, recordKey: r.record_key, kind: r.kind, payload: r.payload }));
+}
+
+/** Sets a row that can never be published aside, with why; later rows go on without it. */
+export async function quarantineOutboxRow(db: Queryable, id: bigint, reason: string): Promise<void> {
+  await db.query("update outbox set quarantined_reason = $2 where id = $1 and published_at is null", [String(id), reason.slice(0, 2000)]);
 }
 
 export async function markPublished(db: Queryable, ids: readonly bigint[]): Promise<void> {
