@@ -5,7 +5,7 @@
 //  - bridge: HTLC intercepted by the bridge -> settle sent to lnd (from the bridge's own records).
 // Prints JSON lines {"name","value","unit"}. Needs the stack: infra/stack up.
 // Usage: tsx test/bench/e2e-latency.bench.ts [payments per kind, default 20]
-import { createKafka, decodeAs, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
+import { createKafka, decodeAs, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll } from "../support/lnd-nodes.ts";
 import { startCoordinator, type CoordinatorHarness } from "../support/coordinator-harness.ts";
@@ -40,14 +40,16 @@ try {
   coordinator = await startCoordinator(stack);
   const { run, config, matcher } = coordinator;
   const toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
-  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "bench-observer" });
+  // Reads the bridges' own topics: only the matcher and the admin super user may.
+  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "bench-observer", sasl: readKafkaCredentialsFile(stack.kafkaCredentials.admin) });
+  const clusterNodes = [stack.cluster.nodes.alpha.pubkey, stack.cluster.nodes.bravo.pubkey];
   observer = await runCommittingConsumer(kafka, {
     groupId: `bench-${run}`,
-    topics: [config.topics.htlcIntercepted, config.topics.htlcOutcomes],
+    topics: clusterNodes.flatMap((node) => [config.topics.htlcIntercepted(node), config.topics.htlcOutcomes(node)]),
     fromBeginning: true,
     maxWaitTimeMs: 100,
     handler: async (record) => {
-      if (record.topic === config.topics.htlcIntercepted) {
+      if (config.topics.nodeTopic(record.topic)?.role === "htlcIntercepted") {
         const r = decodeAs("htlc-intercepted", record);
         const id = `${r.nodeId}:${r.circuitKey.chanId}:${r.circuitKey.htlcId}`;
         if (!intercepted.has(id)) intercepted.set(id, r.interceptedAtMs);

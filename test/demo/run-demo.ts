@@ -2,13 +2,14 @@
 // starts the invoice matcher (+ API) and one interceptor bridge per cluster node as separate
 // processes, creates a coordinator invoice too large for one channel, shows its route hints,
 // pays it from the payer node, shows which cluster nodes carried the parts, and prints the
-// settlement events a plain Kafka consumer sees on the public topic.
+// settlement events a plain Kafka consumer sees on the public topic. Each service authenticates to
+// Kafka as its own principal: its config names the credentials file infra/stack up wrote.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createKafka, decodeAs, defaultTopics, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
+import { createKafka, decodeAs, deploymentGroups, deploymentTopics, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
 import { decodeInvoice, formatShortChannelId, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { connectInvoiceApi } from "@ic/invoice-matcher/api";
 import { loadStackConfig } from "../support/stack-config.ts";
@@ -36,6 +37,7 @@ if (!existsSync(secretsFile)) {
 const secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as { nodeKey: string; preimageSeed: string; apiToken: string };
 const apiAddress = process.env.IC_DEMO_API ?? "127.0.0.1:10200";
 const { alpha, bravo } = stack.cluster.nodes;
+const deployment = stack.kafkaDeployment;
 
 const matcherConfigFile = path.join(demoDir, "matcher.json");
 writeFileSync(
@@ -45,7 +47,8 @@ writeFileSync(
       network: "regtest",
       postgresUrl: stack.postgresUrl,
       dbSchema: "demo",
-      kafka: { brokers: stack.kafkaBrokers },
+      deployment,
+      kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.matcher },
       cluster: [alpha, bravo].map((n) => ({ name: n.name, pubkey: n.pubkey })),
       virtualHopPolicy: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 },
       api: { listen: apiAddress },
@@ -65,7 +68,8 @@ const bridgeConfigFile = (node: typeof alpha): string => {
         lnd: { grpcAddress: node.grpcAddress, tlsCertPath: node.tlsCertPath, macaroonPath: node.macaroonPath },
         expectedPubkey: node.pubkey,
         network: "regtest",
-        kafka: { brokers: stack.kafkaBrokers },
+        deployment,
+        kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.bridges[node.name as "alpha" | "bravo"] },
       },
       null,
       2,
@@ -122,7 +126,8 @@ async function main(): Promise<void> {
     say(`coordinator (virtual node) ${info.coordinatorPubkey} on ${info.network}`);
     for (const n of info.nodes) say(`  cluster node ${n.name} ${n.pubkey.slice(0, 16)}… virtual scid ${formatShortChannelId(n.virtualScid)} bridge connected`);
 
-    const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "demo-watcher" });
+    // A downstream service: the read-only public principal, under its group prefix.
+    const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: "demo-watcher", sasl: readKafkaCredentialsFile(stack.kafkaCredentials.public) });
     const seen: string[] = [];
     const { invoice } = await api.createInvoice({
       externalRef: `demo-${Date.now()}`,
@@ -131,8 +136,8 @@ async function main(): Promise<void> {
       mode: "auto",
     });
     watcher = await runCommittingConsumer(kafka, {
-      groupId: `demo-watcher-${invoice.paymentHash.slice(0, 8)}`,
-      topics: [defaultTopics.invoiceEvents],
+      groupId: `${deploymentGroups(deployment).publicPrefix}demo-watcher-${invoice.paymentHash.slice(0, 8)}`,
+      topics: [deploymentTopics(deployment).invoiceEvents],
       fromBeginning: true,
       maxWaitTimeMs: 200,
       handler: async (record) => {

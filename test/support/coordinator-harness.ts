@@ -1,11 +1,15 @@
 // Starts the coordinator against the real stack for one e2e test file: the matcher (with its
 // invoice API) and one interceptor bridge per cluster node, on this file's own Postgres schema
-// and Kafka topics. Bridges run in-process so a test can stop and restart them.
+// and Kafka deployment (its own topics, groups and ACLs, provisioned as the admin principal).
+// Each process authenticates as its own principal (matcher, bridge-alpha, bridge-bravo, the
+// observer as public), so the e2e tests run under the ACLs a deployment gets. Bridges run
+// in-process so a test can stop and restart them.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import pino from "pino";
 import { startBridge, type RunningBridge } from "@ic/interceptor-bridge";
-import { createKafka, decodeAs, runCommittingConsumer, type InvoiceEvent, type RunningConsumer } from "@ic/event-log";
+import { createKafka, decodeAs, deploymentGroups, readKafkaCredentialsFile, runCommittingConsumer, type InvoiceEvent, type RunningConsumer } from "@ic/event-log";
+import { provisionTestDeployment, type TestDeployment } from "@ic/event-log/testing";
 import { parseMatcherConfig, type MatcherServiceConfig } from "@ic/invoice-matcher/config";
 import { startMatcher, type RunningMatcher } from "@ic/invoice-matcher/start";
 import { runAllSteps } from "./run-all-steps.ts";
@@ -15,6 +19,8 @@ export type ClusterNodeName = "alpha" | "bravo";
 
 export interface CoordinatorHarness {
   readonly run: string;
+  /** This file's deployment name (e2e-<run>). */
+  readonly deployment: string;
   readonly config: MatcherServiceConfig;
   readonly matcher: RunningMatcher;
   readonly bridges: Record<ClusterNodeName, RunningBridge | undefined>;
@@ -29,23 +35,24 @@ const silent = pino({ level: process.env.IC_E2E_LOG ?? "silent" });
 
 export async function startCoordinator(stack: StackConfig, options: { mppTimeoutMs?: number } = {}): Promise<CoordinatorHarness> {
   const run = randomBytes(4).toString("hex");
-  const topics = {
-    htlcIntercepted: `e2e-${run}-htlc-intercepted`,
-    htlcCommands: `e2e-${run}-htlc-commands`,
-    htlcOutcomes: `e2e-${run}-htlc-outcomes`,
-    invoiceEvents: `e2e-${run}-invoice-events`,
-    matcherEvents: `e2e-${run}-matcher-events`,
-  };
+  const deployment = `e2e-${run}`;
   const { alpha, bravo } = stack.cluster.nodes;
+  const provisioned: TestDeployment = await provisionTestDeployment({
+    deployment,
+    nodes: [
+      { name: "alpha", pubkey: alpha.pubkey },
+      { name: "bravo", pubkey: bravo.pubkey },
+    ],
+  });
+  const groups = deploymentGroups(deployment);
   const config = parseMatcherConfig({
     network: "regtest",
     nodeKey: randomBytes(32).toString("hex"),
     preimageSeed: randomBytes(32).toString("hex"),
     postgresUrl: stack.postgresUrl,
     dbSchema: `e2e_${run}`,
-    kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-matcher-${run}` },
-    topics,
-    groupId: `e2e-matcher-${run}`,
+    deployment,
+    kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-matcher-${run}`, credentialsFile: stack.kafkaCredentials.matcher },
     cluster: [
       { name: "alpha", pubkey: alpha.pubkey },
       { name: "bravo", pubkey: bravo.pubkey },
@@ -55,18 +62,17 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     api: { authToken: randomBytes(24).toString("hex") },
     tickIntervalMs: 200,
   });
-  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: `e2e-observer-${run}` });
-  const observerGroupId = `e2e-observer-${run}`;
-  /** This run's topics and consumer groups (the bridges' group is per node, shared by every run). */
+  const topics = config.topics;
+  // A downstream consumer of public invoice events: the public principal, under its group prefix.
+  const kafka = createKafka({
+    brokers: stack.kafkaBrokers,
+    clientId: `e2e-observer-${run}`,
+    sasl: readKafkaCredentialsFile(stack.kafkaCredentials.public),
+  });
+  const observerGroupId = `${groups.publicPrefix}observer`;
+  /** This run's topics, ACLs and consumer groups. */
   async function deleteKafkaData(): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-      await admin.deleteGroups([config.groupId, observerGroupId]).catch(() => undefined);
-    } finally {
-      await admin.disconnect();
-    }
+    await provisioned.remove([config.groupId, observerGroupId, groups.bridge(alpha.pubkey), groups.bridge(bravo.pubkey)]);
   }
   async function dropSchema(): Promise<void> {
     const client = new pg.Client({ connectionString: stack.postgresUrl });
@@ -94,6 +100,7 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
   const bridges: Record<ClusterNodeName, RunningBridge | undefined> = { alpha: undefined, bravo: undefined };
   const harness: CoordinatorHarness = {
     run,
+    deployment,
     config,
     matcher,
     bridges,
@@ -105,8 +112,8 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
         lnd: { grpcAddress: node.grpcAddress, tlsCertPath: node.tlsCertPath, macaroonPath: node.macaroonPath },
         expectedPubkey: node.pubkey,
         network: "regtest",
-        kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-bridge-${name}-${run}` },
-        topics: { htlcIntercepted: topics.htlcIntercepted, htlcCommands: topics.htlcCommands, htlcOutcomes: topics.htlcOutcomes },
+        deployment,
+        kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-bridge-${name}-${run}`, credentialsFile: stack.kafkaCredentials.bridges[name] },
         reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
         blockHeightPollMs: 1000,
         logLevel: (process.env.IC_E2E_LOG as "info" | undefined) ?? "silent",

@@ -19,6 +19,10 @@ export interface StackConfig {
   runDir: string;
   postgresUrl: string;
   kafkaBrokers: string[];
+  /** Credentials file (JSON {username, password, mechanism}) of each Kafka principal. */
+  kafkaCredentials: { admin: string; matcher: string; public: string; bridges: Record<"alpha" | "bravo", string> };
+  /** The embedded deployment's name (topics, groups, ACL prefixes): "ic". */
+  kafkaDeployment: string;
   cluster: {
     network: "regtest";
     lndVersion: string;

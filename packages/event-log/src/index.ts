@@ -61,6 +61,7 @@ export { kafkaLogCreator, silentLogger, type EventLogLogger } from "./kafka-logg
 export {
   describeKafkaAuth,
   kafkaAuthSetting,
+  kafkaAuthWarning,
   KafkaCredentialsError,
   readKafkaCredentialsFile,
   resolveKafkaCredentials,
@@ -76,6 +77,7 @@ export {
   type DeploymentTopics,
   type NodeTopicRole,
   type SharedTopicRole,
+  type TopicRole,
 } from "./deployment.ts";
 export {
   DEFAULT_COMMAND_RETENTION_MS,
@@ -90,15 +92,7 @@ export {
 } from "./provisioning/access-plan.ts";
 export { deprovisionDeployment, provisionDeployment, type ProvisionResult } from "./provisioning/provision.ts";
 export { missingTopics, PROVISIONED_BY, waitForTopics, type WaitForTopicsOptions } from "./wait-for-topics.ts";
-export {
-  defaultTopicConfig,
-  defaultTopics,
-  ensureTopics,
-  topicSchemas,
-  type EnsureTopicsResult,
-  type TopicRole,
-  type TopicSpec,
-} from "./topics.ts";
+export { defaultTopicConfig, ensureTopics, topicSchemas, type EnsureTopicsResult, type TopicSpec } from "./topics.ts";
 export { createSerialProducer, type EventLogRecord, type SerialProducer } from "./serial-producer.ts";
 export {
   TransactionAbortFailedError,

@@ -60,6 +60,16 @@ export function resolveKafkaCredentials(setting: KafkaAuthSetting): KafkaCredent
   }
 }
 
+/**
+ * What a service logs at warn level when it starts: the warning for an unauthenticated client
+ * (only possible when a config allows it explicitly), else undefined.
+ */
+export function kafkaAuthWarning(setting: KafkaAuthSetting): string | undefined {
+  return setting.kind === "unauthenticated"
+    ? "Kafka without authentication (kafka.allowUnauthenticated): anyone who reaches the broker can forge HTLC records and read commands with preimages; use it only on a broker nobody else reaches"
+    : undefined;
+}
+
 /** For logs: how the client authenticates, without the secret. */
 export function describeKafkaAuth(setting: KafkaAuthSetting): string {
   switch (setting.kind) {

@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import type { Admin, Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { createKafka } from "./kafka-client.ts";
 import { readKafkaCredentialsFile, type KafkaCredentials } from "./kafka-credentials.ts";
+import { planDeployment, type DeploymentPlan } from "./provisioning/access-plan.ts";
+import { deprovisionDeployment, provisionDeployment } from "./provisioning/provision.ts";
 
 /** The credentials files of the stack's principals (stack.json "kafkaCredentials"). */
 export interface StackKafkaCredentials {
@@ -107,4 +109,50 @@ export async function readTopic(
     await consumer.disconnect();
   }
   return messages;
+}
+
+export interface TestDeployment {
+  readonly deployment: string;
+  readonly plan: DeploymentPlan;
+  /** Deletes the deployment's topics and ACLs, and the given consumer groups. */
+  remove(groups?: readonly string[]): Promise<void>;
+}
+
+/**
+ * Provisions a deployment of a test's own (topics and ACLs, as the admin principal), the way
+ * the provisioning CLI does for the stack's "ic". A deployment name of its own per test run.
+ */
+export async function provisionTestDeployment(input: {
+  deployment: string;
+  nodes: readonly { name: string; pubkey: string }[];
+  partitions?: number;
+  commandRetentionMs?: number;
+}): Promise<TestDeployment> {
+  const plan = planDeployment({
+    deployment: input.deployment,
+    nodes: input.nodes,
+    partitions: input.partitions ?? 3,
+    replicationFactor: 1,
+    ...(input.commandRetentionMs === undefined ? {} : { commandRetentionMs: input.commandRetentionMs }),
+  });
+  const admin = testKafka(`${input.deployment}-provisioning`).admin();
+  await admin.connect();
+  try {
+    await provisionDeployment(admin, plan);
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    deployment: input.deployment,
+    plan,
+    async remove(groups = []) {
+      const cleanup = testKafka(`${input.deployment}-deprovisioning`).admin();
+      await cleanup.connect();
+      try {
+        await deprovisionDeployment(cleanup, plan, groups);
+      } finally {
+        await cleanup.disconnect();
+      }
+    },
+  };
 }

@@ -1,22 +1,9 @@
-// Topic names (defaults; services take them from config) and idempotent topic creation.
-// Brokers run with auto.create.topics.enable=false: a service creates what it needs at start.
+// Idempotent topic creation and the schema of each topic kind. Topic names are functions of the
+// deployment name and the node (deployment.ts). Brokers run with auto.create.topics.enable=false:
+// the provisioning CLI creates a deployment's topics (provisioning/), services never do.
 import type { Admin } from "kafkajs";
+import type { TopicRole } from "./deployment.ts";
 import type { SchemaName } from "./event-records.ts";
-
-export const defaultTopics = {
-  /** HtlcIntercepted, keyed by payment hash hex. */
-  htlcIntercepted: "ic.htlc.intercepted.v1",
-  /** HtlcCommand, keyed by node id: one node's commands stay in order. Internal: carries preimages. */
-  htlcCommands: "ic.htlc.commands.v1",
-  /** HtlcOutcome, keyed by payment hash hex. */
-  htlcOutcomes: "ic.htlc.outcomes.v1",
-  /** InvoiceEvent, keyed by payment hash hex. Public: no secrets. */
-  invoiceEvents: "ic.invoice.events.v1",
-  /** MatcherEvent, keyed by payment hash hex. Internal audit/replay stream. */
-  matcherEvents: "ic.matcher.events.v1",
-} as const;
-
-export type TopicRole = keyof typeof defaultTopics;
 
 /** The schema each topic carries. */
 export const topicSchemas: { readonly [R in TopicRole]: SchemaName } = {
@@ -37,7 +24,8 @@ export interface TopicSpec {
 }
 
 // The log is the source of truth and projections are rebuilt from offset 0, so records must
-// never expire, whatever the broker's default retention is.
+// never expire, whatever the broker's default retention is (command topics are the exception:
+// they carry preimages and get a finite retention, provisioning/access-plan.ts).
 export const defaultTopicConfig: Readonly<Record<string, string>> = { "retention.ms": "-1" };
 
 export interface EnsureTopicsResult {

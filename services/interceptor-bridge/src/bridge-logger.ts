@@ -14,6 +14,9 @@ export const REDACTED_LOG_PATHS = [
   "*.failureMessage",
   "onionBlob",
   "*.onionBlob",
+  "password",
+  "*.password",
+  "*.*.password",
 ];
 
 export function createBridgeLogger(nodeName: string, level: LogLevel, destination?: DestinationStream): BridgeLogger {

@@ -1,10 +1,14 @@
 // The bridge with its Kafka adapter against the real broker (infra/scripts/kafka.sh start),
-// lnd played by the fake. Each test owns uniquely named topics and deletes them afterwards.
-// Commands are written the way the matcher writes them: in transactions, some aborted.
+// lnd played by the fake. Each test provisions a deployment of its own (topics and ACLs for node
+// alpha) and removes it afterwards; the bridge authenticates as the stack's bridge-alpha
+// principal, so it runs under exactly the ACLs a deployment gives it. The test's own client is
+// the admin super user. Commands are written in transactions, some aborted: only committed ones
+// may reach lnd.
 import { createHash, randomBytes } from "node:crypto";
 import {
-  createKafka,
   createTransactionalProducer,
+  deploymentGroups,
+  deploymentTopics,
   decodeAs,
   encode,
   type HtlcCommand,
@@ -12,6 +16,7 @@ import {
   type HtlcOutcome,
   type TransactionalProducer,
 } from "@ic/event-log";
+import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd } from "@ic/lnd-client/testing";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
@@ -22,7 +27,6 @@ import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics } from "./bridge-metrics.ts";
 import { createKafkaSettleHistory } from "./kafka/kafka-settle-history.ts";
 
-const BROKERS = (process.env["IC_KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",");
 const NODE_ID = "02" + "11".repeat(32);
 const OTHER_NODE = "03" + "44".repeat(32);
 const VIRTUAL_SCID = virtualScidForNode(hexToBytes(NODE_ID));
@@ -65,11 +69,11 @@ describe("interceptor bridge with Kafka", () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: TransactionalProducer;
-  const topicsToDelete: string[] = [];
+  const deployments: TestDeployment[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
-    kafka = createKafka({ brokers: BROKERS, clientId: "bridge-int-test" });
+    kafka = testKafka("bridge-int-test");
     admin = kafka.admin();
     await admin.connect();
     producer = createTransactionalProducer(kafka, { transactionalId: `bridge-int-test-${randomBytes(4).toString("hex")}` });
@@ -80,20 +84,24 @@ describe("interceptor bridge with Kafka", () => {
   });
   afterAll(async () => {
     await producer.disconnect();
-    await admin.deleteTopics({ topics: topicsToDelete }).catch(() => {});
-    await admin.deleteGroups([`ic-bridge-${NODE_ID}`]).catch(() => {});
     await admin.disconnect();
+    for (const deployment of deployments) await deployment.remove([deploymentGroups(deployment.deployment).bridge(NODE_ID)]);
   });
 
-  function ownTopics() {
-    const run = randomBytes(4).toString("hex");
-    const topics = {
-      htlcIntercepted: `test-bridge-${run}-intercepted`,
-      htlcCommands: `test-bridge-${run}-commands`,
-      htlcOutcomes: `test-bridge-${run}-outcomes`,
+  async function ownTopics() {
+    const deployment = await provisionTestDeployment({
+      deployment: `test-bridge-${randomBytes(4).toString("hex")}`,
+      nodes: [{ name: "alpha", pubkey: NODE_ID }],
+      partitions: 2,
+    });
+    deployments.push(deployment);
+    const names = deploymentTopics(deployment.deployment);
+    return {
+      deployment: deployment.deployment,
+      htlcIntercepted: names.htlcIntercepted(NODE_ID),
+      htlcCommands: names.htlcCommands(NODE_ID),
+      htlcOutcomes: names.htlcOutcomes(NODE_ID),
     };
-    topicsToDelete.push(...Object.values(topics));
-    return topics;
   }
 
   async function fakeLnd(): Promise<FakeLnd> {
@@ -102,15 +110,15 @@ describe("interceptor bridge with Kafka", () => {
     return lnd;
   }
 
-  async function bridgeFor(lnd: FakeLnd, topics: ReturnType<typeof ownTopics>): Promise<RunningBridge> {
+  async function bridgeFor(lnd: FakeLnd, topics: Awaited<ReturnType<typeof ownTopics>>): Promise<RunningBridge> {
     const bridge = startBridge(
       {
         nodeName: "alpha",
         lnd: { grpcAddress: lnd.address, tlsCertPath: "unused", macaroonPath: "unused" },
         expectedPubkey: NODE_ID,
         network: "regtest",
-        kafka: { brokers: BROKERS, clientId: "bridge-int-test-alpha", topicPartitions: 2 },
-        topics,
+        deployment: topics.deployment,
+        kafka: { brokers: testBrokers, clientId: "bridge-int-test-alpha", credentialsFile: testCredentialsFiles().bridges["alpha"] },
         reconnect: { initialDelayMs: 10, maxDelayMs: 200 },
         blockHeightPollMs: 100,
         lndStartupTimeoutMs: 0,
@@ -137,7 +145,7 @@ describe("interceptor bridge with Kafka", () => {
   }
 
   it("publishes a held HTLC, applies only committed commands once, and reports SETTLE_SENT and FINAL_SETTLED", async () => {
-    const topics = ownTopics();
+    const topics = await ownTopics();
     const lnd = await fakeLnd();
     const bridge = await bridgeFor(lnd, topics);
     const intercepted = await collect(kafka, topics.htlcIntercepted, (r) => decodeAs("htlc-intercepted", r));
@@ -182,7 +190,7 @@ describe("interceptor bridge with Kafka", () => {
   });
 
   it("a bridge restarted between SETTLE and the final event reads the SETTLE back and reports the final", async () => {
-    const topics = ownTopics();
+    const topics = await ownTopics();
     const lnd = await fakeLnd();
     const first = await bridgeFor(lnd, topics);
     lnd.offerHtlc({
@@ -208,9 +216,12 @@ describe("interceptor bridge with Kafka", () => {
   });
 
   it("reads one node's SETTLE commands back past transaction markers, from the start or from a time", async () => {
-    const { htlcCommands: topic } = ownTopics();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
-    const history = createKafkaSettleHistory(kafka, { topic, logger: createBridgeLogger("alpha", "silent") });
+    const { htlcCommands: topic, deployment } = await ownTopics();
+    const history = createKafkaSettleHistory(kafka, {
+      topic,
+      groupPrefix: deploymentGroups(deployment).bridgeSettleHistoryPrefix(NODE_ID),
+      logger: createBridgeLogger("alpha", "silent"),
+    });
     expect(await history.settleCommands(NODE_ID, undefined)).toEqual([]);
 
     const early = [settleCommand(1), settleCommand(2, { action: "FAIL", preimage: null, failureCode: "TEMPORARY_CHANNEL_FAILURE" })];

@@ -35,7 +35,7 @@ export interface BridgeDeps {
   /** Default: connectLnd with the config's address, TLS cert and macaroon paths. */
   connectLnd?: (config: BridgeConfig) => Promise<LndClient>;
   /** Default: Kafka (brokers and topics from the config). */
-  connectEventPorts?: (config: BridgeConfig, nodeId: string, logger: BridgeLogger) => Promise<EventPorts>;
+  connectEventPorts?: (config: BridgeConfig, nodeId: string, logger: BridgeLogger, signal?: AbortSignal) => Promise<EventPorts>;
   /** Default: pino JSON on stdout at config.logLevel. */
   logger?: BridgeLogger;
   /** Default: a registry of this bridge's own (served on config.metricsPort when not 0). */
@@ -155,7 +155,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
         blockHeight: state.blockHeight,
       }));
     }
-    ports = await (deps.connectEventPorts ?? connectKafkaEventPorts)(config, nodeId, logger);
+    ports = await (deps.connectEventPorts ?? connectKafkaEventPorts)(config, nodeId, logger, controller.signal);
     throwIfStopped();
 
     const runtime: BridgeRuntime = {

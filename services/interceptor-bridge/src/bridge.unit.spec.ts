@@ -57,7 +57,8 @@ async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness
           lnd: { grpcAddress: lnd.address, tlsCertPath: "unused", macaroonPath: "unused" },
           expectedPubkey: NODE_ID,
           network: "regtest",
-          kafka: { brokers: ["127.0.0.1:1"] },
+          // In-memory event ports: no broker is ever reached.
+          kafka: { brokers: ["127.0.0.1:1"], allowUnauthenticated: true },
           reconnect: { initialDelayMs: 5, maxDelayMs: 40 },
           blockHeightPollMs: 10,
           lndStartupTimeoutMs: 0,

@@ -4,7 +4,7 @@
 // comma-separated). Everything is checked here, before any connection is made, and every
 // problem names the field and where its value came from, so an operator fixes all of them in
 // one pass. Pure: the caller reads the file and hands over its parsed JSON and the environment.
-import { defaultTopics } from "@ic/event-log";
+import { DEFAULT_DEPLOYMENT, deploymentNameProblem, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
 import { ok, err, type Result } from "@ic/lightning-protocol";
 import { parseLndVersion } from "./lnd-version.ts";
 
@@ -21,15 +21,22 @@ export interface BridgeConfig {
   /** The node's identity pubkey (33 bytes, lowercase hex): the bridge refuses any other node. */
   expectedPubkey: string;
   network: LndNetwork;
+  /**
+   * Every Kafka name derives from it: this node's topics <deployment>.htlc.{intercepted,outcomes,
+   * commands}.v1.<pubkey> and its command group <deployment>.bridge.<pubkey>. Default "ic".
+   */
+  deployment: string;
   kafka: {
     brokers: string[];
     clientId: string;
-    /** Create missing topics at start (brokers run without auto-creation). */
-    createTopics: boolean;
-    /** Partitions of topics this bridge creates; existing topics are left alone. */
-    topicPartitions: number;
+    /** JSON file {"username","password","mechanism":"scram-sha-512"}; "" none. */
+    credentialsFile: string;
+    /** SASL/SCRAM username and password (from IC_BRIDGE_KAFKA_USERNAME / IC_BRIDGE_KAFKA_PASSWORD); "" none. */
+    username: string;
+    password: string;
+    /** Connect without authentication: only when set explicitly (warned at start). */
+    allowUnauthenticated: boolean;
   };
-  topics: { htlcIntercepted: string; htlcCommands: string; htlcOutcomes: string };
   /** 0: no metrics endpoint. */
   metricsPort: number;
   metricsHost: string;
@@ -64,8 +71,8 @@ export type BridgeConfigInput = {
   lnd: BridgeConfig["lnd"];
   expectedPubkey: string;
   network: LndNetwork;
+  deployment?: string;
   kafka: Pick<BridgeConfig["kafka"], "brokers"> & Partial<Omit<BridgeConfig["kafka"], "brokers">>;
-  topics?: Partial<BridgeConfig["topics"]>;
   reconnect?: Partial<BridgeConfig["reconnect"]>;
 } & Partial<
   Pick<
@@ -108,7 +115,6 @@ interface FieldSpec {
 }
 
 const HOST_PORT = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 const hostPort = (value: string): string | undefined => {
   const match = HOST_PORT.exec(value);
@@ -116,8 +122,6 @@ const hostPort = (value: string): string | undefined => {
   return match && port >= 1 && port <= 65535 ? undefined : `must be "host:port" (port 1-65535), got ${quote(value)}`;
 };
 const nonEmpty = (value: string): string | undefined => (value.trim().length > 0 ? undefined : "must not be empty");
-const topicName = (value: string): string | undefined =>
-  TOPIC_NAME.test(value) ? undefined : `must be a Kafka topic name ([A-Za-z0-9._-], 1-249 chars), got ${quote(value)}`;
 const oneOf =
   (values: readonly string[]) =>
   (value: string): string | undefined =>
@@ -146,6 +150,7 @@ const FIELDS: readonly FieldSpec[] = [
         : `must be the node's 33-byte compressed pubkey as 66 hex chars (lncli getinfo: identity_pubkey), got ${quote(value)}`,
   },
   { path: "network", kind: "string", check: oneOf(LND_NETWORKS) },
+  { path: "deployment", kind: "string", default: DEFAULT_DEPLOYMENT, check: (value: string) => deploymentNameProblem(value) },
   {
     path: "kafka.brokers",
     kind: "list",
@@ -155,12 +160,17 @@ const FIELDS: readonly FieldSpec[] = [
       return bad === undefined ? undefined : `every broker must be "host:port", got ${quote(bad)}`;
     },
   },
-  { path: "kafka.clientId", kind: "string", default: (v) => `ic-bridge-${String(v["nodeName"])}`, check: nonEmpty },
-  { path: "kafka.createTopics", kind: "boolean", default: true },
-  { path: "kafka.topicPartitions", kind: "int", default: 3, check: atLeast(1) },
-  { path: "topics.htlcIntercepted", kind: "string", default: defaultTopics.htlcIntercepted, check: topicName },
-  { path: "topics.htlcCommands", kind: "string", default: defaultTopics.htlcCommands, check: topicName },
-  { path: "topics.htlcOutcomes", kind: "string", default: defaultTopics.htlcOutcomes, check: topicName },
+  {
+    path: "kafka.clientId",
+    kind: "string",
+    default: (v) => `${String(v["deployment"] ?? DEFAULT_DEPLOYMENT)}-bridge-${String(v["nodeName"])}`,
+    check: nonEmpty,
+  },
+  { path: "kafka.credentialsFile", kind: "string", default: "" },
+  // Values of these two are never quoted in messages (only their kind is checked).
+  { path: "kafka.username", kind: "string", default: "" },
+  { path: "kafka.password", kind: "string", default: "" },
+  { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
   {
     path: "metricsPort",
     kind: "int",
@@ -264,6 +274,19 @@ export function parseBridgeConfig(
   if (problems.length > 0) return err(problems);
 
   const get = <T>(path: string): T => values[path] as T;
+  const auth = kafkaAuthSetting({
+    credentialsFile: get("kafka.credentialsFile"),
+    username: get("kafka.username"),
+    password: get("kafka.password"),
+    allowUnauthenticated: get("kafka.allowUnauthenticated"),
+    names: {
+      file: `kafka.credentialsFile (or ${envNameFor("kafka.credentialsFile")})`,
+      username: envNameFor("kafka.username"),
+      password: envNameFor("kafka.password"),
+      allowUnauthenticated: "kafka.allowUnauthenticated",
+    },
+  });
+  if (!auth.ok) return err([{ field: "kafka.credentialsFile", message: auth.problem }]);
   return ok({
     nodeName: get("nodeName"),
     lnd: {
@@ -273,16 +296,14 @@ export function parseBridgeConfig(
     },
     expectedPubkey: get<string>("expectedPubkey").toLowerCase(),
     network: get("network"),
+    deployment: get("deployment"),
     kafka: {
       brokers: get("kafka.brokers"),
       clientId: get("kafka.clientId"),
-      createTopics: get("kafka.createTopics"),
-      topicPartitions: get("kafka.topicPartitions"),
-    },
-    topics: {
-      htlcIntercepted: get("topics.htlcIntercepted"),
-      htlcCommands: get("topics.htlcCommands"),
-      htlcOutcomes: get("topics.htlcOutcomes"),
+      credentialsFile: get("kafka.credentialsFile"),
+      username: get("kafka.username"),
+      password: get("kafka.password"),
+      allowUnauthenticated: get("kafka.allowUnauthenticated"),
     },
     metricsPort: get("metricsPort"),
     metricsHost: get("metricsHost"),
@@ -296,6 +317,19 @@ export function parseBridgeConfig(
     backlogAutoFailMarginBlocks: get("backlogAutoFailMarginBlocks"),
     settleRecoveryLookbackHours: get("settleRecoveryLookbackHours"),
   });
+}
+
+/** How the bridge authenticates to Kafka (parseBridgeConfig made sure there is a way). */
+export function bridgeKafkaAuth(config: BridgeConfig): KafkaAuthSetting {
+  const auth = kafkaAuthSetting({
+    credentialsFile: config.kafka.credentialsFile,
+    username: config.kafka.username,
+    password: config.kafka.password,
+    allowUnauthenticated: config.kafka.allowUnauthenticated,
+    names: { file: "kafka.credentialsFile", username: "kafka.username", password: "kafka.password" },
+  });
+  if (!auth.ok) throw new BridgeConfigError([{ field: "kafka.credentialsFile", message: auth.problem }]);
+  return auth.value;
 }
 
 /** parseBridgeConfig for configs built in code: throws BridgeConfigError instead of returning problems. */
@@ -355,19 +389,33 @@ function valueAt(object: Record<string, unknown>, path: string): unknown {
   return current;
 }
 
+// Fields of earlier versions, with what replaced them.
+const REMOVED_FIELDS: Readonly<Record<string, string>> = {
+  topics: 'topic names derive from "deployment" now (<deployment>.htlc.*.v1.<pubkey>)',
+  "kafka.createTopics": "topics are created by the provisioning CLI (packages/event-log/src/provisioning/main.ts), not by the bridge",
+  "kafka.topicPartitions": "partitions are set by the provisioning CLI (--partitions)",
+};
+
 // A misspelt key would otherwise be ignored silently and its default used.
 function unknownFields(file: Record<string, unknown>): ConfigProblem[] {
   const known = new Set(FIELDS.map((spec) => spec.path));
   const groups = new Set(FIELDS.filter((spec) => spec.path.includes(".")).map((spec) => spec.path.split(".")[0]));
   const problems: ConfigProblem[] = [];
   for (const [key, value] of Object.entries(file)) {
+    const removed = REMOVED_FIELDS[key];
+    if (removed !== undefined) {
+      problems.push({ field: key, message: `config field "${key}" is no longer used: ${removed}` });
+      continue;
+    }
     if (groups.has(key)) {
       if (!isPlainObject(value)) {
         problems.push({ field: key, message: `config field "${key}" must be an object, got ${describe(value)}` });
         continue;
       }
       for (const inner of Object.keys(value)) {
-        if (!known.has(`${key}.${inner}`))
+        const gone = REMOVED_FIELDS[`${key}.${inner}`];
+        if (gone !== undefined) problems.push({ field: `${key}.${inner}`, message: `config field "${key}.${inner}" is no longer used: ${gone}` });
+        else if (!known.has(`${key}.${inner}`))
           problems.push({ field: `${key}.${inner}`, message: `unknown config field "${key}.${inner}"` });
       }
     } else if (!known.has(key)) {

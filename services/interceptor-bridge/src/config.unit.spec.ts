@@ -1,6 +1,5 @@
-import { defaultTopics } from "@ic/event-log";
 import { describe, expect, it } from "vitest";
-import { bridgeConfig, BridgeConfigError, configEnvironmentVariables, envNameFor, parseBridgeConfig } from "./config.ts";
+import { bridgeConfig, BridgeConfigError, bridgeKafkaAuth, configEnvironmentVariables, envNameFor, parseBridgeConfig } from "./config.ts";
 
 const PUBKEY = "02" + "ab".repeat(32);
 
@@ -9,7 +8,7 @@ const minimal = () => ({
   lnd: { grpcAddress: "127.0.0.1:10009", tlsCertPath: "/lnd/tls.cert", macaroonPath: "/lnd/admin.macaroon" },
   expectedPubkey: PUBKEY,
   network: "regtest",
-  kafka: { brokers: ["127.0.0.1:9092"] },
+  kafka: { brokers: ["127.0.0.1:9092"], credentialsFile: "/run/kafka/bridge-alpha.json" },
 });
 
 function problemsOf(file: unknown, env: Record<string, string> = {}): string[] {
@@ -25,11 +24,14 @@ describe("bridge config", () => {
       ok: true,
       value: {
         ...minimal(),
-        kafka: { brokers: ["127.0.0.1:9092"], clientId: "ic-bridge-alpha", createTopics: true, topicPartitions: 3 },
-        topics: {
-          htlcIntercepted: defaultTopics.htlcIntercepted,
-          htlcCommands: defaultTopics.htlcCommands,
-          htlcOutcomes: defaultTopics.htlcOutcomes,
+        deployment: "ic",
+        kafka: {
+          brokers: ["127.0.0.1:9092"],
+          clientId: "ic-bridge-alpha",
+          credentialsFile: "/run/kafka/bridge-alpha.json",
+          username: "",
+          password: "",
+          allowUnauthenticated: false,
         },
         metricsPort: 0,
         metricsHost: "0.0.0.0",
@@ -87,17 +89,26 @@ describe("bridge config", () => {
       { network: "bitcoin" },
       'config field "network": must be one of mainnet, testnet, testnet4, signet, simnet, regtest, got "bitcoin"',
     ],
-    ["kafka.brokers empty", { kafka: { brokers: [] } }, 'config field "kafka.brokers": must list at least one broker'],
+    ["kafka.brokers empty", { kafka: { ...minimal().kafka, brokers: [] } }, 'config field "kafka.brokers": must list at least one broker'],
     [
       "kafka.brokers entry",
-      { kafka: { brokers: ["127.0.0.1:9092", "kafka"] } },
+      { kafka: { ...minimal().kafka, brokers: ["127.0.0.1:9092", "kafka"] } },
       'config field "kafka.brokers": every broker must be "host:port", got "kafka"',
     ],
-    ["kafka.brokers type", { kafka: { brokers: "127.0.0.1:9092" } }, 'config field "kafka.brokers": must be a list of strings, got "127.0.0.1:9092"'],
     [
-      "topics.htlcCommands",
-      { topics: { htlcCommands: "commands topic" } },
-      'config field "topics.htlcCommands": must be a Kafka topic name ([A-Za-z0-9._-], 1-249 chars), got "commands topic"',
+      "kafka.brokers type",
+      { kafka: { ...minimal().kafka, brokers: "127.0.0.1:9092" } },
+      'config field "kafka.brokers": must be a list of strings, got "127.0.0.1:9092"',
+    ],
+    [
+      "deployment",
+      { deployment: "IC prod" },
+      'config field "deployment": must be 1-100 characters of [a-z0-9-], got "IC prod"',
+    ],
+    [
+      "topics (gone)",
+      { topics: { htlcCommands: "commands" } },
+      'config field "topics" is no longer used: topic names derive from "deployment" now (<deployment>.htlc.*.v1.<pubkey>)',
     ],
     [
       "metricsPort",
@@ -122,7 +133,11 @@ describe("bridge config", () => {
       { settleRecoveryLookbackHours: -1 },
       'config field "settleRecoveryLookbackHours": must be at least 0, got -1',
     ],
-    ["kafka.createTopics", { kafka: { ...minimal().kafka, createTopics: "yes" } }, 'config field "kafka.createTopics": must be true or false, got "yes"'],
+    [
+      "kafka.allowUnauthenticated",
+      { kafka: { ...minimal().kafka, allowUnauthenticated: "yes" } },
+      'config field "kafka.allowUnauthenticated": must be true or false, got "yes"',
+    ],
   ])("refuses a bad %s, naming the field", (_name, patch, message) => {
     expect(problemsOf({ ...minimal(), ...patch })).toEqual([message]);
   });
@@ -150,10 +165,11 @@ describe("bridge config", () => {
       IC_BRIDGE_EXPECTED_PUBKEY: PUBKEY,
       IC_BRIDGE_NETWORK: "signet",
       IC_BRIDGE_KAFKA_BROKERS: "k1:9092, k2:9092",
-      IC_BRIDGE_KAFKA_CREATE_TOPICS: "false",
+      IC_BRIDGE_KAFKA_USERNAME: "bridge-bravo",
+      IC_BRIDGE_KAFKA_PASSWORD: "s3cret",
+      IC_BRIDGE_DEPLOYMENT: "shop-2",
       IC_BRIDGE_METRICS_PORT: "9464",
       IC_BRIDGE_SETTLE_RECOVERY_LOOKBACK_HOURS: "336.5",
-      IC_BRIDGE_TOPICS_HTLC_OUTCOMES: "custom.outcomes",
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
@@ -161,10 +177,10 @@ describe("bridge config", () => {
       nodeName: "bravo",
       lnd: { grpcAddress: "[::1]:10010" },
       network: "signet",
-      kafka: { brokers: ["k1:9092", "k2:9092"], clientId: "ic-bridge-bravo", createTopics: false },
+      deployment: "shop-2",
+      kafka: { brokers: ["k1:9092", "k2:9092"], clientId: "shop-2-bridge-bravo", username: "bridge-bravo", password: "s3cret" },
       metricsPort: 9464,
       settleRecoveryLookbackHours: 336.5,
-      topics: { htlcOutcomes: "custom.outcomes", htlcCommands: defaultTopics.htlcCommands },
     });
   });
 
@@ -179,9 +195,36 @@ describe("bridge config", () => {
     expect(problemsOf(minimal(), { IC_BRIDGE_METRICS_PORT: " " })).toEqual([
       'metricsPort (from IC_BRIDGE_METRICS_PORT): must be an integer, got " "',
     ]);
-    expect(problemsOf(minimal(), { IC_BRIDGE_KAFKA_CREATE_TOPICS: "1" })).toEqual([
-      'kafka.createTopics (from IC_BRIDGE_KAFKA_CREATE_TOPICS): must be true or false, got "1"',
+    expect(problemsOf(minimal(), { IC_BRIDGE_KAFKA_ALLOW_UNAUTHENTICATED: "1" })).toEqual([
+      'kafka.allowUnauthenticated (from IC_BRIDGE_KAFKA_ALLOW_UNAUTHENTICATED): must be true or false, got "1"',
     ]);
+  });
+
+  describe("Kafka credentials", () => {
+    const noCredentials = () => ({ ...minimal(), kafka: { brokers: ["127.0.0.1:9092"] } });
+
+    it("refuses a config without credentials, saying what to set", () => {
+      expect(problemsOf(noCredentials())).toEqual([
+        'no Kafka credentials: set kafka.credentialsFile (or IC_BRIDGE_KAFKA_CREDENTIALS_FILE) (a JSON file {"username","password","mechanism":"scram-sha-512"}) or IC_BRIDGE_KAFKA_USERNAME and IC_BRIDGE_KAFKA_PASSWORD; to connect without authentication set kafka.allowUnauthenticated: true explicitly',
+      ]);
+    });
+
+    it("takes them from the environment; a username without a password is refused without echoing either", () => {
+      const fromEnv = parseBridgeConfig(noCredentials(), { IC_BRIDGE_KAFKA_USERNAME: "bridge-alpha", IC_BRIDGE_KAFKA_PASSWORD: "pw-123" });
+      expect(fromEnv.ok && bridgeKafkaAuth(fromEnv.value)).toEqual({ kind: "password", username: "bridge-alpha", password: "pw-123" });
+      const half = problemsOf(noCredentials(), { IC_BRIDGE_KAFKA_USERNAME: "bridge-alpha" });
+      expect(half).toEqual(["IC_BRIDGE_KAFKA_USERNAME and IC_BRIDGE_KAFKA_PASSWORD go together: set both (or use kafka.credentialsFile (or IC_BRIDGE_KAFKA_CREDENTIALS_FILE))"]);
+      const both = problemsOf(minimal(), { IC_BRIDGE_KAFKA_USERNAME: "u", IC_BRIDGE_KAFKA_PASSWORD: "pw-456" });
+      expect(both[0]).toContain("not both");
+      expect(both.join()).not.toContain("pw-456");
+    });
+
+    it("connects without authentication only when the config says so explicitly", () => {
+      const plain = parseBridgeConfig({ ...noCredentials(), kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: true } });
+      expect(plain.ok && bridgeKafkaAuth(plain.value)).toEqual({ kind: "unauthenticated" });
+      const file = parseBridgeConfig(minimal());
+      expect(file.ok && bridgeKafkaAuth(file.value)).toEqual({ kind: "file", path: "/run/kafka/bridge-alpha.json" });
+    });
   });
 
   it("names variables after the field path", () => {

@@ -40,6 +40,6 @@ export type {
   HtlcPublisher,
   SettleHistory,
 } from "./event-ports.ts";
-export { connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
+export { bridgeTopics, connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
 export { commandGroupId } from "./kafka/kafka-command-source.ts";
 export type { RecoveryState } from "./final-resolutions.ts";

@@ -1,17 +1,19 @@
 // The bridge as a child process (`tsx src/main.ts`), the way a deployment or the demo runs it:
 // config file plus IC_BRIDGE_* overrides, refusal exit codes, graceful SIGTERM. lnd is the
-// fake (with its cert and macaroon written to files); the event log is the real broker.
+// fake (with its cert and macaroon written to files); the event log is the real broker, the bridge
+// authenticates as the stack's bridge-alpha principal with credentials from the environment.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createKafka } from "@ic/event-log";
+import { deploymentGroups, readKafkaCredentialsFile } from "@ic/event-log";
+import { provisionTestDeployment, testBrokers, testCredentialsFiles, type TestDeployment } from "@ic/event-log/testing";
 import { startFakeLnd, type FakeLnd } from "@ic/lnd-client/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
-const BROKERS = process.env["IC_KAFKA_BROKERS"] ?? "127.0.0.1:9092";
+const BROKERS = testBrokers.join(",");
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const TSX = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
 const NODE_ID = "02" + "11".repeat(32);
@@ -42,11 +44,13 @@ describe("the bridge process", () => {
   let dir: string;
   let configPath: string;
   const run = randomBytes(4).toString("hex");
-  const topics = [`test-main-${run}-intercepted`, `test-main-${run}-commands`, `test-main-${run}-outcomes`];
+  const deploymentName = `test-main-${run}`;
+  let deployment: TestDeployment | undefined;
+  const credentials = readKafkaCredentialsFile(testCredentialsFiles().bridges["alpha"]!);
   const topicEnv = {
-    IC_BRIDGE_TOPICS_HTLC_INTERCEPTED: topics[0]!,
-    IC_BRIDGE_TOPICS_HTLC_COMMANDS: topics[1]!,
-    IC_BRIDGE_TOPICS_HTLC_OUTCOMES: topics[2]!,
+    IC_BRIDGE_DEPLOYMENT: deploymentName,
+    IC_BRIDGE_KAFKA_USERNAME: credentials.username,
+    IC_BRIDGE_KAFKA_PASSWORD: credentials.password,
   };
 
   beforeAll(async () => {
@@ -71,15 +75,16 @@ describe("the bridge process", () => {
   afterAll(async () => {
     await lnd.stop();
     await rm(dir, { recursive: true, force: true });
-    const admin = createKafka({ brokers: BROKERS.split(","), clientId: "bridge-main-test" }).admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics }).catch(() => {});
-    await admin.disconnect();
+    await deployment?.remove([deploymentGroups(deploymentName).bridge(NODE_ID)]);
   });
 
-  it("runs from a config file, resumes foreign forwards, and stops gracefully on SIGTERM", async () => {
+  it("waits for its topics until they are provisioned, runs, resumes foreign forwards, and stops gracefully on SIGTERM", async () => {
     const child = runMain(["--config", configPath], topicEnv);
     try {
+      // Started before its deployment exists: it waits (and says what for) instead of exiting.
+      await vi.waitFor(() => expect(child.stdout.join("")).toContain(`waiting for topic ${deploymentName}.htlc.`), { timeout: 60_000, interval: 50 });
+      expect(child.process.exitCode).toBeNull();
+      deployment = await provisionTestDeployment({ deployment: deploymentName, nodes: [{ name: "alpha", pubkey: NODE_ID }], partitions: 1 });
       await vi.waitFor(() => expect(child.stdout.join("")).toContain("interceptor bridge running"), { timeout: 60_000, interval: 50 });
       await lnd.waitFor(() => lnd.interceptorConnected);
       lnd.offerHtlc({ incoming_circuit_key: { chan_id: "123", htlc_id: "1" }, outgoing_requested_chan_id: "99" });
@@ -91,6 +96,8 @@ describe("the bridge process", () => {
       const lines = child.stdout.join("").trim().split("\n").map((line) => JSON.parse(line) as { msg: string; nodeName: string });
       expect(lines.every((line) => line.nodeName === "alpha")).toBe(true);
       expect(lines.map((line) => line.msg)).toContain("interceptor bridge stopped");
+      // The Kafka password never reaches a log line.
+      expect(child.stdout.join("") + child.stderr.join("")).not.toContain(credentials.password);
     } finally {
       child.process.kill("SIGKILL");
     }
@@ -102,6 +109,12 @@ describe("the bridge process", () => {
     const stderr = child.stderr.join("");
     expect(stderr).toContain("network (from IC_BRIDGE_NETWORK): must be one of");
     expect(stderr).toContain('metricsPort (from IC_BRIDGE_METRICS_PORT): must be an integer, got "x"');
+  });
+
+  it("exits 2 when it has no Kafka credentials and plaintext is not allowed explicitly", async () => {
+    const child = runMain(["--config", configPath], { IC_BRIDGE_DEPLOYMENT: deploymentName });
+    expect(await child.exit).toBe(2);
+    expect(child.stderr.join("")).toContain("no Kafka credentials: set kafka.credentialsFile");
   });
 
   it("exits 1 with the fix when lnd is not the pinned node", async () => {

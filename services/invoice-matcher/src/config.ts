@@ -2,7 +2,7 @@
 // (node key, preimage seed, API token) can be given by environment alone, so config files can be
 // shared; error messages name the field, never its value.
 import { readFileSync } from "node:fs";
-import { defaultTopics } from "@ic/event-log";
+import { DEFAULT_DEPLOYMENT, deploymentGroups, deploymentNameProblem, deploymentTopics, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
 import { LND_HTLC_TIMING, STRICTEST_LND_TIMING_LINE, type Bolt11Network } from "@ic/lightning-protocol";
 import { validateMatcherConfig, type MatcherConfig } from "./domain/index.ts";
 import type { MatcherTopics } from "./application/matcher-topics.ts";
@@ -14,7 +14,11 @@ export interface MatcherServiceConfig {
   preimageSeedHex: string;
   postgresUrl: string;
   dbSchema: string;
-  kafka: { brokers: string[]; clientId: string };
+  /** Every Kafka name derives from it (topics, groups, ACL prefixes); default "ic". */
+  deployment: string;
+  /** auth: credentials file, username/password from the environment, or explicitly none. */
+  kafka: { brokers: string[]; clientId: string; auth: KafkaAuthSetting };
+  /** Derived from deployment: the per-node HTLC and command topics, invoice and matcher events. */
   topics: MatcherTopics;
   cluster: ClusterNodeSetting[];
   matcher: MatcherConfig;
@@ -32,7 +36,7 @@ export interface MatcherServiceConfig {
   consumer: { partitionsConcurrently: number; keyConcurrency: number };
   /** Postgres connections of the matcher's pool (decisions, outbox, API). */
   postgresPoolSize: number;
-  /** Kafka consumer group of the matcher. */
+  /** Kafka consumer group of the matcher: <deployment>.matcher (derived). */
   groupId: string;
 }
 
@@ -43,10 +47,10 @@ export class ConfigError extends Error {
 const HEX32 = /^[0-9a-f]{64}$/;
 const PUBKEY = /^0[23][0-9a-f]{64}$/;
 const NETWORKS = ["mainnet", "testnet", "signet", "regtest"];
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** Env overrides: IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED, IC_MATCHER_API_TOKEN, IC_MATCHER_POSTGRES_URL,
- * IC_MATCHER_DB_SCHEMA, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT, IC_MATCHER_METRICS_HOST,
+ * IC_MATCHER_DB_SCHEMA, IC_MATCHER_DEPLOYMENT, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_KAFKA_CREDENTIALS_FILE,
+ * IC_MATCHER_KAFKA_USERNAME + IC_MATCHER_KAFKA_PASSWORD, IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT, IC_MATCHER_METRICS_HOST,
  * IC_MATCHER_MPP_TIMEOUT_MS. */
 export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): MatcherServiceConfig {
   let raw: Record<string, unknown> = {};
@@ -102,17 +106,30 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
   if (brokers.length === 0 || brokers.some((b) => typeof b !== "string" || !/^[^\s:]+:\d+$/.test(b))) {
     problems.push("kafka.brokers must be a non-empty list of host:port");
   }
-  const topicsRaw = obj(raw.topics);
-  const topics: MatcherTopics = { ...defaultTopics };
-  for (const [role, name] of Object.entries(topicsRaw)) {
-    if (!Object.hasOwn(defaultTopics, role)) {
-      problems.push(`topics.${role} is not a topic the matcher uses (${Object.keys(defaultTopics).join(", ")})`);
-    } else if (typeof name !== "string" || !TOPIC_NAME.test(name)) {
-      problems.push(`topics.${role} must be a Kafka topic name ([A-Za-z0-9._-], 1-249 characters)`);
-    } else {
-      topics[role as keyof MatcherTopics] = name;
-    }
-  }
+  const deployment = str("deployment", env.IC_MATCHER_DEPLOYMENT ?? raw.deployment, DEFAULT_DEPLOYMENT);
+  const deploymentProblem = deploymentNameProblem(deployment);
+  if (deploymentProblem !== undefined) problems.push(`deployment ${deploymentProblem}`);
+  const topics = deploymentTopics(deploymentProblem === undefined ? deployment : DEFAULT_DEPLOYMENT);
+  if (raw.topics !== undefined) problems.push('topics is no longer a config field: topic names derive from "deployment" (<deployment>.htlc.*.v1.<node pubkey>, <deployment>.invoice.events.v1, ...)');
+  if (raw.groupId !== undefined) problems.push('groupId is no longer a config field: the consumer group is "<deployment>.matcher"');
+  const credentialsFile = env.IC_MATCHER_KAFKA_CREDENTIALS_FILE ?? kafka.credentialsFile;
+  if (credentialsFile !== undefined && typeof credentialsFile !== "string") problems.push("kafka.credentialsFile must be a file path");
+  if (kafka.allowUnauthenticated !== undefined && typeof kafka.allowUnauthenticated !== "boolean") problems.push("kafka.allowUnauthenticated must be true or false");
+  if (kafka.username !== undefined || kafka.password !== undefined)
+    problems.push("kafka.username/kafka.password are not read from the config file: use kafka.credentialsFile or IC_MATCHER_KAFKA_USERNAME and IC_MATCHER_KAFKA_PASSWORD");
+  const auth = kafkaAuthSetting({
+    credentialsFile: typeof credentialsFile === "string" ? credentialsFile : undefined,
+    username: env.IC_MATCHER_KAFKA_USERNAME,
+    password: env.IC_MATCHER_KAFKA_PASSWORD,
+    allowUnauthenticated: kafka.allowUnauthenticated === true,
+    names: {
+      file: "kafka.credentialsFile (or IC_MATCHER_KAFKA_CREDENTIALS_FILE)",
+      username: "IC_MATCHER_KAFKA_USERNAME",
+      password: "IC_MATCHER_KAFKA_PASSWORD",
+      allowUnauthenticated: "kafka.allowUnauthenticated",
+    },
+  });
+  if (!auth.ok) problems.push(auth.problem);
   const clusterRaw = Array.isArray(raw.cluster) ? (raw.cluster as unknown[]) : [];
   if (clusterRaw.length === 0) problems.push("cluster must list at least one node ({name, pubkey})");
   const cluster = clusterRaw.map((n, i) => {
@@ -149,7 +166,12 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     preimageSeedHex,
     postgresUrl,
     dbSchema,
-    kafka: { brokers, clientId: str("kafka.clientId", kafka.clientId, "ic-invoice-matcher") },
+    deployment,
+    kafka: {
+      brokers,
+      clientId: str("kafka.clientId", kafka.clientId, `${deployment}-invoice-matcher`),
+      auth: auth.ok ? auth.value : { kind: "unauthenticated" },
+    },
     topics,
     cluster,
     matcher: matcher!,
@@ -166,7 +188,7 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
       keyConcurrency: int("consumer.keyConcurrency", obj(raw.consumer).keyConcurrency, 4, 1, 64),
     },
     postgresPoolSize: int("postgresPoolSize", raw.postgresPoolSize, 20, 2, 200),
-    groupId: str("groupId", raw.groupId, "ic-invoice-matcher"),
+    groupId: deploymentGroups(deploymentProblem === undefined ? deployment : DEFAULT_DEPLOYMENT).matcher,
   };
   problems.push(...lndTimingProblems(config.minFinalCltvExpiryDelta, matcher));
   if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);

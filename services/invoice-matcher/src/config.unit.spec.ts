@@ -1,4 +1,4 @@
-import { defaultTopics } from "@ic/event-log";
+import { deploymentTopics } from "@ic/event-log";
 import { describe, expect, it, vi } from "vitest";
 
 const files = vi.hoisted(() => new Map<string, string>());
@@ -21,7 +21,7 @@ const minimal = (): Record<string, unknown> => ({
   nodeKey: NODE_KEY,
   preimageSeed: SEED,
   postgresUrl: "postgres://ic@127.0.0.1:5432/ic",
-  kafka: { brokers: ["127.0.0.1:9092"] },
+  kafka: { brokers: ["127.0.0.1:9092"], credentialsFile: "/run/kafka/matcher.json" },
   cluster: [{ name: "a", pubkey: PUBKEY }],
   api: { authToken: TOKEN },
 });
@@ -44,8 +44,9 @@ describe("matcher config", () => {
       preimageSeedHex: SEED,
       postgresUrl: "postgres://ic@127.0.0.1:5432/ic",
       dbSchema: "matcher",
-      kafka: { brokers: ["127.0.0.1:9092"], clientId: "ic-invoice-matcher" },
-      topics: { ...defaultTopics },
+      deployment: "ic",
+      kafka: { brokers: ["127.0.0.1:9092"], clientId: "ic-invoice-matcher", auth: { kind: "file", path: "/run/kafka/matcher.json" } },
+      topics: expect.objectContaining({ deployment: "ic", invoiceEvents: "ic.invoice.events.v1", matcherEvents: "ic.matcher.events.v1" }),
       cluster: [{ name: "a", pubkey: PUBKEY }],
       matcher: {
         mppTimeoutMs: 120_000,
@@ -62,7 +63,7 @@ describe("matcher config", () => {
       outboxRetentionHours: 168,
       consumer: { partitionsConcurrently: 3, keyConcurrency: 4 },
       postgresPoolSize: 20,
-      groupId: "ic-invoice-matcher",
+      groupId: "ic.matcher",
     });
   });
 
@@ -117,9 +118,10 @@ describe("matcher config", () => {
     ["outboxRetentionHours", { outboxRetentionHours: -1 }, "outboxRetentionHours must be an integer in 0..87600"],
     ["metricsPort", { metricsPort: 70000 }, "metricsPort must be an integer in 0..65535"],
     ["api.authToken", { api: { authToken: "short" } }, "api.authToken must be at least 32 characters"],
-    ["topics (unknown role)", { topics: { invoiceEvent: "x" } }, "topics.invoiceEvent is not a topic the matcher uses"],
-    ["topics (bad name)", { topics: { invoiceEvents: "bad topic" } }, "topics.invoiceEvents must be a Kafka topic name"],
-    ["topics (not a string)", { topics: { htlcCommands: 7 } }, "topics.htlcCommands must be a Kafka topic name"],
+    ["topics (gone)", { topics: { invoiceEvents: "x" } }, 'topics is no longer a config field: topic names derive from "deployment"'],
+    ["groupId (gone)", { groupId: "g" }, 'groupId is no longer a config field: the consumer group is "<deployment>.matcher"'],
+    ["deployment", { deployment: "IC_prod" }, "deployment must be 1-100 characters of [a-z0-9-]"],
+    ["kafka.allowUnauthenticated", { kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: "yes" } }, "kafka.allowUnauthenticated must be true or false"],
   ])("names the field of a bad %s", (_field, override, expected) => {
     expect(problemOf({ ...minimal(), ...override })).toContain(expected);
   });
@@ -129,9 +131,42 @@ describe("matcher config", () => {
     expect(message.split("\n  - ")).toHaveLength(4);
   });
 
-  it("overrides topic names one by one and keeps the defaults of the others", () => {
-    const config = parseMatcherConfig({ ...minimal(), topics: { invoiceEvents: "my.invoices" } });
-    expect(config.topics).toEqual({ ...defaultTopics, invoiceEvents: "my.invoices" });
+  it("derives every Kafka name from the deployment name", () => {
+    const config = parseMatcherConfig({ ...minimal(), deployment: "shop-2" });
+    const topics = deploymentTopics("shop-2");
+    expect(config.topics.htlcIntercepted(PUBKEY)).toBe(`shop-2.htlc.intercepted.v1.${PUBKEY}`);
+    expect(config.topics.htlcCommands(PUBKEY)).toBe(topics.htlcCommands(PUBKEY));
+    expect(config.topics.invoiceEvents).toBe("shop-2.invoice.events.v1");
+    expect(config.groupId).toBe("shop-2.matcher");
+    expect(config.kafka.clientId).toBe("shop-2-invoice-matcher");
+    expect(parseMatcherConfig(minimal(), { IC_MATCHER_DEPLOYMENT: "env-dep" }).groupId).toBe("env-dep.matcher");
+  });
+
+  describe("Kafka credentials", () => {
+    const noCredentials = () => ({ ...minimal(), kafka: { brokers: ["127.0.0.1:9092"] } });
+
+    it("refuses a config without credentials, saying what to set", () => {
+      expect(problemOf(noCredentials())).toContain(
+        'no Kafka credentials: set kafka.credentialsFile (or IC_MATCHER_KAFKA_CREDENTIALS_FILE) (a JSON file {"username","password","mechanism":"scram-sha-512"}) or IC_MATCHER_KAFKA_USERNAME and IC_MATCHER_KAFKA_PASSWORD; to connect without authentication set kafka.allowUnauthenticated: true explicitly',
+      );
+    });
+
+    it("takes them from the environment, never echoes the password, and never from the config file itself", () => {
+      const config = parseMatcherConfig(noCredentials(), { IC_MATCHER_KAFKA_USERNAME: "matcher", IC_MATCHER_KAFKA_PASSWORD: "pw-789" });
+      expect(config.kafka.auth).toEqual({ kind: "password", username: "matcher", password: "pw-789" });
+      expect(parseMatcherConfig(noCredentials(), { IC_MATCHER_KAFKA_CREDENTIALS_FILE: "/k/m.json" }).kafka.auth).toEqual({ kind: "file", path: "/k/m.json" });
+      const half = problemOf(noCredentials(), { IC_MATCHER_KAFKA_PASSWORD: "pw-789" });
+      expect(half).toContain("IC_MATCHER_KAFKA_USERNAME and IC_MATCHER_KAFKA_PASSWORD go together");
+      expect(half).not.toContain("pw-789");
+      const inFile = problemOf({ ...minimal(), kafka: { brokers: ["127.0.0.1:9092"], username: "m", password: "pw-in-file" } });
+      expect(inFile).toContain("kafka.username/kafka.password are not read from the config file");
+      expect(inFile).not.toContain("pw-in-file");
+    });
+
+    it("connects without authentication only when the config says so explicitly", () => {
+      const config = parseMatcherConfig({ ...minimal(), kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: true } });
+      expect(config.kafka.auth).toEqual({ kind: "unauthenticated" });
+    });
   });
 
   describe("never echoes a secret", () => {

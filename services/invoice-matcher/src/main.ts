@@ -12,7 +12,7 @@ const logger = pino({
   name: "invoice-matcher",
   level: process.env.LOG_LEVEL ?? "info",
   redact: {
-    paths: ["preimage", "*.preimage", "nodeKey", "*.nodeKey", "nodeKeyHex", "*.nodeKeyHex", "preimageSeed", "*.preimageSeed", "preimageSeedHex", "*.preimageSeedHex", "authToken", "*.authToken"],
+    paths: ["preimage", "*.preimage", "nodeKey", "*.nodeKey", "nodeKeyHex", "*.nodeKeyHex", "preimageSeed", "*.preimageSeed", "preimageSeedHex", "*.preimageSeedHex", "authToken", "*.authToken", "password", "*.password", "*.*.password"],
     censor: "[redacted]",
   },
 });

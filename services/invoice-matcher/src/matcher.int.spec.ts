@@ -7,7 +7,6 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import {
-  createKafka,
   createSerialProducer,
   decodeAs,
   runCommittingConsumer,
@@ -16,6 +15,7 @@ import {
   type RunningConsumer,
   type SerialProducer,
 } from "@ic/event-log";
+import { testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { decodeFailurePacket, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { connectInvoiceApi, startInvoiceApi } from "./api/index.ts";
@@ -23,7 +23,7 @@ import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
 
-const { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config } = testMatcherSetup("test_matcher");
+const { run, databaseUrl, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_matcher");
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 
@@ -32,9 +32,12 @@ let producer: SerialProducer;
 const commands: HtlcCommand[] = [];
 const invoiceEvents: InvoiceEvent[] = [];
 const consumers: RunningConsumer[] = [];
-const kafka = createKafka({ brokers, clientId: `test-${run}-client` });
+// The test's own client plays both bridges and the observer: the admin super user.
+const kafka = testKafka(`test-${run}-client`);
+let deployment: TestDeployment;
 
 beforeAll(async () => {
+  deployment = await provision();
   matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
   producer = createSerialProducer(kafka);
   await producer.connect();
@@ -42,11 +45,11 @@ beforeAll(async () => {
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: `test-${run}-observer`,
-      topics: [topics.htlcCommands, topics.invoiceEvents],
+      topics: [topics.htlcCommands(nodeA), topics.htlcCommands(nodeB), topics.invoiceEvents],
       fromBeginning: true,
       maxWaitTimeMs: 200,
       handler: async (record) => {
-        if (record.topic === topics.htlcCommands) commands.push(decodeAs("htlc-command", record));
+        if (record.topic !== topics.invoiceEvents) commands.push(decodeAs("htlc-command", record));
         else invoiceEvents.push(decodeAs("invoice-event", record));
       },
     }),
@@ -57,10 +60,7 @@ afterAll(async () => {
   for (const c of consumers) await c.stop();
   await producer?.disconnect();
   await matcher?.stop();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-  await admin.disconnect();
+  await deployment?.remove([config.groupId, `test-${run}-observer`]);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   await client.query(`drop schema if exists ${config.dbSchema} cascade`);
@@ -130,12 +130,36 @@ describe("invoice matcher on Postgres + Kafka", () => {
     const decoded = decodeInvoice(backend, invoice.bolt11);
     if (!decoded.ok) throw new Error(decoded.error.message);
     // Same key as the HTLC below, so the same partition, ahead of it: no schema header, not Avro.
-    await producer.send({ topic: topics.htlcIntercepted, messages: [{ key: invoice.paymentHash, value: Buffer.from("not an avro record") }] });
+    await producer.send({ topic: topics.htlcIntercepted(nodeB), messages: [{ key: invoice.paymentHash, value: Buffer.from("not an avro record") }] });
     await sendHtlc({ nodeId: nodeB, paymentHash: decoded.value.paymentHash, paymentSecret: randomBytes(32), amountMsat: 40_000n, totalMsat: 40_000n });
     const fail = await waitUntil("a FAIL command after the undecodable record", () => commands.find((c) => c.paymentHash === invoice.paymentHash));
     expect(fail.action).toBe("FAIL");
-    const counted = (await matcher.metrics.undecodableRecords.get()).values.find((v) => v.labels.topic === topics.htlcIntercepted);
+    const counted = (await matcher.metrics.undecodableRecords.get()).values.find((v) => v.labels.topic === topics.htlcIntercepted(nodeB));
     expect(counted?.value).toBe(1);
+  });
+
+  it("refuses an HTLC record on node a's topic that claims node b (logged, counted, never decided) and decides the next one on that partition", async () => {
+    const { invoice } = await matcher.service.createInvoice({ externalRef: `order-${run}-forged-node`, amountMsat: 30_000n, mode: "auto" });
+    const decoded = decodeInvoice(backend, invoice.bolt11);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    const rejectedBefore = (await matcher.metrics.rejectedRecords.get()).values.find((v) => v.labels.reason === "topic-node-mismatch")?.value ?? 0;
+    // What bridge a's principal could write: a record on a's topic, claiming to be node b's HTLC,
+    // for the full amount with the right secret. Refused: it cannot come from b.
+    const hash = decoded.value.paymentHash;
+    const secret = decoded.value.paymentSecret;
+    await sendHtlc({ nodeId: nodeB, topicNodeId: nodeA, paymentHash: hash, paymentSecret: secret, amountMsat: 30_000n, totalMsat: 30_000n });
+    await waitUntil("the record refused", async () => {
+      const counted = (await matcher.metrics.rejectedRecords.get()).values.find((v) => v.labels.reason === "topic-node-mismatch")?.value ?? 0;
+      return counted === rejectedBefore + 1;
+    });
+    // The same payment hash (same partition) behind it, on its rightful topic, is decided.
+    await sendHtlc({ nodeId: nodeA, paymentHash: hash, paymentSecret: secret, amountMsat: 30_000n, totalMsat: 30_000n });
+    const settles = await waitUntil("a SETTLE for the rightful HTLC", () => {
+      const mine = commands.filter((c) => c.paymentHash === invoice.paymentHash);
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(settles.map((c) => [c.action, c.nodeId])).toEqual([["SETTLE", nodeA]]);
+    expect((await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).htlcs.map((h) => h.nodeId)).toEqual([nodeA]);
   });
 
   it("reports itself ready while Postgres answers (the /readyz check)", async () => {

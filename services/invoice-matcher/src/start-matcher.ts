@@ -1,5 +1,5 @@
-// Wires the matcher: Postgres (migrations, projection), Kafka (topics, consumers, outbox
-// producer), the decider, the timer and the invoice service. Returned handles let the CLI entry
+// Wires the matcher: Postgres (migrations, projection), Kafka (waits for its provisioned topics,
+// consumers, outbox producer), the decider, the timer and the invoice service. Returned handles let the CLI entry
 // point, the demo and the e2e tests run it in-process.
 import pg from "pg";
 import pino, { type Logger } from "pino";
@@ -7,14 +7,18 @@ import {
   createKafka,
   createSerialProducer,
   decodeAs,
-  defaultTopicConfig,
-  ensureTopics,
+  deploymentGroups,
+  describeKafkaAuth,
   EventDecodeError,
+  kafkaAuthWarning,
   isPermanentDecodeFailure,
   runCommittingConsumer,
+  resolveKafkaCredentials,
+  waitForTopics,
   type ConsumedRecord,
   type RunningConsumer,
 } from "@ic/event-log";
+import { topicNodeMismatch } from "./application/record-source.ts";
 import { createCoordinatorIdentity, type CoordinatorIdentity } from "./application/coordinator-identity.ts";
 import { clusterRecordCheck, type RecordRefusal } from "./application/cluster-record-check.ts";
 import { htlcArrivedFrom } from "./application/htlc-arrival.ts";
@@ -51,12 +55,20 @@ export async function startMatcher(
   const pool = createMatcherPool(config, logger);
   const metrics = createMatcherMetrics();
 
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const kafkaWarning = kafkaAuthWarning(config.kafka.auth);
+  if (kafkaWarning !== undefined) logger.warn({ brokers: config.kafka.brokers }, kafkaWarning);
+  else logger.info({ brokers: config.kafka.brokers, auth: describeKafkaAuth(config.kafka.auth) }, "connecting to Kafka");
+  const sasl = resolveKafkaCredentials(config.kafka.auth);
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, ...(sasl === undefined ? {} : { sasl }) });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(
+  // Only the configured cluster nodes' topics are read: a record on any other node's topic is
+  // never consumed. The provisioning CLI creates them with their ACLs; until then, wait.
+  const inputTopics = config.cluster.flatMap((node) => [config.topics.htlcIntercepted(node.pubkey), config.topics.htlcOutcomes(node.pubkey)]);
+  await waitForTopics(
     admin,
-    Object.values(config.topics).map((topic) => ({ topic, partitions: 3, config: defaultTopicConfig })),
+    [...inputTopics, ...config.cluster.map((node) => config.topics.htlcCommands(node.pubkey)), config.topics.invoiceEvents, config.topics.matcherEvents],
+    { logger },
   );
   const producer = createSerialProducer(kafka);
   await producer.connect();
@@ -108,11 +120,25 @@ export async function startMatcher(
     return true;
   };
 
+  // Only node N's bridge principal can write node N's topics (ACLs): a record naming another node
+  // cannot come from the node it names. Refused before any decision, logged and counted; the
+  // partition goes on.
+  const refusedForItsTopic = (record: ConsumedRecord, nodeId: string, paymentHash: string): boolean => {
+    const mismatch = topicNodeMismatch(config.topics, record.topic, nodeId);
+    if (mismatch === undefined) return false;
+    metrics.rejectedRecords.inc({ reason: mismatch.reason });
+    logger.warn(
+      { topic: record.topic, partition: record.partition, offset: record.offset, paymentHash, recordNodeId: nodeId, topicNodeId: mismatch.topicNodeId, reason: mismatch.reason },
+      "input record refused: its node is not the node whose topic it arrived on",
+    );
+    return true;
+  };
+
   const consumers: RunningConsumer[] = [];
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: config.groupId,
-      topics: [config.topics.htlcIntercepted, config.topics.htlcOutcomes],
+      topics: inputTopics,
       fromBeginning: true,
       // Payments side by side: every partition at once, and within a fetched batch up to
       // keyConcurrency invoices at once (records of one payment hash stay in order; the invoice
@@ -124,9 +150,10 @@ export async function startMatcher(
       // runs the matcher (main exits; a supervisor restarts it and the group resumes).
       onFatalError: (error) => options.onFatalError?.(error),
       handler: async (record) => {
-        if (record.topic === config.topics.htlcIntercepted) {
+        if (config.topics.nodeTopic(record.topic)?.role === "htlcIntercepted") {
           const htlc = decodeOrPassOver(() => decodeAs("htlc-intercepted", record), record);
           if (htlc === undefined) return;
+          if (refusedForItsTopic(record, htlc.nodeId, htlc.paymentHash)) return;
           if (refusedRecord(recordCheck.htlcRecord(htlc), record)) return;
           const arrivedAt = now();
           const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
@@ -155,6 +182,7 @@ export async function startMatcher(
         } else {
           const outcome = decodeOrPassOver(() => decodeAs("htlc-outcome", record), record);
           if (outcome === undefined) return;
+          if (refusedForItsTopic(record, outcome.nodeId, outcome.paymentHash)) return;
           if (refusedRecord(recordCheck.outcomeRecord(outcome), record)) return;
           if (outcome.kind !== "FINAL_SETTLED" && outcome.kind !== "FINAL_FAILED") return;
           const key = { nodeId: outcome.nodeId, chanId: outcome.circuitKey.chanId, htlcId: outcome.circuitKey.htlcId };
@@ -191,7 +219,7 @@ export async function startMatcher(
     },
     // A bridge is connected when its command consumer group has a live member.
     bridgeConnected: async (pubkey) => {
-      const { groups } = await admin.describeGroups([`ic-bridge-${pubkey}`]);
+      const { groups } = await admin.describeGroups([deploymentGroups(config.deployment).bridge(pubkey)]);
       return (groups[0]?.members.length ?? 0) > 0;
     },
   });

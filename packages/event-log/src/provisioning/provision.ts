@@ -47,7 +47,24 @@ export async function provisionDeployment(admin: Admin, plan: DeploymentPlan): P
         })),
     });
   }
+  await waitForGroupCoordinator(admin, `${plan.deployment}.matcher`);
   return { created, existing: existingNames, acls: plan.acls.length };
+}
+
+// On a freshly formatted broker the offsets topic is created on the first group request, and
+// group requests fail with "The group coordinator is not available" until it is: services and
+// tests that start right after provisioning would meet that. Ask until the coordinator answers.
+async function waitForGroupCoordinator(admin: Admin, groupId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await admin.describeGroups([groupId]);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`the group coordinator did not answer within ${timeoutMs} ms: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 /** Removes a deployment's topics, its planned ACLs and the given consumer groups (tests clean up with it). */

@@ -2,17 +2,18 @@
 // restart"): reading N commands back from a real broker, then one LookupHtlcResolution per
 // SETTLE against the fake lnd on 127.0.0.1. Run: tsx src/bench/settle-recovery.bench.ts [N]
 import { createHash, randomBytes } from "node:crypto";
-import { createKafka, createSerialProducer, encode, ensureTopics, type HtlcCommand } from "@ic/event-log";
+import { createSerialProducer, encode, ensureTopics, type HtlcCommand } from "@ic/event-log";
+import { testKafka } from "@ic/event-log/testing";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd } from "@ic/lnd-client/testing";
 import { createBridgeLogger } from "../bridge-logger.ts";
 import { createKafkaSettleHistory } from "../kafka/kafka-settle-history.ts";
 
 const N = Number(process.argv[2] ?? 20_000);
-const BROKERS = (process.env["IC_KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",");
 const NODES = ["02" + "11".repeat(32), "03" + "22".repeat(32), "02" + "33".repeat(32)];
 
-const kafka = createKafka({ brokers: BROKERS, clientId: "settle-recovery-bench" });
+// The admin super user of the stack's broker (IC_STACK_CONFIG): a scratch topic of its own.
+const kafka = testKafka("settle-recovery-bench");
 const admin = kafka.admin();
 await admin.connect();
 const topic = `bench-settle-recovery-${randomBytes(4).toString("hex")}`;
@@ -42,7 +43,7 @@ try {
     }
     await producer.send({ topic, messages });
   }
-  const history = createKafkaSettleHistory(kafka, { topic, logger: createBridgeLogger("bench", "silent") });
+  const history = createKafkaSettleHistory(kafka, { topic, groupPrefix: "bench-settle-recovery-", logger: createBridgeLogger("bench", "silent") });
   let start = performance.now();
   const settles = await history.settleCommands(NODES[0]!, undefined);
   const readMs = performance.now() - start;

@@ -1,5 +1,6 @@
-// CommandSource over a read_committed consumer group, one group per node ("ic-bridge-<pubkey>"):
-// the matcher writes commands in transactions, and only committed ones may reach lnd. Offsets
+// CommandSource over a read_committed consumer group of this node's commands topic, one group per
+// node and deployment ("<deployment>.bridge.<pubkey>", deploymentGroups in @ic/event-log): a
+// producer that writes commands in transactions gets only committed ones to lnd. Offsets
 // are committed after the batch handler finished, so a crash replays commands (the applier is
 // idempotent). A new group starts at the beginning of the topic: a command is never missed
 // for lack of a committed offset, and old commands only produce SKIPPED_NOT_HELD.
@@ -8,22 +9,23 @@
 // this bridge does not know yet is thrown instead (isPermanentDecodeFailure): the partition waits
 // until the bridge is upgraded, rather than dropping a SETTLE the matcher already decided.
 import { decodeAs, EventDecodeError, isPermanentDecodeFailure, runCommittingConsumer, type EventLogLogger, type HtlcCommand, type RunningConsumer } from "@ic/event-log";
+import { deploymentGroups } from "@ic/event-log";
 import type { Kafka } from "kafkajs";
 import type { CommandSource } from "../event-ports.ts";
 
-export function commandGroupId(nodeId: string): string {
-  return `ic-bridge-${nodeId}`;
+export function commandGroupId(deployment: string, nodeId: string): string {
+  return deploymentGroups(deployment).bridge(nodeId);
 }
 
 export function createKafkaCommandSource(
   kafka: Kafka,
-  options: { topic: string; nodeId: string; logger: EventLogLogger; maxWaitTimeMs?: number },
+  options: { topic: string; groupId: string; logger: EventLogLogger; maxWaitTimeMs?: number },
 ): CommandSource {
   let running: RunningConsumer | undefined;
   return {
     async start(handler, onFatal) {
       running = await runCommittingConsumer(kafka, {
-        groupId: commandGroupId(options.nodeId),
+        groupId: options.groupId,
         topics: [options.topic],
         fromBeginning: true,
         maxWaitTimeMs: options.maxWaitTimeMs ?? 500,

@@ -1,45 +1,68 @@
-// The Kafka adapter of the bridge's event ports: one kafkajs client, the three topics created
-// when missing (brokers run without auto-creation), one serial idempotent producer.
+// The Kafka adapter of the bridge's event ports: one kafkajs client authenticated as this node's
+// bridge principal, one serial idempotent producer. The node's topics are provisioned with their
+// ACLs by the provisioning CLI (the bridge never creates topics): at start it waits, with a log
+// line per try, until they exist.
 import {
   createKafka,
   createSerialProducer,
-  ensureTopics,
+  deploymentGroups,
+  deploymentTopics,
+  describeKafkaAuth,
+  kafkaAuthWarning,
+  resolveKafkaCredentials,
+  waitForTopics,
   type EventLogLogger,
 } from "@ic/event-log";
-import type { BridgeConfig } from "../config.ts";
+import { bridgeKafkaAuth, type BridgeConfig } from "../config.ts";
 import type { EventPorts } from "../event-ports.ts";
 import { createKafkaCommandSource } from "./kafka-command-source.ts";
 import { createKafkaHtlcPublisher } from "./kafka-htlc-publisher.ts";
 import { createKafkaSettleHistory } from "./kafka-settle-history.ts";
 
+/** This node's topic names in the bridge's deployment. */
+export function bridgeTopics(config: Pick<BridgeConfig, "deployment">, nodeId: string) {
+  const topics = deploymentTopics(config.deployment);
+  return {
+    htlcIntercepted: topics.htlcIntercepted(nodeId),
+    htlcOutcomes: topics.htlcOutcomes(nodeId),
+    htlcCommands: topics.htlcCommands(nodeId),
+  };
+}
+
 export async function connectKafkaEventPorts(
   config: BridgeConfig,
   nodeId: string,
   logger: EventLogLogger,
+  signal?: AbortSignal,
 ): Promise<EventPorts> {
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
-  if (config.kafka.createTopics) {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const { topics } = config;
-      await ensureTopics(
-        admin,
-        [topics.htlcIntercepted, topics.htlcCommands, topics.htlcOutcomes].map((topic) => ({
-          topic,
-          partitions: config.kafka.topicPartitions,
-        })),
-      );
-    } finally {
-      await admin.disconnect();
-    }
+  const auth = bridgeKafkaAuth(config);
+  const warning = kafkaAuthWarning(auth);
+  if (warning !== undefined) logger.warn({ brokers: config.kafka.brokers }, warning);
+  else logger.info({ brokers: config.kafka.brokers, auth: describeKafkaAuth(auth) }, "connecting to Kafka");
+  const sasl = resolveKafkaCredentials(auth);
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, ...(sasl === undefined ? {} : { sasl }) });
+  const topics = bridgeTopics(config, nodeId);
+  const groups = deploymentGroups(config.deployment);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitForTopics(admin, [topics.htlcIntercepted, topics.htlcOutcomes, topics.htlcCommands], {
+      logger,
+      ...(signal === undefined ? {} : { signal }),
+    });
+  } finally {
+    await admin.disconnect();
   }
   const producer = createSerialProducer(kafka);
   await producer.connect();
   return {
-    publisher: createKafkaHtlcPublisher(producer, config.topics),
-    commands: createKafkaCommandSource(kafka, { topic: config.topics.htlcCommands, nodeId, logger }),
-    settleHistory: createKafkaSettleHistory(kafka, { topic: config.topics.htlcCommands, logger }),
+    publisher: createKafkaHtlcPublisher(producer, topics),
+    commands: createKafkaCommandSource(kafka, { topic: topics.htlcCommands, groupId: groups.bridge(nodeId), logger }),
+    settleHistory: createKafkaSettleHistory(kafka, {
+      topic: topics.htlcCommands,
+      groupPrefix: groups.bridgeSettleHistoryPrefix(nodeId),
+      logger,
+    }),
     close: () => producer.disconnect(),
   };
 }

@@ -1,9 +1,11 @@
-// SettleHistory over Kafka: reads the commands topic from the beginning (or from a timestamp)
+// SettleHistory over Kafka: reads this node's commands topic from the beginning (or from a timestamp)
 // up to the end offsets of the moment of the call, with a throwaway consumer group that never
 // commits (kafkajs has no group-less consumer) and is deleted afterwards. read_committed: an
 // aborted transaction's SETTLE never reached a bridge. "Caught up" is judged from the
 // consumer's batch events, which also report batches holding only transaction markers.
-// Cost: the whole topic (all nodes' commands) is fetched once per bridge start.
+// Cost: the node's commands topic (its retention, default 7 days) is fetched once per bridge start.
+// The throwaway group is named under groupPrefix, where the node's principal may create and
+// delete groups (<deployment>.bridge.<pubkey>.settle-history.).
 import { randomUUID } from "node:crypto";
 import { decodeAs, EventDecodeError, type EventLogLogger, type HtlcCommand } from "@ic/event-log";
 import type { Consumer, Kafka } from "kafkajs";
@@ -11,14 +13,14 @@ import type { SettleHistory } from "../event-ports.ts";
 
 export function createKafkaSettleHistory(
   kafka: Kafka,
-  options: { topic: string; logger: EventLogLogger; timeoutMs?: number },
+  options: { topic: string; groupPrefix: string; logger: EventLogLogger; timeoutMs?: number },
 ): SettleHistory {
   const { topic, logger } = options;
   const timeoutMs = options.timeoutMs ?? 600_000;
   return {
     async settleCommands(nodeId, sinceMs, signal) {
       const admin = kafka.admin();
-      const groupId = `ic-bridge-settle-history-${randomUUID()}`;
+      const groupId = `${options.groupPrefix}${randomUUID()}`;
       let consumer: Consumer | undefined;
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;

@@ -33,7 +33,7 @@ function kafkaThatCannotConnect(adminConnects = true): { kafka: Kafka; calls: st
 describe("SETTLE read-back over Kafka", () => {
   it("releases its abort listener, consumer and admin when the consumer cannot connect", async () => {
     const { kafka, calls } = kafkaThatCannotConnect();
-    const history = createKafkaSettleHistory(kafka, { topic: "commands", logger: silent });
+    const history = createKafkaSettleHistory(kafka, { topic: "commands", groupPrefix: "ic.bridge.x.settle-history.", logger: silent });
     const controller = new AbortController();
     for (let attempt = 0; attempt < 3; attempt++) {
       await expect(history.settleCommands("02" + "11".repeat(32), undefined, controller.signal)).rejects.toThrow("broker down");
@@ -45,7 +45,7 @@ describe("SETTLE read-back over Kafka", () => {
 
   it("disconnects the admin client whose connect failed", async () => {
     const { kafka, calls } = kafkaThatCannotConnect(false);
-    const history = createKafkaSettleHistory(kafka, { topic: "commands", logger: silent });
+    const history = createKafkaSettleHistory(kafka, { topic: "commands", groupPrefix: "ic.bridge.x.settle-history.", logger: silent });
     await expect(history.settleCommands("02" + "11".repeat(32), undefined)).rejects.toThrow("broker down");
     expect(calls).toContain("admin.disconnect");
   });

@@ -71,7 +71,7 @@ export function createInvoiceProcessor(deps: {
         const paymentSecret = next.invoice?.terms.paymentSecret ?? null;
         for (const command of decision.commands) {
           outbox.push({
-            topic: topics.htlcCommands,
+            topic: topics.htlcCommands(command.data.key.nodeId),
             recordKey: command.data.key.nodeId,
             kind: "htlc-command",
             payload: { commandId: randomUUID(), command, paymentSecret },

@@ -1,8 +1,5 @@
-// The Kafka topics the matcher reads and writes (names from config; defaults in @ic/event-log).
-export interface MatcherTopics {
-  htlcIntercepted: string;
-  htlcCommands: string;
-  htlcOutcomes: string;
-  invoiceEvents: string;
-  matcherEvents: string;
-}
+// The Kafka topics the matcher reads and writes: every name derives from the deployment name
+// (deploymentTopics in @ic/event-log); HTLC inputs and commands are per cluster node.
+import type { DeploymentTopics } from "@ic/event-log";
+
+export type MatcherTopics = DeploymentTopics;

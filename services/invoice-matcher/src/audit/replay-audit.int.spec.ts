@@ -9,7 +9,8 @@ import { promisify } from "node:util";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka, createSerialProducer, type SerialProducer } from "@ic/event-log";
+import { createSerialProducer, readKafkaCredentialsFile, type SerialProducer } from "@ic/event-log";
+import { testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { createMatcherPool, startMatcher, type RunningMatcher } from "../start-matcher.ts";
@@ -17,18 +18,21 @@ import { syntheticHtlcSender, type SyntheticHtlcSender } from "../testing/synthe
 import { testMatcherSetup } from "../testing/test-matcher-setup.ts";
 import { auditFoundProblems, auditProjection, type AuditReport } from "./replay-audit.ts";
 
-const { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config } = testMatcherSetup("test_audit");
+const { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_audit");
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 
 const silent = pino({ level: "silent" });
-const kafka = createKafka({ brokers, clientId: `test-${run}-client` });
+// The test's producer plays the bridges: the admin super user. The audit reads as the matcher.
+const kafka = testKafka(`test-${run}-client`);
+let deployment: TestDeployment;
 let matcher: RunningMatcher | undefined;
 let producer: SerialProducer;
 let htlcs: SyntheticHtlcSender;
 let pool: pg.Pool;
 
 beforeAll(async () => {
+  deployment = await provision();
   matcher = await startMatcher(config, { logger: silent });
   producer = createSerialProducer(kafka);
   await producer.connect();
@@ -40,17 +44,20 @@ afterAll(async () => {
   await producer?.disconnect();
   await matcher?.stop();
   await pool?.end();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-  await admin.disconnect();
+  await deployment?.remove([config.groupId]);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   await client.query(`drop schema if exists ${config.dbSchema} cascade`);
   await client.end();
 });
 
-const audit = (): Promise<AuditReport> => auditProjection({ kafka: { brokers }, topic: topics.matcherEvents, pool, timeoutMs: 60_000 });
+const audit = (): Promise<AuditReport> => auditProjection({
+    kafka: { brokers, sasl: readKafkaCredentialsFile(testCredentialsFiles().matcher) },
+    deployment: config.deployment,
+    topic: topics.matcherEvents,
+    pool,
+    timeoutMs: 60_000,
+  });
 
 async function createInvoice(ref: string, amountMsat: bigint, mode: "auto" | "hold") {
   const { invoice } = await matcher!.service.createInvoice({ externalRef: `${ref}-${run}`, amountMsat, mode });
@@ -158,6 +165,10 @@ describe("replay audit of the invoice projection against the matcher-events log"
         brokers.join(","),
         "--topic",
         topics.matcherEvents,
+        "--deployment",
+        config.deployment,
+        "--kafka-credentials-file",
+        testCredentialsFiles().matcher,
       ],
       { cwd: new URL("../../../../", import.meta.url).pathname },
     ).then(

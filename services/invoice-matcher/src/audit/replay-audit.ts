@@ -9,7 +9,7 @@
 // mismatched; `unpublishedOutbox` says how many outbox rows for the topic were pending.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { createKafka, decodeAs, type EventLogLogger } from "@ic/event-log";
+import { createKafka, decodeAs, deploymentGroups, DEFAULT_DEPLOYMENT, type EventLogLogger, type KafkaCredentials } from "@ic/event-log";
 import { deserializeEvent, evolve, initialState, serializeState } from "../domain/index.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { inSequence, type LoggedEvent, type SequenceGap } from "./event-sequence.ts";
@@ -17,7 +17,15 @@ import { inSequence, type LoggedEvent, type SequenceGap } from "./event-sequence
 export type { SequenceGap } from "./event-sequence.ts";
 
 export interface AuditOptions {
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId?: string; readonly logger?: EventLogLogger };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId?: string;
+    readonly logger?: EventLogLogger;
+    /** SASL/SCRAM credentials (the matcher principal can read its events topic); omitted: none. */
+    readonly sasl?: KafkaCredentials;
+  };
+  /** The deployment whose matcher group prefix the throwaway group goes under (default "ic"). */
+  readonly deployment?: string;
   /** The matcher-events topic (ic.matcher.events.v1 or the configured name). */
   readonly topic: string;
   /** A pool whose search_path starts with the matcher's schema (createMatcherPool). */
@@ -110,6 +118,7 @@ async function readMatcherEvents(options: AuditOptions): Promise<LogContents> {
     brokers: options.kafka.brokers,
     clientId: options.kafka.clientId ?? "ic-matcher-audit",
     ...(options.kafka.logger === undefined ? {} : { logger: options.kafka.logger }),
+    ...(options.kafka.sasl === undefined ? {} : { sasl: options.kafka.sasl }),
   });
   const admin = kafka.admin();
   await admin.connect();
@@ -127,7 +136,7 @@ async function readMatcherEvents(options: AuditOptions): Promise<LogContents> {
   if (ends.size === 0) return contents;
 
   // A group id of its own that is never committed to: the matcher's groups are untouched.
-  const consumer = kafka.consumer({ groupId: `ic-matcher-audit-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({ groupId: `${deploymentGroups(options.deployment ?? DEFAULT_DEPLOYMENT).matcherPrefix}audit-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
   const pending = new Set(ends.keys());
   let finish: () => void = () => undefined;
   let abort: (error: Error) => void = () => undefined;

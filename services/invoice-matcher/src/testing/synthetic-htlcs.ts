@@ -19,6 +19,8 @@ export interface SyntheticHtlcSender {
     htlcId?: bigint;
     /** The key the onion is built for; another than the coordinator's makes the peel fail. */
     onionNodeKey?: Uint8Array;
+    /** The node whose topic it goes to (default nodeId; another one forges a record on that node's topic). */
+    topicNodeId?: string;
   }): Promise<{ htlcId: bigint; sharedSecret: Uint8Array }>;
   /** Publishes lnd's report that the HTLC was settled for good. */
   sendFinalSettled(opts: { nodeId: string; paymentHash: string; htlcId: bigint }): Promise<void>;
@@ -28,7 +30,8 @@ export function syntheticHtlcSender(deps: {
   backend: Secp256k1Backend;
   nodeKey: Uint8Array;
   producer: SerialProducer;
-  topics: { htlcIntercepted: string; htlcOutcomes: string };
+  /** Per-node topic names (deploymentTopics of @ic/event-log). */
+  topics: { htlcIntercepted(nodeId: string): string; htlcOutcomes(nodeId: string): string };
 }): SyntheticHtlcSender {
   const { backend, nodeKey, producer, topics } = deps;
   let nextHtlcId = 0n;
@@ -59,7 +62,7 @@ export function syntheticHtlcSender(deps: {
         interceptedAtMs: Date.now(),
         bridgeInstanceId: "test",
       });
-      await producer.send({ topic: topics.htlcIntercepted, messages: [{ key: bytesToHex(opts.paymentHash), ...record }] });
+      await producer.send({ topic: topics.htlcIntercepted(opts.topicNodeId ?? opts.nodeId), messages: [{ key: bytesToHex(opts.paymentHash), ...record }] });
       return { htlcId, sharedSecret: built.sharedSecrets[0]! };
     },
     async sendFinalSettled({ nodeId, paymentHash, htlcId }) {
@@ -72,7 +75,7 @@ export function syntheticHtlcSender(deps: {
         reason: null,
         atMs: Date.now(),
       });
-      await producer.send({ topic: topics.htlcOutcomes, messages: [{ key: paymentHash, ...outcome }] });
+      await producer.send({ topic: topics.htlcOutcomes(nodeId), messages: [{ key: paymentHash, ...outcome }] });
     },
   };
 }
