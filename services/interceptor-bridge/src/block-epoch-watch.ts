@@ -54,4 +54,5 @@ export function raiseBlockHeight(runtime: Pick<BridgeRuntime, "state" | "metrics
   if (height <= runtime.state.blockHeight) return;
   runtime.state.blockHeight = height;
   runtime.metrics.blockHeight.set(height);
+  runtime.state.onBlockHeight?.(height);
 }

@@ -25,6 +25,10 @@ export interface BridgeMetrics {
   readonly blockHeight: Gauge;
   /** Seconds from the HTLC's offer on the current stream to the SETTLE written to lnd. */
   readonly settleLatency: Histogram;
+  /** Records waiting for the event log (or in flight to it), by record type. */
+  readonly publishBacklog: Gauge<"record">;
+  /** HTLCs the bridge failed back itself because of the publish backlog. */
+  readonly backlogFailed: Counter<"reason">;
 }
 
 export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
@@ -51,7 +55,7 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
     }),
     publishFailures: new Counter({
       name: "ic_bridge_publish_failures_total",
-      help: "Records the event log did not accept (the bridge recovers them by reopening the stream)",
+      help: "Records the event log did not accept (they stay in the publish backlog and are retried)",
       labelNames: ["record"],
       registers,
     }),
@@ -110,6 +114,18 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
       name: "ic_bridge_settle_latency_seconds",
       help: "From the HTLC's offer by lnd to the SETTLE sent back",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    publishBacklog: new Gauge({
+      name: "ic_bridge_publish_backlog",
+      help: "Records waiting to be published to the event log or in flight (htlc-intercepted: HTLCs held meanwhile; htlc-outcome: FINAL outcomes); grows while Kafka is unreachable",
+      labelNames: ["record"],
+      registers,
+    }),
+    backlogFailed: new Counter({
+      name: "ic_bridge_backlog_failed_total",
+      help: "HTLCs for the virtual scid the bridge failed back with TEMPORARY_CHANNEL_FAILURE because they could not be published: backlog_full (a new HTLC met a full backlog) or auto_fail_margin (an entry came near its auto-fail height)",
+      labelNames: ["reason"],
       registers,
     }),
   };

@@ -9,6 +9,8 @@ import type { BridgeConfig } from "./config.ts";
 import type { HtlcPublisher } from "./event-ports.ts";
 import type { FinalResolutionWatch } from "./final-resolution-watch.ts";
 import type { HeldHtlcs } from "./held-htlcs.ts";
+import type { HtlcBacklog } from "./htlc-backlog.ts";
+import type { KafkaHealth } from "./publish-queue.ts";
 
 export interface InterceptorSession {
   /** Goes into HtlcIntercepted.bridgeInstanceId. */
@@ -26,6 +28,8 @@ export interface BridgeState {
   interceptorSessions: number;
   readonly finals: FinalResolutionWatch;
   readonly applied: AppliedCommands;
+  /** Called after the block height rose (the publish backlog fails entries near their auto-fail height). */
+  onBlockHeight?: (height: number) => void;
 }
 
 export interface BridgeRuntime {
@@ -35,6 +39,10 @@ export interface BridgeRuntime {
   readonly virtualScid: bigint;
   readonly lnd: LndClient;
   readonly publisher: HtlcPublisher;
+  /** Kafka as the last publishes saw it. */
+  readonly kafka: KafkaHealth;
+  /** HtlcIntercepted records waiting for the event log (interceptor-sessions.ts offers them). */
+  readonly backlog: HtlcBacklog;
   readonly metrics: BridgeMetrics;
   readonly logger: BridgeLogger;
   readonly now: () => number;

@@ -1,8 +1,12 @@
 // startBridge: wires the bridge for one lnd node and runs it until stop(). Start-up order:
-// 1. lnd: GetInfo (waiting for a starting lnd), then every node check; any problem refuses;
-// 2. the event log (topics, producer);
-// 3. the HTLC event subscription, before anything can be resolved, so no final is missed;
-// 4. the interceptor sessions and the block-height poll;
+// 0. the metrics endpoint (when configured), so /readyz says what start-up waits for;
+// 1. lnd: GetInfo (waiting, with backoff, for an lnd that is down or still starting), then every
+//    node check; a problem (another node or network, a missing lnd flag) refuses: those are
+//    misconfigurations, not worth waiting for. Then a wait for lnd to sync to the chain;
+// 2. the HTLC event subscription, before anything can be resolved, so no final is missed;
+// 3. the interceptor sessions and the block-height poll: routing through the node goes on even
+//    while Kafka is away (HTLCs for the virtual scid wait in the publish backlog meanwhile);
+// 4. the event log (topics, producer), retried with backoff while Kafka is unreachable;
 // 5. the command consumer;
 // 6. in the background: this node's SETTLE commands read back from the log and looked up.
 // stop() reverses it: the command consumer finishes its batch first, so no command is cut in
@@ -19,14 +23,18 @@ import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
 import { errorText, type BridgeRuntime, type BridgeState } from "./bridge-runtime.ts";
 import { commandApplier } from "./command-applier.ts";
 import { bridgeConfig, type BridgeConfig, type BridgeConfigInput } from "./config.ts";
-import type { EventPorts } from "./event-ports.ts";
+import type { EventPorts, HtlcPublisher } from "./event-ports.ts";
 import { FinalResolutionWatch } from "./final-resolution-watch.ts";
 import { FinalResolutions, type RecoveryState } from "./final-resolutions.ts";
+import { HtlcBacklog } from "./htlc-backlog.ts";
 import { runInterceptorSessions } from "./interceptor-sessions.ts";
 import { connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
-import { probeNode } from "./node-probe.ts";
+import { probeNode, waitForChainSync } from "./node-probe.ts";
 import { nodeProblems, nodeWarnings, NodeValidationError } from "./node-validation.ts";
+import { KafkaHealth } from "./publish-queue.ts";
+import { reconnectDelayMs } from "./reconnect-delay.ts";
+import { abortableDelay } from "./abortable-delay.ts";
 
 /** Start-up waits at least this long for the HTLC event subscription, even with lndStartupTimeoutMs 0. */
 const FIRST_SUBSCRIPTION_MIN_WAIT_MS = 10_000;
@@ -65,6 +73,14 @@ export interface BridgeStatus {
   metricsPort: number | undefined;
   /** Why start-up failed or the bridge stopped by itself. */
   error: string | undefined;
+  /** While starting: what start-up waits for (lnd, its chain sync, Kafka); undefined otherwise. */
+  waitingFor: string | undefined;
+  /** "reachable", or "unreachable since <ISO time>: <error>", as the bridge's publishes last saw it. */
+  kafka: string;
+  /** HtlcIntercepted records waiting for Kafka (their HTLCs held meanwhile) or in flight. */
+  publishBacklog: number;
+  /** FINAL outcomes waiting for Kafka or in flight. */
+  outcomeBacklog: number;
 }
 
 export interface RunningBridge {
@@ -104,6 +120,10 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
   let metricsServer: MetricsServer | undefined;
   let finals: FinalResolutions | undefined;
   let failure: string | undefined;
+  let waitingFor: string | undefined;
+  let backlog: HtlcBacklog | undefined;
+  const kafka = new KafkaHealth(now);
+  const onWait = (what: string | undefined) => (waitingFor = what);
   const loops: Promise<unknown>[] = [];
   const pending = new Set<Promise<unknown>>();
   let reportFailure: (error: Error) => void = () => {};
@@ -114,14 +134,38 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
   let startupFatal: Error | undefined;
 
   const ready = (async () => {
-    lnd = await (deps.connectLnd ?? defaultConnectLnd)(config);
-    const probe = await probeNode(lnd, {
+    if (config.metricsPort > 0) {
+      metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => {
+        const streamOpen = state.session !== undefined;
+        return {
+          live: phase === "starting" || phase === "running",
+          // Not ready while starting (waitingFor says on what), without an interceptor stream, or
+          // while Kafka is unreachable (the HTLCs for the virtual scid wait in the backlog; routing goes on).
+          ready: phase === "running" && streamOpen && kafka.reachable,
+          phase,
+          ...(waitingFor === undefined ? {} : { waitingFor }),
+          interceptorStreamOpen: streamOpen,
+          htlcEventsSubscribed: state.htlcEventsSubscribed,
+          blockHeight: state.blockHeight,
+          kafka: kafka.describe(),
+          publishBacklog: backlog?.size ?? 0,
+          outcomeBacklog: finals?.outcomeBacklog ?? 0,
+        };
+      });
+    }
+    lnd = await connectLndWaiting();
+    throwIfStopped();
+    const probeOptions = {
       timeoutMs: config.lndStartupTimeoutMs,
       policy: config.reconnect,
       signal: controller.signal,
       logger,
       now,
-    });
+      grpcAddress: config.lnd.grpcAddress,
+      onWait,
+    };
+    const probe = await probeNode(lnd, probeOptions);
+    throwIfStopped();
     const problems = nodeProblems(probe, {
       grpcAddress: config.lnd.grpcAddress,
       expectedPubkey: config.expectedPubkey,
@@ -130,40 +174,54 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     });
     // An unreachable node is always a problem; the second test only narrows the type.
     if (problems.length > 0 || !probe.reachable) throw new NodeValidationError(problems);
-    for (const warning of nodeWarnings(probe.info)) logger.warn(warning);
+    const info = await waitForChainSync(lnd, probe.info, { ...probeOptions, waitMs: config.lndSyncWaitMs });
+    throwIfStopped();
+    for (const warning of nodeWarnings(info)) logger.warn(warning);
     nodeId = config.expectedPubkey;
     virtualScid = virtualScidForNode(hexToBytes(nodeId));
-    state.blockHeight = probe.info.blockHeight;
+    state.blockHeight = info.blockHeight;
     metrics.blockHeight.set(state.blockHeight);
     logger.info(
       {
         nodeId,
         virtualScid: virtualScid.toString(),
         virtualScidParts: formatShortChannelId(virtualScid),
-        lndVersion: probe.info.version,
+        lndVersion: info.version,
         blockHeight: state.blockHeight,
       },
       "lnd checked",
     );
-    if (config.metricsPort > 0) {
-      metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => ({
-        live: phase === "starting" || phase === "running",
-        ready: phase === "running" && state.session !== undefined,
-        phase,
-        interceptorStreamOpen: state.session !== undefined,
-        htlcEventsSubscribed: state.htlcEventsSubscribed,
-        blockHeight: state.blockHeight,
-      }));
-    }
-    ports = await (deps.connectEventPorts ?? connectKafkaEventPorts)(config, nodeId, logger, controller.signal);
-    throwIfStopped();
+    // The interceptor opens before Kafka is connected: lnd (--requireinterceptor) holds every
+    // forward while no interceptor is connected, ordinary routing included. Until the event log
+    // is connected, publishes reject and the HTLCs for the virtual scid wait in the backlog.
+    const connected: { publisher?: HtlcPublisher } = {};
+    const notConnected = () => Promise.reject(new Error("the event log is not connected yet (waiting for Kafka)"));
+    const publisher: HtlcPublisher = {
+      publishIntercepted: (record) => connected.publisher?.publishIntercepted(record) ?? notConnected(),
+      publishOutcomes: (records) => connected.publisher?.publishOutcomes(records) ?? notConnected(),
+    };
+    metrics.publishBacklog.set({ record: "htlc-intercepted" }, 0);
+    metrics.publishBacklog.set({ record: "htlc-outcome" }, 0);
+    const htlcBacklog = new HtlcBacklog({
+      config,
+      publisher,
+      metrics,
+      logger,
+      state,
+      health: kafka,
+      signal: controller.signal,
+    });
+    backlog = htlcBacklog;
+    state.onBlockHeight = () => htlcBacklog.failDue();
 
     const runtime: BridgeRuntime = {
       config,
       nodeId,
       virtualScid,
       lnd,
-      publisher: ports.publisher,
+      publisher,
+      kafka,
+      backlog: htlcBacklog,
       metrics,
       logger,
       now,
@@ -177,6 +235,8 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     const finalResolutions = new FinalResolutions(runtime);
     finals = finalResolutions;
     loops.push(finalResolutions.run());
+    loops.push(finalResolutions.runOutcomePublisher());
+    loops.push(htlcBacklog.run());
     const subscribeTimeoutMs = Math.max(config.lndStartupTimeoutMs, FIRST_SUBSCRIPTION_MIN_WAIT_MS);
     if (!(await finalResolutions.subscribedWithin(subscribeTimeoutMs))) {
       throwIfStopped();
@@ -188,6 +248,9 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     loops.push(runInterceptorSessions(runtime, instanceId));
     loops.push(pollBlockHeight(runtime, failFatally));
     loops.push(watchBlockEpochs(runtime));
+    ports = await connectEventPortsWaiting(nodeId);
+    connected.publisher = ports.publisher;
+    throwIfStopped();
     await ports.commands.start(commandApplier(runtime), failFatally);
     throwIfStopped();
     loops.push(finalResolutions.recover(ports.settleHistory));
@@ -201,6 +264,66 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     }
     await shutdown(stopRequested ? "stopped" : "failed");
   });
+
+  /** connectLnd, waiting while lnd's TLS cert or macaroon file does not exist yet (lnd writes them when it starts). */
+  async function connectLndWaiting(): Promise<LndClient> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await (deps.connectLnd ?? defaultConnectLnd)(config);
+      } catch (error) {
+        const text = errorText(error);
+        if (!text.includes("ENOENT") || controller.signal.aborted) throw error;
+        const delayMs = reconnectDelayMs(attempt, config.reconnect);
+        waitingFor = `lnd's files (${text})`;
+        logger.info({ err: text, delayMs, attempt }, "waiting for lnd's TLS cert and macaroon files");
+        await abortableDelay(delayMs, controller.signal);
+        throwIfStopped();
+      }
+    }
+  }
+
+  /**
+   * The event ports, retried with backoff while Kafka is unreachable at start (the Kafka adapter
+   * waits for its topics itself). Wrong credentials (KafkaJSSASLAuthenticationError) refuse: no
+   * wait fixes them. A stop meanwhile gives up at once; ports that arrive after it are closed.
+   */
+  async function connectEventPortsWaiting(id: string): Promise<EventPorts> {
+    const connect = deps.connectEventPorts ?? connectKafkaEventPorts;
+    let onAbort = () => {};
+    const stopped = new Promise<{ ok: false; error: Error; aborted: true }>((resolve) => {
+      onAbort = () => resolve({ ok: false, error: new Error("the bridge was stopped while starting"), aborted: true });
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const attemptResult = connect(config, id, logger, controller.signal);
+        const outcome = await Promise.race([
+          attemptResult.then(
+            (value) => ({ ok: true as const, value }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+          stopped,
+        ]);
+        if (outcome.ok) return outcome.value;
+        if ("aborted" in outcome) {
+          void attemptResult.then((late) => late.close()).catch(() => {});
+          throw outcome.error;
+        }
+        const error = outcome.error;
+        if ((error as { name?: unknown } | null)?.name === "KafkaJSSASLAuthenticationError") throw error;
+        const delayMs = reconnectDelayMs(attempt, config.reconnect);
+        kafka.failed(error);
+        waitingFor = `Kafka at ${config.kafka.brokers.join(",")} (${errorText(error)})`;
+        logger.warn({ err: errorText(error), delayMs, attempt, brokers: config.kafka.brokers }, "waiting for Kafka: could not connect the event log");
+        await abortableDelay(delayMs, controller.signal);
+        throwIfStopped();
+      }
+    } finally {
+      controller.signal.removeEventListener("abort", onAbort);
+      waitingFor = undefined;
+    }
+  }
 
   function throwIfStopped(): void {
     if (startupFatal !== undefined) throw startupFatal;
@@ -261,6 +384,10 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
       recoveredSettles: finals?.recoveredSettles ?? 0,
       metricsPort: metricsServer?.port,
       error: failure,
+      waitingFor,
+      kafka: kafka.describe(),
+      publishBacklog: backlog?.size ?? 0,
+      outcomeBacklog: finals?.outcomeBacklog ?? 0,
     }),
     async stop() {
       stopRequested = true;

@@ -21,9 +21,13 @@ export function commandApplier(runtime: BridgeRuntime): (commands: readonly Htlc
     try {
       await runtime.publisher.publishOutcomes(outcomes);
     } catch (error) {
+      // The batch is delivered again (the command consumer retries it; AppliedCommands reports
+      // what was carried out without a second send): these outcomes are retried, not dropped.
       runtime.metrics.publishFailures.inc({ record: "htlc-outcome" });
+      runtime.kafka.failed(error);
       throw error;
     }
+    runtime.kafka.succeeded();
   };
 }
 

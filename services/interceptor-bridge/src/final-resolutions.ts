@@ -8,14 +8,18 @@
 // At start, this node's SETTLE commands are read back from the commands topic and watched too:
 // a bridge restarted between a SETTLE and its final event still reports the final. Duplicate
 // FINAL outcomes are harmless (the matcher is idempotent per key).
-// A FINAL outcome the event log does not accept is watched again and the subscription is
-// reopened, which repeats the lookups.
+// A FINAL outcome the event log does not accept waits in the outcome backlog (publish-queue.ts,
+// bounded by publishBacklogLimit) and is retried with backoff, in order, until Kafka takes it.
+// When that backlog is full the key is watched again and the subscription reopened, which
+// repeats the lookup later: an outcome is never dropped silently. Outcomes still waiting when the
+// bridge stops are logged with their count.
 import type { HtlcOutcome } from "@ic/event-log";
 import { circuitKeyId, type CircuitKey, type HtlcEvent, type LndStream } from "@ic/lnd-client";
 import { abortableDelay } from "./abortable-delay.ts";
 import { errorText, type BridgeRuntime } from "./bridge-runtime.ts";
 import type { SettleHistory } from "./event-ports.ts";
 import type { WatchedHtlc } from "./final-resolution-watch.ts";
+import { PublishQueue } from "./publish-queue.ts";
 import { reconnectDelayMs } from "./reconnect-delay.ts";
 
 export type RecoveryState = "pending" | "running" | "done" | "failed";
@@ -34,10 +38,50 @@ export class FinalResolutions {
   /** Why the last subscription attempt failed, for start-up's refusal message. */
   lastError: string | undefined;
 
+  private readonly outcomes: PublishQueue<{ readonly outcome: HtlcOutcome; readonly watched: WatchedHtlc }>;
+
   constructor(private readonly runtime: BridgeRuntime) {
     let resolve = () => {};
     const promise = new Promise<void>((r) => (resolve = r));
     this.firstSubscription = { resolve, promise };
+    const { metrics, logger } = runtime;
+    this.outcomes = new PublishQueue({
+      limit: runtime.config.publishBacklogLimit,
+      policy: runtime.config.reconnect,
+      signal: runtime.signal,
+      health: runtime.kafka,
+      publish: ({ outcome }) => runtime.publisher.publishOutcomes([outcome]),
+      keep: () => true,
+      onSize: (size) => metrics.publishBacklog.set({ record: "htlc-outcome" }, size),
+      onPublished: () => {},
+      onBatchFailed: (error, failed, retryInMs) => {
+        metrics.publishFailures.inc({ record: "htlc-outcome" }, failed.length);
+        logger.error(
+          { err: errorText(error), failed: failed.length, backlog: this.outcomes.size, retryInMs },
+          "could not publish FINAL outcomes; they wait in the outcome backlog and are retried",
+        );
+      },
+    });
+  }
+
+  /** FINAL outcomes waiting for the event log or in flight. */
+  get outcomeBacklog(): number {
+    return this.outcomes.size;
+  }
+
+  /** Publishes FINAL outcomes until the bridge stops; logs what is left then. */
+  async runOutcomePublisher(): Promise<void> {
+    await this.outcomes.run();
+    const left = this.outcomes.waitingEntries();
+    if (left.length > 0) {
+      this.runtime.logger.warn(
+        {
+          unpublished: left.length,
+          circuitKeys: left.slice(0, 20).map(({ outcome }) => circuitKeyId(outcome.circuitKey)),
+        },
+        "stopping with FINAL outcomes unpublished (Kafka unreachable): a restarted bridge finds those of its SETTLEs again by the read-back and lookups",
+      );
+    }
   }
 
   /**
@@ -164,17 +208,13 @@ export class FinalResolutions {
 
   private publishFinal(outcome: HtlcOutcome, watched: WatchedHtlc): void {
     const { runtime } = this;
-    runtime.track(
-      runtime.publisher.publishOutcomes([outcome]).catch((error: unknown) => {
-        runtime.metrics.publishFailures.inc({ record: "htlc-outcome" });
-        runtime.logger.error(
-          { circuitKey: circuitKeyId(watched.circuitKey), paymentHash: watched.paymentHash, err: errorText(error) },
-          "could not publish a FINAL outcome; watching the key again and resubscribing to look it up",
-        );
-        runtime.state.finals.watch(watched);
-        this.stream?.cancel();
-      }),
+    if (this.outcomes.offer({ outcome, watched })) return;
+    runtime.logger.error(
+      { circuitKey: circuitKeyId(watched.circuitKey), paymentHash: watched.paymentHash, backlog: this.outcomes.size },
+      "the outcome backlog is full (Kafka unreachable?): watching the key again and resubscribing to look it up later",
     );
+    runtime.state.finals.watch(watched);
+    this.stream?.cancel();
   }
 
   /** Queues one lookup round over the watched keys that are not held on the current stream. */

@@ -3,9 +3,11 @@
 // and ends by forgetting them (money-safety rule 5). Coordinator HTLCs are published again on
 // every offer; the matcher dedupes by (nodeId, circuitKey) and answers replays the same way.
 //
-// A record the event log does not accept ends the session: lnd keeps the HTLC and offers it
-// again on the next stream, which publishes it again. One recovery path instead of a retry
-// queue next to lnd's own.
+// A record the event log does not accept does NOT end the session: a Kafka outage must not
+// stop the node's routing (forwards not for the virtual scid are RESUMEd without Kafka). The
+// record waits in the publish backlog (htlc-backlog.ts) while its HTLC stays held, and is
+// published when Kafka returns, or the HTLC is failed back before its auto-fail height. A
+// session that ends drops its backlog entries: lnd offers those HTLCs again on the next stream.
 import { circuitKeyId, LndError, type InterceptedHtlc, type InterceptResolution } from "@ic/lnd-client";
 import { abortableDelay } from "./abortable-delay.ts";
 import { errorText, type BridgeRuntime, type InterceptorSession } from "./bridge-runtime.ts";
@@ -54,6 +56,8 @@ export async function runInterceptorSessions(runtime: BridgeRuntime, instanceId:
       if (state.session === session) state.session = undefined;
       metrics.streamConnected.set({ stream: "interceptor" }, 0);
       metrics.heldHtlcs.set(0);
+      const dropped = runtime.backlog.dropSession(session);
+      if (dropped > 0) logger.info({ sessionId: session.id, dropped }, "dropped the stream's unpublished backlog entries: lnd offers those HTLCs again on the next stream");
     }
     if (signal.aborted) break;
 
@@ -108,22 +112,7 @@ function onOffered(runtime: BridgeRuntime, session: InterceptorSession, htlc: In
         { ...fields, sessionId: session.id, amountMsat: record.outgoingAmountMsat.toString(), blockHeight: record.blockHeight },
         "holding an HTLC for the coordinator",
       );
-      runtime.track(
-        runtime.publisher.publishIntercepted(record).then(
-          () => {
-            metrics.htlcsPublished.inc();
-            logger.debug(fields, "published HtlcIntercepted");
-          },
-          (error: unknown) => {
-            metrics.publishFailures.inc({ record: "htlc-intercepted" });
-            logger.error(
-              { ...fields, sessionId: session.id, err: errorText(error) },
-              "could not publish HtlcIntercepted; ending the interceptor stream so that lnd offers the HTLC again",
-            );
-            session.stream.close();
-          },
-        ),
-      );
+      runtime.backlog.offer(session, record, circuitKey);
       return;
     }
     default: {

@@ -12,10 +12,34 @@ export class InMemoryEventLog {
   readonly commandLog: HtlcCommand[] = [];
   /** Publishes to refuse before accepting again (fault injection). */
   failPublishes = 0;
+  /**
+   * Kafka down (fault injection): while true every publish rejects and connectPorts() rejects.
+   * Set it with setUnavailable, so that waiters re-check.
+   */
+  unavailable = false;
+  /** Publish attempts refused while unavailable. */
+  refusedWhileUnavailable = 0;
+  /** connectPorts() calls refused while unavailable. */
+  refusedConnects = 0;
   /** How many SETTLE read-backs were served. */
   settleHistoryReads = 0;
   private handler: CommandBatchHandler | undefined;
   private readonly waiters = new Set<() => void>();
+
+  setUnavailable(unavailable: boolean): void {
+    this.unavailable = unavailable;
+    this.changed();
+  }
+
+  /** ports(), as a connect that fails while the log is unavailable (Kafka unreachable at start). */
+  async connectPorts(): Promise<EventPorts> {
+    if (this.unavailable) {
+      this.refusedConnects++;
+      this.changed();
+      throw new Error("connect ECONNREFUSED 127.0.0.1:9092 (injected: Kafka unavailable)");
+    }
+    return this.ports();
+  }
 
   /** Ports for one bridge; several bridges (one after another) may share the log. */
   ports(): EventPorts {
@@ -86,6 +110,11 @@ export class InMemoryEventLog {
   }
 
   private refuseIfFailing(): void {
+    if (this.unavailable) {
+      this.refusedWhileUnavailable++;
+      this.changed();
+      throw new Error("event log unavailable (injected: Kafka down)");
+    }
     if (this.failPublishes > 0) {
       this.failPublishes--;
       this.changed();
