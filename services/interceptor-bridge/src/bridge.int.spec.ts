@@ -189,6 +189,29 @@ describe("interceptor bridge with Kafka", () => {
     expect(bridge.status().phase).toBe("running");
   });
 
+  it("two deployments on one broker, each with a bridge of the same node: each applies its own commands", async () => {
+    // Before deployment names, both bridges joined the group ic-bridge-<pubkey> whatever their
+    // topics, and Kafka gave one deployment's command partitions to the other's bridge.
+    const deployments = [await ownTopics(), await ownTopics()];
+    const lnds = [await fakeLnd(), await fakeLnd()];
+    for (const [i, topics] of deployments.entries()) await bridgeFor(lnds[i]!, topics);
+    for (const [i, lnd] of lnds.entries()) {
+      lnd.offerHtlc({
+        incoming_circuit_key: { chan_id: CHAN, htlc_id: String(20 + i) },
+        payment_hash: hashOf(preimageOf(20 + i)),
+        outgoing_requested_chan_id: VIRTUAL_SCID.toString(),
+        incoming_amount_msat: "5001000",
+        outgoing_amount_msat: "5000000",
+        onion_blob: Buffer.alloc(1366, 1),
+        auto_fail_height: 900,
+      });
+    }
+    for (const [i, topics] of deployments.entries())
+      await sendCommands(topics.htlcCommands, [settleCommand(20 + i, { expectedIncomingAmountMsat: 5_001_000n })]);
+    for (const [i, lnd] of lnds.entries())
+      expect(await lnd.nextResolution()).toMatchObject({ action: "SETTLE", preimageMatches: true, incoming_circuit_key: { htlc_id: String(20 + i) } });
+  });
+
   it("a bridge restarted between SETTLE and the final event reads the SETTLE back and reports the final", async () => {
     const topics = await ownTopics();
     const lnd = await fakeLnd();
