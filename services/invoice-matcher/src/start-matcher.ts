@@ -81,6 +81,7 @@ export async function startMatcher(
     now,
     onCommandPublished: (c) => metrics.commandsPublished.inc({ action: c.action }),
     onRoundFailed: () => metrics.outboxPublishFailures.inc(),
+    onQuarantined: (row) => metrics.outboxQuarantined.inc({ kind: row.kind }),
   });
   const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
 
@@ -158,6 +159,7 @@ export async function startMatcher(
           const arrivedAt = now();
           const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
           const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
+          const decidedAt = now();
           // Liveness bookkeeping after the decision, off the settle path (the outbox was woken at commit).
           await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
           metrics.htlcsReceived.inc();
@@ -176,6 +178,13 @@ export async function startMatcher(
               nodeId: htlc.nodeId,
               events: decision.events.map((e) => e.type),
               commands: decision.commands.map((c) => c.type),
+              // The HTLC's way so far, for tracing one HTLC (test/bench/htlc-trace.ts): lnd offered
+              // it to the bridge, the bridge handed the record to its producer, the matcher took it
+              // off the topic, its decision committed.
+              interceptedAtMs: htlc.interceptedAtMs,
+              producedAtMs: Number(record.timestamp),
+              receivedAtMs: arrivedAt,
+              committedAtMs: decidedAt,
             },
             "htlc decided",
           );
