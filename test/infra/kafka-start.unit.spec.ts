@@ -1,7 +1,8 @@
 // infra/scripts/kafka.sh start in a scratch copy with a stub `java` whose broker dies at once:
-// the script must say so promptly with the log's tail, not wait out its 120 s readiness deadline.
+// the script must say so promptly with the log's tail, not wait out its 120 s readiness deadline;
+// and it formats a storage without SCRAM users again, with the secured broker's settings.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -62,4 +63,72 @@ esac
   expect(run.status).toBe(1);
   expect(run.stderr).toContain("Exiting Kafka due to fatal exception (stub)");
   expect(run.stderr).toMatch(/error: process \d+ exited while waiting for Kafka broker/);
+});
+
+it("formats again a storage that has no SCRAM users (a machine from before the broker was secured), with a random password per principal", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "ic-kafka-scram-"));
+  dirs.push(dir);
+  for (const file of ["lib.sh", "kafka.sh"]) {
+    mkdirSync(path.join(dir, "infra/scripts"), { recursive: true });
+    copyFileSync(path.join(repo, "infra/scripts", file), path.join(dir, "infra/scripts", file));
+  }
+  const cache = path.join(dir, "cache");
+  mkdirSync(path.join(cache, "kafka-4.1.1/lib"), { recursive: true });
+  writeFileSync(path.join(cache, "kafka-4.1.1/lib/.complete"), "");
+  const runDir = path.join(dir, ".run");
+  // A storage formatted by the unsecured script: meta.properties, no marker, no credentials.
+  mkdirSync(path.join(runDir, "kafka/data"), { recursive: true });
+  writeFileSync(path.join(runDir, "kafka/data/meta.properties"), "cluster.id=old\n");
+  const calls = path.join(dir, "java-calls.txt");
+  const bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(
+    path.join(bin, "java"),
+    `#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "${calls}"
+case "$*" in
+  *random-uuid*) echo stub-cluster-id ;;
+  *StorageTool*) ;;
+  *kafka.Kafka*) for a in "$@"; do case "$a" in -Dkafka.logs.dir=*) logs="\${a#-Dkafka.logs.dir=}";; esac; done
+    echo "ERROR Exiting Kafka due to fatal exception (stub)" >> "$logs/kafka.log"; exit 1 ;;
+esac
+`,
+  );
+  chmodSync(path.join(bin, "java"), 0o755);
+  const run = spawnSync("bash", [path.join(dir, "infra/scripts/kafka.sh"), "start"], {
+    encoding: "utf8",
+    timeout: 20_000,
+    env: {
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+      HOME: dir,
+      IC_CACHE_DIR: cache,
+      IC_RUN_DIR: runDir,
+      IC_KAFKA_PORT: String(await freePort()),
+      IC_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    },
+  });
+  expect(run.stderr).toContain("has not got the SCRAM users 'admin matcher public bridge-alpha bridge-bravo'");
+  expect(existsSync(path.join(runDir, "kafka/data/meta.properties"))).toBe(false);
+  const format = readFileSync(calls, "utf8").split("\n").find((line) => line.includes("StorageTool format"));
+  const passwords = new Set<string>();
+  for (const principal of ["admin", "matcher", "public", "bridge-alpha", "bridge-bravo"]) {
+    const file = path.join(runDir, "kafka/credentials", `${principal}.json`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const credentials = JSON.parse(readFileSync(file, "utf8")) as { username: string; password: string; mechanism: string };
+    expect(credentials).toMatchObject({ username: principal, mechanism: "scram-sha-512" });
+    expect(credentials.password).toMatch(/^[0-9a-f]{48}$/);
+    passwords.add(credentials.password);
+    expect(format).toContain(`--add-scram SCRAM-SHA-512=[name=${principal},password=${credentials.password}]`);
+  }
+  expect(passwords.size).toBe(5);
+  const properties = readFileSync(path.join(runDir, "kafka/server.properties"), "utf8");
+  expect(statSync(path.join(runDir, "kafka/server.properties")).mode & 0o777).toBe(0o600);
+  for (const line of [
+    "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "allow.everyone.if.no.acl.found=false",
+    "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT",
+    "listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512",
+  ])
+    expect(properties).toContain(line);
+  expect(readFileSync(path.join(runDir, "kafka/scram-principals"), "utf8")).toBe("admin matcher public bridge-alpha bridge-bravo");
 });
