@@ -1,14 +1,14 @@
-// Back-to-back transactions (one send + sendOffsets each) against the broker on
-// IC_KAFKA_BROKERS (default 127.0.0.1:9092), for two first-retry delays: the latency floor of
+// Back-to-back transactions (one send + sendOffsets each) against the stack's broker (as its
+// admin principal; IC_STACK_CONFIG, IC_KAFKA_BROKERS overrides the brokers), for two first-retry delays: the latency floor of
 // a consume-transform-produce loop that commits one transaction per record.
 // Run: node_modules/.bin/tsx packages/event-log/bench/transactions.bench.ts [count]
 import { randomBytes } from "node:crypto";
-import { createKafka, createTransactionalProducer, ensureTopics } from "../src/index.ts";
+import { createTransactionalProducer, ensureTopics } from "../src/index.ts";
+import { testKafka } from "../src/kafka-test-support.ts";
 
-const brokers = (process.env["IC_KAFKA_BROKERS"] ?? "127.0.0.1:9092").split(",");
 const count = Number(process.argv[2] ?? 50);
 const topic = `ic.bench.tx-${randomBytes(6).toString("hex")}`;
-const kafka = createKafka({ brokers, clientId: "event-log-bench" });
+const kafka = testKafka("event-log-bench");
 const admin = kafka.admin();
 await admin.connect();
 try {
