@@ -15,6 +15,8 @@ export interface WaitForTopicsOptions {
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly signal?: AbortSignal;
+  /** Told which topics are still missing on each attempt (for a readiness probe). */
+  readonly onWaiting?: (missing: string) => void;
 }
 
 export const PROVISIONED_BY = "packages/event-log/src/provisioning/main.ts (infra/stack up runs it for the embedded stack)";
@@ -44,6 +46,7 @@ export async function waitForTopics(admin: Admin, topics: readonly string[], opt
   for (;;) {
     const missing = await missingTopics(admin, topics);
     if (missing.length === 0) return;
+    options.onWaiting?.(missing.map((m) => m.topic).join(", "));
     for (const { topic, reason } of missing) {
       options.logger.warn(
         { topic, reason, retryInMs: delay },

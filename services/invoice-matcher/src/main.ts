@@ -3,8 +3,8 @@
 import pino from "pino";
 import { startInvoiceApi } from "./api/grpc-server.ts";
 import { ConfigError, loadMatcherConfig } from "./config.ts";
-import { serveMetrics } from "./metrics.ts";
-import { startMatcher } from "./start-matcher.ts";
+import { createMatcherMetrics, serveMetrics } from "./metrics.ts";
+import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
 
 // Log calls name their fields (payment hash, circuit key, node); the redaction is a backstop in
 // case a secret-bearing field ever slips into one.
@@ -24,13 +24,28 @@ function configPath(argv: string[]): string | undefined {
 
 async function main(): Promise<void> {
   const config = loadMatcherConfig(configPath(process.argv.slice(2)));
+  // The probes serve from the start: while start-up waits (Postgres, Kafka, topics), /readyz
+  // answers 503 with what it waits for.
+  const metrics = createMatcherMetrics();
+  const startUp: { waitingFor: string | undefined; running: RunningMatcher | undefined } = { waitingFor: "start-up", running: undefined };
+  const metricsServer =
+    config.metricsPort > 0
+      ? serveMetrics(metrics.registry, config.metricsPort, config.metricsHost, async () =>
+          startUp.running === undefined ? { ready: false, waitingFor: startUp.waitingFor ?? "start-up" } : startUp.running.readiness(),
+        )
+      : undefined;
   const matcher = await startMatcher(config, {
     logger,
+    metrics,
+    onWaiting: (what) => {
+      startUp.waitingFor = what;
+    },
     onFatalError: (error) => {
       logger.fatal({ err: error.message }, "the HTLC consumer stopped for good; exiting so the matcher is restarted");
       process.exit(1);
     },
   });
+  startUp.running = matcher;
   const api = await startInvoiceApi({
     service: matcher.service,
     address: config.api.listen,
@@ -38,8 +53,6 @@ async function main(): Promise<void> {
     logger,
     ...(config.api.tls ? { tls: config.api.tls } : {}),
   });
-  const metricsServer =
-    config.metricsPort > 0 ? serveMetrics(matcher.metrics.registry, config.metricsPort, config.metricsHost, () => matcher.readiness()) : undefined;
   logger.info({ api: `${config.api.listen.split(":")[0]}:${api.port}`, coordinatorPubkey: matcher.identity.nodePubkeyHex }, "invoice matcher ready");
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

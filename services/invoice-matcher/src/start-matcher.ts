@@ -32,6 +32,7 @@ import type { InvoiceService } from "./invoice-service/invoice-service.ts";
 import { migrate } from "./postgres/migrate.ts";
 import { paymentHashOfHtlc, recordBridgeHeartbeat } from "./postgres/invoice-store.ts";
 import { createMatcherMetrics, type MatcherMetrics } from "./metrics.ts";
+import { isKafkaAuthError, isPostgresConfigError, untilAvailable } from "./start-up-wait.ts";
 
 export interface RunningMatcher {
   readonly service: InvoiceService;
@@ -44,16 +45,29 @@ export interface RunningMatcher {
 
 export async function startMatcher(
   config: MatcherServiceConfig,
-  options: { logger?: Logger; now?: () => number; onFatalError?: (error: Error) => void } = {},
+  options: {
+    logger?: Logger;
+    now?: () => number;
+    onFatalError?: (error: Error) => void;
+    /** The metrics to count in (main serves them before start-up is done); made here if absent. */
+    metrics?: MatcherMetrics;
+    /** Told what start-up waits for (Postgres, Kafka, topics), for /readyz; undefined once running. */
+    onWaiting?: (what: string | undefined) => void;
+  } = {},
 ): Promise<RunningMatcher> {
   const logger = options.logger ?? pino({ name: "invoice-matcher" });
   const now = options.now ?? Date.now;
   const identity = createCoordinatorIdentity(config.nodeKeyHex, config.preimageSeedHex);
   logger.info({ coordinatorPubkey: identity.nodePubkeyHex, secp256k1: identity.backendNote }, "coordinator identity loaded");
 
-  await migrate({ databaseUrl: config.postgresUrl, schema: config.dbSchema, log: (m) => logger.debug(m) });
+  // Start-up waits for what is not there yet instead of exiting (start-up-wait.ts).
+  const waitOptions = { logger, ...(options.onWaiting === undefined ? {} : { onWaiting: options.onWaiting }) };
+  await untilAvailable("Postgres", () => migrate({ databaseUrl: config.postgresUrl, schema: config.dbSchema, log: (m) => logger.debug(m) }), {
+    ...waitOptions,
+    isFatal: isPostgresConfigError,
+  });
   const pool = createMatcherPool(config, logger);
-  const metrics = createMatcherMetrics();
+  const metrics = options.metrics ?? createMatcherMetrics();
 
   const kafkaWarning = kafkaAuthWarning(config.kafka.auth);
   if (kafkaWarning !== undefined) logger.warn({ brokers: config.kafka.brokers }, kafkaWarning);
@@ -61,15 +75,16 @@ export async function startMatcher(
   const sasl = resolveKafkaCredentials(config.kafka.auth);
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, ...(sasl === undefined ? {} : { sasl }) });
   const admin = kafka.admin();
-  await admin.connect();
+  await untilAvailable("Kafka", () => admin.connect(), { ...waitOptions, isFatal: isKafkaAuthError });
   // Only the configured cluster nodes' topics are read: a record on any other node's topic is
   // never consumed. The provisioning CLI creates them with their ACLs; until then, wait.
   const inputTopics = config.cluster.flatMap((node) => [config.topics.htlcIntercepted(node.pubkey), config.topics.htlcOutcomes(node.pubkey)]);
   await waitForTopics(
     admin,
     [...inputTopics, ...config.cluster.map((node) => config.topics.htlcCommands(node.pubkey)), config.topics.invoiceEvents, config.topics.matcherEvents],
-    { logger },
+    { logger, ...(options.onWaiting === undefined ? {} : { onWaiting: (missing: string) => options.onWaiting?.(`topics: ${missing}`) }) },
   );
+  options.onWaiting?.(undefined);
   const producer = createSerialProducer(kafka);
   await producer.connect();
 
@@ -204,6 +219,15 @@ export async function startMatcher(
           if (decision.events.some((e) => e.type === "InvoiceSettled")) {
             metrics.invoicesSettled.inc();
             logger.info({ paymentHash }, "invoice settled (lnd reports every HTLC final)");
+          }
+          for (const event of decision.events) {
+            if (event.type !== "InvoiceSettleFailed") continue;
+            metrics.settleFailed.inc();
+            const { settledHtlcs, failedHtlcs, amountSettledMsat, amountFailedMsat } = event.data;
+            logger.error(
+              { paymentHash, settledParts: settledHtlcs.length, failedParts: failedHtlcs.length, amountSettledMsat: String(amountSettledMsat), amountFailedMsat: String(amountFailedMsat) },
+              "invoice SETTLE_FAILED: lnd failed a part it was told to settle",
+            );
           }
         }
       },
