@@ -260,7 +260,7 @@ describe("schema versions", () => {
 
 describe("htlc-command v2 and htlc-outcome v2 read what v1 wrote", () => {
   // A v1 writer: only the repository's v1 file of the schema.
-  const v1Writer = (schema: "htlc-command" | "htlc-outcome") =>
+  const v1Writer = (schema: "htlc-command" | "htlc-outcome" | "invoice-event") =>
     new EventCodec<Record<string, object>>(
       buildSchemaCatalog([{ name: schema, version: 1, schema: catalog.get(schema, 1)!.schema, source: `${schema}.v1.avsc` }]),
     );
@@ -285,5 +285,27 @@ describe("htlc-command v2 and htlc-outcome v2 read what v1 wrote", () => {
     expect(decodeAs("htlc-outcome", v1Writer("htlc-outcome").encode("htlc-outcome", v1Fields))).toEqual({ ...v1Fields, reason: null });
     const refused = { ...sampleEvents()["htlc-outcome"], kind: "SETTLE_REFUSED_MISMATCH" as const, reason: "incoming amount differs" };
     expect(decodeAs("htlc-outcome", encode("htlc-outcome", refused))).toEqual(refused);
+  });
+
+  it("a v1 invoice event decodes with the v2 settle-failure fields null; a v2 SETTLE_FAILED round-trips with its parts and amounts", () => {
+    const sample = sampleEvents()["invoice-event"];
+    const v1Fields: Record<string, unknown> = { ...sample, htlcs: sample.htlcs.map(({ settled: _settled, ...htlc }) => htlc) };
+    delete v1Fields.amountSettledMsat;
+    delete v1Fields.amountFailedMsat;
+    const decoded = decode(v1Writer("invoice-event").encode("invoice-event", v1Fields));
+    expect(decoded.writerVersion).toBe(1);
+    expect(decoded.value).toEqual(sample);
+    const settleFailed = {
+      ...sample,
+      kind: "SETTLE_FAILED" as const,
+      htlcs: [
+        { ...sample.htlcs[0]!, settled: true },
+        { ...sample.htlcs[1]!, settled: false },
+      ],
+      amountSettledMsat: PAST_2_53,
+      amountFailedMsat: 1n,
+      reason: "lnd failed 1 of 2 parts it was told to settle",
+    };
+    expect(decodeAs("invoice-event", encode("invoice-event", settleFailed))).toEqual(settleFailed);
   });
 });

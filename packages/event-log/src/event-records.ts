@@ -91,13 +91,23 @@ export interface HtlcOutcome {
   readonly atMs: number;
 }
 
-export type InvoiceEventKind = "CREATED" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "CANCELLED" | "EXPIRED";
+export type InvoiceEventKind =
+  | "CREATED"
+  | "ACCEPTED"
+  | "SETTLE_REQUESTED"
+  | "SETTLED"
+  | "CANCELLED"
+  | "EXPIRED"
+  /** v2: lnd reported every part of the set final and failed at least one it was told to settle. Terminal. */
+  | "SETTLE_FAILED";
 
 export interface InvoiceHtlc {
   readonly nodeId: string;
   readonly chanId: bigint;
   readonly htlcId: bigint;
   readonly amountMsat: bigint;
+  /** v2, SETTLE_FAILED only: whether lnd settled (true) or failed (false) this part; null otherwise and in v1 records. */
+  readonly settled: boolean | null;
 }
 
 export interface InvoiceEvent {
@@ -111,6 +121,9 @@ export interface InvoiceEvent {
   readonly amountMsat: bigint | null;
   readonly amountPaidMsat: bigint | null;
   readonly htlcs: readonly InvoiceHtlc[];
+  /** v2, SETTLE_FAILED only: what the parts lnd settled / failed carried; null otherwise and in v1 records. */
+  readonly amountSettledMsat: bigint | null;
+  readonly amountFailedMsat: bigint | null;
   readonly reason: string | null;
   readonly atMs: number;
 }

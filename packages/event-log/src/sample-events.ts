@@ -57,9 +57,11 @@ export function sampleEvents(): EventRecords {
       amountMsat: PAST_2_53,
       amountPaidMsat: PAST_2_53 + 1n,
       htlcs: [
-        { nodeId: NODE_ID, chanId: UINT64_MAX, htlcId: 1n, amountMsat: PAST_2_53 },
-        { nodeId: "03" + "cd".repeat(32), chanId: 1n, htlcId: 2n, amountMsat: 1n },
+        { nodeId: NODE_ID, chanId: UINT64_MAX, htlcId: 1n, amountMsat: PAST_2_53, settled: null },
+        { nodeId: "03" + "cd".repeat(32), chanId: 1n, htlcId: 2n, amountMsat: 1n, settled: null },
       ],
+      amountSettledMsat: null,
+      amountFailedMsat: null,
       reason: null,
       atMs: 1_760_000_001_000,
     },

@@ -7,6 +7,7 @@ export interface MatcherMetrics {
   htlcsReceived: Counter;
   commandsPublished: Counter<"action">;
   invoicesSettled: Counter;
+  settleFailed: Counter;
   outboxPublishFailures: Counter;
   outboxQuarantined: Counter<"kind">;
   undecodableRecords: Counter<"topic">;
@@ -27,6 +28,11 @@ export function createMatcherMetrics(): MatcherMetrics {
       registers: [registry],
     }),
     invoicesSettled: new Counter({ name: "ic_matcher_invoices_settled_total", help: "Invoices lnd reported final-settled", registers: [registry] }),
+    settleFailed: new Counter({
+      name: "ic_matcher_settle_failed_total",
+      help: "Invoices ended SETTLE_FAILED: lnd reported every part of the settle-requested set final and failed at least one (a settle lnd did not carry out); alert on any, each is logged at error with the amounts settled and failed",
+      registers: [registry],
+    }),
     outboxPublishFailures: new Counter({
       name: "ic_matcher_outbox_publish_failures_total",
       help: "Outbox publish rounds that stopped on a row (it and all later records wait); alert if it keeps rising",

@@ -27,6 +27,8 @@ describe("matcher metrics endpoint", () => {
   it("serves Prometheus text, /healthz, and /readyz from the readiness check", async () => {
     const get = await serve(async () => ({ ready: true, postgres: "ok" }));
     expect(await get("/metrics")).toMatchObject({ status: 200, text: expect.stringContaining("ic_matcher_htlcs_received_total 1") });
+    // The settle-failure alert is exported from the start, at 0.
+    expect((await get("/metrics")).text).toContain("ic_matcher_settle_failed_total 0");
     expect(await get("/healthz")).toEqual({ status: 200, text: '{"live":true}' });
     expect(await get("/readyz")).toEqual({ status: 200, text: '{"ready":true,"postgres":"ok"}' });
     expect((await get("/other")).status).toBe(404);

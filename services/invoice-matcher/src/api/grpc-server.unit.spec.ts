@@ -342,6 +342,30 @@ describe("port errors", () => {
   });
 });
 
+describe("a settle lnd did not carry out", () => {
+  it("LookupInvoice answers SETTLE_FAILED with each part SETTLED or FAILED, and the stream says SETTLE_FAILED", async () => {
+    const { invoice } = await t.client.createInvoice({ externalRef: "order-sf", amountMsat: 1_000_000n, mode: "auto" });
+    t.fake.accept(invoice.paymentHash, HTLCS);
+    const ended = t.fake.confirmSettleFailed(invoice.paymentHash, [1]);
+
+    const found = await t.client.lookupInvoice({ paymentHash: invoice.paymentHash });
+    const raw = await rawInvoiceApiCall(t.address, "LookupInvoice", { payment_hash: invoice.paymentHash }, bearerMetadata(`Bearer ${TEST_API_TOKEN}`));
+
+    expect(found).toEqual(ended);
+    expect(found.status).toBe("SETTLE_FAILED");
+    expect(found.htlcs.map((htlc) => htlc.status)).toEqual(["SETTLED", "FAILED"]);
+    expect(raw).toMatchObject({ ok: true, response: { invoice: { status: "SETTLE_FAILED" } } });
+    const stream = t.client.subscribeInvoices(0n);
+    const kinds: string[] = [];
+    for await (const event of stream) {
+      kinds.push(event.kind);
+      if (event.kind === "SETTLE_FAILED") break;
+    }
+    stream.cancel();
+    expect(kinds).toEqual(["CREATED", "ACCEPTED", "SETTLE_REQUESTED", "SETTLE_FAILED"]);
+  });
+});
+
 describe("SubscribeInvoices", () => {
   async function take(iterator: AsyncIterator<InvoiceEventView>, count: number): Promise<InvoiceEventView[]> {
     const events: InvoiceEventView[] = [];

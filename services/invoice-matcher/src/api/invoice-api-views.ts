@@ -22,8 +22,8 @@ import type {
   WireInvoiceStatus,
 } from "./invoice-api-wire.ts";
 
-const INVOICE_STATUSES: readonly InvoiceStatus[] = ["OPEN", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "CANCELLED", "EXPIRED"];
-const EVENT_KINDS: readonly InvoiceEventKind[] = ["CREATED", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "CANCELLED", "EXPIRED"];
+const INVOICE_STATUSES: readonly InvoiceStatus[] = ["OPEN", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "SETTLE_FAILED", "CANCELLED", "EXPIRED"];
+const EVENT_KINDS: readonly InvoiceEventKind[] = ["CREATED", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "SETTLE_FAILED", "CANCELLED", "EXPIRED"];
 
 /** An answer this client cannot read (e.g. an enum value added by a newer server). */
 export class UnreadableApiAnswer extends Error {

@@ -47,6 +47,22 @@ describe("invoice views on the wire", () => {
     expect(fromWireInfo(toWireInfo(FAKE_COORDINATOR_INFO))).toEqual(FAKE_COORDINATOR_INFO);
   });
 
+  it("round-trips a SETTLE_FAILED invoice and event: which parts lnd settled and failed stay on each HTLC", () => {
+    const htlcs = [
+      { ...INVOICE.htlcs[0]!, status: "SETTLED" },
+      { nodeId: "bob", chanId: 7n, htlcId: 2n ** 64n - 1n, amountMsat: 2n ** 53n, status: "FAILED" },
+    ];
+    const invoice: InvoiceView = { ...INVOICE, status: "SETTLE_FAILED", htlcs };
+    const wire = toWireInvoice(invoice);
+
+    expect(wire.status).toBe("SETTLE_FAILED");
+    expect(wire.htlcs.map((htlc) => htlc.status)).toEqual(["SETTLED", "FAILED"]);
+    expect(fromWireInvoice(wire)).toEqual(invoice);
+    const event: InvoiceEventView = { sequence: 9n, kind: "SETTLE_FAILED", invoice, atMs: 2 };
+    expect(toWireEvent(event).kind).toBe("SETTLE_FAILED");
+    expect(fromWireEvent(toWireEvent(event))).toEqual(event);
+  });
+
   it("refuses to send a uint64 out of range instead of letting protobufjs wrap it", () => {
     expect(() => toWireInvoice({ ...INVOICE, amountPaidMsat: 2n ** 64n })).toThrow("amountPaidMsat 18446744073709551616 does not fit in uint64");
     expect(() => toWireInvoice({ ...INVOICE, htlcs: [{ ...INVOICE.htlcs[0]!, chanId: -1n }] })).toThrow("chanId -1");

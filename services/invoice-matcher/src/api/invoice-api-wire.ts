@@ -12,6 +12,7 @@ export type WireInvoiceStatus =
   | "ACCEPTED"
   | "SETTLE_REQUESTED"
   | "SETTLED"
+  | "SETTLE_FAILED"
   | "CANCELLED"
   | "EXPIRED";
 
@@ -21,6 +22,7 @@ export type WireInvoiceEventKind =
   | "ACCEPTED"
   | "SETTLE_REQUESTED"
   | "SETTLED"
+  | "SETTLE_FAILED"
   | "CANCELLED"
   | "EXPIRED";
 

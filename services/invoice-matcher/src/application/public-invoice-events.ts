@@ -1,7 +1,7 @@
 // Which domain events become public invoice events (ic.invoice.events.v1), and their content.
 // Public: no preimage, no payment secret, no onion data.
 import type { InvoiceEvent as PublicInvoiceEvent, InvoiceEventKind } from "@ic/event-log";
-import type { InvoiceEvent, InvoiceState } from "../domain/index.ts";
+import { htlcKeyId, type InvoiceEvent, type InvoiceState } from "../domain/index.ts";
 
 export function publicKindOf(eventType: string): InvoiceEventKind | undefined {
   switch (eventType) {
@@ -13,6 +13,8 @@ export function publicKindOf(eventType: string): InvoiceEventKind | undefined {
       return "SETTLE_REQUESTED";
     case "InvoiceSettled":
       return "SETTLED";
+    case "InvoiceSettleFailed":
+      return "SETTLE_FAILED";
     case "InvoiceCancelled":
       return "CANCELLED";
     case "InvoiceExpired":
@@ -34,13 +36,30 @@ export function toPublicInvoiceEvent(
   const invoice = stateAfter.invoice;
   if (kind === undefined || invoice === null || stateAfter.paymentHash === null) return undefined;
   const settledKeys = new Set(invoice.settledSet);
+  const settleFailed = event.type === "InvoiceSettleFailed" ? event.data : null;
+  // SETTLE_FAILED says of each part whether lnd settled it, from the event (not the state).
+  const settledByLnd = new Set(settleFailed?.settledHtlcs.map(htlcKeyId) ?? []);
   const setHtlcs = [...stateAfter.htlcs.entries()]
     .filter(([id, h]) => settledKeys.has(id) || (kind === "ACCEPTED" && h.status === "HELD"))
-    .map(([, h]) => ({ nodeId: h.key.nodeId, chanId: h.key.chanId, htlcId: h.key.htlcId, amountMsat: h.outgoingAmountMsat }));
+    .map(([id, h]) => ({
+      nodeId: h.key.nodeId,
+      chanId: h.key.chanId,
+      htlcId: h.key.htlcId,
+      amountMsat: h.outgoingAmountMsat,
+      settled: settleFailed === null ? null : settledByLnd.has(id),
+    }));
   const amountPaidMsat =
     event.type === "InvoiceAccepted" || event.type === "InvoiceSettleRequested" || event.type === "InvoiceSettled"
       ? event.data.amountPaidMsat
-      : null;
+      : settleFailed !== null
+        ? settleFailed.amountSettledMsat + settleFailed.amountFailedMsat
+        : null;
+  const reason =
+    event.type === "InvoiceCancelled"
+      ? event.data.reason
+      : settleFailed !== null
+        ? `lnd failed ${settleFailed.failedHtlcs.length} of ${settleFailed.failedHtlcs.length + settleFailed.settledHtlcs.length} parts it was told to settle`
+        : null;
   return {
     eventId,
     sequence,
@@ -51,7 +70,9 @@ export function toPublicInvoiceEvent(
     amountMsat: invoice.terms.amountMsat,
     amountPaidMsat,
     htlcs: setHtlcs,
-    reason: event.type === "InvoiceCancelled" ? event.data.reason : null,
+    amountSettledMsat: settleFailed?.amountSettledMsat ?? null,
+    amountFailedMsat: settleFailed?.amountFailedMsat ?? null,
+    reason,
     atMs,
   };
 }

@@ -108,6 +108,17 @@ const eventDataToJson = (event: InvoiceEvent): JsonValue => {
       return { paymentHash: event.data.paymentHash, reason: event.data.reason, at: event.data.at };
     case "InvoiceSettled":
       return { paymentHash: event.data.paymentHash, amountPaidMsat: String(event.data.amountPaidMsat), at: event.data.at };
+    case "InvoiceSettleFailed": {
+      const { paymentHash, settledHtlcs, failedHtlcs, amountSettledMsat, amountFailedMsat, at } = event.data;
+      return {
+        paymentHash,
+        settledHtlcs: settledHtlcs.map(keyToJson),
+        failedHtlcs: failedHtlcs.map(keyToJson),
+        amountSettledMsat: String(amountSettledMsat),
+        amountFailedMsat: String(amountFailedMsat),
+        at,
+      };
+    }
     default: {
       const unknownEvent: never = event;
       throw new InvoiceEventFormatError("type", `a known event type, not ${String((unknownEvent as { type: unknown }).type)}`);
@@ -227,6 +238,17 @@ const PARSERS: { readonly [T in InvoiceEventType]: (o: Record<string, unknown>, 
     data: {
       paymentHash: asString(o.paymentHash, `${type}.paymentHash`),
       amountPaidMsat: asUint64(o.amountPaidMsat, `${type}.amountPaidMsat`),
+      at: asInteger(o.at, `${type}.at`),
+    },
+  }),
+  InvoiceSettleFailed: (o, type) => ({
+    type,
+    data: {
+      paymentHash: asString(o.paymentHash, `${type}.paymentHash`),
+      settledHtlcs: asArrayOf(o.settledHtlcs, `${type}.settledHtlcs`, parseKey),
+      failedHtlcs: asArrayOf(o.failedHtlcs, `${type}.failedHtlcs`, parseKey),
+      amountSettledMsat: asUint64(o.amountSettledMsat, `${type}.amountSettledMsat`),
+      amountFailedMsat: asUint64(o.amountFailedMsat, `${type}.amountFailedMsat`),
       at: asInteger(o.at, `${type}.at`),
     },
   }),

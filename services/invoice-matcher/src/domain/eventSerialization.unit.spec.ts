@@ -13,7 +13,7 @@ const keyA = htlcKey(NODE_A, 1n);
 const keyB = htlcKey(NODE_B, 2n ** 64n - 1n, 2n ** 64n - 2n);
 const htlc = { key: keyA, incomingAmountMsat: 2n ** 60n + 3n, outgoingAmountMsat: 2n ** 60n, incomingExpiry: 900_040, outgoingExpiry: 900_000, arrivedAt: T0 + 1 };
 
-// One sample per type; the mapped type makes a 14th event type fail to compile here until it has one.
+// One sample per type; the mapped type makes a 15th event type fail to compile here until it has one.
 const samples: { readonly [T in InvoiceEventType]: Extract<InvoiceEvent, { type: T }> } = {
   InvoiceCreated: { type: "InvoiceCreated", data: terms({ amountMsat: 2n ** 64n - 1n, mode: "hold" }) },
   HtlcAccepted: { type: "HtlcAccepted", data: { paymentHash: PAYMENT_HASH, htlc, payload: { amtToForwardMsat: 2n ** 60n, outgoingCltv: 900_000, totalMsat: 2n ** 61n } } },
@@ -54,6 +54,10 @@ const samples: { readonly [T in InvoiceEventType]: Extract<InvoiceEvent, { type:
   SettleRequestedHtlcFailed: { type: "SettleRequestedHtlcFailed", data: { paymentHash: PAYMENT_HASH, key: keyB, amtToForwardMsat: 2n ** 63n, at: T0 + 9 } },
   InvoiceReopened: { type: "InvoiceReopened", data: { paymentHash: PAYMENT_HASH, reason: "accepted_htlc_resolved_by_lnd", at: T0 + 10 } },
   InvoiceSettled: { type: "InvoiceSettled", data: { paymentHash: PAYMENT_HASH, amountPaidMsat: 2n ** 64n - 1n, at: T0 + 11 } },
+  InvoiceSettleFailed: {
+    type: "InvoiceSettleFailed",
+    data: { paymentHash: PAYMENT_HASH, settledHtlcs: [keyA], failedHtlcs: [keyB, htlcKey(NODE_C, 7n)], amountSettledMsat: 2n ** 63n, amountFailedMsat: 2n ** 64n - 1n, at: T0 + 12 },
+  },
 };
 
 const roundTrip = (event: InvoiceEvent): InvoiceEvent => deserializeEvent(event.type, serializeEvent(event));
@@ -95,6 +99,20 @@ describe("event serialization for the matcher-events log", () => {
     expect(rebuildState(readBack)).toEqual(rebuildState(history));
   });
 
+  it("round-trips a settle that lnd did not carry out (SettleRequestedHtlcFailed, InvoiceSettleFailed)", () => {
+    const history = run([
+      { type: "CreateInvoice", data: terms({ amountMsat: 1_000n }) },
+      arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 600n, totalMsat: 1_000n, now: T0 + 1_000 }),
+      arrival({ key: htlcKey(NODE_B, 2n), amtMsat: 400n, totalMsat: 1_000n, now: T0 + 2_000 }),
+      htlcFinal(htlcKey(NODE_A, 1n), true),
+      htlcFinal(htlcKey(NODE_B, 2n), false),
+    ]);
+    expect(history.at(-1)?.type).toBe("InvoiceSettleFailed");
+    const readBack = history.map(roundTrip);
+    expect(readBack).toStrictEqual(history);
+    expect(rebuildState(readBack).invoice?.status).toBe("SETTLE_FAILED");
+  });
+
   it("refuses an unknown type and text that is not a JSON object", () => {
     expect(() => deserializeEvent("InvoicePaid", "{}")).toThrow(InvoiceEventFormatError);
     expect(() => deserializeEvent("InvoicePaid", "{}")).toThrow(/^type: expected one of InvoiceCreated/);
@@ -125,6 +143,9 @@ describe("event serialization for the matcher-events log", () => {
     ["a hex amount to forward", samples.SettleRequestedHtlcFailed, "amtToForwardMsat", "0x10"],
     ["an empty set total", samples.InvoiceSettleRequested, "setTotalMsat", ""],
     ["a wrong htlc time", samples.HtlcFailed, "at", "now"],
+    ["a settle-failed amount as a number", samples.InvoiceSettleFailed, "amountFailedMsat", 3],
+    ["a wrong failed part", samples.InvoiceSettleFailed, "failedHtlcs.1.chanId", "x"],
+    ["missing settled parts", samples.InvoiceSettleFailed, "settledHtlcs", DELETE],
   ];
   const fieldName = (type: string, path: string) => `${type}.${path}`.replace(/\.(\d+)/g, "[$1]");
   it.each(broken)("refuses %s, naming the field", (_name, event, path, value) => {

@@ -136,8 +136,9 @@ export type HtlcSettled = Event<"HtlcSettled", { readonly paymentHash: string; r
 export type HtlcFailed = Event<"HtlcFailed", { readonly paymentHash: string; readonly key: HtlcKey; readonly at: number }>;
 
 // lnd failed an HTLC we had asked it to settle (e.g. it timed out on chain before the claim).
-// The preimage is out, so the invoice is neither failed nor cancelled: it stays
-// SETTLE_REQUESTED and never reaches SETTLED. A separate type so operators can alert on it.
+// The preimage is out, so the invoice is neither failed nor cancelled, and it never reaches
+// SETTLED. A separate type so operators can alert on it. Once every part of the set is final,
+// InvoiceSettleFailed ends the invoice.
 export type SettleRequestedHtlcFailed = Event<
   "SettleRequestedHtlcFailed",
   { readonly paymentHash: string; readonly key: HtlcKey; readonly amtToForwardMsat: bigint; readonly at: number }
@@ -149,6 +150,25 @@ export type SettleRequestedHtlcFailed = Event<
 export type InvoiceReopened = Event<
   "InvoiceReopened",
   { readonly paymentHash: string; readonly reason: "accepted_htlc_resolved_by_lnd"; readonly at: number }
+>;
+
+// Every HTLC of the settle-requested set is final and at least one of them lnd failed: the settle
+// was not carried out in full and the invoice ends SETTLE_FAILED (terminal). Some parts may have
+// settled: the preimage is out and that money is received, but the invoice is not paid as
+// decided, so it is neither SETTLED (rule 6) nor CANCELLED (the settled parts cannot be undone).
+// The parts and amounts say what to reconcile. Amounts are what the HTLCs carried
+// (outgoing_amount_msat, as amountPaidMsat): amountSettledMsat + amountFailedMsat is the
+// InvoiceSettleRequested amountPaidMsat.
+export type InvoiceSettleFailed = Event<
+  "InvoiceSettleFailed",
+  {
+    readonly paymentHash: string;
+    readonly settledHtlcs: readonly HtlcKey[];
+    readonly failedHtlcs: readonly HtlcKey[];
+    readonly amountSettledMsat: bigint;
+    readonly amountFailedMsat: bigint;
+    readonly at: number;
+  }
 >;
 
 // Every HTLC of the settle-requested set is final and settled (money-safety rule 6).
@@ -167,6 +187,7 @@ export type InvoiceEvent =
   | HtlcFailed
   | SettleRequestedHtlcFailed
   | InvoiceReopened
-  | InvoiceSettled;
+  | InvoiceSettled
+  | InvoiceSettleFailed;
 
 export type InvoiceEventType = InvoiceEvent["type"];

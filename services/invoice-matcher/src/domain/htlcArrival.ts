@@ -52,6 +52,8 @@ const judge = (state: InvoiceState, input: HtlcArrived["data"], config: MatcherC
       return unknownPaymentDetails("set_already_complete", input);
     case "SETTLE_REQUESTED":
     case "SETTLED":
+    // The settle decision was taken (and the preimage is out) even though lnd failed a part.
+    case "SETTLE_FAILED":
       return unknownPaymentDetails("invoice_already_settled", input);
     case "CANCELLED":
       return unknownPaymentDetails("invoice_cancelled", input);

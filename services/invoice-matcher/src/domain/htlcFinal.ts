@@ -3,20 +3,42 @@ import type { InvoiceEvent } from "./events.ts";
 import { followedBy } from "./htlcSet.ts";
 import { htlcKeyId } from "./htlcKey.ts";
 import type { HtlcFinal } from "./inputs.ts";
-import type { HtlcRecord, InvoiceState } from "./state.ts";
+import { receivedAmountMsat, type HtlcRecord, type InvoiceState } from "./state.ts";
 
 // lnd's final word on an HTLC. Only this makes an invoice SETTLED (money-safety rule 6).
 
-// Every HTLC of the settled set is final and settled. A set with a part lnd failed never gets
-// here: that invoice stays SETTLE_REQUESTED (see SettleRequestedHtlcFailed).
+// Once every HTLC of the settled set is final, the invoice ends: SETTLED when lnd settled them
+// all (rule 6), SETTLE_FAILED when it failed at least one (e.g. it timed out on chain before the
+// claim). Until then it stays SETTLE_REQUESTED, whatever the parts reported so far.
+//
+// Some parts settled and one failed is SETTLE_FAILED too, with the amounts settled and failed:
+// the invoice was not received as decided (SETTLED would claim the full amount), yet the preimage
+// is out and the settled parts cannot be undone (so not CANCELLED, and not OPEN for a new set).
+// An operator reconciles it with the payer, who holds the preimage as proof of payment.
 const settlementCompletion = (state: InvoiceState, at: number): Decision => {
   const invoice = state.invoice;
   if (invoice === null || invoice.status !== "SETTLE_REQUESTED") return nothing();
   const set = invoice.settledSet.map((id) => state.htlcs.get(id));
-  if (!set.every((htlc) => htlc?.status === "SETTLED")) return nothing();
-  // What the set's HTLCs carried (receivedAmountMsat), as in InvoiceSettleRequested.
-  const amountPaidMsat = set.reduce((sum, htlc) => sum + (htlc?.outgoingAmountMsat ?? 0n), 0n);
-  return decided([{ type: "InvoiceSettled", data: { paymentHash: invoice.terms.paymentHash, amountPaidMsat, at } }]);
+  const settled = set.filter((htlc): htlc is HtlcRecord => htlc?.status === "SETTLED");
+  const failed = set.filter((htlc): htlc is HtlcRecord => htlc?.status === "FAILED");
+  // Some part is not final yet (or, impossibly, unknown): wait for lnd's word on it.
+  if (settled.length + failed.length !== set.length) return nothing();
+  const paymentHash = invoice.terms.paymentHash;
+  // What the HTLCs carried (receivedAmountMsat), as in InvoiceSettleRequested.
+  if (failed.length === 0) return decided([{ type: "InvoiceSettled", data: { paymentHash, amountPaidMsat: receivedAmountMsat(settled), at } }]);
+  return decided([
+    {
+      type: "InvoiceSettleFailed",
+      data: {
+        paymentHash,
+        settledHtlcs: settled.map((htlc) => htlc.key),
+        failedHtlcs: failed.map((htlc) => htlc.key),
+        amountSettledMsat: receivedAmountMsat(settled),
+        amountFailedMsat: receivedAmountMsat(failed),
+        at,
+      },
+    },
+  ]);
 };
 
 // A HELD HTLC that lnd resolved on its own leaves the set; if that set was ACCEPTED it no longer
@@ -45,7 +67,10 @@ export const htlcFinal = (state: InvoiceState, input: HtlcFinal): Decision => {
   switch (htlc.status) {
     case "SETTLED":
     case "FAILED":
-      return nothing();
+      // lnd's report changes nothing twice. An invoice written before InvoiceSettleFailed existed
+      // may still be SETTLE_REQUESTED with every part final: a repeated report of one of them
+      // ends it now (nothing for any invoice already SETTLED or SETTLE_FAILED).
+      return settlementCompletion(state, now);
     case "SETTLE_REQUESTED":
     case "FAIL_REQUESTED":
       // A settle we did not ask for (FAIL_REQUESTED -> settled) is recorded as lnd reports it: lnd

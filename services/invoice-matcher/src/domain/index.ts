@@ -18,6 +18,7 @@ export type {
   SettleRequestedHtlcFailed,
   InvoiceReopened,
   InvoiceSettled,
+  InvoiceSettleFailed,
   HtlcArrival,
   AcceptedPayload,
   HtlcRejectionReason,

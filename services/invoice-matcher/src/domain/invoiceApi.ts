@@ -44,6 +44,8 @@ export const settleInvoice = (state: InvoiceState, input: SettleInvoice, config:
     }
     case "SETTLE_REQUESTED":
     case "SETTLED":
+    // The settle was decided; that lnd then failed a part is not undone by settling again.
+    case "SETTLE_FAILED":
       return nothing();
     case "OPEN":
       return rejected("invalid_status", "the invoice has no complete HTLC set to settle");
@@ -72,6 +74,7 @@ export const cancelInvoice = (state: InvoiceState, input: CancelInvoice): Decisi
     // The settle decision is durable and SettleHtlc may already be at lnd: it cannot be undone.
     case "SETTLE_REQUESTED":
     case "SETTLED":
+    case "SETTLE_FAILED":
       return rejected("invalid_status", "the invoice is being settled or is settled; it cannot be cancelled");
     default: {
       const unknownStatus: never = invoice.status;

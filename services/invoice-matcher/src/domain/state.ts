@@ -13,6 +13,9 @@ export type InvoiceStatus =
   | "SETTLE_REQUESTED"
   // lnd reported every HTLC of the settled set final and settled.
   | "SETTLED"
+  // Terminal: lnd reported every HTLC of the settled set final and failed at least one of them
+  // (InvoiceSettleFailed); other parts may have settled.
+  | "SETTLE_FAILED"
   | "CANCELLED"
   | "EXPIRED";
 
@@ -182,6 +185,8 @@ export const evolve = (state: InvoiceState, event: InvoiceEvent): InvoiceState =
       return withInvoice(state, (invoice) => ({ ...invoice, status: "OPEN", statusSince: event.data.at, acceptedAt: null }));
     case "InvoiceSettled":
       return withInvoice(state, (invoice) => ({ ...invoice, status: "SETTLED", statusSince: event.data.at }));
+    case "InvoiceSettleFailed":
+      return withInvoice(state, (invoice) => ({ ...invoice, status: "SETTLE_FAILED", statusSince: event.data.at }));
     default: {
       const unknownEvent: never = event;
       throw new Error(`unknown invoice event ${JSON.stringify(unknownEvent, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);

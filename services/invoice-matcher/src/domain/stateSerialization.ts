@@ -89,7 +89,7 @@ const fail = (path: string, expected: string): never => {
 const { asObject, asString, asInteger, asUint64, asNullable, asOneOf, asArray, parseArrival, parsePayload, parseFailure, parseTermsFields } =
   jsonReaders(fail);
 
-const INVOICE_STATUSES: readonly InvoiceStatus[] = ["OPEN", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "CANCELLED", "EXPIRED"];
+const INVOICE_STATUSES: readonly InvoiceStatus[] = ["OPEN", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED", "SETTLE_FAILED", "CANCELLED", "EXPIRED"];
 const HTLC_STATUSES: readonly HtlcStatus[] = ["HELD", "SETTLE_REQUESTED", "SETTLED", "FAIL_REQUESTED", "FAILED"];
 
 const parseHtlc = (value: unknown, path: string): HtlcRecord => {

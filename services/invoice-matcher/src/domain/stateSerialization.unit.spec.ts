@@ -30,6 +30,24 @@ describe("state serialization for the Postgres projection", () => {
     expect(state.invoice?.status).toBe("CANCELLED");
   });
 
+  it("round-trips a SETTLE_FAILED state, and still loads a SETTLE_REQUESTED one written before that status existed", () => {
+    const settleFailed = rebuildState(
+      run([
+        { type: "CreateInvoice", data: terms({ amountMsat: 1_000n }) },
+        arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 600n, totalMsat: 1_000n, now: T0 + 1_000 }),
+        arrival({ key: htlcKey(NODE_B, 2n), amtMsat: 400n, totalMsat: 1_000n, now: T0 + 2_000 }),
+        htlcFinal(htlcKey(NODE_A, 1n), true),
+        htlcFinal(htlcKey(NODE_B, 2n), false),
+      ]),
+    );
+    expect(settleFailed.invoice?.status).toBe("SETTLE_FAILED");
+    const text = JSON.stringify(serializeState(settleFailed));
+    expect(deserializeState(JSON.parse(text))).toEqual(settleFailed);
+    // The previous version stopped here: both parts final, the invoice still SETTLE_REQUESTED.
+    const old = JSON.parse(text.replace('"SETTLE_FAILED"', '"SETTLE_REQUESTED"')) as unknown;
+    expect(deserializeState(old).invoice?.status).toBe("SETTLE_REQUESTED");
+  });
+
   it("round-trips the initial state", () => {
     const initial = rebuildState([]);
     expect(deserializeState(JSON.parse(JSON.stringify(serializeState(initial))))).toEqual(initial);

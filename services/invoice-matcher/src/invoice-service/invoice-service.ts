@@ -4,7 +4,8 @@
 
 export type InvoiceMode = "auto" | "hold";
 
-export type InvoiceStatus = "OPEN" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "CANCELLED" | "EXPIRED";
+/** SETTLE_FAILED: terminal, lnd failed at least one part it was told to settle (htlcs[].status says which). */
+export type InvoiceStatus = "OPEN" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "SETTLE_FAILED" | "CANCELLED" | "EXPIRED";
 
 export interface InvoiceHtlcView {
   nodeId: string;
@@ -42,9 +43,9 @@ export interface CreateInvoiceRequest {
   mode: InvoiceMode;
 }
 
-export type InvoiceEventKind = "CREATED" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "CANCELLED" | "EXPIRED";
+export type InvoiceEventKind = "CREATED" | "ACCEPTED" | "SETTLE_REQUESTED" | "SETTLED" | "SETTLE_FAILED" | "CANCELLED" | "EXPIRED";
 
-/** `invoice` is the invoice as it is when the event is delivered, not a snapshot of that moment. */
+/** `invoice` is the invoice as of this event (its status and amounts at that moment), also when replayed later. */
 export interface InvoiceEventView {
   /** Global, strictly increasing; resume a subscription after the last one seen. */
   sequence: bigint;

@@ -114,6 +114,14 @@ export class FakeInvoiceService implements InvoiceService {
     return this.update(stored, { status: "SETTLED", htlcs: stored.view.htlcs.map((htlc) => ({ ...htlc, status: "SETTLED" })) }, "SETTLED");
   }
 
+  /** lnd reported every HTLC of the set final and failed those at the given indexes of htlcs. */
+  confirmSettleFailed(paymentHash: string, failedIndexes: readonly number[]): InvoiceView {
+    const stored = this.byHash(paymentHash);
+    if (stored.view.status !== "SETTLE_REQUESTED") throw new Error(`fake: confirmSettleFailed needs SETTLE_REQUESTED, it is ${stored.view.status}`);
+    const htlcs = stored.view.htlcs.map((htlc, i) => ({ ...htlc, status: failedIndexes.includes(i) ? "FAILED" : "SETTLED" }));
+    return this.update(stored, { status: "SETTLE_FAILED", htlcs }, "SETTLE_FAILED");
+  }
+
   expire(paymentHash: string): InvoiceView {
     const stored = this.byHash(paymentHash);
     if (stored.view.status !== "OPEN") throw new Error(`fake: expire needs an OPEN invoice, it is ${stored.view.status}`);
@@ -188,6 +196,7 @@ export class FakeInvoiceService implements InvoiceService {
         return this.update(stored, { status: "SETTLE_REQUESTED" }, "SETTLE_REQUESTED");
       case "SETTLE_REQUESTED":
       case "SETTLED":
+      case "SETTLE_FAILED":
         return stored.view;
       case "OPEN":
         throw new InvoiceServiceError("failed_precondition", "the invoice has no complete HTLC set to settle");
@@ -217,6 +226,7 @@ export class FakeInvoiceService implements InvoiceService {
         return stored.view;
       case "SETTLE_REQUESTED":
       case "SETTLED":
+      case "SETTLE_FAILED":
         throw new InvoiceServiceError("failed_precondition", "the invoice is being settled or is settled; it cannot be cancelled");
       default: {
         const unknownStatus: never = stored.view.status;
