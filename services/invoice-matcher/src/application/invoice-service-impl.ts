@@ -16,6 +16,7 @@ import {
 import type { InputRejection, InvoiceState } from "../domain/index.ts";
 import {
   journalAfter,
+  journalOfInvoice,
   listInvoiceStates,
   loadInvoice,
   paymentHashByExternalRef,
@@ -31,6 +32,7 @@ import {
 } from "../invoice-service/invoice-service.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 import type { InvoiceProcessor } from "./invoice-processor.ts";
+import { createInvoiceHistory } from "./invoice-history.ts";
 import { publicKindOf } from "./public-invoice-events.ts";
 
 export interface ClusterNodeSetting {
@@ -227,6 +229,8 @@ export function createInvoiceService(deps: {
 
     async *subscribeInvoices(afterSequence, signal) {
       let cursor = afterSequence;
+      // Each event carries the invoice as of that event, rebuilt from the journal (invoice-history.ts).
+      const history = createInvoiceHistory((paymentHash, after, upto) => journalOfInvoice(pool, paymentHash, after, upto));
       while (!signal.aborted) {
         // Internal events are read too, so the cursor moves past them: filtering them in SQL would
         // rescan every internal event after the last public one on each poll.
@@ -235,8 +239,8 @@ export function createInvoiceService(deps: {
           cursor = entry.globalSeq;
           const kind = publicKindOf(entry.eventType);
           if (kind === undefined) continue;
-          const state = await loadInvoice(pool, entry.paymentHash);
-          if (state?.invoice) yield { sequence: entry.globalSeq, kind, invoice: toView(state), atMs: entry.atMs } satisfies InvoiceEventView;
+          const state = await history.stateAt(entry.paymentHash, entry.sequence);
+          if (state.invoice) yield { sequence: entry.globalSeq, kind, invoice: toView(state), atMs: entry.atMs } satisfies InvoiceEventView;
         }
         if (entries.length === 0) await abortableDelay(200, signal);
       }

@@ -4,9 +4,20 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
-import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
-import { invoiceCreated } from "../domain/testing/fixtures.ts";
-import { addToOutbox, journalAfter, markPublished, prunePublishedOutbox, saveInvoice, unpublishedOutbox } from "./invoice-store.ts";
+import { createInvoiceHistory } from "../application/invoice-history.ts";
+import { publicKindOf } from "../application/public-invoice-events.ts";
+import { decide, evolve, initialState, rebuildState, type InvoiceEvent, type MatcherInput } from "../domain/index.ts";
+import { NODE_A, NODE_B, T0, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms, testConfig } from "../domain/testing/fixtures.ts";
+import {
+  addToOutbox,
+  journalAfter,
+  journalOfInvoice,
+  loadInvoice,
+  markPublished,
+  prunePublishedOutbox,
+  saveInvoice,
+  unpublishedOutbox,
+} from "./invoice-store.ts";
 import { migrate } from "./migrate.ts";
 
 const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
@@ -69,6 +80,47 @@ describe("invoice_event_journal", () => {
       clientA.release();
       clientB.release();
     }
+  });
+});
+
+describe("the invoice as of each journal row (SubscribeInvoices)", () => {
+  it("folds an invoice's rows up to an event into the state right after that event, the last one equal to the stored row", async () => {
+    // Decided and saved one input at a time, as the processor does (one transaction each).
+    const a = arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 60_000n, now: T0 + 1_000 });
+    const b = arrival({ key: htlcKey(NODE_B, 2n), amtMsat: 40_000n, outgoingAmountMsat: 40_005n, now: T0 + 2_000 });
+    const inputs: MatcherInput[] = [
+      { type: "CreateInvoice", data: terms({ mode: "hold", externalRef: `history-${randomBytes(4).toString("hex")}` }) },
+      a,
+      b,
+      settleInvoice(),
+      htlcFinal(a.data.key, true),
+      htlcFinal(b.data.key, true),
+    ];
+    let state = initialState();
+    const history: InvoiceEvent[] = [];
+    for (const input of inputs) {
+      const { events } = decide(state, input, testConfig);
+      const next = events.reduce(evolve, state);
+      await saveInvoice(pool, next, history.length, events, T0);
+      history.push(...events);
+      state = next;
+    }
+    const paymentHash = state.paymentHash!;
+    const rows = (await journalAfter(pool, 0n, 10_000)).filter((e) => e.paymentHash === paymentHash);
+    expect(rows.map((r) => r.sequence)).toEqual(history.map((_e, i) => i + 1));
+
+    const replay = createInvoiceHistory((hash, after, upto) => journalOfInvoice(pool, hash, after, upto));
+    const statuses: string[] = [];
+    for (const row of rows.filter((r) => publicKindOf(r.eventType) !== undefined)) {
+      const asOf = await replay.stateAt(paymentHash, row.sequence);
+      expect(asOf).toEqual(rebuildState(history.slice(0, row.sequence)));
+      statuses.push(asOf.invoice!.status);
+    }
+    expect(statuses).toEqual(["OPEN", "ACCEPTED", "SETTLE_REQUESTED", "SETTLED"]);
+    // A fresh reader (a resumed subscription) folds from the first row.
+    expect(await createInvoiceHistory((hash, after, upto) => journalOfInvoice(pool, hash, after, upto)).stateAt(paymentHash, history.length)).toEqual(
+      await loadInvoice(pool, paymentHash),
+    );
   });
 });
 

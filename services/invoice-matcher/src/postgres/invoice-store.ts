@@ -207,21 +207,41 @@ export async function listInvoiceStates(
 export interface JournalEntry {
   globalSeq: bigint;
   paymentHash: string;
+  /** The event's place in its invoice's history (1 = InvoiceCreated). */
+  sequence: number;
   eventType: string;
   atMs: number;
 }
 
 /** Journal entries of every type after a global_seq, in order. */
 export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, limit: number): Promise<JournalEntry[]> {
-  const result = await db.query<{ global_seq: string; payment_hash: string; event_type: string; at_ms: string }>(
-    `select global_seq, payment_hash, event_type, at_ms from invoice_event_journal
+  const result = await db.query<{ global_seq: string; payment_hash: string; sequence: string; event_type: string; at_ms: string }>(
+    `select global_seq, payment_hash, sequence, event_type, at_ms from invoice_event_journal
      where global_seq > $1 order by global_seq limit $2`,
     [afterGlobalSeq.toString(), limit],
   );
   return result.rows.map((r) => ({
     globalSeq: BigInt(r.global_seq),
     paymentHash: r.payment_hash,
+    sequence: Number(r.sequence),
     eventType: r.event_type,
     atMs: Number(r.at_ms),
   }));
+}
+
+/** One journal row as written: the event's type and its data as jsonb (uint64 as decimal strings). */
+export interface JournalEvent {
+  sequence: number;
+  eventType: string;
+  payload: unknown;
+}
+
+/** The events of one invoice with afterSequence < sequence <= uptoSequence, in order. */
+export async function journalOfInvoice(db: Queryable, paymentHash: string, afterSequence: number, uptoSequence: number): Promise<JournalEvent[]> {
+  const result = await db.query<{ sequence: string; event_type: string; payload: unknown }>(
+    `select sequence, event_type, payload from invoice_event_journal
+     where payment_hash = $1 and sequence > $2 and sequence <= $3 order by sequence`,
+    [paymentHash, afterSequence, uptoSequence],
+  );
+  return result.rows.map((r) => ({ sequence: Number(r.sequence), eventType: r.event_type, payload: r.payload }));
 }
