@@ -10,6 +10,10 @@
 source "$(dirname "$0")/lib.sh"
 KAFKA_PORT="${IC_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${IC_KAFKA_CONTROLLER_PORT:-9093}"
+# Benchmarks only (test/bench/e2e-latency.bench.ts, security on vs off): an extra listener without
+# authentication whose anonymous clients are super users, so no ACL applies to them. Off unless
+# set when Kafka starts; never in a deployment.
+KAFKA_OPEN_PORT="${IC_KAFKA_OPEN_PORT:-}"
 KAFKA_LIB="$CACHE_DIR/kafka-$KAFKA_VERSION/lib"
 KAFKA_DIR="$RUN_DIR/kafka"
 KAFKA_LOG="$RUN_DIR/logs/kafka.log"
@@ -71,14 +75,20 @@ write_config() {
   # The controller listener cannot use SCRAM in KRaft (the credentials live in the metadata log
   # it serves): PLAIN with a static user known only to this file, new at every start.
   controller_password="$(random_secret)"
+  local open_listener="" open_advertised="" open_map="" open_super=""
+  if [[ -n "$KAFKA_OPEN_PORT" ]]; then
+    log "WARNING: IC_KAFKA_OPEN_PORT=$KAFKA_OPEN_PORT opens an unauthenticated super-user listener (benchmarks only)"
+    open_listener=",OPEN://127.0.0.1:$KAFKA_OPEN_PORT" open_advertised=",OPEN://127.0.0.1:$KAFKA_OPEN_PORT"
+    open_map=",OPEN:PLAINTEXT" open_super=";User:ANONYMOUS"
+  fi
   (umask 077; cat > "$KAFKA_DIR/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
+listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT$open_listener
+advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT$open_advertised
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT$open_map
 inter.broker.listener.name=CLIENT
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 sasl.mechanism.controller.protocol=PLAIN
@@ -88,7 +98,7 @@ listener.name.controller.sasl.enabled.mechanisms=PLAIN
 listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$controller_password" user_controller="$controller_password";
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
-super.users=User:admin;User:controller
+super.users=User:admin;User:controller$open_super
 log.dirs=$KAFKA_DIR/data
 num.partitions=3
 offsets.topic.replication.factor=1

@@ -5,6 +5,11 @@
 //  - bridge: HTLC intercepted by the bridge -> settle sent to lnd (from the bridge's own records).
 // Prints JSON lines {"name","value","unit"}. Needs the stack: infra/stack up.
 // Usage: tsx test/bench/e2e-latency.bench.ts [payments per kind, default 20]
+// Security on vs off in the same run: start Kafka with its benchmark-only open listener
+// (bash infra/scripts/kafka.sh stop; IC_KAFKA_OPEN_PORT=9094 bash infra/stack up); the bench then
+// alternates rounds of the coordinator under SASL/SCRAM + ACLs ("sasl") and without
+// authentication as super user on the open listener ("open"), and prints both (names suffixed
+// .sasl / .open). Close the listener afterwards: bash infra/scripts/kafka.sh stop; bash infra/stack up.
 import { createKafka, decodeAs, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll } from "../support/lnd-nodes.ts";
@@ -25,19 +30,27 @@ const percentile = (values: number[], p: number): number => {
 };
 
 const amountMsat = 1_000_000n;
-const intercepted = new Map<string, number>();
-const settleSent = new Map<string, number>();
-const native: number[] = [];
-const coordinatorPaid: number[] = [];
-const coordinatorSettled: number[] = [];
+type Mode = "sasl" | "open";
+const modes: Mode[] = stack.kafkaOpenBrokers === undefined ? ["sasl"] : ["sasl", "open"];
+const rounds = modes.length === 1 ? 1 : 2;
+interface Samples {
+  native: number[];
+  coordinatorPaid: number[];
+  coordinatorSettled: number[];
+  bridge: number[];
+}
+const samples = new Map<Mode, Samples>(modes.map((m) => [m, { native: [], coordinatorPaid: [], coordinatorSettled: [], bridge: [] }]));
 
 const nodes = await connectAll(stack);
 let coordinator: CoordinatorHarness | undefined;
 let observer: RunningConsumer | undefined;
-try {
-  // Earlier runs moved the payer's funds to the cluster nodes; give them back first.
-  await restorePayerLiquidity(stack, nodes);
-  coordinator = await startCoordinator(stack);
+
+/** One round: a coordinator of its own (own deployment) in mode, `payments` payments of each kind. */
+async function round(mode: Mode, payments: number): Promise<void> {
+  const into = samples.get(mode)!;
+  const intercepted = new Map<string, number>();
+  const settleSent = new Map<string, number>();
+  coordinator = await startCoordinator(stack, { kafkaAccess: mode });
   const { run, config, matcher } = coordinator;
   const toAlpha = await payerChannelTo(nodes.payer, stack.cluster.nodes.alpha.pubkey);
   // Reads the bridges' own topics: only the matcher and the admin super user may.
@@ -61,36 +74,50 @@ try {
   });
 
   // Alternate the two kinds so both see the same machine load.
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < payments; i++) {
     const own = await nodes.alpha.addInvoice({ valueMsat: amountMsat, memo: `bench native ${i}` });
     let t0 = performance.now();
     const a = await nodes.payer.sendPaymentV2({ paymentRequest: own.paymentRequest, outgoingChanIds: [toAlpha], timeoutSeconds: 60, feeLimitMsat: 10_000n }).final();
     if (a.status !== "SUCCEEDED") throw new Error(`native payment ${i} ${a.status}`);
-    native.push(performance.now() - t0);
+    into.native.push(performance.now() - t0);
 
     const { invoice } = await matcher.service.createInvoice({ externalRef: `bench-${run}-${i}`, amountMsat, mode: "auto" });
     t0 = performance.now();
     const b = await nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, outgoingChanIds: [toAlpha], timeoutSeconds: 60, feeLimitMsat: 10_000n }).final();
     if (b.status !== "SUCCEEDED") throw new Error(`coordinator payment ${i} ${b.status}`);
-    coordinatorPaid.push(performance.now() - t0);
+    into.coordinatorPaid.push(performance.now() - t0);
     await waitUntil("invoice SETTLED", async () => (await matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED", {
       intervalMs: 5,
     });
-    coordinatorSettled.push(performance.now() - t0);
+    into.coordinatorSettled.push(performance.now() - t0);
   }
-  await waitUntil("the bridge's settle records", () => settleSent.size >= count, { timeoutMs: 30_000 });
-  const bridge = [...settleSent].flatMap(([id, at]) => (intercepted.has(id) ? [at - intercepted.get(id)!] : []));
-  for (const [name, values] of [
-    ["native.send_to_succeeded", native],
-    ["coordinator.send_to_succeeded", coordinatorPaid],
-    ["coordinator.send_to_settled", coordinatorSettled],
-    ["bridge.intercepted_to_settle_sent", bridge],
-  ] as const) {
-    print(`${name}.p50`, percentile(values, 50), "ms");
-    print(`${name}.p99`, percentile(values, 99), "ms");
+  await waitUntil("the bridge's settle records", () => settleSent.size >= payments, { timeoutMs: 30_000 });
+  into.bridge.push(...[...settleSent].flatMap(([id, at]) => (intercepted.has(id) ? [at - intercepted.get(id)!] : [])));
+  await observer.stop();
+  observer = undefined;
+  await coordinator.stop();
+  coordinator = undefined;
+}
+
+try {
+  // Earlier runs moved the payer's funds to the cluster nodes; give them back first.
+  await restorePayerLiquidity(stack, nodes);
+  const perRound = Math.max(1, Math.round(count / rounds));
+  for (let r = 0; r < rounds; r++) for (const mode of modes) await round(mode, perRound);
+  for (const [mode, s] of samples) {
+    const suffix = modes.length === 1 ? "" : `.${mode}`;
+    for (const [name, values] of [
+      ["native.send_to_succeeded", s.native],
+      ["coordinator.send_to_succeeded", s.coordinatorPaid],
+      ["coordinator.send_to_settled", s.coordinatorSettled],
+      ["bridge.intercepted_to_settle_sent", s.bridge],
+    ] as const) {
+      print(`${name}.p50${suffix}`, percentile(values, 50), "ms");
+      print(`${name}.p99${suffix}`, percentile(values, 99), "ms");
+    }
+    print(`ratio.coordinator_vs_native.send_to_succeeded.p50${suffix}`, percentile(s.coordinatorPaid, 50) / percentile(s.native, 50), "x");
   }
-  print("ratio.coordinator_vs_native.send_to_succeeded.p50", percentile(coordinatorPaid, 50) / percentile(native, 50), "x");
-  print("samples", count, "payments per kind");
+  print("samples", perRound * rounds, "payments per kind and mode");
 } finally {
   await runAllSteps("stopping the benchmark", [
     ["observer", () => observer?.stop()],

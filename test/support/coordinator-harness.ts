@@ -33,7 +33,17 @@ export interface CoordinatorHarness {
 
 const silent = pino({ level: process.env.IC_E2E_LOG ?? "silent" });
 
-export async function startCoordinator(stack: StackConfig, options: { mppTimeoutMs?: number } = {}): Promise<CoordinatorHarness> {
+export interface CoordinatorOptions {
+  mppTimeoutMs?: number;
+  /**
+   * "sasl" (default): every process authenticates as its own principal under the ACLs. "open":
+   * they connect without authentication to the broker's benchmark-only listener
+   * (stack.kafkaOpenBrokers, IC_KAFKA_OPEN_PORT), to measure what the security costs.
+   */
+  kafkaAccess?: "sasl" | "open";
+}
+
+export async function startCoordinator(stack: StackConfig, options: CoordinatorOptions = {}): Promise<CoordinatorHarness> {
   const run = randomBytes(4).toString("hex");
   const deployment = `e2e-${run}`;
   const { alpha, bravo } = stack.cluster.nodes;
@@ -45,6 +55,12 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     ],
   });
   const groups = deploymentGroups(deployment);
+  const open = options.kafkaAccess === "open";
+  if (open && stack.kafkaOpenBrokers === undefined)
+    throw new Error("kafkaAccess open needs the broker's open listener: restart Kafka with IC_KAFKA_OPEN_PORT set (bash infra/scripts/kafka.sh stop; IC_KAFKA_OPEN_PORT=9094 bash infra/stack up)");
+  /** The kafka section of a service config for principal's credentials file. */
+  const kafkaAccess = (clientId: string, credentialsFile: string) =>
+    open ? { brokers: stack.kafkaOpenBrokers!, clientId, allowUnauthenticated: true } : { brokers: stack.kafkaBrokers, clientId, credentialsFile };
   const config = parseMatcherConfig({
     network: "regtest",
     nodeKey: randomBytes(32).toString("hex"),
@@ -52,7 +68,7 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
     postgresUrl: stack.postgresUrl,
     dbSchema: `e2e_${run}`,
     deployment,
-    kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-matcher-${run}`, credentialsFile: stack.kafkaCredentials.matcher },
+    kafka: kafkaAccess(`e2e-matcher-${run}`, stack.kafkaCredentials.matcher),
     cluster: [
       { name: "alpha", pubkey: alpha.pubkey },
       { name: "bravo", pubkey: bravo.pubkey },
@@ -65,9 +81,8 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
   const topics = config.topics;
   // A downstream consumer of public invoice events: the public principal, under its group prefix.
   const kafka = createKafka({
-    brokers: stack.kafkaBrokers,
+    ...(open ? { brokers: stack.kafkaOpenBrokers! } : { brokers: stack.kafkaBrokers, sasl: readKafkaCredentialsFile(stack.kafkaCredentials.public) }),
     clientId: `e2e-observer-${run}`,
-    sasl: readKafkaCredentialsFile(stack.kafkaCredentials.public),
   });
   const observerGroupId = `${groups.publicPrefix}observer`;
   /** This run's topics, ACLs and consumer groups. */
@@ -113,7 +128,7 @@ export async function startCoordinator(stack: StackConfig, options: { mppTimeout
         expectedPubkey: node.pubkey,
         network: "regtest",
         deployment,
-        kafka: { brokers: stack.kafkaBrokers, clientId: `e2e-bridge-${name}-${run}`, credentialsFile: stack.kafkaCredentials.bridges[name] },
+        kafka: kafkaAccess(`e2e-bridge-${name}-${run}`, stack.kafkaCredentials.bridges[name]),
         reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
         blockHeightPollMs: 1000,
         logLevel: (process.env.IC_E2E_LOG as "info" | undefined) ?? "silent",

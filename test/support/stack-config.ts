@@ -21,6 +21,8 @@ export interface StackConfig {
   kafkaBrokers: string[];
   /** Credentials file (JSON {username, password, mechanism}) of each Kafka principal. */
   kafkaCredentials: { admin: string; matcher: string; public: string; bridges: Record<"alpha" | "bravo", string> };
+  /** Benchmarks only: the broker's unauthenticated listener, when Kafka was started with IC_KAFKA_OPEN_PORT. */
+  kafkaOpenBrokers?: string[];
   /** The embedded deployment's name (topics, groups, ACL prefixes): "ic". */
   kafkaDeployment: string;
   cluster: {
