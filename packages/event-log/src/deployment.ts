@@ -25,8 +25,8 @@ function checkedNode(nodeId: string): string {
   return nodeId;
 }
 
-/** The per-node topic kinds: written by the node's bridge (inputs) or read only by it (commands). */
-export type NodeTopicRole = "htlcIntercepted" | "htlcOutcomes" | "htlcCommands";
+/** The per-node topic kinds: written by the node's bridge (inputs, status) or read only by it (commands). */
+export type NodeTopicRole = "htlcIntercepted" | "htlcOutcomes" | "htlcCommands" | "bridgeStatus";
 export type SharedTopicRole = "invoiceEvents" | "matcherEvents";
 export type TopicRole = NodeTopicRole | SharedTopicRole;
 
@@ -34,6 +34,7 @@ const NODE_TOPIC_BASE: { readonly [R in NodeTopicRole]: string } = {
   htlcIntercepted: "htlc.intercepted.v1",
   htlcOutcomes: "htlc.outcomes.v1",
   htlcCommands: "htlc.commands.v1",
+  bridgeStatus: "bridge.status.v1",
 };
 
 export interface DeploymentTopics {
@@ -44,6 +45,11 @@ export interface DeploymentTopics {
   htlcOutcomes(nodeId: string): string;
   /** HtlcCommand for one node. Carries preimages: read only by that node's bridge (and written by the matcher). */
   htlcCommands(nodeId: string): string;
+  /**
+   * BridgeStatus of one node, keyed by node id hex. Written only by that node's bridge; liveness
+   * and the node's block height, not history (short retention).
+   */
+  bridgeStatus(nodeId: string): string;
   /** InvoiceEvent, keyed by payment hash hex. Public: no secrets. */
   readonly invoiceEvents: string;
   /** MatcherEvent, keyed by payment hash hex. Internal audit/replay stream. */
@@ -60,6 +66,7 @@ export function deploymentTopics(deployment: string): DeploymentTopics {
     htlcIntercepted: nodeTopic("htlcIntercepted"),
     htlcOutcomes: nodeTopic("htlcOutcomes"),
     htlcCommands: nodeTopic("htlcCommands"),
+    bridgeStatus: nodeTopic("bridgeStatus"),
     invoiceEvents: `${d}.invoice.events.v1`,
     matcherEvents: `${d}.matcher.events.v1`,
     nodeTopic(topic) {

@@ -12,6 +12,7 @@ export const SCHEMA_NAMES = [
   "htlc-outcome",
   "invoice-event",
   "matcher-event",
+  "bridge-status",
 ] as const;
 
 export interface CircuitKey {
@@ -138,6 +139,22 @@ export interface MatcherEvent {
   readonly atMs: number;
 }
 
+/**
+ * Liveness of one bridge and its node's best block: best effort, each one supersedes the last
+ * (short retention). The matcher takes its block height from these (only ever rising).
+ */
+export interface BridgeStatus {
+  /** lnd node public key, 33 bytes hex; the record key. */
+  readonly nodeId: string;
+  readonly bridgeInstanceId: string;
+  /** lnd's best block as the bridge knows it. */
+  readonly blockHeight: number;
+  readonly interceptorStreamOpen: boolean;
+  readonly heldHtlcs: number;
+  readonly publishBacklog: number;
+  readonly atMs: number;
+}
+
 /** Schema name -> typed value of its current version. */
 export interface EventRecords {
   "htlc-intercepted": HtlcIntercepted;
@@ -145,6 +162,7 @@ export interface EventRecords {
   "htlc-outcome": HtlcOutcome;
   "invoice-event": InvoiceEvent;
   "matcher-event": MatcherEvent;
+  "bridge-status": BridgeStatus;
 }
 
 export type SchemaName = keyof EventRecords;

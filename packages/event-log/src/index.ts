@@ -2,6 +2,7 @@
 // adapter. Services encode/decode through the codec and produce/consume through the adapter.
 export {
   SCHEMA_NAMES,
+  type BridgeStatus,
   type CircuitKey,
   type EventRecords,
   type HtlcAction,
@@ -80,6 +81,7 @@ export {
   type TopicRole,
 } from "./deployment.ts";
 export {
+  BRIDGE_STATUS_RETENTION_MS,
   DEFAULT_COMMAND_RETENTION_MS,
   DeploymentPlanError,
   planDeployment,

@@ -73,5 +73,14 @@ export function sampleEvents(): EventRecords {
       payloadJson: JSON.stringify({ chanId: UINT64_MAX.toString() }),
       atMs: 1_760_000_002_000,
     },
+    "bridge-status": {
+      nodeId: NODE_ID,
+      bridgeInstanceId: "alpha-3f2a9c1d",
+      blockHeight: 800_001,
+      interceptorStreamOpen: true,
+      heldHtlcs: 2,
+      publishBacklog: 0,
+      atMs: 1_760_000_003_000,
+    },
   };
 }

@@ -12,6 +12,7 @@ export const topicSchemas: { readonly [R in TopicRole]: SchemaName } = {
   htlcOutcomes: "htlc-outcome",
   invoiceEvents: "invoice-event",
   matcherEvents: "matcher-event",
+  bridgeStatus: "bridge-status",
 };
 
 export interface TopicSpec {

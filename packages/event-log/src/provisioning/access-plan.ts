@@ -5,6 +5,8 @@
 //   <d>.htlc.intercepted.v1.<node>  WRITE bridge of <node>   READ matcher
 //   <d>.htlc.outcomes.v1.<node>     WRITE bridge of <node>   READ matcher
 //   <d>.htlc.commands.v1.<node>     WRITE matcher            READ bridge of <node> only (preimages)
+//   <d>.bridge.status.v1.<node>     WRITE bridge of <node>   READ matcher (liveness, block height;
+//                                   retention 1 day, delete: not history)
 //   <d>.invoice.events.v1           WRITE matcher            READ matcher, public
 //   <d>.matcher.events.v1           WRITE, READ matcher only
 //   groups: <d>.matcher (+ prefix <d>.matcher.) matcher; <d>.bridge.<node> (prefix) that bridge,
@@ -32,6 +34,8 @@ export interface DeploymentPlanInput {
 }
 
 export const DEFAULT_COMMAND_RETENTION_MS = 7 * 24 * 3600_000;
+/** Bridge status records are liveness, superseded by the next one: kept a day, then deleted. */
+export const BRIDGE_STATUS_RETENTION_MS = 24 * 3600_000;
 
 export type AclOperation = "READ" | "WRITE" | "DESCRIBE" | "DELETE";
 
@@ -97,6 +101,7 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
   const publicUser = `User:${publicName}`;
   const keep = { "retention.ms": "-1" };
   const commandsConfig = { "retention.ms": String(retention) };
+  const statusConfig = { "retention.ms": String(BRIDGE_STATUS_RETENTION_MS), "cleanup.policy": "delete" };
   const base = { partitions: input.partitions, replicationFactor: input.replicationFactor };
 
   const planned: PlannedTopic[] = [];
@@ -112,14 +117,17 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
     const intercepted = topics.htlcIntercepted(node.pubkey);
     const outcomes = topics.htlcOutcomes(node.pubkey);
     const commands = topics.htlcCommands(node.pubkey);
+    const status = topics.bridgeStatus(node.pubkey);
     planned.push(
       { topic: intercepted, role: "htlcIntercepted", nodeName: node.name, ...base, config: keep },
       { topic: outcomes, role: "htlcOutcomes", nodeName: node.name, ...base, config: keep },
       { topic: commands, role: "htlcCommands", nodeName: node.name, ...base, config: commandsConfig },
+      { topic: status, role: "bridgeStatus", nodeName: node.name, ...base, config: statusConfig },
     );
     allow(bridge, "TOPIC", "LITERAL", intercepted, "WRITE");
     allow(bridge, "TOPIC", "LITERAL", outcomes, "WRITE");
     allow(bridge, "TOPIC", "LITERAL", commands, "READ");
+    allow(bridge, "TOPIC", "LITERAL", status, "WRITE");
     // Its command group and its throwaway settle-history groups (a pubkey has a fixed length, so
     // this prefix matches no other node's groups); it deletes the throwaway ones when done.
     allow(bridge, "GROUP", "PREFIXED", groups.bridge(node.pubkey), "READ");
@@ -127,6 +135,7 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
     allow(matcher, "TOPIC", "LITERAL", intercepted, "READ");
     allow(matcher, "TOPIC", "LITERAL", outcomes, "READ");
     allow(matcher, "TOPIC", "LITERAL", commands, "WRITE");
+    allow(matcher, "TOPIC", "LITERAL", status, "READ");
     allow(matcher, "GROUP", "LITERAL", groups.bridge(node.pubkey), "DESCRIBE");
   }
   planned.push(

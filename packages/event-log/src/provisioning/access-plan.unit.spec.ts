@@ -30,20 +30,23 @@ describe("planDeployment", () => {
       `ic.htlc.intercepted.v1.${ALPHA}`,
       `ic.htlc.outcomes.v1.${ALPHA}`,
       `ic.htlc.commands.v1.${ALPHA}`,
+      `ic.bridge.status.v1.${ALPHA}`,
       `ic.htlc.intercepted.v1.${BRAVO}`,
       `ic.htlc.outcomes.v1.${BRAVO}`,
       `ic.htlc.commands.v1.${BRAVO}`,
+      `ic.bridge.status.v1.${BRAVO}`,
       "ic.invoice.events.v1",
       "ic.matcher.events.v1",
     ]);
     expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" } });
   });
 
-  it("gives a bridge write on its own node's inputs and read on its own node's commands only", () => {
+  it("gives a bridge write on its own node's inputs and status and read on its own node's commands only", () => {
     expect(grantsOf("bridge-alpha")).toEqual(
       [
         `WRITE TOPIC LITERAL ${topics.htlcIntercepted(ALPHA)}`,
         `WRITE TOPIC LITERAL ${topics.htlcOutcomes(ALPHA)}`,
+        `WRITE TOPIC LITERAL ${topics.bridgeStatus(ALPHA)}`,
         `READ TOPIC LITERAL ${topics.htlcCommands(ALPHA)}`,
         `READ GROUP PREFIXED ${groups.bridge(ALPHA)}`,
         `DELETE GROUP PREFIXED ${groups.bridgeSettleHistoryPrefix(ALPHA)}`,
@@ -61,6 +64,8 @@ describe("planDeployment", () => {
     for (const node of [ALPHA, BRAVO]) {
       expect(matcher).toContain(`READ TOPIC LITERAL ${topics.htlcIntercepted(node)}`);
       expect(matcher).toContain(`READ TOPIC LITERAL ${topics.htlcOutcomes(node)}`);
+      expect(matcher).toContain(`READ TOPIC LITERAL ${topics.bridgeStatus(node)}`);
+      expect(matcher).not.toContain(`WRITE TOPIC LITERAL ${topics.bridgeStatus(node)}`);
       expect(matcher).toContain(`DESCRIBE GROUP LITERAL ${groups.bridge(node)}`);
       expect(matcher).not.toContain(`READ TOPIC LITERAL ${topics.htlcCommands(node)}`);
     }
@@ -69,6 +74,14 @@ describe("planDeployment", () => {
 
   it("lets the public principal read invoice events only, under its group prefix", () => {
     expect(grantsOf("public")).toEqual(["READ GROUP PREFIXED ic.public.", "READ TOPIC LITERAL ic.invoice.events.v1"]);
+  });
+
+  it("lets only a node's bridge write its status topic, and only the matcher read it", () => {
+    for (const [name, node] of [["alpha", ALPHA], ["bravo", BRAVO]] as const) {
+      const grants = plan.acls.filter((a) => a.resourceName === topics.bridgeStatus(node)).map((a) => `${a.operation} ${a.principal}`);
+      expect(grants.sort()).toEqual(["READ User:matcher", `WRITE User:bridge-${name}`]);
+    }
+    expect(grantsOf("public").join("\n")).not.toContain("bridge.status");
   });
 
   it("no principal but a node's bridge reads its commands (they carry preimages)", () => {
@@ -80,10 +93,15 @@ describe("planDeployment", () => {
     expect(plan.acls.filter((a) => a.resourceType === "TOPIC" && a.patternType === "PREFIXED")).toEqual([]);
   });
 
-  it("keeps commands for the configured retention (default 7 days) and the other topics forever", () => {
+  it("keeps commands for the configured retention (default 7 days), status a day and the other topics forever", () => {
     const retention = (role: string) => plan.topics.filter((t) => t.role === role).map((t) => t.config["retention.ms"]);
     expect(retention("htlcCommands")).toEqual([String(7 * 24 * 3600_000), String(7 * 24 * 3600_000)]);
     expect(retention("htlcIntercepted")).toEqual(["-1", "-1"]);
+    // Status records are liveness, not history: a day, then deleted.
+    expect(plan.topics.filter((t) => t.role === "bridgeStatus").map((t) => t.config)).toEqual([
+      { "retention.ms": String(24 * 3600_000), "cleanup.policy": "delete" },
+      { "retention.ms": String(24 * 3600_000), "cleanup.policy": "delete" },
+    ]);
     const short = planDeployment({ deployment: "x", nodes: [{ name: "alpha", pubkey: ALPHA }], partitions: 1, replicationFactor: 3, commandRetentionMs: 3600_000 });
     expect(short.topics.find((t) => t.role === "htlcCommands")).toMatchObject({ partitions: 1, replicationFactor: 3, config: { "retention.ms": "3600000" } });
   });
@@ -114,6 +132,9 @@ describe("deploymentTopics", () => {
   it("tells the node of a per-node topic, and nothing for other names", () => {
     expect(topics.nodeTopic(topics.htlcIntercepted(ALPHA))).toEqual({ role: "htlcIntercepted", nodeId: ALPHA });
     expect(topics.nodeTopic(topics.htlcOutcomes(BRAVO))).toEqual({ role: "htlcOutcomes", nodeId: BRAVO });
+    expect(topics.bridgeStatus(ALPHA)).toBe(`ic.bridge.status.v1.${ALPHA}`);
+    expect(topics.nodeTopic(topics.bridgeStatus(ALPHA))).toEqual({ role: "bridgeStatus", nodeId: ALPHA });
+    expect(topics.nodeTopic(`ic.bridge.status.v1.${ALPHA}x`)).toBeUndefined();
     expect(topics.nodeTopic("ic.invoice.events.v1")).toBeUndefined();
     expect(topics.nodeTopic(`other.htlc.intercepted.v1.${ALPHA}`)).toBeUndefined();
     expect(() => topics.htlcCommands("02zz")).toThrow(/node id/);
