@@ -29,6 +29,10 @@ export interface BridgeMetrics {
   readonly publishBacklog: Gauge<"record">;
   /** HTLCs the bridge failed back itself because of the publish backlog. */
   readonly backlogFailed: Counter<"reason">;
+  /** BridgeStatus records the event log took. */
+  readonly statusPublished: Counter;
+  /** BridgeStatus records the event log did not take (dropped: the next one supersedes them). */
+  readonly statusPublishFailures: Counter;
 }
 
 export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
@@ -126,6 +130,16 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
       name: "ic_bridge_backlog_failed_total",
       help: "HTLCs for the virtual scid the bridge failed back with TEMPORARY_CHANNEL_FAILURE because they could not be published: backlog_full (a new HTLC met a full backlog) or auto_fail_margin (an entry came near its auto-fail height)",
       labelNames: ["reason"],
+      registers,
+    }),
+    statusPublished: new Counter({
+      name: "ic_bridge_status_published_total",
+      help: "BridgeStatus records (liveness, lnd's best block) written to this node's status topic",
+      registers,
+    }),
+    statusPublishFailures: new Counter({
+      name: "ic_bridge_status_publish_failures_total",
+      help: "BridgeStatus records the event log did not take; dropped, not retried (the next one supersedes them)",
       registers,
     }),
   };

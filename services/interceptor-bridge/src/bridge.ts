@@ -7,7 +7,8 @@
 // 3. the interceptor sessions and the block-height poll: routing through the node goes on even
 //    while Kafka is away (HTLCs for the virtual scid wait in the publish backlog meanwhile);
 // 4. the event log (topics, producer), retried with backoff while Kafka is unreachable;
-// 5. the command consumer;
+// 5. the status records (liveness, lnd's best block: at once, on every block, every
+//    statusIntervalMs; best effort, status-reporter.ts), then the command consumer;
 // 6. in the background: this node's SETTLE commands read back from the log and looked up.
 // stop() reverses it: the command consumer finishes its batch first, so no command is cut in
 // half, then the streams close. HTLCs still held stay held by lnd and are offered to the next
@@ -35,6 +36,7 @@ import { nodeProblems, nodeWarnings, NodeValidationError } from "./node-validati
 import { KafkaHealth } from "./publish-queue.ts";
 import { reconnectDelayMs } from "./reconnect-delay.ts";
 import { abortableDelay } from "./abortable-delay.ts";
+import { StatusReporter } from "./status-reporter.ts";
 
 /** Start-up waits at least this long for the HTLC event subscription, even with lndStartupTimeoutMs 0. */
 const FIRST_SUBSCRIPTION_MIN_WAIT_MS = 10_000;
@@ -212,7 +214,26 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
       signal: controller.signal,
     });
     backlog = htlcBacklog;
-    state.onBlockHeight = () => htlcBacklog.failDue();
+    const statusReporter = new StatusReporter({
+      nodeId,
+      instanceId,
+      intervalMs: config.statusIntervalMs,
+      snapshot: () => ({
+        blockHeight: state.blockHeight,
+        interceptorStreamOpen: state.session !== undefined,
+        heldHtlcs: state.session?.held.size ?? 0,
+        publishBacklog: htlcBacklog.size,
+      }),
+      metrics,
+      logger,
+      now,
+      signal: controller.signal,
+    });
+    state.onBlockHeight = () => {
+      htlcBacklog.failDue();
+      // A no-op until the event log is connected.
+      statusReporter.report("block");
+    };
 
     const runtime: BridgeRuntime = {
       config,
@@ -251,6 +272,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     ports = await connectEventPortsWaiting(nodeId);
     connected.publisher = ports.publisher;
     throwIfStopped();
+    statusReporter.start(ports.status);
     await ports.commands.start(commandApplier(runtime), failFatally);
     throwIfStopped();
     loops.push(finalResolutions.recover(ports.settleHistory));

@@ -643,6 +643,65 @@ describe("interceptor bridge against the fake lnd", () => {
   });
 });
 
+describe("status records (liveness, lnd's best block)", () => {
+  // Neither the poll nor the interval fires in these tests unless asked: only the start and the
+  // block notifications make a status.
+  const quiet = { blockHeightPollMs: 600_000, statusIntervalMs: 600_000 };
+
+  it("publishes a status once connected, and one with the new height when lnd mines a block", async () => {
+    const h = await harness({ block_height: 880 });
+    const bridge = await running(h, quiet);
+    await h.log.waitFor(() => h.log.statuses.length >= 1);
+    expect(h.log.statuses[0]).toMatchObject({ nodeId: NODE_ID, blockHeight: 880, heldHtlcs: 0, publishBacklog: 0 });
+    expect(h.log.statuses[0]?.bridgeInstanceId).toMatch(/^alpha-/);
+    await vi.waitFor(() => expect(h.lnd.requests("RegisterBlockEpochNtfn")).toHaveLength(1));
+
+    h.lnd.mineBlock(881);
+    await h.log.waitFor(() => h.log.statuses.some((s) => s.blockHeight === 881));
+    expect(h.log.statuses.at(-1)).toMatchObject({ nodeId: NODE_ID, blockHeight: 881, interceptorStreamOpen: true });
+    expect(h.log.statuses.map((s) => s.blockHeight)).toEqual([...h.log.statuses.map((s) => s.blockHeight)].sort((a, b) => a - b));
+    expect(await metricValue(bridge, "ic_bridge_status_published_total")).toBe(h.log.statuses.length);
+  });
+
+  it("says how many HTLCs it holds", async () => {
+    const h = await harness({ block_height: 880 });
+    await running(h, quiet);
+    await vi.waitFor(() => expect(h.lnd.requests("RegisterBlockEpochNtfn")).toHaveLength(1));
+    offerOurs(h.lnd, 61);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    h.lnd.mineBlock(881);
+    await h.log.waitFor(() => h.log.statuses.some((s) => s.blockHeight === 881));
+    expect(h.log.statuses.at(-1)).toMatchObject({ heldHtlcs: 1, interceptorStreamOpen: true });
+  });
+
+  it("publishes every statusIntervalMs while no block comes", async () => {
+    const h = await harness({ block_height: 880 });
+    await running(h, { blockHeightPollMs: 600_000, statusIntervalMs: 100 });
+    await h.log.waitFor(() => h.log.statuses.length >= 3);
+    expect(new Set(h.log.statuses.map((s) => s.blockHeight))).toEqual(new Set([880]));
+    const times = h.log.statuses.map((s) => s.atMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it("drops a status the log refuses (counted, warned, not retried) and goes on with HTLCs; the next block's status goes out", async () => {
+    const h = await harness({ block_height: 880 });
+    h.log.failStatusPublishes = 1;
+    const bridge = await running(h, quiet);
+    await h.log.waitFor(() => h.log.refusedStatusPublishes === 1);
+    await vi.waitFor(async () => expect(await metricValue(bridge, "ic_bridge_status_publish_failures_total")).toBe(1));
+    expect(h.logLines.some((l) => l.includes('"level":40') && l.includes("bridge status not published"))).toBe(true);
+
+    offerOurs(h.lnd, 62);
+    await h.log.waitFor(() => h.log.intercepted.length === 1);
+    await vi.waitFor(() => expect(h.lnd.requests("RegisterBlockEpochNtfn")).toHaveLength(1));
+    h.lnd.mineBlock(881);
+    await h.log.waitFor(() => h.log.statuses.length === 1);
+    // Not the refused start status again: the one of the new block.
+    expect(h.log.statuses).toMatchObject([{ blockHeight: 881 }]);
+    expect(bridge.status().phase).toBe("running");
+  });
+});
+
 describe("probes for a container orchestrator", () => {
   async function freePort(): Promise<number> {
     const server = createServer();

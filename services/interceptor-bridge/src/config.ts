@@ -46,6 +46,11 @@ export interface BridgeConfig {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   /** GetInfo poll interval for the block height put into HtlcIntercepted records. */
   blockHeightPollMs: number;
+  /**
+   * A BridgeStatus record (liveness, lnd's best block) goes to <deployment>.bridge.status.v1.<pubkey>
+   * at start, on every new block and at least this often. Best effort: a failed one is not retried.
+   */
+  statusIntervalMs: number;
   /** How long start-up waits for an unreachable or still-starting lnd before giving up; 0: as long as it takes. */
   lndStartupTimeoutMs: number;
   /** How long start-up waits for lnd to report synced_to_chain before running anyway (with a warning); 0: no wait. */
@@ -82,6 +87,7 @@ export type BridgeConfigInput = {
     | "minLndVersion"
     | "logLevel"
     | "blockHeightPollMs"
+    | "statusIntervalMs"
     | "lndStartupTimeoutMs"
     | "lndSyncWaitMs"
     | "publishBacklogLimit"
@@ -200,6 +206,7 @@ const FIELDS: readonly FieldSpec[] = [
     },
   },
   { path: "blockHeightPollMs", kind: "int", default: 5000, check: atLeast(1) },
+  { path: "statusIntervalMs", kind: "int", default: 10_000, check: atLeast(100) },
   { path: "lndStartupTimeoutMs", kind: "int", default: 0, check: atLeast(0) },
   { path: "lndSyncWaitMs", kind: "int", default: 300_000, check: atLeast(0) },
   { path: "publishBacklogLimit", kind: "int", default: 1000, check: atLeast(1) },
@@ -311,6 +318,7 @@ export function parseBridgeConfig(
     logLevel: get("logLevel"),
     reconnect: { initialDelayMs: get("reconnect.initialDelayMs"), maxDelayMs: get("reconnect.maxDelayMs") },
     blockHeightPollMs: get("blockHeightPollMs"),
+    statusIntervalMs: get("statusIntervalMs"),
     lndStartupTimeoutMs: get("lndStartupTimeoutMs"),
     lndSyncWaitMs: get("lndSyncWaitMs"),
     publishBacklogLimit: get("publishBacklogLimit"),

@@ -39,6 +39,7 @@ describe("bridge config", () => {
         logLevel: "info",
         reconnect: { initialDelayMs: 100, maxDelayMs: 5000 },
         blockHeightPollMs: 5000,
+        statusIntervalMs: 10_000,
         lndStartupTimeoutMs: 0,
         lndSyncWaitMs: 300_000,
         publishBacklogLimit: 1000,
@@ -128,6 +129,7 @@ describe("bridge config", () => {
       'config field "reconnect.maxDelayMs": must be at least reconnect.initialDelayMs (1000), got 10',
     ],
     ["blockHeightPollMs", { blockHeightPollMs: 0 }, 'config field "blockHeightPollMs": must be at least 1, got 0'],
+    ["statusIntervalMs", { statusIntervalMs: 10 }, 'config field "statusIntervalMs": must be at least 100, got 10'],
     [
       "settleRecoveryLookbackHours",
       { settleRecoveryLookbackHours: -1 },

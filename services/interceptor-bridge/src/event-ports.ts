@@ -1,12 +1,22 @@
 // The bridge's view of the event log: three small ports, so the Kafka adapter can be swapped
 // for in-memory fakes in tests (src/testing) and the decisions never see Kafka.
-import type { HtlcCommand, HtlcIntercepted, HtlcOutcome } from "@ic/event-log";
+import type { BridgeStatus, HtlcCommand, HtlcIntercepted, HtlcOutcome } from "@ic/event-log";
 
 export interface HtlcPublisher {
   /** Resolves once the record is durable in the log (keyed by payment hash). */
   publishIntercepted(record: HtlcIntercepted): Promise<void>;
   /** Resolves once every record is durable in the log, in order. */
   publishOutcomes(records: readonly HtlcOutcome[]): Promise<void>;
+}
+
+/**
+ * This node's status records (liveness, lnd's best block). Best effort and apart from the HTLC
+ * publisher: a status that fails is dropped (the next one supersedes it) and never holds up an
+ * HTLC record.
+ */
+export interface StatusPublisher {
+  /** Resolves once the broker took the record (keyed by node id); rejects otherwise, without retrying. */
+  publishStatus(record: BridgeStatus): Promise<void>;
 }
 
 /**
@@ -34,6 +44,7 @@ export interface SettleHistory {
 
 export interface EventPorts {
   readonly publisher: HtlcPublisher;
+  readonly status: StatusPublisher;
   readonly commands: CommandSource;
   readonly settleHistory: SettleHistory;
   /** Flushes what is queued and disconnects. */

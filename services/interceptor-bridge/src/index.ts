@@ -39,6 +39,7 @@ export type {
   EventPorts,
   HtlcPublisher,
   SettleHistory,
+  StatusPublisher,
 } from "./event-ports.ts";
 export { bridgeTopics, connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
 export { commandGroupId } from "./kafka/kafka-command-source.ts";

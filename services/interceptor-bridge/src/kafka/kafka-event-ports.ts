@@ -18,6 +18,7 @@ import type { EventPorts } from "../event-ports.ts";
 import { createKafkaCommandSource } from "./kafka-command-source.ts";
 import { createKafkaHtlcPublisher } from "./kafka-htlc-publisher.ts";
 import { createKafkaSettleHistory } from "./kafka-settle-history.ts";
+import { createKafkaStatusPublisher } from "./kafka-status-publisher.ts";
 
 /** This node's topic names in the bridge's deployment. */
 export function bridgeTopics(config: Pick<BridgeConfig, "deployment">, nodeId: string) {
@@ -26,6 +27,7 @@ export function bridgeTopics(config: Pick<BridgeConfig, "deployment">, nodeId: s
     htlcIntercepted: topics.htlcIntercepted(nodeId),
     htlcOutcomes: topics.htlcOutcomes(nodeId),
     htlcCommands: topics.htlcCommands(nodeId),
+    bridgeStatus: topics.bridgeStatus(nodeId),
   };
 }
 
@@ -46,7 +48,7 @@ export async function connectKafkaEventPorts(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await waitForTopics(admin, [topics.htlcIntercepted, topics.htlcOutcomes, topics.htlcCommands], {
+    await waitForTopics(admin, [topics.htlcIntercepted, topics.htlcOutcomes, topics.htlcCommands, topics.bridgeStatus], {
       logger,
       ...(signal === undefined ? {} : { signal }),
     });
@@ -55,14 +57,25 @@ export async function connectKafkaEventPorts(
   }
   const producer = createSerialProducer(kafka);
   await producer.connect();
+  const status = createKafkaStatusPublisher(kafka, topics.bridgeStatus);
+  try {
+    await status.connect();
+  } catch (error) {
+    await producer.disconnect().catch(() => {});
+    throw error;
+  }
   return {
     publisher: createKafkaHtlcPublisher(producer, topics),
+    status,
     commands: createKafkaCommandSource(kafka, { topic: topics.htlcCommands, groupId: groups.bridge(nodeId), logger }),
     settleHistory: createKafkaSettleHistory(kafka, {
       topic: topics.htlcCommands,
       groupPrefix: groups.bridgeSettleHistoryPrefix(nodeId),
       logger,
     }),
-    close: () => producer.disconnect(),
+    close: async () => {
+      await Promise.allSettled([status.disconnect()]);
+      await producer.disconnect();
+    },
   };
 }

@@ -2,12 +2,18 @@
 // real Avro codec first, so a record the schema would refuse fails here too), commands handed
 // to the bridge on demand, and a command log for the SETTLE read-back. Tests wait on
 // conditions (waitFor), re-checked on every change, never on time.
-import { encode, type HtlcCommand, type HtlcIntercepted, type HtlcOutcome } from "@ic/event-log";
+import { encode, type BridgeStatus, type HtlcCommand, type HtlcIntercepted, type HtlcOutcome } from "@ic/event-log";
 import type { CommandBatchHandler, EventPorts, SettleHistory } from "../event-ports.ts";
 
 export class InMemoryEventLog {
   readonly intercepted: HtlcIntercepted[] = [];
   readonly outcomes: HtlcOutcome[] = [];
+  /** Status records taken, in order. */
+  readonly statuses: BridgeStatus[] = [];
+  /** Status publishes to refuse before accepting again (fault injection; HTLC publishes are not affected). */
+  failStatusPublishes = 0;
+  /** Status publishes refused (by failStatusPublishes or while unavailable). */
+  refusedStatusPublishes = 0;
   /** Every command delivered so far, in order: what the commands topic would hold. */
   readonly commandLog: HtlcCommand[] = [];
   /** Publishes to refuse before accepting again (fault injection). */
@@ -62,6 +68,19 @@ export class InMemoryEventLog {
           this.refuseIfFailing();
           for (const record of records) encode("htlc-outcome", record);
           this.outcomes.push(...records);
+          this.changed();
+        },
+      },
+      status: {
+        publishStatus: async (record) => {
+          if (this.unavailable || this.failStatusPublishes > 0) {
+            if (!this.unavailable) this.failStatusPublishes--;
+            this.refusedStatusPublishes++;
+            this.changed();
+            throw new Error("event log did not take the status (injected)");
+          }
+          encode("bridge-status", record);
+          this.statuses.push(record);
           this.changed();
         },
       },
