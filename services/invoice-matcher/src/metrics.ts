@@ -13,6 +13,7 @@ export interface MatcherMetrics {
   undecodableRecords: Counter<"topic">;
   suspectHtlcs: Counter;
   rejectedRecords: Counter<"reason">;
+  bridgeStatusRecords: Counter;
 }
 
 export function createMatcherMetrics(): MatcherMetrics {
@@ -21,6 +22,11 @@ export function createMatcherMetrics(): MatcherMetrics {
   return {
     registry,
     htlcsReceived: new Counter({ name: "ic_matcher_htlcs_received_total", help: "Intercepted HTLC records decided", registers: [registry] }),
+    bridgeStatusRecords: new Counter({
+      name: "ic_matcher_bridge_status_records_total",
+      help: "Bridge status records recorded (their block height raises bridge_heartbeats, which the ticker reads)",
+      registers: [registry],
+    }),
     commandsPublished: new Counter({
       name: "ic_matcher_commands_published_total",
       help: "Settle/fail commands published to bridges",

@@ -20,6 +20,7 @@ import {
 } from "@ic/event-log";
 import { topicNodeMismatch } from "./application/record-source.ts";
 import { createCoordinatorIdentity, type CoordinatorIdentity } from "./application/coordinator-identity.ts";
+import { matcherInputTopics } from "./application/matcher-topics.ts";
 import { clusterRecordCheck, type RecordRefusal } from "./application/cluster-record-check.ts";
 import { htlcArrivedFrom } from "./application/htlc-arrival.ts";
 import { createInvoiceProcessor } from "./application/invoice-processor.ts";
@@ -76,9 +77,10 @@ export async function startMatcher(
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, ...(sasl === undefined ? {} : { sasl }) });
   const admin = kafka.admin();
   await untilAvailable("Kafka", () => admin.connect(), { ...waitOptions, isFatal: isKafkaAuthError });
-  // Only the configured cluster nodes' topics are read: a record on any other node's topic is
-  // never consumed. The provisioning CLI creates them with their ACLs; until then, wait.
-  const inputTopics = config.cluster.flatMap((node) => [config.topics.htlcIntercepted(node.pubkey), config.topics.htlcOutcomes(node.pubkey)]);
+  // Only the configured cluster nodes' topics are read (HTLCs, outcomes, bridge status): a record
+  // on any other node's topic is never consumed. The provisioning CLI creates them with their
+  // ACLs; until then, wait.
+  const inputTopics = matcherInputTopics(config.topics, config.cluster);
   await waitForTopics(
     admin,
     [...inputTopics, ...config.cluster.map((node) => config.topics.htlcCommands(node.pubkey)), config.topics.invoiceEvents, config.topics.matcherEvents],
@@ -139,7 +141,7 @@ export async function startMatcher(
   // Only node N's bridge principal can write node N's topics (ACLs): a record naming another node
   // cannot come from the node it names. Refused before any decision, logged and counted; the
   // partition goes on.
-  const refusedForItsTopic = (record: ConsumedRecord, nodeId: string, paymentHash: string): boolean => {
+  const refusedForItsTopic = (record: ConsumedRecord, nodeId: string, paymentHash?: string): boolean => {
     const mismatch = topicNodeMismatch(config.topics, record.topic, nodeId);
     if (mismatch === undefined) return false;
     metrics.rejectedRecords.inc({ reason: mismatch.reason });
@@ -166,7 +168,19 @@ export async function startMatcher(
       // runs the matcher (main exits; a supervisor restarts it and the group resumes).
       onFatalError: (error) => options.onFatalError?.(error),
       handler: async (record) => {
-        if (config.topics.nodeTopic(record.topic)?.role === "htlcIntercepted") {
+        const role = config.topics.nodeTopic(record.topic)?.role;
+        if (role === "bridgeStatus") {
+          // The node's block height (and liveness) while no HTLC arrives: the ticker cancels a
+          // waiting hold set before its auto-fail height from it. Only ever rising (greatest in
+          // recordBridgeHeartbeat): a late or replayed status cannot lower it.
+          const status = decodeOrPassOver(() => decodeAs("bridge-status", record), record);
+          if (status === undefined) return;
+          if (refusedForItsTopic(record, status.nodeId)) return;
+          if (refusedRecord(recordCheck.statusRecord(status), record)) return;
+          await recordBridgeHeartbeat(pool, status.nodeId, now(), status.blockHeight);
+          metrics.bridgeStatusRecords.inc();
+          logger.debug({ nodeId: status.nodeId, blockHeight: status.blockHeight, bridgeInstanceId: status.bridgeInstanceId, interceptorStreamOpen: status.interceptorStreamOpen, heldHtlcs: status.heldHtlcs, publishBacklog: status.publishBacklog }, "bridge status");
+        } else if (role === "htlcIntercepted") {
           const htlc = decodeOrPassOver(() => decodeAs("htlc-intercepted", record), record);
           if (htlc === undefined) return;
           if (refusedForItsTopic(record, htlc.nodeId, htlc.paymentHash)) return;

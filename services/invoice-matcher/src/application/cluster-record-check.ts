@@ -1,4 +1,4 @@
-// Whether an HTLC or outcome record can come from the node it names: the matcher decides only
+// Whether an HTLC, outcome or bridge status record can come from the node it names: the matcher decides only
 // records of its cluster's nodes, and an HTLC record only for a forward that lnd would hand the
 // interceptor, i.e. one over that node's own virtual scid (lnmux's scheme, virtual-scid.ts).
 // A record that fails is refused before any decision (no state change): the shell logs it at warn,
@@ -20,6 +20,8 @@ export interface ClusterRecordCheck {
   htlcRecord(record: { readonly nodeId: string; readonly outgoingRequestedChanId: bigint }): RecordRefusal | undefined;
   /** undefined when the outcome record may be applied. */
   outcomeRecord(record: { readonly nodeId: string }): RecordRefusal | undefined;
+  /** undefined when the bridge status record (its block height) may be recorded. */
+  statusRecord(record: { readonly nodeId: string }): RecordRefusal | undefined;
 }
 
 export function clusterRecordCheck(cluster: readonly { readonly name: string; readonly pubkey: string }[]): ClusterRecordCheck {
@@ -42,6 +44,9 @@ export function clusterRecordCheck(cluster: readonly { readonly name: string; re
       return undefined;
     },
     outcomeRecord(record) {
+      return virtualScids.has(record.nodeId) ? undefined : unknownNode(record.nodeId);
+    },
+    statusRecord(record) {
       return virtualScids.has(record.nodeId) ? undefined : unknownNode(record.nodeId);
     },
   };

@@ -40,6 +40,16 @@ describe("an HTLC record is decided only when it names a cluster node and that n
   });
 });
 
+describe("a bridge status record is recorded only when it names a cluster node", () => {
+  it("accepted: alpha's status", () => {
+    expect(check.statusRecord({ nodeId: ALPHA })).toBeUndefined();
+  });
+
+  it("rejected: an outsider's status (its block height never reaches the ticker)", () => {
+    expect(check.statusRecord({ nodeId: OUTSIDER })?.reason).toBe("unknown_node");
+  });
+});
+
 describe("an outcome record is applied only when it names a cluster node", () => {
   it("accepted: bravo's outcome", () => {
     expect(check.outcomeRecord({ nodeId: BRAVO })).toBeUndefined();

@@ -1,5 +1,6 @@
 // Test support for int tests: HTLCs as a bridge would publish them, with a real onion addressed
-// to the coordinator's virtual node (built by the protocol package), and lnd's final outcomes.
+// to the coordinator's virtual node (built by the protocol package), lnd's final outcomes and
+// bridge status records.
 // No lnd involved: these records are what the matcher consumes from Kafka.
 import { randomBytes } from "node:crypto";
 import { encode, type SerialProducer } from "@ic/event-log";
@@ -24,6 +25,13 @@ export interface SyntheticHtlcSender {
   }): Promise<{ htlcId: bigint; sharedSecret: Uint8Array }>;
   /** Publishes lnd's report that the HTLC was settled for good. */
   sendFinalSettled(opts: { nodeId: string; paymentHash: string; htlcId: bigint }): Promise<void>;
+  /** Publishes a bridge status record (lnd's best block) as that node's bridge would. */
+  sendStatus(opts: {
+    nodeId: string;
+    blockHeight: number;
+    /** The node whose status topic it goes to (default nodeId; another one forges a record on that node's topic). */
+    topicNodeId?: string;
+  }): Promise<void>;
 }
 
 export function syntheticHtlcSender(deps: {
@@ -31,7 +39,7 @@ export function syntheticHtlcSender(deps: {
   nodeKey: Uint8Array;
   producer: SerialProducer;
   /** Per-node topic names (deploymentTopics of @ic/event-log). */
-  topics: { htlcIntercepted(nodeId: string): string; htlcOutcomes(nodeId: string): string };
+  topics: { htlcIntercepted(nodeId: string): string; htlcOutcomes(nodeId: string): string; bridgeStatus(nodeId: string): string };
 }): SyntheticHtlcSender {
   const { backend, nodeKey, producer, topics } = deps;
   let nextHtlcId = 0n;
@@ -76,6 +84,18 @@ export function syntheticHtlcSender(deps: {
         atMs: Date.now(),
       });
       await producer.send({ topic: topics.htlcOutcomes(nodeId), messages: [{ key: paymentHash, ...outcome }] });
+    },
+    async sendStatus({ nodeId, blockHeight, topicNodeId }) {
+      const status = encode("bridge-status", {
+        nodeId,
+        bridgeInstanceId: "test",
+        blockHeight,
+        interceptorStreamOpen: true,
+        heldHtlcs: 0,
+        publishBacklog: 0,
+        atMs: Date.now(),
+      });
+      await producer.send({ topic: topics.bridgeStatus(topicNodeId ?? nodeId), messages: [{ key: nodeId, ...status }] });
     },
   };
 }
