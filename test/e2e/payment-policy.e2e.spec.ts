@@ -2,8 +2,13 @@
 // twice the invoice amount is accepted and the amount received recorded; more is refused with
 // incorrect_or_unknown_payment_details). The payer sends a hand-made route (SendToRouteV2) so it
 // can pay more than the invoice asks, which lnd's SendPaymentV2 refuses to do for it.
+// Hold invoices never settle partially: a held set whose parts near lnd's auto-fail height is
+// cancelled by the matcher itself (the bridges' status records tell it the height), before lnd
+// would fail a part, and SettleInvoice is refused.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import { btcdClient } from "../support/btcd.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
@@ -81,4 +86,46 @@ describe("overpayment (BOLT 4: accept up to twice the amount, record what was re
       }
     });
   }
+});
+
+describe("hold invoices never settle partially", () => {
+  it("a held set nearing lnd's auto-fail height is cancelled by the matcher in time; SettleInvoice is refused; the payer's funds return; no preimage leaves", { timeout: 240_000 }, async () => {
+    const btcd = btcdClient(stack);
+    const db = new pg.Client({ connectionString: stack.postgresUrl });
+    await db.connect();
+    try {
+      // The height the matcher's ticker and SettleInvoice go by: the highest its bridges reported.
+      const matcherHeight = async (): Promise<number> =>
+        Number((await db.query<{ h: number | null }>(`select max(block_height) as h from ${coordinator.config.dbSchema}.bridge_heartbeats`)).rows[0]?.h ?? 0);
+      const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("hold-near"), amountMsat: 30_000_000n, mode: "hold" });
+      const paying = nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, outgoingChanIds: [toAlpha], timeoutSeconds: 200, feeLimitMsat: 100_000n }).final();
+      await waitUntil("invoice ACCEPTED", async () => ((await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "ACCEPTED" ? true : undefined), { timeoutMs: 60_000 });
+      const acceptedAt = await btcd.height();
+      // One block at a time, each reported by the bridges' status records, until the matcher cancels.
+      let mined = 0;
+      for (; mined < 150; mined++) {
+        if ((await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status !== "ACCEPTED") break;
+        const target = (await btcd.height()) + 1;
+        await btcd.mine(1);
+        await waitUntil(`the matcher at height ${target}`, async () => ((await matcherHeight()) >= target ? true : undefined), { timeoutMs: 20_000, intervalMs: 50 });
+        // The ticker runs every 200 ms here: give it one round at this height before the next block
+        // (a block mined before it ran still leaves the margin of 3 blocks before lnd's auto-fail).
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      await waitUntil("invoice CANCELLED", async () => ((await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "CANCELLED" ? true : undefined), { timeoutMs: 30_000 });
+      expect(mined).toBeGreaterThan(10);
+      await expect(coordinator.matcher.service.settleInvoice(invoice.paymentHash)).rejects.toMatchObject({ code: "failed_precondition" });
+      const payment = await paying;
+      expect(payment.status).toBe("FAILED");
+      // The coordinator's own answer (lnd's auto-fail would not send incorrect_or_unknown_payment_details).
+      expect(payment.htlcs.at(-1)?.failure?.code).toBe("INCORRECT_OR_UNKNOWN_PAYMENT_DETAILS");
+      expect(payment.htlcs.every((h) => h.status === "FAILED")).toBe(true);
+      const kinds = coordinator.invoiceEvents.filter((e) => e.paymentHash === invoice.paymentHash).map((e) => e.kind);
+      expect(kinds).not.toContain("SETTLE_REQUESTED");
+      expect(kinds).not.toContain("SETTLED");
+      process.stderr.write(`[hold near auto-fail] cancelled after ${mined} blocks from height ${acceptedAt}\n`);
+    } finally {
+      await db.end();
+    }
+  });
 });
