@@ -7,6 +7,7 @@ import { LND_HTLC_TIMING, STRICTEST_LND_TIMING_LINE, type Bolt11Network } from "
 import { validateMatcherConfig, type MatcherConfig } from "./domain/index.ts";
 import type { MatcherTopics } from "./application/matcher-topics.ts";
 import type { ClusterNodeSetting } from "./application/invoice-service-impl.ts";
+import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from "./postgres/matcher-pool.ts";
 
 export interface MatcherServiceConfig {
   network: Bolt11Network;
@@ -36,6 +37,8 @@ export interface MatcherServiceConfig {
   consumer: { partitionsConcurrently: number; keyConcurrency: number };
   /** Postgres connections of the matcher's pool (decisions, outbox, API). */
   postgresPoolSize: number;
+  /** Bounded waits on Postgres (connect, statement, idle transaction, idle connection). */
+  postgresTimeouts: PostgresTimeouts;
   /** Kafka consumer group of the matcher: <deployment>.matcher (derived). */
   groupId: string;
 }
@@ -188,6 +191,12 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
       keyConcurrency: int("consumer.keyConcurrency", obj(raw.consumer).keyConcurrency, 4, 1, 64),
     },
     postgresPoolSize: int("postgresPoolSize", raw.postgresPoolSize, 20, 2, 200),
+    postgresTimeouts: {
+      connectMs: int("postgresTimeouts.connectMs", obj(raw.postgresTimeouts).connectMs, DEFAULT_POSTGRES_TIMEOUTS.connectMs, 100, 600_000),
+      statementMs: int("postgresTimeouts.statementMs", obj(raw.postgresTimeouts).statementMs, DEFAULT_POSTGRES_TIMEOUTS.statementMs, 100, 600_000),
+      idleInTransactionMs: int("postgresTimeouts.idleInTransactionMs", obj(raw.postgresTimeouts).idleInTransactionMs, DEFAULT_POSTGRES_TIMEOUTS.idleInTransactionMs, 1_000, 3_600_000),
+      idleMs: int("postgresTimeouts.idleMs", obj(raw.postgresTimeouts).idleMs, DEFAULT_POSTGRES_TIMEOUTS.idleMs, 1_000, 3_600_000),
+    },
     groupId: deploymentGroups(deploymentProblem === undefined ? deployment : DEFAULT_DEPLOYMENT).matcher,
   };
   problems.push(...lndTimingProblems(config.minFinalCltvExpiryDelta, matcher));

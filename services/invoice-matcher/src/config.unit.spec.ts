@@ -63,6 +63,7 @@ describe("matcher config", () => {
       outboxRetentionHours: 168,
       consumer: { partitionsConcurrently: 3, keyConcurrency: 4 },
       postgresPoolSize: 20,
+      postgresTimeouts: { connectMs: 5000, statementMs: 10000, idleInTransactionMs: 30000, idleMs: 30000 },
       groupId: "ic.matcher",
     });
   });

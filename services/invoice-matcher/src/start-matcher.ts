@@ -1,7 +1,6 @@
 // Wires the matcher: Postgres (migrations, projection), Kafka (waits for its provisioned topics,
 // consumers, outbox producer), the decider, the timer and the invoice service. Returned handles let the CLI entry
 // point, the demo and the e2e tests run it in-process.
-import pg from "pg";
 import pino, { type Logger } from "pino";
 import {
   createKafka,
@@ -31,6 +30,7 @@ import { startTicker } from "./application/ticker.ts";
 import type { MatcherServiceConfig } from "./config.ts";
 import type { InvoiceService } from "./invoice-service/invoice-service.ts";
 import { migrate } from "./postgres/migrate.ts";
+import { createMatcherPool } from "./postgres/matcher-pool.ts";
 import { paymentHashOfHtlc, recordBridgeHeartbeat } from "./postgres/invoice-store.ts";
 import { createMatcherMetrics, type MatcherMetrics } from "./metrics.ts";
 import { isKafkaAuthError, isPostgresConfigError, untilAvailable } from "./start-up-wait.ts";
@@ -301,13 +301,4 @@ export async function startMatcher(
       await pool.end();
     },
   };
-}
-
-/** The matcher's Postgres pool, its schema first on the search path. */
-export function createMatcherPool(config: Pick<MatcherServiceConfig, "postgresUrl" | "dbSchema"> & { postgresPoolSize?: number }, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: config.postgresUrl, max: config.postgresPoolSize ?? 10, options: `-c search_path=${config.dbSchema}` });
-  // An idle connection that drops (Postgres restart, network) is reported here; with no listener
-  // the pool's 'error' event would crash the process. The pool replaces the connection.
-  pool.on("error", (error) => logger.warn({ err: error.message }, "idle Postgres connection lost"));
-  return pool;
 }

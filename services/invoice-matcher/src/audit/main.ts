@@ -8,7 +8,7 @@
 import pino from "pino";
 import { kafkaAuthSetting, resolveKafkaCredentials, type KafkaAuthSetting } from "@ic/event-log";
 import { ConfigError, loadMatcherConfig } from "../config.ts";
-import { createMatcherPool } from "../start-matcher.ts";
+import { createMatcherPool } from "../postgres/matcher-pool.ts";
 import { auditFoundProblems, auditProjection } from "./replay-audit.ts";
 
 const USAGE =

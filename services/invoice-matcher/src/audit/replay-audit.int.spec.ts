@@ -13,7 +13,8 @@ import { createSerialProducer, readKafkaCredentialsFile, type SerialProducer } f
 import { testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
-import { createMatcherPool, startMatcher, type RunningMatcher } from "../start-matcher.ts";
+import { createMatcherPool } from "../postgres/matcher-pool.ts";
+import { startMatcher, type RunningMatcher } from "../start-matcher.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "../testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "../testing/test-matcher-setup.ts";
 import { auditFoundProblems, auditProjection, type AuditReport } from "./replay-audit.ts";

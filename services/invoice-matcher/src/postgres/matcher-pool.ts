@@ -1,0 +1,43 @@
+// The matcher's Postgres pool: its schema first on the search path, bounded waits everywhere.
+// Used by the matcher and the replay audit.
+import pg from "pg";
+import type { Logger } from "pino";
+
+export interface PostgresTimeouts {
+  /** Waiting for a connection (new or from the pool). */
+  readonly connectMs: number;
+  /** One statement (server side; the client gives up 2 s later). */
+  readonly statementMs: number;
+  /** A transaction that sits idle (a stalled client) is ended by the server. */
+  readonly idleInTransactionMs: number;
+  /** An idle pooled connection is closed. */
+  readonly idleMs: number;
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 5_000, statementMs: 10_000, idleInTransactionMs: 30_000, idleMs: 30_000 };
+
+/** The matcher's Postgres pool, its schema first on the search path. */
+export function createMatcherPool(
+  config: { postgresUrl: string; dbSchema: string; postgresPoolSize?: number; postgresTimeouts?: PostgresTimeouts },
+  logger: Logger,
+): pg.Pool {
+  // Bounded waits everywhere (issue 10): a Postgres that stops answering fails the query instead
+  // of hanging the consumer. The HTLC handler then throws, its partition waits and kafkajs retries
+  // with backoff (the HTLCs stay held by lnd, within their auto-fail height), /readyz says
+  // Postgres is away, and consumption resumes by itself when it answers again.
+  const t = config.postgresTimeouts ?? DEFAULT_POSTGRES_TIMEOUTS;
+  const pool = new pg.Pool({
+    connectionString: config.postgresUrl,
+    max: config.postgresPoolSize ?? 10,
+    connectionTimeoutMillis: t.connectMs,
+    idleTimeoutMillis: t.idleMs,
+    // Client side: gives up on a query whose answer never comes (a dead server, a cut network).
+    query_timeout: t.statementMs + 2_000,
+    // Server side: the statement and a transaction left idle are ended by Postgres itself.
+    options: `-c search_path=${config.dbSchema} -c statement_timeout=${t.statementMs} -c idle_in_transaction_session_timeout=${t.idleInTransactionMs}`,
+  });
+  // An idle connection that drops (Postgres restart, network) is reported here; with no listener
+  // the pool's 'error' event would crash the process. The pool replaces the connection.
+  pool.on("error", (error) => logger.warn({ err: error.message }, "idle Postgres connection lost"));
+  return pool;
+}
