@@ -13,7 +13,7 @@
 //   tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5]
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -125,6 +125,7 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
   const dir = path.join(stack.runDir, "bench", `matcher-load-${run}`);
   mkdirSync(dir, { recursive: true });
   const children: ChildProcess[] = [];
+  const logFiles: string[] = [];
   const consumers: RunningConsumer[] = [];
   let deployment: TestDeployment | undefined;
   let producer: SerialProducer | undefined;
@@ -138,10 +139,13 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       const apiPort = 10_300 + Math.floor(Math.random() * 2000);
       const file = path.join(dir, `matcher-${i}.json`);
       writeFileSync(file, JSON.stringify({ ...raw, api: { listen: `127.0.0.1:${apiPort}` } }, null, 2));
+      // Info level: the breakdown below reads its "htlc decided" and "htlc command published" lines.
+      const log = openSync(path.join(dir, `matcher-${i}.log`), "a");
+      logFiles.push(path.join(dir, `matcher-${i}.log`));
       const child = spawn(path.join(repo, "node_modules/.bin/tsx"), ["services/invoice-matcher/src/main.ts", "--config", file], {
         cwd: repo,
-        env: { ...process.env, LOG_LEVEL: "warn", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token },
-        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...process.env, LOG_LEVEL: "info", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token },
+        stdio: ["ignore", log, log],
       });
       children.push(child);
       apis.push(connectInvoiceApi(`127.0.0.1:${apiPort}`, token));
@@ -241,6 +245,13 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       };
       results.push(result);
       const prefix = `matcher.matchers_${count}.offered_${rate}`;
+      // Where the time went inside the matcher, from its own log lines (this step's HTLCs).
+      const stepHashes = new Set(payments.map((p) => bytesToHex(p.paymentHash)));
+      const segments = matcherSegments(logFiles.map((f) => readFileSync(f, "utf8")).join("\n"), stepHashes);
+      for (const [name, values] of Object.entries(segments)) {
+        print(`${prefix}.${name}.p50`, percentile(values, 50), "ms");
+        print(`${prefix}.${name}.p99`, percentile(values, 99), "ms");
+      }
       print(`${prefix}.decisions_per_s`, result.decisionsPerS, "1/s");
       print(`${prefix}.publish_to_command_p50`, result.p50Ms, "ms");
       print(`${prefix}.publish_to_command_p99`, result.p99Ms, "ms");
@@ -263,6 +274,27 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
     await client.end();
   }
   return results;
+}
+
+/** Per decided HTLC: record in the broker -> taken by the matcher, taken -> committed, committed -> its command acknowledged. */
+function matcherSegments(log: string, hashes: ReadonlySet<string>): { to_matcher_ms: number[]; decide_ms: number[]; outbox_ms: number[] } {
+  const out = { to_matcher_ms: [] as number[], decide_ms: [] as number[], outbox_ms: [] as number[] };
+  const committed = new Map<string, number>();
+  for (const line of log.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const l = JSON.parse(line) as Record<string, unknown>;
+    if (!hashes.has(String(l.paymentHash))) continue;
+    const id = `${String(l.paymentHash)}/${String(l.circuitKey)}`;
+    if (l.msg === "htlc decided") {
+      out.to_matcher_ms.push(Number(l.receivedAtMs) - Number(l.producedAtMs));
+      out.decide_ms.push(Number(l.committedAtMs) - Number(l.receivedAtMs));
+      committed.set(id, Number(l.committedAtMs));
+    } else if (l.msg === "htlc command published" && committed.has(id)) {
+      out.outbox_ms.push(Number(l.time) - committed.get(id)!);
+      committed.delete(id);
+    }
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
