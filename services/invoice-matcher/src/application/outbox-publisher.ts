@@ -2,11 +2,12 @@
 // a crash between send and mark re-sends rows, which every consumer tolerates (rule 4: bridges
 // answer a circuit key once, invoice-event consumers dedupe by eventId/sequence).
 // One publisher per schema (a Postgres advisory lock paired with the schema's hash), so records
-// of one invoice keep their order.
+// of one invoice keep their order. The same one writer stamps the journal's reader order after
+// each round (stampJournal).
 import type pg from "pg";
 import type { Logger } from "pino";
 import { encode, type EventLogRecord, type SerialProducer } from "@ic/event-log";
-import { loadOnionKey, markPublished, quarantineOutboxRow, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
+import { loadOnionKey, markPublished, quarantineOutboxRow, stampJournal, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
 import { buildHtlcCommand, PreimageSeedMismatchError, type StoredCommand } from "./htlc-command-builder.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 
@@ -94,7 +95,13 @@ export function startOutboxPublisher(deps: {
     const held = lockClient;
     for (;;) {
       const rows = await unpublishedOutbox(pool, 200);
-      if (rows.length === 0) return;
+      if (rows.length === 0) {
+        // Then the journal rows committed meanwhile get their place in the order subscribers
+        // resume by (one writer: this publisher, under its lock). After the commands, so a
+        // settle never waits for it.
+        if (lockClient === held) await stampJournal(pool);
+        return;
+      }
       // Rows are sent only while the lock is ours: another matcher may hold it once it is lost.
       if (lockClient !== held) return;
       const records: EventLogRecord[] = [];

@@ -46,6 +46,7 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
     },
     query: async (sql: string, params: unknown[]) => {
       if (sql.startsWith("select id, topic")) return { rows: rows.filter((r) => !published.has(r.id) && !quarantined.has(r.id)).slice(0, params[0] as number) };
+      if (sql.startsWith("select global_seq from invoice_event_journal")) return { rows: [] };
       if (sql.startsWith("update outbox set quarantined_reason")) {
         quarantined.set(String(params[0]), String(params[1]));
         return { rows: [], rowCount: 1 };

@@ -1,9 +1,9 @@
-// The event journal against real PostgreSQL: a reader that resumes after the last global_seq it
-// saw (subscribeInvoices) must never see a journal row while a lower one can still commit.
+// The event journal against real PostgreSQL: a reader that resumes after the last global
+// sequence it saw (subscribeInvoices) never skips a row, though writers no longer wait for each
+// other: rows get their place in that order when stamped after commit (stampJournal).
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { createInvoiceHistory } from "../application/invoice-history.ts";
 import { publicKindOf } from "../application/public-invoice-events.ts";
 import { decide, evolve, initialState, rebuildState, type InvoiceEvent, type MatcherInput } from "../domain/index.ts";
@@ -16,6 +16,7 @@ import {
   markPublished,
   prunePublishedOutbox,
   saveInvoice,
+  stampJournal,
   unpublishedOutbox,
 } from "./invoice-store.ts";
 import { migrate } from "./migrate.ts";
@@ -43,43 +44,50 @@ function created(n: number): { event: InvoiceEvent; paymentHash: string } {
 }
 
 describe("invoice_event_journal", () => {
-  it("a later writer waits until an earlier one commits, so a reader never skips a global_seq", async () => {
+  it("writers do not wait for each other; a reader resuming after a stamp never skips a row that commits later", async () => {
     const a = created(1);
     const b = created(2);
     const clientA = await pool.connect();
     const clientB = await pool.connect();
     try {
-      const start = (await journalAfter(pool, 0n, 1000)).at(-1)?.globalSeq ?? 0n;
+      await stampJournal(pool);
+      const start = (await journalAfter(pool, 0n, 100_000)).at(-1)?.globalSeq ?? 0n;
+      // A draws the lower global_seq and stays open; B draws a higher one and commits first,
+      // without waiting for A (no lock held to commit any more).
       await clientA.query("begin");
       await saveInvoice(clientA, rebuildState([a.event]), 0, [a.event], 1);
-
-      const pidB = (await clientB.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]!.pid;
-      let bCommitted = false;
-      const writeB = (async () => {
-        await clientB.query("begin");
-        await saveInvoice(clientB, rebuildState([b.event]), 0, [b.event], 2);
-        await clientB.query("commit");
-        bCommitted = true;
-      })();
-      await waitUntil(
-        "B to commit or to wait for a lock",
-        async () =>
-          bCommitted ||
-          (await pool.query("select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'", [pidB])).rowCount === 1,
-        { intervalMs: 10 },
-      );
-      // While A is open, nothing after `start` may be visible: had B committed, a reader would
-      // move past A's global_seq before A commits.
+      await clientB.query("begin");
+      await saveInvoice(clientB, rebuildState([b.event]), 0, [b.event], 2);
+      await clientB.query("commit");
+      // Nothing is visible before it is stamped.
       expect(await journalAfter(pool, start, 10)).toEqual([]);
-
+      expect(await stampJournal(pool)).toBe(1);
+      const first = await journalAfter(pool, start, 10);
+      expect(first.map((e) => e.paymentHash)).toEqual([b.paymentHash]);
+      // A reader resumes after B's stamp; A commits later and is stamped after B: not skipped.
+      const cursor = first[0]!.globalSeq;
       await clientA.query("commit");
-      await writeB;
-      const seen = await journalAfter(pool, start, 10);
-      expect(seen.map((e) => e.paymentHash)).toEqual([a.paymentHash, b.paymentHash]);
+      expect(await stampJournal(pool)).toBe(1);
+      const next = await journalAfter(pool, cursor, 10);
+      expect(next.map((e) => e.paymentHash)).toEqual([a.paymentHash]);
+      expect(next[0]!.globalSeq).toBeGreaterThan(cursor);
+      expect(await stampJournal(pool)).toBe(0);
     } finally {
       clientA.release();
       clientB.release();
     }
+  });
+
+  it("stamps committed rows in global_seq order, one invoice's rows in their order", async () => {
+    const c = created(3);
+    const d = created(4);
+    await saveInvoice(pool, rebuildState([c.event]), 0, [c.event], 3);
+    await saveInvoice(pool, rebuildState([d.event]), 0, [d.event], 4);
+    const before = (await journalAfter(pool, 0n, 100_000)).at(-1)?.globalSeq ?? 0n;
+    await stampJournal(pool);
+    const seen = await journalAfter(pool, before, 10);
+    expect(seen.map((e) => e.paymentHash)).toEqual([c.paymentHash, d.paymentHash]);
+    expect(seen[1]!.globalSeq).toBe(seen[0]!.globalSeq + 1n);
   });
 });
 
@@ -106,6 +114,7 @@ describe("the invoice as of each journal row (SubscribeInvoices)", () => {
       state = next;
     }
     const paymentHash = state.paymentHash!;
+    await stampJournal(pool);
     const rows = (await journalAfter(pool, 0n, 10_000)).filter((e) => e.paymentHash === paymentHash);
     expect(rows.map((r) => r.sequence)).toEqual(history.map((_e, i) => i + 1));
 

@@ -14,7 +14,6 @@ import { toJsonValue } from "./bigint-json.ts";
 export type Queryable = Pick<pg.PoolClient, "query">;
 
 /** Advisory locks are per database: each is paired with the schema's hash so schemas do not share them. */
-const JOURNAL_LOCK_ID = 7_234_002;
 
 export interface LoadedInvoice {
   state: InvoiceState;
@@ -69,11 +68,8 @@ export async function saveInvoice(
     );
     if (updated.rowCount !== 1) throw new Error(`invoice ${state.paymentHash} changed concurrently`);
   }
-  // global_seq is drawn at insert, not at commit. Readers resume after the last global_seq they
-  // saw (subscribeInvoices), so a lower one committing later would be skipped for good. This lock,
-  // held to commit, makes journal writers draw and commit in the same order.
-  await db.query("select pg_advisory_xact_lock($1, hashtext(current_schema()))", [JOURNAL_LOCK_ID]);
-  // One statement for all events: every round trip from here to commit holds the lock above.
+  // No lock here: readers go by visible_seq, stamped after commit by stampJournal (one writer).
+  // One statement for all events.
   const params: unknown[] = [state.paymentHash, atMs];
   const values = events.map((event, i) => {
     params.push(previousVersion + i + 1, event.type, toJsonValue(event.data));
@@ -213,11 +209,14 @@ export interface JournalEntry {
   atMs: number;
 }
 
-/** Journal entries of every type after a global_seq, in order. */
+/**
+ * Journal entries of every type after a global sequence, in order. The global sequence readers
+ * see is the stamp (visible_seq) given after commit; rows not stamped yet are not returned.
+ */
 export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, limit: number): Promise<JournalEntry[]> {
   const result = await db.query<{ global_seq: string; payment_hash: string; sequence: string; event_type: string; at_ms: string }>(
-    `select global_seq, payment_hash, sequence, event_type, at_ms from invoice_event_journal
-     where global_seq > $1 order by global_seq limit $2`,
+    `select visible_seq as global_seq, payment_hash, sequence, event_type, at_ms from invoice_event_journal
+     where visible_seq > $1 order by visible_seq limit $2`,
     [afterGlobalSeq.toString(), limit],
   );
   return result.rows.map((r) => ({
@@ -227,6 +226,30 @@ export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, limit:
     eventType: r.event_type,
     atMs: Number(r.at_ms),
   }));
+}
+
+/**
+ * Gives committed, unstamped journal rows their place in the order readers resume by, in
+ * global_seq order, and returns how many. Call from ONE writer at a time (the outbox publisher,
+ * under its per-schema lock): each call commits its stamps at once, all above every earlier
+ * stamp, so a reader that resumed after stamp N never misses a row stamped later. Rows of one
+ * invoice commit in their order (its row lock), so they are stamped in their order too.
+ */
+export async function stampJournal(db: Queryable, limit = 1000): Promise<number> {
+  const pending = await db.query<{ global_seq: string }>(
+    "select global_seq from invoice_event_journal where visible_seq is null order by global_seq limit $1",
+    [limit],
+  );
+  if (pending.rows.length === 0) return 0;
+  const stamps = await db.query<{ seq: string }>("select nextval('invoice_event_journal_visible_seq_seq') as seq from generate_series(1, $1)", [pending.rows.length]);
+  // Both sorted here: the smallest global_seq gets the smallest stamp whatever order rows came in.
+  const globals = pending.rows.map((r) => BigInt(r.global_seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const seqs = stamps.rows.map((r) => BigInt(r.seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await db.query(
+    "update invoice_event_journal j set visible_seq = v.seq from unnest($1::bigint[], $2::bigint[]) as v(g, seq) where j.global_seq = v.g and j.visible_seq is null",
+    [globals.map(String), seqs.map(String)],
+  );
+  return globals.length;
 }
 
 /** One journal row as written: the event's type and its data as jsonb (uint64 as decimal strings). */
