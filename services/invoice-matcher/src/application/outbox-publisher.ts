@@ -130,7 +130,7 @@ export function startOutboxPublisher(deps: {
       }
       if (records.length > 0) {
         await producer.sendBatch(records);
-        await markPublished(pool, ids);
+        // Logged once the broker acknowledged them (the HTLC trace reads this line), then marked.
         for (const c of published) {
           logger.info(
             { paymentHash: c.paymentHash, circuitKey: `${c.chanId}:${c.htlcId}`, nodeId: c.nodeId, action: c.action, commandId: c.commandId },
@@ -138,6 +138,7 @@ export function startOutboxPublisher(deps: {
           );
           deps.onCommandPublished?.({ nodeId: c.nodeId, paymentHash: c.paymentHash, action: c.action });
         }
+        await markPublished(pool, ids);
       }
       if (failed !== undefined) throw failed;
     }
