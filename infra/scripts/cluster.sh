@@ -126,6 +126,25 @@ write_cluster_json() {
   mv "$CLUSTER_JSON.tmp" "$CLUSTER_JSON"
 }
 
+# An lnd that was connected to btcd across the restart above can stay in RPC_ACTIVE for good,
+# its log ending at "Waiting for chain backend to finish sync" (seen here on a fresh stack). It
+# gets 60 s, then one restart (its wallet and data stay), then 180 s more.
+wait_lnd_active_or_restart() {
+  local n="$1" deadline=$((SECONDS + 60))
+  until lnd_active "$n"; do
+    lnd_running "$n" || die "lnd $n exited while starting (see $RUN_DIR/logs/lnd-$n.log)"
+    if (( SECONDS >= deadline )); then
+      log "lnd $n is not SERVER_ACTIVE after 60 s (log: $(tail -1 "$RUN_DIR/logs/lnd-$n.log" | cut -c1-120)); restarting it once"
+      stop_pid_file "$LND_ROOT/$n/lnd.pid" "lnd $n"
+      start_lnd "$n"
+      WAIT_PID=$(cat "$LND_ROOT/$n/lnd.pid") WAIT_LOG="$RUN_DIR/logs/lnd-$n.log" \
+        wait_for "lnd $n SERVER_ACTIVE after its restart (see $RUN_DIR/logs/lnd-$n.log)" 180 lnd_active "$n"
+      return
+    fi
+    sleep 0.5
+  done
+}
+
 cmd_status() {
   btcd_running >/dev/null || return 1
   for n in "${NODES[@]}"; do lnd_running "$n" && lnd_active "$n" || return 1; done
@@ -158,10 +177,7 @@ cmd_start() {
   start_btcd "$addr"
   log "mining 500 blocks (segwit activates at 432 on regtest; coinbase maturity)"
   mine 500
-  for n in "${NODES[@]}"; do
-    WAIT_PID=$(cat "$LND_ROOT/$n/lnd.pid") WAIT_LOG="$RUN_DIR/logs/lnd-$n.log" \
-      wait_for "lnd $n SERVER_ACTIVE (see $RUN_DIR/logs/lnd-$n.log)" 180 lnd_active "$n"
-  done
+  for n in "${NODES[@]}"; do wait_lnd_active_or_restart "$n"; done
   wait_for "lnd nodes synced to the chain" 180 all_synced
   wait_for "payer wallet funds" 120 has_funds
   for n in alpha bravo; do
