@@ -8,7 +8,7 @@ describe("benchmark arguments", () => {
   it("matcher-load: defaults, overrides, and refusals", () => {
     expect(parseLoadOptions([])).toEqual({ rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5 });
     expect(parseLoadOptions(["--rates", "400,100", "--matchers", "2", "--mpp-share", "0"])).toMatchObject({ rates: [100, 400], matchers: [2], mppShare: 0 });
-    expect(() => parseLoadOptions(["--rates", "10,x"])).toThrow(/--rates takes a comma list.*\nusage:/s);
+    expect(() => parseLoadOptions(["--rates", "10,x"])).toThrow(/--rates takes whole numbers.*\nusage:/s);
     expect(() => parseLoadOptions(["--mpp-share", "2"])).toThrow(/--mpp-share takes a number from 0 to 1/);
     expect(() => parseLoadOptions(["--matchers", "9"])).toThrow(/from 1 to 4/);
     expect(() => parseLoadOptions(["--fast"])).toThrow(/unknown argument --fast/);

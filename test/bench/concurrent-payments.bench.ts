@@ -10,7 +10,7 @@
 //   --payments: per kind and level (split over the rounds); each pays 1,000 sat.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { runWhenMain, wholeNumbers } from "./bench-cli.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll } from "../support/lnd-nodes.ts";
 import { startCoordinatorProcesses, type CoordinatorProcesses } from "../support/coordinator-processes.ts";
@@ -29,16 +29,11 @@ export interface ConcurrencyOptions {
 
 export function parseConcurrencyOptions(argv: readonly string[]): ConcurrencyOptions {
   const options: ConcurrencyOptions = { levels: [1, 8, 32], payments: 64, rounds: 2 };
-  const ints = (flag: string, text: string | undefined, max: number): number[] => {
-    const values = (text ?? "").split(",").map(Number);
-    if (text === undefined || values.some((v) => !Number.isInteger(v) || v < 1 || v > max)) throw new Error(`${flag} takes whole numbers from 1 to ${max}, got ${text ?? "nothing"}\n${USAGE}`);
-    return values;
-  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === "--levels") options.levels = ints(flag, value, 400);
-    else if (flag === "--payments") options.payments = ints(flag, value, 5_000)[0]!;
-    else if (flag === "--rounds") options.rounds = ints(flag, value, 20)[0]!;
+    if (flag === "--levels") options.levels = wholeNumbers(flag, value, 400, USAGE);
+    else if (flag === "--payments") options.payments = wholeNumbers(flag, value, 5_000, USAGE)[0]!;
+    else if (flag === "--rounds") options.rounds = wholeNumbers(flag, value, 20, USAGE)[0]!;
     else throw new Error(`unknown argument ${flag}\n${USAGE}`);
   }
   if (options.payments < options.rounds) throw new Error(`--payments (${options.payments}) must be at least --rounds (${options.rounds})\n${USAGE}`);
@@ -159,9 +154,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runWhenMain(import.meta.url, main);

@@ -4,8 +4,7 @@
 // same number of concurrent callers, taking turns in one run. The matcher runs as its own
 // process. Prints JSON lines {"name","value","unit"}. Needs the stack (infra/stack up).
 // Usage: tsx test/bench/invoice-creation.bench.ts [--callers 1,8,32] [--invoices 400]
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { runWhenMain, wholeNumbers } from "./bench-cli.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll } from "../support/lnd-nodes.ts";
 import { startCoordinatorProcesses, type CoordinatorProcesses } from "../support/coordinator-processes.ts";
@@ -15,15 +14,10 @@ const USAGE = "usage: tsx test/bench/invoice-creation.bench.ts [--callers 1,8,32
 
 export function parseCreationOptions(argv: readonly string[]): { callers: number[]; invoices: number } {
   const options = { callers: [1, 8, 32], invoices: 400 };
-  const ints = (flag: string, text: string | undefined, max: number): number[] => {
-    const values = (text ?? "").split(",").map(Number);
-    if (text === undefined || values.some((v) => !Number.isInteger(v) || v < 1 || v > max)) throw new Error(`${flag} takes whole numbers from 1 to ${max}, got ${text ?? "nothing"}\n${USAGE}`);
-    return values;
-  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === "--callers") options.callers = ints(flag, value, 256);
-    else if (flag === "--invoices") options.invoices = ints(flag, value, 100_000)[0]!;
+    if (flag === "--callers") options.callers = wholeNumbers(flag, value, 256, USAGE);
+    else if (flag === "--invoices") options.invoices = wholeNumbers(flag, value, 100_000, USAGE)[0]!;
     else throw new Error(`unknown argument ${flag}\n${USAGE}`);
   }
   return options;
@@ -73,9 +67,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runWhenMain(import.meta.url, main);

@@ -23,6 +23,7 @@ import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic
 import { connectInvoiceApi, type InvoiceApiClient } from "../../services/invoice-matcher/src/api/index.ts";
 import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
 import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
+import { runWhenMain, wholeNumbers } from "./bench-cli.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
@@ -37,24 +38,17 @@ interface Options {
 
 export function parseOptions(argv: readonly string[]): Options {
   const options: Options = { rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5 };
-  const positiveInts = (flag: string, text: string | undefined, max: number): number[] => {
-    const values = (text ?? "").split(",").map((v) => Number(v));
-    if (text === undefined || values.some((v) => !Number.isInteger(v) || v < 1 || v > max)) {
-      throw new Error(`${flag} takes a comma list of whole numbers from 1 to ${max}, got ${text ?? "nothing"}\n${USAGE}`);
-    }
-    return values;
-  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     switch (flag) {
       case "--rates":
-        options.rates = positiveInts(flag, value, 20_000).sort((a, b) => a - b);
+        options.rates = wholeNumbers(flag, value, 20_000, USAGE).sort((a, b) => a - b);
         break;
       case "--seconds":
-        options.seconds = positiveInts(flag, value, 600)[0]!;
+        options.seconds = wholeNumbers(flag, value, 600, USAGE)[0]!;
         break;
       case "--matchers":
-        options.matchers = positiveInts(flag, value, 4);
+        options.matchers = wholeNumbers(flag, value, 4, USAGE);
         break;
       case "--mpp-share": {
         const share = Number(value);
@@ -314,9 +308,4 @@ async function main(): Promise<void> {
   say(`results written to ${path.relative(repo, out)}`);
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
-}
+runWhenMain(import.meta.url, main);
