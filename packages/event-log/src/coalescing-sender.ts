@@ -42,7 +42,10 @@ export function createCoalescingSender<R, A>(
       waiting.shift();
     }
     const records = take.flatMap((w) => w.records);
-    inFlight = request(records).then(
+    // Through a resolved promise: a request that throws at once fails its callers, not the sender.
+    inFlight = Promise.resolve()
+      .then(() => request(records))
+      .then(
       (answer) => {
         for (const w of take) w.resolve(answer);
       },

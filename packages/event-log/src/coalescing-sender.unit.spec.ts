@@ -76,6 +76,20 @@ describe("coalescing sender", () => {
     await expect(fourth).resolves.toBe(3);
   });
 
+  it("a request that throws at once fails its callers and the sender goes on", async () => {
+    let calls = 0;
+    const sender = createCoalescingSender(
+      (records: readonly string[]) => {
+        if (calls++ === 0) throw new Error("bad record");
+        return Promise.resolve(records.length);
+      },
+      { maxRecordsPerRequest: 10 },
+    );
+    await expect(sender.send(["a"])).rejects.toThrow("bad record");
+    await expect(sender.send(["b", "c"])).resolves.toBe(2);
+    expect(sender.pending).toBe(0);
+  });
+
   it("drain waits for the request in flight and the waiting ones", async () => {
     const b = broker();
     const sender = createCoalescingSender(b.request, { maxRecordsPerRequest: 10 });
