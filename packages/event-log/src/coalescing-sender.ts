@@ -42,10 +42,14 @@ export function createCoalescingSender<R, A>(
       waiting.shift();
     }
     const records = take.flatMap((w) => w.records);
-    // Through a resolved promise: a request that throws at once fails its callers, not the sender.
-    inFlight = Promise.resolve()
-      .then(() => request(records))
-      .then(
+    // A request that throws at once fails its callers, not the sender.
+    let started: Promise<A>;
+    try {
+      started = request(records);
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    inFlight = started.then(
       (answer) => {
         for (const w of take) w.resolve(answer);
       },
