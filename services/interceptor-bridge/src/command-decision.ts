@@ -1,5 +1,6 @@
 // What to do with one command from the matcher. Rules, in order:
-// 1. a command for another node is not ours (every bridge reads the whole commands topic);
+// 1. a command for another node is not ours (each bridge reads only its node's commands topic,
+//    so this is a guard against a misrouted record);
 // 2. a key held on the current interceptor stream is answered, once: the answer releases it,
 //    so any later command for it falls to rule 3 or 4 (never a second resolution). A held key
 //    is answered even when its commandId was applied before: lnd holding it on this stream
