@@ -7,7 +7,7 @@ import type pg from "pg";
 import { encode, type EncodedEvent } from "@ic/event-log";
 import type { HtlcKey as DomainHtlcKey } from "../domain/index.ts";
 import { decide, evolve, serializeEvent, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
-import { addToOutbox, loadInvoiceForUpdate, saveInvoice, saveOnionKey } from "../postgres/invoice-store.ts";
+import { loadInvoiceForUpdate, saveDecision, type OutboxRow } from "../postgres/invoice-store.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";
 import type { MatcherTopics } from "./matcher-topics.ts";
 
@@ -39,16 +39,16 @@ export function createInvoiceProcessor(deps: {
       const client = await pool.connect();
       try {
         await client.query("begin");
-        if (onionKey) await saveOnionKey(client, onionKey.key, paymentHash, onionKey.ephemeralPubkey);
-        const { state, version } = await loadInvoiceForUpdate(client, paymentHash);
+        // The onion key is noted in the same statement that locks the row (one round trip).
+        const { state, version } = await loadInvoiceForUpdate(client, paymentHash, onionKey);
         const decision = decide(state, input, config);
         const next = decision.events.reduce(evolve, state);
         const atMs = deps.now();
-        const outbox: Parameters<typeof addToOutbox>[1][number][] = [];
+        const outbox: Omit<OutboxRow, "id">[] = [];
         // An HTLC for a hash we never issued leaves no invoice row: the answer (fail) is the
         // same on every replay without storing anything.
-        if (decision.events.length > 0 && next.invoice !== null) {
-          await saveInvoice(client, next, version, decision.events, atMs);
+        const writesInvoice = decision.events.length > 0 && next.invoice !== null;
+        if (writesInvoice) {
           for (const [i, event] of decision.events.entries()) {
             const sequence = version + i + 1;
             const eventId = randomUUID();
@@ -77,7 +77,8 @@ export function createInvoiceProcessor(deps: {
             payload: { commandId: randomUUID(), command, paymentSecret },
           });
         }
-        await addToOutbox(client, outbox);
+        // State, journal and outbox in one statement: begin, lock, write, commit.
+        await saveDecision(client, writesInvoice ? { state: next, previousVersion: version, events: decision.events, atMs } : undefined, outbox);
         await client.query("commit");
         if (outbox.length > 0) deps.onOutboxWritten();
         return { decision, state: next };

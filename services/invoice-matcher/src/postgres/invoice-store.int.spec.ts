@@ -15,6 +15,7 @@ import {
   loadInvoice,
   markPublished,
   prunePublishedOutbox,
+  saveDecision,
   saveInvoice,
   stampJournal,
   unpublishedOutbox,
@@ -151,5 +152,41 @@ describe("outbox pruning", () => {
     expect(await prunePublishedOutbox(pool, 168)).toBe(0);
     expect(await prunePublishedOutbox(pool, 0)).toBe(1);
     expect((await unpublishedOutbox(pool, 100)).map((r) => r.id)).toEqual(ids.slice(4));
+  });
+});
+
+describe("saveDecision (one statement per decision)", () => {
+  it("writes a new invoice, its journal rows and its outbox rows together", async () => {
+    const c = created(7);
+    const before = (await unpublishedOutbox(pool, 100_000)).length;
+    await saveDecision(pool, { state: rebuildState([c.event]), previousVersion: 0, events: [c.event], atMs: 7 }, [
+      { topic: "t.events", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+      { topic: "t.commands", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+    ]);
+    expect((await loadInvoice(pool, c.paymentHash))?.paymentHash).toBe(c.paymentHash);
+    expect(await journalOfInvoice(pool, c.paymentHash, 0, 10)).toHaveLength(1);
+    const outbox = await unpublishedOutbox(pool, 100_000);
+    expect(outbox.slice(before).map((r) => r.topic)).toEqual(["t.events", "t.commands"]);
+  });
+
+  it("a version that moved under the decision throws, and its transaction writes nothing", async () => {
+    const c = created(8);
+    await saveInvoice(pool, rebuildState([c.event]), 0, [c.event], 8);
+    const client = await pool.connect();
+    const outboxBefore = (await unpublishedOutbox(pool, 100_000)).length;
+    try {
+      await client.query("begin");
+      // Stale: the decision claims version 5; the row is at version 1.
+      await expect(
+        saveDecision(client, { state: rebuildState([c.event]), previousVersion: 5, events: [c.event], atMs: 9 }, [
+          { topic: "t.x", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+        ]),
+      ).rejects.toThrow(/changed concurrently/);
+      await client.query("rollback");
+    } finally {
+      client.release();
+    }
+    expect(await journalOfInvoice(pool, c.paymentHash, 0, 10)).toHaveLength(1);
+    expect(await unpublishedOutbox(pool, 100_000)).toHaveLength(outboxBefore);
   });
 });

@@ -21,12 +21,28 @@ export interface LoadedInvoice {
   version: number;
 }
 
-/** Locks the invoice row for the rest of the transaction (one decision at a time per invoice). */
-export async function loadInvoiceForUpdate(db: Queryable, paymentHash: string): Promise<LoadedInvoice> {
-  const result = await db.query<{ state: unknown; version: string }>(
-    "select state, version from invoices where payment_hash = $1 for update",
-    [paymentHash],
-  );
+/**
+ * Locks the invoice row for the rest of the transaction (one decision at a time per invoice).
+ * With `onion`, first notes the HTLC's onion key (htlc_onions, kept to build failure packets
+ * later; a replayed HTLC's key is already there) in the same statement:
+ * one round trip less on every HTLC's decision.
+ */
+export async function loadInvoiceForUpdate(
+  db: Queryable,
+  paymentHash: string,
+  onion?: { key: HtlcKey; ephemeralPubkey: Uint8Array },
+): Promise<LoadedInvoice> {
+  const result =
+    onion === undefined
+      ? await db.query<{ state: unknown; version: string }>("select state, version from invoices where payment_hash = $1 for update", [paymentHash])
+      : await db.query<{ state: unknown; version: string }>(
+          `with noted as (
+             insert into htlc_onions (node_id, chan_id, htlc_id, payment_hash, ephemeral_pubkey) values ($2, $3, $4, $1, $5)
+             on conflict do nothing
+           )
+           select state, version from invoices where payment_hash = $1 for update`,
+          [paymentHash, onion.key.nodeId, onion.key.chanId.toString(), onion.key.htlcId.toString(), Buffer.from(onion.ephemeralPubkey)],
+        );
   const row = result.rows[0];
   if (row === undefined) return { state: initialState(), version: 0 };
   return { state: deserializeState(row.state), version: Number(row.version) };
@@ -43,42 +59,59 @@ export async function paymentHashByExternalRef(db: Queryable, externalRef: strin
   return result.rows[0]?.payment_hash;
 }
 
-/** Writes the new state and journals the events that produced it (same transaction). */
-export async function saveInvoice(
+/** Writes the new state and journals the events that produced it (saveDecision without outbox rows). */
+export async function saveInvoice(db: Queryable, state: InvoiceState, previousVersion: number, events: readonly InvoiceEvent[], atMs: number): Promise<void> {
+  await saveDecision(db, { state, previousVersion, events, atMs }, []);
+}
+
+/**
+ * Everything one decision writes, in ONE statement (one round trip inside its transaction): the
+ * invoice row (insert, or update guarded by its version), its journal rows and its outbox rows,
+ * as saveInvoice and addToOutbox write them. The statement's parts see one snapshot and their
+ * foreign keys are checked at its end, so a new invoice's journal rows may reference it.
+ */
+export async function saveDecision(
   db: Queryable,
-  state: InvoiceState,
-  previousVersion: number,
-  events: readonly InvoiceEvent[],
-  atMs: number,
+  invoiceWrite: { state: InvoiceState; previousVersion: number; events: readonly InvoiceEvent[]; atMs: number } | undefined,
+  outbox: readonly Omit<OutboxRow, "id">[],
 ): Promise<void> {
-  const invoice = state.invoice;
-  if (invoice === null || state.paymentHash === null) throw new Error("saveInvoice needs a created invoice");
-  const version = previousVersion + events.length;
-  const hasHeld = [...state.htlcs.values()].some((h) => h.status === "HELD");
-  if (previousVersion === 0) {
-    await db.query(
-      `insert into invoices (payment_hash, external_ref, status, state, version, created_at_ms, expires_at_ms, has_held_htlcs)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [state.paymentHash, invoice.terms.externalRef, invoice.status, serializeState(state), version, invoice.terms.createdAt, invoice.terms.expiresAt, hasHeld],
+  const params: unknown[] = [];
+  const p = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const parts: string[] = [];
+  let written = "select 1 as written";
+  if (invoiceWrite !== undefined) {
+    const { state, previousVersion, events, atMs } = invoiceWrite;
+    const invoice = state.invoice;
+    if (invoice === null || state.paymentHash === null) throw new Error("saveDecision needs a created invoice");
+    const version = previousVersion + events.length;
+    const hasHeld = [...state.htlcs.values()].some((h) => h.status === "HELD");
+    parts.push(
+      previousVersion === 0
+        ? `inv as (insert into invoices (payment_hash, external_ref, status, state, version, created_at_ms, expires_at_ms, has_held_htlcs)
+             values (${p(state.paymentHash)}, ${p(invoice.terms.externalRef)}, ${p(invoice.status)}, ${p(serializeState(state))}, ${p(version)}, ${p(invoice.terms.createdAt)}, ${p(invoice.terms.expiresAt)}, ${p(hasHeld)}) returning 1)`
+        : `inv as (update invoices set status = ${p(invoice.status)}, state = ${p(serializeState(state))}, version = ${p(version)}, has_held_htlcs = ${p(hasHeld)}
+             where payment_hash = ${p(state.paymentHash)} and version = ${p(previousVersion)} returning 1)`,
     );
-  } else {
-    const updated = await db.query(
-      "update invoices set status = $2, state = $3, version = $4, has_held_htlcs = $5 where payment_hash = $1 and version = $6",
-      [state.paymentHash, invoice.status, serializeState(state), version, hasHeld, previousVersion],
-    );
-    if (updated.rowCount !== 1) throw new Error(`invoice ${state.paymentHash} changed concurrently`);
+    if (events.length > 0) {
+      const hash = p(state.paymentHash);
+      const at = p(atMs);
+      const rows = events.map((event, i) => `(${hash}, ${p(previousVersion + i + 1)}, ${p(event.type)}, ${p(toJsonValue(event.data))}, ${at})`);
+      parts.push(`jrn as (insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms) values ${rows.join(", ")})`);
+    }
+    written = "select count(*)::int as written from inv";
   }
-  // No lock here: readers go by visible_seq, stamped after commit by stampJournal (one writer).
-  // One statement for all events.
-  const params: unknown[] = [state.paymentHash, atMs];
-  const values = events.map((event, i) => {
-    params.push(previousVersion + i + 1, event.type, toJsonValue(event.data));
-    const n = params.length;
-    return `($1, $${n - 2}, $${n - 1}, $${n}, $2)`;
-  });
-  if (values.length > 0) {
-    await db.query(`insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms) values ${values.join(", ")}`, params);
+  if (outbox.length > 0) {
+    // Ids are assigned in VALUES order, so the publisher sends them in the order given.
+    const rows = outbox.map((row) => `(${p(row.topic)}, ${p(row.recordKey)}, ${p(row.kind)}, ${p(toJsonValue(row.payload))})`);
+    parts.push(`obx as (insert into outbox (topic, record_key, kind, payload) values ${rows.join(", ")})`);
   }
+  if (parts.length === 0) return;
+  const result = await db.query<{ written: number }>(`with ${parts.join(", ")} ${written}`, params);
+  // A version that moved under us: the caller rolls the whole transaction back.
+  if (invoiceWrite !== undefined && result.rows[0]?.written !== 1) throw new Error(`invoice ${invoiceWrite.state.paymentHash} changed concurrently`);
 }
 
 export interface OutboxRow {
@@ -89,17 +122,9 @@ export interface OutboxRow {
   payload: unknown;
 }
 
+/** Outbox rows alone (saveDecision without an invoice write). */
 export async function addToOutbox(db: Queryable, rows: readonly Omit<OutboxRow, "id">[]): Promise<void> {
-  if (rows.length === 0) return;
-  // One statement for all rows (one round trip inside the decision's transaction); ids are
-  // assigned in VALUES order, so the publisher sends them in the order given.
-  const params: unknown[] = [];
-  const values = rows.map((row) => {
-    params.push(row.topic, row.recordKey, row.kind, toJsonValue(row.payload));
-    const n = params.length;
-    return `($${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-  });
-  await db.query(`insert into outbox (topic, record_key, kind, payload) values ${values.join(", ")}`, params);
+  await saveDecision(db, undefined, rows);
 }
 
 export async function unpublishedOutbox(db: Queryable, limit: number): Promise<OutboxRow[]> {
@@ -136,14 +161,6 @@ export async function prunePublishedOutbox(db: Queryable, retentionHours: number
     deleted += result.rowCount ?? 0;
     if ((result.rowCount ?? 0) < batchSize) return deleted;
   }
-}
-
-export async function saveOnionKey(db: Queryable, key: HtlcKey, paymentHash: string, ephemeralPubkey: Uint8Array): Promise<void> {
-  await db.query(
-    `insert into htlc_onions (node_id, chan_id, htlc_id, payment_hash, ephemeral_pubkey) values ($1, $2, $3, $4, $5)
-     on conflict do nothing`,
-    [key.nodeId, key.chanId.toString(), key.htlcId.toString(), paymentHash, Buffer.from(ephemeralPubkey)],
-  );
 }
 
 export async function loadOnionKey(db: Queryable, key: HtlcKey): Promise<Buffer | undefined> {
