@@ -81,9 +81,13 @@ async function main(): Promise<void> {
     const api = coordinator.api;
     const amountMsat = 1_000_000n;
     let serial = 0;
-    const pay = async (bolt11: string, kind: string): Promise<void> => {
+    // Wall-clock start and end of each coordinator payment, by payment hash (payer-side segments).
+    const payerTimes = new Map<string, { startMs: number; endMs: number }>();
+    const pay = async (bolt11: string, kind: string, paymentHash?: string): Promise<void> => {
+      const startMs = Date.now();
       const payment = await nodes.payer.sendPaymentV2({ paymentRequest: bolt11, outgoingChanIds: [toAlpha], timeoutSeconds: 60, feeLimitMsat: 10_000n, maxParts: 1 }).final();
       if (payment.status !== "SUCCEEDED") throw new Error(`${kind} payment ${payment.status}: ${payment.failureReason}`);
+      if (paymentHash !== undefined) payerTimes.set(paymentHash, { startMs, endMs: Date.now() });
     };
     for (const level of options.levels) {
       const perRound = Math.ceil(options.payments / options.rounds);
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
           Array.from({ length: perRound }, async () => (await api.createInvoice({ externalRef: `bench-${coordinator!.run}-${serial++}`, amountMsat, mode: "auto" })).invoice),
         );
         const n = await runConcurrently(perRound, level, (i) => pay(own[i]!.paymentRequest, "native"));
-        const c = await runConcurrently(perRound, level, (i) => pay(ours[i]!.bolt11, "coordinator"));
+        const c = await runConcurrently(perRound, level, (i) => pay(ours[i]!.bolt11, "coordinator", ours[i]!.paymentHash));
         for (const invoice of ours) paidHashes.add(invoice.paymentHash);
         samples.native.push(...n.latencies);
         samples.coordinator.push(...c.latencies);
@@ -137,6 +141,24 @@ async function main(): Promise<void> {
         print(`${p}.htlc_trace.${segment.replace(/Ms$/, "")}.p99`, breakdown[`${segment}.p99`]!, "ms");
       }
       print(`${p}.htlc_trace.samples`, traces.length, "htlcs");
+      // Outside the coordinator: the payer's send until lnd offered the HTLC to the bridge, and the
+      // SETTLE written to lnd until the payer's lnd reported SUCCEEDED (single-part payments).
+      const toOffer: number[] = [];
+      const afterSettle: number[] = [];
+      for (const t of traces) {
+        const times = payerTimes.get(t.paymentHash);
+        if (times === undefined) continue;
+        toOffer.push(t.interceptedAtMs - times.startMs);
+        afterSettle.push(times.endMs - t.settleSentAtMs);
+      }
+      for (const [name, values] of [
+        ["payer_send_to_lnd_offer", toOffer],
+        ["settle_sent_to_payer_succeeded", afterSettle],
+      ] as const) {
+        breakdown[`${name}.p50`] = percentile(values, 50);
+        print(`${p}.htlc_trace.${name}.p50`, percentile(values, 50), "ms");
+        print(`${p}.htlc_trace.${name}.p99`, percentile(values, 99), "ms");
+      }
       results[results.length - 1] = { ...figures, breakdown, traced: traces.length };
       say(`concurrency ${level}: native ${figures.nativePerS.toFixed(1)}/s p50 ${figures.nativeP50.toFixed(0)} ms; coordinator ${figures.coordinatorPerS.toFixed(1)}/s p50 ${figures.coordinatorP50.toFixed(0)} ms`);
       // Payments drain the payer's side; give it back before the next level.

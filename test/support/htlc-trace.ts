@@ -21,6 +21,9 @@ export interface HtlcTrace {
   readonly toBridgeMs: number;
   /** lnd offered the HTLC -> SETTLE written to lnd. */
   readonly totalMs: number;
+  /** Unix ms: lnd offered the HTLC to the bridge, and the bridge wrote the SETTLE to lnd (for the payer-side segments). */
+  readonly interceptedAtMs: number;
+  readonly settleSentAtMs: number;
 }
 
 export const TRACE_SEGMENTS = ["bridgeMs", "toMatcherMs", "decideMs", "outboxMs", "toBridgeMs", "totalMs"] as const;
@@ -80,6 +83,8 @@ export function traceHtlcs(matcherLog: string, bridgeLogs: readonly string[], pa
       outboxMs: p.time - n("committedAtMs"),
       toBridgeMs: s.time - p.time,
       totalMs: s.time - n("interceptedAtMs"),
+      interceptedAtMs: n("interceptedAtMs"),
+      settleSentAtMs: s.time,
     });
   }
   return traces;

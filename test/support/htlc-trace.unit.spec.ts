@@ -14,7 +14,7 @@ describe("traceHtlcs", () => {
     // The bridge logs ISO times.
     const bridge = line({ level: 30, time: new Date(1_000_031).toISOString(), msg: "SETTLE sent to lnd", paymentHash: hash, circuitKey: "5:1" });
     expect(traceHtlcs(matcher, [bridge], new Set([hash]))).toEqual([
-      { paymentHash: hash, circuitKey: "5:1", bridgeMs: 2, toMatcherMs: 8, decideMs: 8, outboxMs: 7, toBridgeMs: 6, totalMs: 31 },
+      { paymentHash: hash, circuitKey: "5:1", bridgeMs: 2, toMatcherMs: 8, decideMs: 8, outboxMs: 7, toBridgeMs: 6, totalMs: 31, interceptedAtMs: 1_000_000, settleSentAtMs: 1_000_031 },
     ]);
   });
 
