@@ -1,6 +1,6 @@
 // Prometheus metrics of the matcher (prom-client), served on metricsPort at /metrics.
 import { createServer, type Server } from "node:http";
-import { Counter, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface MatcherMetrics {
   registry: Registry;
@@ -10,6 +10,7 @@ export interface MatcherMetrics {
   settleFailed: Counter;
   outboxPublishFailures: Counter;
   outboxQuarantined: Counter<"kind">;
+  stalledPartitions: Gauge;
   undecodableRecords: Counter<"topic">;
   suspectHtlcs: Counter;
   rejectedRecords: Counter<"reason">;
@@ -42,6 +43,11 @@ export function createMatcherMetrics(): MatcherMetrics {
     outboxPublishFailures: new Counter({
       name: "ic_matcher_outbox_publish_failures_total",
       help: "Outbox publish rounds that stopped on a row (it and all later records wait); alert if it keeps rising",
+      registers: [registry],
+    }),
+    stalledPartitions: new Gauge({
+      name: "ic_matcher_stalled_partitions",
+      help: "Input partitions held back by a record of a schema version this matcher does not know (readers upgrade first); /readyz is not ready while any is",
       registers: [registry],
     }),
     outboxQuarantined: new Counter({

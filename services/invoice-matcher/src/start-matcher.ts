@@ -40,7 +40,7 @@ export interface RunningMatcher {
   readonly identity: Pick<CoordinatorIdentity, "nodePubkeyHex">;
   readonly metrics: MatcherMetrics;
   /** For /readyz: Postgres answers (every decision needs it). Kafka consumer failures end the process instead. */
-  readiness(): Promise<{ ready: boolean; postgres: string }>;
+  readiness(): Promise<{ ready: boolean; postgres: string; stalledPartitions?: string[] }>;
   stop(): Promise<void>;
 }
 
@@ -107,12 +107,19 @@ export async function startMatcher(
   // auto-fail height. One that an upgrade of this matcher would decode is thrown, so its
   // partition waits and it is retried (isPermanentDecodeFailure in @ic/event-log). Money-safe
   // either way: an HTLC never decided is never settled; a missed outcome only delays SETTLED.
+  // Partitions held back by a record of a newer schema version (topic/partition -> its offset):
+  // readiness turns not-ready and ic_matcher_stalled_partitions counts them until a record of
+  // that partition is handled again (after the upgrade).
+  const stalled = new Map<string, string>();
+  const partitionOf = (record: ConsumedRecord): string => `${record.topic}/${record.partition}`;
   const decodeOrPassOver = <T>(decode: () => T, record: ConsumedRecord): T | undefined => {
     try {
       return decode();
     } catch (error) {
       if (!(error instanceof EventDecodeError)) throw error;
       if (!isPermanentDecodeFailure(error.reason)) {
+        stalled.set(partitionOf(record), record.offset);
+        metrics.stalledPartitions.set(stalled.size);
         logger.error(
           { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
           "input record of a schema version this matcher does not know: its partition waits until the matcher is upgraded",
@@ -168,85 +175,90 @@ export async function startMatcher(
       // runs the matcher (main exits; a supervisor restarts it and the group resumes).
       onFatalError: (error) => options.onFatalError?.(error),
       handler: async (record) => {
-        const role = config.topics.nodeTopic(record.topic)?.role;
-        if (role === "bridgeStatus") {
-          // The node's block height (and liveness) while no HTLC arrives: the ticker cancels a
-          // waiting hold set before its auto-fail height from it. Only ever rising (greatest in
-          // recordBridgeHeartbeat): a late or replayed status cannot lower it.
-          const status = decodeOrPassOver(() => decodeAs("bridge-status", record), record);
-          if (status === undefined) return;
-          if (refusedForItsTopic(record, status.nodeId)) return;
-          if (refusedRecord(recordCheck.statusRecord(status), record)) return;
-          await recordBridgeHeartbeat(pool, status.nodeId, now(), status.blockHeight);
-          metrics.bridgeStatusRecords.inc();
-          logger.debug({ nodeId: status.nodeId, blockHeight: status.blockHeight, bridgeInstanceId: status.bridgeInstanceId, interceptorStreamOpen: status.interceptorStreamOpen, heldHtlcs: status.heldHtlcs, publishBacklog: status.publishBacklog }, "bridge status");
-        } else if (role === "htlcIntercepted") {
-          const htlc = decodeOrPassOver(() => decodeAs("htlc-intercepted", record), record);
-          if (htlc === undefined) return;
-          if (refusedForItsTopic(record, htlc.nodeId, htlc.paymentHash)) return;
-          if (refusedRecord(recordCheck.htlcRecord(htlc), record)) return;
-          const arrivedAt = now();
-          const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
-          const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
-          const decidedAt = now();
-          // Liveness bookkeeping after the decision, off the settle path (the outbox was woken at commit).
-          await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
-          metrics.htlcsReceived.inc();
-          for (const event of decision.events)
-            if (event.type === "HtlcRejected" && event.data.reason === "reoffered_htlc_differs") {
-              metrics.suspectHtlcs.inc();
-              logger.warn(
-                { paymentHash: htlc.paymentHash, nodeId: htlc.nodeId, circuitKey: `${htlc.circuitKey.chanId}:${htlc.circuitKey.htlcId}`, differingFields: event.data.differingFields },
-                `suspect HTLC record: re-offered HTLC differs from the recorded one: ${(event.data.differingFields ?? []).join(", ")}; failed, not settled`,
-              );
-            }
-          logger.info(
-            {
-              paymentHash: htlc.paymentHash,
-              circuitKey: `${htlc.circuitKey.chanId}:${htlc.circuitKey.htlcId}`,
-              nodeId: htlc.nodeId,
-              events: decision.events.map((e) => e.type),
-              commands: decision.commands.map((c) => c.type),
-              // The HTLC's way so far, for tracing one HTLC (test/bench/htlc-trace.ts): lnd offered
-              // it to the bridge, the bridge handed the record to its producer, the matcher took it
-              // off the topic, its decision committed.
-              interceptedAtMs: htlc.interceptedAtMs,
-              producedAtMs: Number(record.timestamp),
-              receivedAtMs: arrivedAt,
-              committedAtMs: decidedAt,
-            },
-            "htlc decided",
-          );
-        } else {
-          const outcome = decodeOrPassOver(() => decodeAs("htlc-outcome", record), record);
-          if (outcome === undefined) return;
-          if (refusedForItsTopic(record, outcome.nodeId, outcome.paymentHash)) return;
-          if (refusedRecord(recordCheck.outcomeRecord(outcome), record)) return;
-          if (outcome.kind !== "FINAL_SETTLED" && outcome.kind !== "FINAL_FAILED") return;
-          const key = { nodeId: outcome.nodeId, chanId: outcome.circuitKey.chanId, htlcId: outcome.circuitKey.htlcId };
-          const paymentHash = outcome.paymentHash || (await paymentHashOfHtlc(pool, key));
-          if (paymentHash === undefined) return;
-          const { decision } = await processor.process(paymentHash, {
-            type: "HtlcFinal",
-            data: { key, paymentHash, settled: outcome.kind === "FINAL_SETTLED", now: now() },
-          });
-          if (decision.events.some((e) => e.type === "InvoiceSettled")) {
-            metrics.invoicesSettled.inc();
-            logger.info({ paymentHash }, "invoice settled (lnd reports every HTLC final)");
-          }
-          for (const event of decision.events) {
-            if (event.type !== "InvoiceSettleFailed") continue;
-            metrics.settleFailed.inc();
-            const { settledHtlcs, failedHtlcs, amountSettledMsat, amountFailedMsat } = event.data;
-            logger.error(
-              { paymentHash, settledParts: settledHtlcs.length, failedParts: failedHtlcs.length, amountSettledMsat: String(amountSettledMsat), amountFailedMsat: String(amountFailedMsat) },
-              "invoice SETTLE_FAILED: lnd failed a part it was told to settle",
-            );
-          }
-        }
+        await handleInput(record);
+        if (stalled.delete(partitionOf(record))) metrics.stalledPartitions.set(stalled.size);
       },
     }),
   );
+
+  async function handleInput(record: ConsumedRecord): Promise<void> {
+    const role = config.topics.nodeTopic(record.topic)?.role;
+    if (role === "bridgeStatus") {
+      // The node's block height (and liveness) while no HTLC arrives: the ticker cancels a
+      // waiting hold set before its auto-fail height from it. Only ever rising (greatest in
+      // recordBridgeHeartbeat): a late or replayed status cannot lower it.
+      const status = decodeOrPassOver(() => decodeAs("bridge-status", record), record);
+      if (status === undefined) return;
+      if (refusedForItsTopic(record, status.nodeId)) return;
+      if (refusedRecord(recordCheck.statusRecord(status), record)) return;
+      await recordBridgeHeartbeat(pool, status.nodeId, now(), status.blockHeight);
+      metrics.bridgeStatusRecords.inc();
+      logger.debug({ nodeId: status.nodeId, blockHeight: status.blockHeight, bridgeInstanceId: status.bridgeInstanceId, interceptorStreamOpen: status.interceptorStreamOpen, heldHtlcs: status.heldHtlcs, publishBacklog: status.publishBacklog }, "bridge status");
+    } else if (role === "htlcIntercepted") {
+      const htlc = decodeOrPassOver(() => decodeAs("htlc-intercepted", record), record);
+      if (htlc === undefined) return;
+      if (refusedForItsTopic(record, htlc.nodeId, htlc.paymentHash)) return;
+      if (refusedRecord(recordCheck.htlcRecord(htlc), record)) return;
+      const arrivedAt = now();
+      const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
+      const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
+      const decidedAt = now();
+      // Liveness bookkeeping after the decision, off the settle path (the outbox was woken at commit).
+      await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
+      metrics.htlcsReceived.inc();
+      for (const event of decision.events)
+        if (event.type === "HtlcRejected" && event.data.reason === "reoffered_htlc_differs") {
+          metrics.suspectHtlcs.inc();
+          logger.warn(
+            { paymentHash: htlc.paymentHash, nodeId: htlc.nodeId, circuitKey: `${htlc.circuitKey.chanId}:${htlc.circuitKey.htlcId}`, differingFields: event.data.differingFields },
+            `suspect HTLC record: re-offered HTLC differs from the recorded one: ${(event.data.differingFields ?? []).join(", ")}; failed, not settled`,
+          );
+        }
+      logger.info(
+        {
+          paymentHash: htlc.paymentHash,
+          circuitKey: `${htlc.circuitKey.chanId}:${htlc.circuitKey.htlcId}`,
+          nodeId: htlc.nodeId,
+          events: decision.events.map((e) => e.type),
+          commands: decision.commands.map((c) => c.type),
+          // The HTLC's way so far, for tracing one HTLC (test/bench/htlc-trace.ts): lnd offered
+          // it to the bridge, the bridge handed the record to its producer, the matcher took it
+          // off the topic, its decision committed.
+          interceptedAtMs: htlc.interceptedAtMs,
+          producedAtMs: Number(record.timestamp),
+          receivedAtMs: arrivedAt,
+          committedAtMs: decidedAt,
+        },
+        "htlc decided",
+      );
+    } else {
+      const outcome = decodeOrPassOver(() => decodeAs("htlc-outcome", record), record);
+      if (outcome === undefined) return;
+      if (refusedForItsTopic(record, outcome.nodeId, outcome.paymentHash)) return;
+      if (refusedRecord(recordCheck.outcomeRecord(outcome), record)) return;
+      if (outcome.kind !== "FINAL_SETTLED" && outcome.kind !== "FINAL_FAILED") return;
+      const key = { nodeId: outcome.nodeId, chanId: outcome.circuitKey.chanId, htlcId: outcome.circuitKey.htlcId };
+      const paymentHash = outcome.paymentHash || (await paymentHashOfHtlc(pool, key));
+      if (paymentHash === undefined) return;
+      const { decision } = await processor.process(paymentHash, {
+        type: "HtlcFinal",
+        data: { key, paymentHash, settled: outcome.kind === "FINAL_SETTLED", now: now() },
+      });
+      if (decision.events.some((e) => e.type === "InvoiceSettled")) {
+        metrics.invoicesSettled.inc();
+        logger.info({ paymentHash }, "invoice settled (lnd reports every HTLC final)");
+      }
+      for (const event of decision.events) {
+        if (event.type !== "InvoiceSettleFailed") continue;
+        metrics.settleFailed.inc();
+        const { settledHtlcs, failedHtlcs, amountSettledMsat, amountFailedMsat } = event.data;
+        logger.error(
+          { paymentHash, settledParts: settledHtlcs.length, failedParts: failedHtlcs.length, amountSettledMsat: String(amountSettledMsat), amountFailedMsat: String(amountFailedMsat) },
+          "invoice SETTLE_FAILED: lnd failed a part it was told to settle",
+        );
+      }
+    }
+  }
 
   const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger });
   const pruner = config.outboxRetentionHours > 0 ? startOutboxPruner({ pool, retentionHours: config.outboxRetentionHours, logger }) : undefined;
@@ -282,11 +294,15 @@ export async function startMatcher(
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error("no answer within 2 s")), 2_000);
       });
+      // Read after the Postgres check: a partition may stall while it runs.
+      const stalledNow = (): { stalledPartitions?: string[] } =>
+        stalled.size === 0 ? {} : { stalledPartitions: [...stalled].map(([partition, offset]) => `${partition}@${offset}: a newer schema version; upgrade the matcher`) };
       try {
         await Promise.race([pool.query("select 1"), timeout]);
-        return { ready: true, postgres: "ok" };
+        const current = stalledNow();
+        return { ready: current.stalledPartitions === undefined, postgres: "ok", ...current };
       } catch (error) {
-        return { ready: false, postgres: error instanceof Error ? error.message : String(error) };
+        return { ready: false, postgres: error instanceof Error ? error.message : String(error), ...stalledNow() };
       } finally {
         clearTimeout(timer);
       }

@@ -1,0 +1,69 @@
+// A record of a schema version the matcher does not know yet holds its partition back (readers
+// upgrade first: it decodes once the matcher is upgraded), and that is visible: /readyz turns
+// not-ready naming the partition and offset, and ic_matcher_stalled_partitions counts it.
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSerialProducer, encode, type SerialProducer } from "@ic/event-log";
+import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import { testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { waitUntil } from "../../../test/support/wait-until.ts";
+import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
+import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
+import pg from "pg";
+
+const { run, databaseUrl, nodeA, config, provision } = testMatcherSetup("test_stall");
+let matcher: RunningMatcher;
+let producer: SerialProducer;
+let deployment: TestDeployment;
+
+beforeAll(async () => {
+  deployment = await provision();
+  matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
+  producer = createSerialProducer(testKafka(`test-${run}-stall`));
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await matcher?.stop();
+  await deployment?.remove([config.groupId]);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`drop schema if exists ${config.dbSchema} cascade`);
+  await client.end();
+});
+
+describe("a record of a newer schema version", () => {
+  it("holds its partition back, and readiness and the gauge say so", async () => {
+    expect((await matcher.readiness()).ready).toBe(true);
+    const sample = {
+      nodeId: nodeA,
+      circuitKey: { chanId: 123n, htlcId: 1n },
+      paymentHash: "ab".repeat(32),
+      incomingAmountMsat: 1_000n,
+      outgoingAmountMsat: 1_000n,
+      incomingExpiry: 540,
+      outgoingExpiry: 500,
+      autoFailHeight: 521,
+      outgoingRequestedChanId: virtualScidForNode(hexToBytes(nodeA)),
+      onionBlob: Buffer.alloc(1366),
+      customRecords: {},
+      blockHeight: 300,
+      interceptedAtMs: Date.now(),
+      bridgeInstanceId: "test",
+    };
+    const encoded = encode("htlc-intercepted", sample);
+    // The same bytes, claimed as a version this matcher has never seen.
+    const headers = { ...encoded.headers, "ic-schema-version": "99" };
+    await producer.send({ topic: config.topics.htlcIntercepted(nodeA), messages: [{ key: sample.paymentHash, value: encoded.value, headers }] });
+    const readiness = await waitUntil("the matcher not ready", async () => {
+      const r = await matcher.readiness();
+      return r.ready ? undefined : r;
+    });
+    expect(readiness.postgres).toBe("ok");
+    expect(readiness.stalledPartitions).toHaveLength(1);
+    expect(readiness.stalledPartitions![0]).toMatch(new RegExp(`^${config.topics.htlcIntercepted(nodeA).replace(/\./g, "\\.")}/\\d+@0: a newer schema version`));
+    const gauge = await matcher.metrics.stalledPartitions.get();
+    expect(gauge.values[0]?.value).toBe(1);
+  });
+});
