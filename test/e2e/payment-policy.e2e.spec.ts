@@ -108,9 +108,11 @@ describe("hold invoices never settle partially", () => {
         const target = (await btcd.height()) + 1;
         await btcd.mine(1);
         await waitUntil(`the matcher at height ${target}`, async () => ((await matcherHeight()) >= target ? true : undefined), { timeoutMs: 20_000, intervalMs: 50 });
-        // The ticker runs every 200 ms here: give it one round at this height before the next block
-        // (a block mined before it ran still leaves the margin of 3 blocks before lnd's auto-fail).
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        // One whole tick round at this height before the next block.
+        await waitUntil(`a tick round at height ${target}`, async () => (((await coordinator.matcher.metrics.tickBlockHeight.get()).values[0]?.value ?? 0) >= target ? true : undefined), {
+          timeoutMs: 20_000,
+          intervalMs: 20,
+        });
       }
       await waitUntil("invoice CANCELLED", async () => ((await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "CANCELLED" ? true : undefined), { timeoutMs: 30_000 });
       expect(mined).toBeGreaterThan(10);

@@ -11,6 +11,7 @@ export interface MatcherMetrics {
   outboxPublishFailures: Counter;
   outboxQuarantined: Counter<"kind">;
   stalledPartitions: Gauge;
+  tickBlockHeight: Gauge;
   undecodableRecords: Counter<"topic">;
   suspectHtlcs: Counter;
   rejectedRecords: Counter<"reason">;
@@ -43,6 +44,11 @@ export function createMatcherMetrics(): MatcherMetrics {
     outboxPublishFailures: new Counter({
       name: "ic_matcher_outbox_publish_failures_total",
       help: "Outbox publish rounds that stopped on a row (it and all later records wait); alert if it keeps rising",
+      registers: [registry],
+    }),
+    tickBlockHeight: new Gauge({
+      name: "ic_matcher_tick_block_height",
+      help: "The block height the last completed tick round decided with (the highest its bridges reported): hold sets are cancelled before their parts' auto-fail height by it",
       registers: [registry],
     }),
     stalledPartitions: new Gauge({

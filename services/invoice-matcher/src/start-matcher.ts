@@ -260,7 +260,7 @@ export async function startMatcher(
     }
   }
 
-  const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger });
+  const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger, onRound: (height) => metrics.tickBlockHeight.set(height) });
   const pruner = config.outboxRetentionHours > 0 ? startOutboxPruner({ pool, retentionHours: config.outboxRetentionHours, logger }) : undefined;
 
   const service = createInvoiceService({

@@ -11,6 +11,8 @@ export function startTicker(deps: {
   now: () => number;
   intervalMs: number;
   logger: Logger;
+  /** After each round: the block height it decided with (for the ic_matcher_tick_block_height gauge). */
+  onRound?: (blockHeight: number) => void;
 }): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   async function tick(): Promise<void> {
@@ -28,6 +30,7 @@ export function startTicker(deps: {
         deps.logger.error({ paymentHash, err: error instanceof Error ? error.message : String(error) }, "tick of an invoice failed");
       }
     }
+    deps.onRound?.(blockHeight);
   }
   const timer = setInterval(() => {
     if (running) return;

@@ -45,6 +45,21 @@ describe("ticker", () => {
     expect(inputs).toEqual(HASHES.map((paymentHash) => ({ type: "Tick", data: { paymentHash, now: 5_000, blockHeight: 801 } })));
   });
 
+  it("reports each finished round with the height it decided with, after every due invoice was ticked", async () => {
+    let ticked = 0;
+    const rounds: { height: number; tickedBefore: number }[] = [];
+    const processor: InvoiceProcessor = {
+      process: async () => {
+        ticked++;
+        return { decision: { events: [], commands: [], rejection: null }, state: {} } as unknown as ProcessedInput;
+      },
+    };
+    const ticker = startTicker({ pool, processor, now: () => 5_000, intervalMs: 100, logger, onRound: (height) => rounds.push({ height, tickedBefore: ticked }) });
+    await vi.advanceTimersByTimeAsync(100);
+    await ticker.stop();
+    expect(rounds).toEqual([{ height: 801, tickedBefore: HASHES.length }]);
+  });
+
   it("an invoice whose tick fails does not stop the ticks of the others", async () => {
     const ticked: string[] = [];
     const processor: InvoiceProcessor = {
