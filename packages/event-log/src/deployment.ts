@@ -28,7 +28,14 @@ function checkedNode(nodeId: string): string {
 /** The per-node topic kinds: written by the node's bridge (inputs, status) or read only by it (commands). */
 export type NodeTopicRole = "htlcIntercepted" | "htlcOutcomes" | "htlcCommands" | "bridgeStatus";
 export type SharedTopicRole = "invoiceEvents" | "matcherEvents";
-export type TopicRole = NodeTopicRole | SharedTopicRole;
+/**
+ * Dead letters: records a consumer can never handle, set aside so its partition goes on
+ * (dead-letters.ts). One per consumer: the matcher's inputs, and each bridge's commands.
+ */
+export type DeadLetterTopicRole = "matcherDeadLetters" | "bridgeDeadLetters";
+/** Topics that carry records of one schema (topicSchemas); dead-letter topics carry copies of any bytes. */
+export type RecordTopicRole = NodeTopicRole | SharedTopicRole;
+export type TopicRole = RecordTopicRole | DeadLetterTopicRole;
 
 const NODE_TOPIC_BASE: { readonly [R in NodeTopicRole]: string } = {
   htlcIntercepted: "htlc.intercepted.v1",
@@ -54,6 +61,16 @@ export interface DeploymentTopics {
   readonly invoiceEvents: string;
   /** MatcherEvent, keyed by payment hash hex. Internal audit/replay stream. */
   readonly matcherEvents: string;
+  /**
+   * Input records (HTLCs, outcomes, bridge status of any node) the matcher can never handle,
+   * with the source in headers. Written only by the matcher; read by admin only.
+   */
+  readonly matcherDeadLetters: string;
+  /**
+   * Command records one node's bridge can never decode: headers only, never the value (a
+   * command may carry a preimage). Written only by that node's bridge; read by admin only.
+   */
+  bridgeDeadLetters(nodeId: string): string;
   /** The role and node of one of this deployment's per-node topics; undefined for any other name. */
   nodeTopic(topic: string): { role: NodeTopicRole; nodeId: string } | undefined;
 }
@@ -69,6 +86,8 @@ export function deploymentTopics(deployment: string): DeploymentTopics {
     bridgeStatus: nodeTopic("bridgeStatus"),
     invoiceEvents: `${d}.invoice.events.v1`,
     matcherEvents: `${d}.matcher.events.v1`,
+    matcherDeadLetters: `${d}.matcher.dead-letters.v1`,
+    bridgeDeadLetters: (nodeId) => `${d}.bridge.dead-letters.v1.${checkedNode(nodeId)}`,
     nodeTopic(topic) {
       for (const [role, base] of Object.entries(NODE_TOPIC_BASE) as [NodeTopicRole, string][]) {
         const prefix = `${d}.${base}.`;

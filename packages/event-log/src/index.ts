@@ -75,8 +75,10 @@ export {
   deploymentNameProblem,
   deploymentTopics,
   type DeploymentGroups,
+  type DeadLetterTopicRole,
   type DeploymentTopics,
   type NodeTopicRole,
+  type RecordTopicRole,
   type SharedTopicRole,
   type TopicRole,
 } from "./deployment.ts";
@@ -113,5 +115,15 @@ export {
   type RecordHandlerContext,
   type RunningConsumer,
 } from "./committing-consumer.ts";
+export {
+  DEAD_LETTER_HEADERS,
+  createDeadLetterWriter,
+  deadLetterMessage,
+  decodeFailureAction,
+  decodeFailureLetter,
+  type DeadLetter,
+  type DeadLetterOptions,
+  type DeadLetterWriter,
+} from "./dead-letters.ts";
 export { nextOffset } from "./offsets.ts";
 export { SerialQueue } from "./serial-queue.ts";

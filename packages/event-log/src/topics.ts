@@ -2,11 +2,11 @@
 // deployment name and the node (deployment.ts). Brokers run with auto.create.topics.enable=false:
 // the provisioning CLI creates a deployment's topics (provisioning/), services never do.
 import type { Admin } from "kafkajs";
-import type { TopicRole } from "./deployment.ts";
+import type { RecordTopicRole } from "./deployment.ts";
 import type { SchemaName } from "./event-records.ts";
 
-/** The schema each topic carries. */
-export const topicSchemas: { readonly [R in TopicRole]: SchemaName } = {
+/** The schema each topic carries (dead-letter topics carry copies of whatever could not be read). */
+export const topicSchemas: { readonly [R in RecordTopicRole]: SchemaName } = {
   htlcIntercepted: "htlc-intercepted",
   htlcCommands: "htlc-command",
   htlcOutcomes: "htlc-outcome",

@@ -9,6 +9,9 @@
 //                                   retention 1 day, delete: not history)
 //   <d>.invoice.events.v1           WRITE matcher            READ matcher, public
 //   <d>.matcher.events.v1           WRITE, READ matcher only
+//   <d>.matcher.dead-letters.v1     WRITE matcher            READ admin only (copies of input records)
+//   <d>.bridge.dead-letters.v1.<node> WRITE bridge of <node> READ admin only (headers of undecodable
+//                                   commands; never their value, which may hold a preimage)
 //   groups: <d>.matcher (+ prefix <d>.matcher.) matcher; <d>.bridge.<node> (prefix) that bridge,
 //   DESCRIBE for the matcher (GetInfo's "bridge connected"); prefix <d>.public. the public principal.
 // No transactional ids are granted: no service produces in transactions (both use idempotent
@@ -118,16 +121,21 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
     const outcomes = topics.htlcOutcomes(node.pubkey);
     const commands = topics.htlcCommands(node.pubkey);
     const status = topics.bridgeStatus(node.pubkey);
+    const deadLetters = topics.bridgeDeadLetters(node.pubkey);
     planned.push(
       { topic: intercepted, role: "htlcIntercepted", nodeName: node.name, ...base, config: keep },
       { topic: outcomes, role: "htlcOutcomes", nodeName: node.name, ...base, config: keep },
       { topic: commands, role: "htlcCommands", nodeName: node.name, ...base, config: commandsConfig },
       { topic: status, role: "bridgeStatus", nodeName: node.name, ...base, config: statusConfig },
+      { topic: deadLetters, role: "bridgeDeadLetters", nodeName: node.name, ...base, config: keep },
     );
     allow(bridge, "TOPIC", "LITERAL", intercepted, "WRITE");
     allow(bridge, "TOPIC", "LITERAL", outcomes, "WRITE");
     allow(bridge, "TOPIC", "LITERAL", commands, "READ");
     allow(bridge, "TOPIC", "LITERAL", status, "WRITE");
+    // Its own dead letters, write only: nobody but admin (a super user, no ACL) reads them. They
+    // never hold a command's value, but a command topic's dead letters stay as closed as it is.
+    allow(bridge, "TOPIC", "LITERAL", deadLetters, "WRITE");
     // Its command group and its throwaway settle-history groups (a pubkey has a fixed length, so
     // this prefix matches no other node's groups); it deletes the throwaway ones when done.
     allow(bridge, "GROUP", "PREFIXED", groups.bridge(node.pubkey), "READ");
@@ -141,9 +149,12 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
   planned.push(
     { topic: topics.invoiceEvents, role: "invoiceEvents", ...base, config: keep },
     { topic: topics.matcherEvents, role: "matcherEvents", ...base, config: keep },
+    { topic: topics.matcherDeadLetters, role: "matcherDeadLetters", ...base, config: keep },
   );
   allow(matcher, "TOPIC", "LITERAL", topics.invoiceEvents, "WRITE", "READ");
   allow(matcher, "TOPIC", "LITERAL", topics.matcherEvents, "WRITE", "READ");
+  // Copies of HTLC records (only the matcher reads those): written by it, read by admin alone.
+  allow(matcher, "TOPIC", "LITERAL", topics.matcherDeadLetters, "WRITE");
   allow(matcher, "GROUP", "LITERAL", groups.matcher, "READ");
   allow(matcher, "GROUP", "PREFIXED", groups.matcherPrefix, "READ", "DELETE");
   allow(publicUser, "TOPIC", "LITERAL", topics.invoiceEvents, "READ");

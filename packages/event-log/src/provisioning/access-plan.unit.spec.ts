@@ -31,12 +31,15 @@ describe("planDeployment", () => {
       `ic.htlc.outcomes.v1.${ALPHA}`,
       `ic.htlc.commands.v1.${ALPHA}`,
       `ic.bridge.status.v1.${ALPHA}`,
+      `ic.bridge.dead-letters.v1.${ALPHA}`,
       `ic.htlc.intercepted.v1.${BRAVO}`,
       `ic.htlc.outcomes.v1.${BRAVO}`,
       `ic.htlc.commands.v1.${BRAVO}`,
       `ic.bridge.status.v1.${BRAVO}`,
+      `ic.bridge.dead-letters.v1.${BRAVO}`,
       "ic.invoice.events.v1",
       "ic.matcher.events.v1",
+      "ic.matcher.dead-letters.v1",
     ]);
     expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" } });
   });
@@ -47,6 +50,7 @@ describe("planDeployment", () => {
         `WRITE TOPIC LITERAL ${topics.htlcIntercepted(ALPHA)}`,
         `WRITE TOPIC LITERAL ${topics.htlcOutcomes(ALPHA)}`,
         `WRITE TOPIC LITERAL ${topics.bridgeStatus(ALPHA)}`,
+        `WRITE TOPIC LITERAL ${topics.bridgeDeadLetters(ALPHA)}`,
         `READ TOPIC LITERAL ${topics.htlcCommands(ALPHA)}`,
         `READ GROUP PREFIXED ${groups.bridge(ALPHA)}`,
         `DELETE GROUP PREFIXED ${groups.bridgeSettleHistoryPrefix(ALPHA)}`,
@@ -91,6 +95,20 @@ describe("planDeployment", () => {
     }
     // and no prefixed topic grant could reach a commands topic
     expect(plan.acls.filter((a) => a.resourceType === "TOPIC" && a.patternType === "PREFIXED")).toEqual([]);
+  });
+
+  it("dead letters: each consumer writes only its own, and no principal reads them (admin, a super user, needs no ACL)", () => {
+    const grantsOn = (topic: string) => plan.acls.filter((a) => a.resourceName === topic).map((a) => `${a.operation} ${a.principal}`);
+    expect(grantsOn(topics.matcherDeadLetters)).toEqual(["WRITE User:matcher"]);
+    for (const [name, node] of [["alpha", ALPHA], ["bravo", BRAVO]] as const) {
+      // A command topic's dead letters stay as closed as the command topic: not even the matcher reads them.
+      expect(grantsOn(topics.bridgeDeadLetters(node))).toEqual([`WRITE User:bridge-${name}`]);
+      expect(topics.nodeTopic(topics.bridgeDeadLetters(node))).toBeUndefined();
+    }
+    expect(grantsOf("public").join("\n")).not.toContain("dead-letters");
+    expect(topics.matcherDeadLetters).toBe("ic.matcher.dead-letters.v1");
+    expect(topics.bridgeDeadLetters(ALPHA)).toBe(`ic.bridge.dead-letters.v1.${ALPHA}`);
+    expect(plan.topics.filter((t) => t.role === "matcherDeadLetters" || t.role === "bridgeDeadLetters").map((t) => t.config["retention.ms"])).toEqual(["-1", "-1", "-1"]);
   });
 
   it("keeps commands for the configured retention (default 7 days), status a day and the other topics forever", () => {

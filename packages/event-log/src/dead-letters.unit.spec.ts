@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { decode, encode } from "./codec.ts";
+import type { ConsumedRecord } from "./committing-consumer.ts";
+import { DEAD_LETTER_HEADERS, deadLetterMessage, decodeFailureAction, decodeFailureLetter } from "./dead-letters.ts";
+import { EventDecodeError } from "./errors.ts";
+import type { HtlcCommand } from "./event-records.ts";
+
+const NODE = "02" + "11".repeat(32);
+const preimage = Buffer.alloc(32, 7);
+const settle: HtlcCommand = {
+  commandId: "c-1",
+  nodeId: NODE,
+  circuitKey: { chanId: 1n, htlcId: 2n },
+  paymentHash: "ab".repeat(32),
+  action: "SETTLE",
+  preimage,
+  failureMessage: null,
+  failureCode: null,
+  expectedIncomingAmountMsat: 1000n,
+  expectedIncomingExpiry: 500,
+  issuedAtMs: 1,
+};
+
+function consumed(fields: Partial<ConsumedRecord>): ConsumedRecord {
+  return { topic: "t.htlc.commands.v1.x", partition: 2, offset: "41", key: Buffer.from("k"), value: Buffer.from("v"), headers: {}, timestamp: "1700000000000", ...fields };
+}
+
+function decodeError(record: Partial<ConsumedRecord>): EventDecodeError {
+  try {
+    decode(consumed(record));
+  } catch (error) {
+    if (error instanceof EventDecodeError) return error;
+    throw error;
+  }
+  throw new Error("decoded");
+}
+
+const encoded = encode("htlc-command", settle);
+
+describe("decodeFailureAction: what no retry can fix is dead-lettered, a newer version is held", () => {
+  it("dead-letters garbage bytes under valid headers (corrupt-payload)", () => {
+    const error = decodeError({ value: Buffer.from([0xff, 0xfe, 0x00]), headers: encoded.headers });
+    expect(error.reason).toBe("corrupt-payload");
+    expect(decodeFailureAction(error)).toBe("dead-letter");
+  });
+
+  it("dead-letters bytes with no schema headers (missing-header)", () => {
+    const error = decodeError({ value: Buffer.from("garbage") });
+    expect(error.reason).toBe("missing-header");
+    expect(decodeFailureAction(error)).toBe("dead-letter");
+  });
+
+  it("dead-letters a schema name no reader knows (unknown-schema)", () => {
+    const error = decodeError({ value: encoded.value, headers: { ...encoded.headers, "ic-schema": "htlc-teleported" } });
+    expect(error.reason).toBe("unknown-schema");
+    expect(decodeFailureAction(error)).toBe("dead-letter");
+  });
+
+  it("dead-letters a published version edited in place (fingerprint-mismatch)", () => {
+    const error = decodeError({ value: encoded.value, headers: { ...encoded.headers, "ic-schema-fingerprint": "00".repeat(32) } });
+    expect(error.reason).toBe("fingerprint-mismatch");
+    expect(decodeFailureAction(error)).toBe("dead-letter");
+  });
+
+  it("holds a newer schema version: it decodes once the reader is upgraded (readers upgrade first)", () => {
+    const error = decodeError({ value: encoded.value, headers: { ...encoded.headers, "ic-schema-version": "99" } });
+    expect(error.reason).toBe("unknown-version");
+    expect(decodeFailureAction(error)).toBe("hold");
+  });
+
+  it("gives the reason and a message that shows no value", () => {
+    const error = decodeError({ value: Buffer.concat([encoded.value, Buffer.from([1])]), headers: encoded.headers });
+    const letter = decodeFailureLetter(error);
+    expect(letter.reason).toBe("corrupt-payload");
+    expect(letter.detail).toContain("htlc-command v");
+    expect(letter.detail).not.toContain(preimage.toString("hex"));
+  });
+});
+
+describe("deadLetterMessage", () => {
+  it("copies key, value and source headers, and says where the record came from", () => {
+    const record = consumed({ key: Buffer.from("hash"), value: Buffer.from([1, 2, 3]), headers: { "ic-schema": "htlc-intercepted", other: Buffer.from("x") } });
+    const message = deadLetterMessage(record, { reason: "corrupt-payload", detail: "bad Avro" }, { value: "copy" });
+    expect(message.key).toEqual(Buffer.from("hash"));
+    expect(message.value).toEqual(Buffer.from([1, 2, 3]));
+    expect(message.headers).toEqual({
+      "ic-schema": "htlc-intercepted",
+      other: Buffer.from("x"),
+      [DEAD_LETTER_HEADERS.reason]: "corrupt-payload",
+      [DEAD_LETTER_HEADERS.detail]: "bad Avro",
+      [DEAD_LETTER_HEADERS.sourceTopic]: "t.htlc.commands.v1.x",
+      [DEAD_LETTER_HEADERS.sourcePartition]: "2",
+      [DEAD_LETTER_HEADERS.sourceOffset]: "41",
+      [DEAD_LETTER_HEADERS.sourceTimestamp]: "1700000000000",
+    });
+  });
+
+  it("leaves a command's value out (it may hold a preimage), keeping only its length and the schema headers", () => {
+    // A SETTLE whose fingerprint header was changed: it fails to decode, yet its bytes hold the preimage.
+    const record = consumed({ value: encoded.value, headers: { ...encoded.headers, "ic-schema-fingerprint": "00".repeat(32), extra: "y" } });
+    const message = deadLetterMessage(record, decodeFailureLetter(decodeError(record)), {
+      value: "omit",
+      keepHeaders: ["ic-schema", "ic-schema-version", "ic-schema-fingerprint"],
+    });
+    expect(message.value).toBeNull();
+    expect(message.headers?.[DEAD_LETTER_HEADERS.valueOmittedBytes]).toBe(String(encoded.value.length));
+    expect(message.headers?.["extra"]).toBeUndefined();
+    expect(message.headers?.["ic-schema"]).toBe("htlc-command");
+    const everything = JSON.stringify(message, (_, v: unknown) => (Buffer.isBuffer(v) ? v.toString("hex") : v));
+    expect(everything).not.toContain(preimage.toString("hex"));
+    expect(Buffer.from(everything).includes(preimage)).toBe(false);
+  });
+
+  it("a source header named like a dead-letter header cannot pose as the reason or the source", () => {
+    const record = consumed({ headers: { [DEAD_LETTER_HEADERS.reason]: "forged", [DEAD_LETTER_HEADERS.sourceOffset]: "0" } });
+    const message = deadLetterMessage(record, { reason: "missing-header", detail: "d" }, { value: "copy" });
+    expect(message.headers?.[DEAD_LETTER_HEADERS.reason]).toBe("missing-header");
+    expect(message.headers?.[DEAD_LETTER_HEADERS.sourceOffset]).toBe("41");
+  });
+
+  it("marks a record without a value", () => {
+    const message = deadLetterMessage(consumed({ value: null }), { reason: "missing-value", detail: "d" }, { value: "omit" });
+    expect(message.headers?.[DEAD_LETTER_HEADERS.valueOmittedBytes]).toBe("none");
+  });
+});
