@@ -274,7 +274,6 @@ export async function startMatcher(
       virtualHopPolicy: config.matcher.virtualHopPolicy,
       minFinalCltvExpiryDelta: config.minFinalCltvExpiryDelta,
       defaultExpirySeconds: config.defaultExpirySeconds,
-      maxExpirySeconds: 365 * 24 * 3600,
     },
     // A bridge is connected when its command consumer group has a live member.
     bridgeConnected: async (pubkey) => {

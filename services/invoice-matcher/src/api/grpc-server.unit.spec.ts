@@ -221,28 +221,16 @@ describe("authentication", () => {
 describe("request validation", () => {
   const HASH = "ab".repeat(32);
   const add = (fields: Record<string, unknown>) => ({ external_ref: "order-v", mode: "HOLD", ...fields });
+  // The message's shape: refused by the API before the port is called.
   const cases: { method: string; request: unknown; field: string; details: string }[] = [
-    { method: "AddInvoice", request: { mode: "HOLD" }, field: "external_ref", details: "external_ref is required" },
-    { method: "AddInvoice", request: add({ external_ref: "x".repeat(257) }), field: "external_ref", details: "at most 256 UTF-8 bytes, got 257" },
-    { method: "AddInvoice", request: add({ external_ref: "é".repeat(129) }), field: "external_ref", details: "at most 256 UTF-8 bytes, got 258" },
-    { method: "AddInvoice", request: add({ external_ref: "order\n1" }), field: "external_ref", details: "must not contain control characters" },
     { method: "AddInvoice", request: add({ mode: undefined }), field: "mode", details: "mode is required: AUTO_SETTLE or HOLD" },
     { method: "AddInvoice", request: add({ mode: 7 }), field: "mode", details: "mode must be AUTO_SETTLE or HOLD, got 7" },
-    { method: "AddInvoice", request: add({ amount_msat: "2100000000000000001" }), field: "amount_msat", details: "at most 2100000000000000000 (21 million bitcoin)" },
-    { method: "AddInvoice", request: add({ amount_msat: "18446744073709551615" }), field: "amount_msat", details: "got 18446744073709551615" },
-    { method: "AddInvoice", request: add({ description: "d", description_hash: Buffer.alloc(32, 1) }), field: "description", details: "give description or description_hash, not both" },
-    { method: "AddInvoice", request: add({ description: "x".repeat(640) }), field: "description", details: "at most 639 UTF-8 bytes (the BOLT 11 limit), got 640" },
-    { method: "AddInvoice", request: add({ description_hash: Buffer.alloc(31, 1) }), field: "description_hash", details: "must be 32 bytes (the SHA-256 of the description), got 31" },
-    { method: "AddInvoice", request: add({ description_hash: Buffer.alloc(33, 1) }), field: "description_hash", details: "got 33" },
-    { method: "AddInvoice", request: add({ expiry_seconds: "-1" }), field: "expiry_seconds", details: "expiry_seconds must not be negative, got -1" },
-    { method: "AddInvoice", request: add({ expiry_seconds: "31536001" }), field: "expiry_seconds", details: "at most 31536000 (one year), got 31536001" },
     { method: "AddInvoice", request: add({ expiry_seconds: "9223372036854775807" }), field: "expiry_seconds", details: "got 9223372036854775807" },
     { method: "LookupInvoice", request: {}, field: "payment_hash", details: "give payment_hash or external_ref" },
     { method: "LookupInvoice", request: { payment_hash: HASH, external_ref: "r" }, field: "payment_hash", details: "not both" },
     { method: "LookupInvoice", request: { payment_hash: HASH.slice(1) }, field: "payment_hash", details: "64 hex characters; it has 63 characters" },
     { method: "LookupInvoice", request: { payment_hash: "g" + HASH.slice(1) }, field: "payment_hash", details: "contains a character that is not hex" },
     { method: "LookupInvoice", request: { payment_hash: `0x${HASH}` }, field: "payment_hash", details: "it has 66 characters" },
-    { method: "LookupInvoice", request: { external_ref: "a\u0000b" }, field: "external_ref", details: "must not contain control characters" },
     { method: "ListInvoices", request: { page_size: -1 }, field: "page_size", details: "page_size must be 0 (default 100) to 1000, got -1" },
     { method: "ListInvoices", request: { page_size: 1001 }, field: "page_size", details: "got 1001" },
     { method: "SettleInvoice", request: {}, field: "payment_hash", details: "payment_hash is required" },
@@ -263,11 +251,44 @@ describe("request validation", () => {
     });
   }
 
+  // The port's limits (create-invoice-limits.ts): the API hands the request over and passes the
+  // port's refusal on as INVALID_ARGUMENT; nothing is created.
+  const limits: { method: string; request: unknown; field: string; details: string }[] = [
+    { method: "AddInvoice", request: { mode: "HOLD" }, field: "external_ref", details: "external_ref is required" },
+    { method: "AddInvoice", request: add({ external_ref: "x".repeat(129) }), field: "external_ref", details: "at most 128 characters, got 129" },
+    { method: "AddInvoice", request: add({ external_ref: "é".repeat(128) }), field: "external_ref", details: "printable ASCII without spaces (0x21-0x7e); it has U+00E9 at position 1" },
+    { method: "AddInvoice", request: add({ external_ref: "order\n1" }), field: "external_ref", details: "it has a control character at position 6" },
+    { method: "AddInvoice", request: add({ external_ref: "order 42" }), field: "external_ref", details: "it has a space at position 6" },
+    { method: "AddInvoice", request: add({ amount_msat: "2100000000000000001" }), field: "amount_msat", details: "at most 2100000000000000000 (21 million bitcoin)" },
+    { method: "AddInvoice", request: add({ amount_msat: "18446744073709551615" }), field: "amount_msat", details: "got 18446744073709551615" },
+    { method: "AddInvoice", request: add({ description: "d", description_hash: Buffer.alloc(32, 1) }), field: "description", details: "give description or description_hash, not both" },
+    { method: "AddInvoice", request: add({ description: "x".repeat(640) }), field: "description", details: "at most 639 UTF-8 bytes (the BOLT 11 limit), got 640" },
+    { method: "AddInvoice", request: add({ description_hash: Buffer.alloc(31, 1) }), field: "description_hash", details: "must be 32 bytes (the SHA-256 of the description), got 31" },
+    { method: "AddInvoice", request: add({ description_hash: Buffer.alloc(33, 1) }), field: "description_hash", details: "got 33" },
+    { method: "AddInvoice", request: add({ expiry_seconds: "-1" }), field: "expiry_seconds", details: "expiry_seconds must not be negative, got -1" },
+    { method: "AddInvoice", request: add({ expiry_seconds: "31536001" }), field: "expiry_seconds", details: "at most 31536000 (one year), got 31536001" },
+    { method: "LookupInvoice", request: { external_ref: "a\u0000b" }, field: "external_ref", details: "it has a control character at position 2" },
+  ];
+
+  for (const { method, request, field, details } of limits) {
+    it(`${method}: ${field}: the port refuses: ${details}`, async () => {
+      const result = await rawInvoiceApiCall(t.address, method, request, bearerMetadata(`Bearer ${TEST_API_TOKEN}`));
+
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.codeName).toBe("INVALID_ARGUMENT");
+      expect(result.details.startsWith(field) || result.details.startsWith("give")).toBe(true);
+      expect(result.details).toContain(details);
+      expect(t.fake.calls).toHaveLength(1);
+      expect(t.fake.invoiceEvents).toEqual([]);
+    });
+  }
+
   it("accepts the limits themselves", async () => {
     const result = await rawInvoiceApiCall(
       t.address,
       "AddInvoice",
-      add({ external_ref: "é".repeat(128), amount_msat: "2100000000000000000", description: "x".repeat(639), expiry_seconds: "31536000" }),
+      add({ external_ref: "!~" + "x".repeat(126), amount_msat: "2100000000000000000", description: "x".repeat(639), expiry_seconds: "31536000" }),
       bearerMetadata(`Bearer ${TEST_API_TOKEN}`),
     );
 

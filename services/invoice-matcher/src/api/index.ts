@@ -8,14 +8,18 @@ export type { InvoiceApiLogger } from "./invoice-api-logger.ts";
 export type { InvoiceEventStream } from "./invoice-event-stream.ts";
 export { COORDINATOR_PROTO_DIR, INVOICES_SERVICE_NAME } from "./invoice-api-protos.ts";
 export { MIN_AUTH_TOKEN_LENGTH } from "./bearer-token.ts";
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./invoice-api-requests.ts";
 export {
-  DEFAULT_PAGE_SIZE,
+  createInvoiceRequestProblem,
+  DESCRIPTION_HASH_BYTES,
+  externalRefProblem,
   MAX_AMOUNT_MSAT,
   MAX_DESCRIPTION_BYTES,
   MAX_EXPIRY_SECONDS,
-  MAX_EXTERNAL_REF_BYTES,
-  MAX_PAGE_SIZE,
-} from "./invoice-api-requests.ts";
+  MAX_EXTERNAL_REF_LENGTH,
+  type CreateInvoiceField,
+  type CreateInvoiceProblem,
+} from "../invoice-service/create-invoice-limits.ts";
 export type {
   ClusterNodeView,
   CoordinatorInfo,

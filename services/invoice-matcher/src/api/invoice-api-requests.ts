@@ -1,6 +1,8 @@
 // gRPC requests -> the port's inputs. Each parser reads one decoded message from start to
-// end, checks every field the port cannot check better, and throws InvalidApiArgument naming
-// the first bad field. Business rules (idempotency, states, terms conflicts) stay in the port.
+// end, checks its shape (types, enums, exactly one of two fields), and throws InvalidApiArgument
+// naming the first bad field. Limits and business rules (idempotency, states, terms conflicts)
+// stay in the port.
+import { MAX_EXPIRY_SECONDS } from "../invoice-service/create-invoice-limits.ts";
 import type { CreateInvoiceRequest, InvoiceMode } from "../invoice-service/invoice-service.ts";
 import type {
   WireAddInvoiceRequest,
@@ -21,56 +23,29 @@ export class InvalidApiArgument extends Error {
   }
 }
 
-/** 21 million bitcoin: no invoice can ask for more than the money supply. */
-export const MAX_AMOUNT_MSAT = 21_000_000n * 100_000_000n * 1000n;
-/** BOLT 11 field lengths are 10 bits of 5-bit words: 1023 * 5 / 8 = 639 whole bytes. */
-export const MAX_DESCRIPTION_BYTES = 639;
-export const DESCRIPTION_HASH_BYTES = 32;
-/** A year: an invoice open longer is an operator mistake, not a use case. */
-export const MAX_EXPIRY_SECONDS = 365 * 24 * 3600;
-export const MAX_EXTERNAL_REF_BYTES = 256;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const HEX_32_BYTES = /^[0-9a-fA-F]{64}$/;
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
+// Shape only: the limits of the terms (external_ref, amount, description, expiry) are the
+// port's (invoice-service/create-invoice-limits.ts), checked once there; its refusal comes back
+// as INVALID_ARGUMENT with the same kind of message. Proto3 cannot tell an absent scalar from its
+// zero, so 0 and "" mean absent here.
 export function parseAddInvoiceRequest(wire: WireAddInvoiceRequest): CreateInvoiceRequest {
-  const externalRef = parseExternalRef(wire.external_ref, "external_ref");
   const mode = parseMode(wire.mode);
-
   const amountMsat = parseUint64(wire.amount_msat, "amount_msat");
-  if (amountMsat > MAX_AMOUNT_MSAT)
-    throw new InvalidApiArgument("amount_msat", `amount_msat must be at most ${MAX_AMOUNT_MSAT} (21 million bitcoin), got ${amountMsat}`);
-
-  const description = wire.description;
-  const descriptionHash = wire.description_hash;
-  if (description.length > 0 && descriptionHash.length > 0)
-    throw new InvalidApiArgument("description", "give description or description_hash, not both");
-  const descriptionBytes = Buffer.byteLength(description, "utf8");
-  if (descriptionBytes > MAX_DESCRIPTION_BYTES)
-    throw new InvalidApiArgument(
-      "description",
-      `description must be at most ${MAX_DESCRIPTION_BYTES} UTF-8 bytes (the BOLT 11 limit), got ${descriptionBytes}; send a longer one as description_hash`,
-    );
-  if (descriptionHash.length > 0 && descriptionHash.length !== DESCRIPTION_HASH_BYTES)
-    throw new InvalidApiArgument(
-      "description_hash",
-      `description_hash must be ${DESCRIPTION_HASH_BYTES} bytes (the SHA-256 of the description), got ${descriptionHash.length}`,
-    );
-
   const expirySeconds = parseInt64(wire.expiry_seconds, "expiry_seconds");
-  if (expirySeconds < 0n)
-    throw new InvalidApiArgument("expiry_seconds", `expiry_seconds must not be negative, got ${expirySeconds}`);
-  if (expirySeconds > BigInt(MAX_EXPIRY_SECONDS))
-    throw new InvalidApiArgument("expiry_seconds", `expiry_seconds must be at most ${MAX_EXPIRY_SECONDS} (one year), got ${expirySeconds}`);
+  // The port holds seconds as a number: a value past 2^53 could not reach it unchanged.
+  if (expirySeconds > BigInt(Number.MAX_SAFE_INTEGER) || expirySeconds < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new InvalidApiArgument("expiry_seconds", `expiry_seconds must be 1 to ${MAX_EXPIRY_SECONDS} (one year), got ${expirySeconds}`);
 
-  const request: CreateInvoiceRequest = { externalRef, mode };
+  const request: CreateInvoiceRequest = { externalRef: wire.external_ref, mode };
   if (amountMsat > 0n) request.amountMsat = amountMsat;
-  if (description.length > 0) request.description = description;
-  if (descriptionHash.length > 0) request.descriptionHash = new Uint8Array(descriptionHash);
-  if (expirySeconds > 0n) request.expirySeconds = Number(expirySeconds);
+  if (wire.description.length > 0) request.description = wire.description;
+  if (wire.description_hash.length > 0) request.descriptionHash = new Uint8Array(wire.description_hash);
+  if (expirySeconds !== 0n) request.expirySeconds = Number(expirySeconds);
   return request;
 }
 
@@ -79,7 +54,7 @@ export function parseLookupInvoiceRequest(wire: WireLookupInvoiceRequest): { pay
   const byRef = wire.external_ref.length > 0;
   if (byHash && byRef) throw new InvalidApiArgument("payment_hash", "give payment_hash or external_ref, not both");
   if (byHash) return { paymentHash: parsePaymentHash(wire.payment_hash) };
-  if (byRef) return { externalRef: parseExternalRef(wire.external_ref, "external_ref") };
+  if (byRef) return { externalRef: wire.external_ref };
   throw new InvalidApiArgument("payment_hash", "give payment_hash or external_ref");
 }
 
@@ -108,15 +83,6 @@ export function parsePaymentHash(value: string, field = "payment_hash"): string 
     throw new InvalidApiArgument(field, `${field} must be 32 bytes as 64 hex characters; it ${problem}`);
   }
   return value.toLowerCase();
-}
-
-function parseExternalRef(value: string, field: string): string {
-  if (value.length === 0) throw new InvalidApiArgument(field, `${field} is required (your reference for the invoice, e.g. an order id)`);
-  const bytes = Buffer.byteLength(value, "utf8");
-  if (bytes > MAX_EXTERNAL_REF_BYTES)
-    throw new InvalidApiArgument(field, `${field} must be at most ${MAX_EXTERNAL_REF_BYTES} UTF-8 bytes, got ${bytes}`);
-  if (CONTROL_CHARACTER.test(value)) throw new InvalidApiArgument(field, `${field} must not contain control characters`);
-  return value;
 }
 
 function parseMode(value: string | number): InvoiceMode {

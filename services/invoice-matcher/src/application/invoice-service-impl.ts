@@ -22,6 +22,7 @@ import {
   paymentHashByExternalRef,
   bridgeHeartbeats,
 } from "../postgres/invoice-store.ts";
+import { createInvoiceRequestProblem, externalRefProblem } from "../invoice-service/create-invoice-limits.ts";
 import {
   InvoiceServiceError,
   type CoordinatorInfo,
@@ -45,11 +46,9 @@ export interface InvoiceServiceSettings {
   cluster: readonly ClusterNodeSetting[];
   virtualHopPolicy: { feeBaseMsat: bigint; feeProportionalMillionths: bigint; cltvExpiryDelta: number };
   minFinalCltvExpiryDelta: number;
+  /** Used when a request gives no expiry; at most MAX_EXPIRY_SECONDS (the config checks it). */
   defaultExpirySeconds: number;
-  maxExpirySeconds: number;
 }
-
-const MAX_MSAT = 2n ** 64n - 1n;
 
 export function createInvoiceService(deps: {
   pool: pg.Pool;
@@ -91,25 +90,8 @@ export function createInvoiceService(deps: {
   }
 
   function validate(request: CreateInvoiceRequest): void {
-    if (!/^[\x21-\x7e]{1,128}$/.test(request.externalRef)) {
-      throw new InvoiceServiceError("invalid_argument", "external_ref must be 1-128 printable ASCII characters without spaces");
-    }
-    if (request.amountMsat !== undefined && (request.amountMsat < 1n || request.amountMsat > MAX_MSAT)) {
-      throw new InvoiceServiceError("invalid_argument", "amount_msat must be between 1 and 2^64-1 (or absent for an amount-less invoice)");
-    }
-    if (request.description !== undefined && request.descriptionHash !== undefined) {
-      throw new InvoiceServiceError("invalid_argument", "give description or description_hash, not both");
-    }
-    if (request.descriptionHash !== undefined && request.descriptionHash.length !== 32) {
-      throw new InvoiceServiceError("invalid_argument", "description_hash must be 32 bytes");
-    }
-    if (request.description !== undefined && Buffer.byteLength(request.description) > 639) {
-      throw new InvoiceServiceError("invalid_argument", "description must be at most 639 bytes");
-    }
-    const expiry = request.expirySeconds ?? settings.defaultExpirySeconds;
-    if (!Number.isInteger(expiry) || expiry < 1 || expiry > settings.maxExpirySeconds) {
-      throw new InvoiceServiceError("invalid_argument", `expiry_seconds must be an integer in 1..${settings.maxExpirySeconds}`);
-    }
+    const problem = createInvoiceRequestProblem(request);
+    if (problem !== null) throw new InvoiceServiceError("invalid_argument", problem.message);
   }
 
   // Idempotency on external_ref: the same request again gets the same invoice; the same
@@ -184,6 +166,8 @@ export function createInvoiceService(deps: {
     },
 
     async lookupInvoice(query) {
+      const refProblem = "externalRef" in query ? externalRefProblem(query.externalRef) : null;
+      if (refProblem !== null) throw new InvoiceServiceError("invalid_argument", refProblem);
       const paymentHash = "paymentHash" in query ? query.paymentHash : await paymentHashByExternalRef(pool, query.externalRef);
       if (paymentHash === undefined) throw new InvoiceServiceError("not_found", "no invoice with that external_ref");
       return toView(await mustLoad(paymentHash));

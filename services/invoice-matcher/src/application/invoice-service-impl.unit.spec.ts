@@ -79,7 +79,6 @@ function service(pool: pg.Pool) {
       virtualHopPolicy: { feeBaseMsat: 0n, feeProportionalMillionths: 0n, cltvExpiryDelta: 40 },
       minFinalCltvExpiryDelta: 40,
       defaultExpirySeconds: 3600,
-      maxExpirySeconds: 86_400,
     },
     bridgeConnected: async () => false,
   });

@@ -1,4 +1,5 @@
 // An in-memory InvoiceService for the API's tests, with the port's documented behaviour:
+// the port's request limits (create-invoice-limits.ts, the same check as the real service),
 // idempotent create by external_ref (ALREADY_EXISTS on other terms), settle for HOLD
 // invoices with an accepted set only, cancel refused once settle-requested, a global event
 // sequence that subscriptions replay from. The matcher's side (a set arriving, lnd's final
@@ -6,6 +7,7 @@
 // call is recorded, so tests can check what the API layer handed over; failNext injects
 // errors; waitFor wakes on every change, so tests wait on conditions, never on time.
 import { createHash } from "node:crypto";
+import { createInvoiceRequestProblem, externalRefProblem } from "../../invoice-service/create-invoice-limits.ts";
 import {
   InvoiceServiceError,
   type CoordinatorInfo,
@@ -136,6 +138,8 @@ export class FakeInvoiceService implements InvoiceService {
 
   async createInvoice(request: CreateInvoiceRequest): Promise<{ invoice: InvoiceView; created: boolean }> {
     this.enter("createInvoice", request);
+    const problem = createInvoiceRequestProblem(request);
+    if (problem !== null) throw new InvoiceServiceError("invalid_argument", problem.message);
     const existing = this.invoices.find((stored) => stored.view.externalRef === request.externalRef);
     if (existing !== undefined) {
       if (!sameTerms(existing.request, request))
@@ -164,6 +168,8 @@ export class FakeInvoiceService implements InvoiceService {
 
   async lookupInvoice(query: { paymentHash: string } | { externalRef: string }): Promise<InvoiceView> {
     this.enter("lookupInvoice", query);
+    const refProblem = "externalRef" in query ? externalRefProblem(query.externalRef) : null;
+    if (refProblem !== null) throw new InvoiceServiceError("invalid_argument", refProblem);
     const found =
       "paymentHash" in query
         ? this.invoices.find((stored) => stored.view.paymentHash === query.paymentHash)
