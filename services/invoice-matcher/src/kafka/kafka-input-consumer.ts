@@ -1,0 +1,108 @@
+// The matcher's Kafka input adapter: one read_committed consumer group over its cluster nodes'
+// HTLC, outcome and bridge status topics. Each record is read (input-record.ts: routed by topic,
+// decoded, checked to come from its node), then handed to the input handlers, or set aside:
+// - poison (no retry can fix it) is logged and counted, and the partition goes on: thrown, it
+//   would hold every later HTLC of its partition until lnd fails them at their auto-fail height;
+// - a newer schema version is thrown, so its partition waits and the record is retried until the
+//   matcher is upgraded (readers upgrade first); readiness and ic_matcher_stalled_partitions say so;
+// - a bridge's non-final outcome is ignored by design.
+// Money-safe either way: an HTLC never decided is never settled; a missed outcome only delays SETTLED.
+import type { Logger } from "pino";
+import { runCommittingConsumer, type ConsumedRecord, type DeploymentTopics } from "@ic/event-log";
+import type { Kafka } from "kafkajs";
+import { clusterRecordCheck } from "../application/cluster-record-check.ts";
+import type { MatcherMetrics } from "../metrics.ts";
+import type { InputHandlers } from "./input-handlers.ts";
+import { readInputRecord, type InputRecord } from "./input-record.ts";
+import { createStalledPartitions } from "./stalled-partitions.ts";
+
+export interface InputConsumerOptions {
+  readonly groupId: string;
+  readonly inputTopics: readonly string[];
+  readonly topics: Pick<DeploymentTopics, "nodeTopic">;
+  readonly cluster: readonly { readonly name: string; readonly pubkey: string }[];
+  readonly consumer: { readonly partitionsConcurrently: number; readonly keyConcurrency: number };
+  readonly handlers: InputHandlers;
+  readonly logger: Logger;
+  readonly metrics: MatcherMetrics;
+  /** kafkajs gave up on the consumer for good. */
+  readonly onFatalError: (error: Error) => void;
+}
+
+export interface RunningInputConsumer {
+  /** "topic/partition@offset: why" for each partition held back by a newer schema version. */
+  stalledPartitions(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startInputConsumer(kafka: Kafka, options: InputConsumerOptions): Promise<RunningInputConsumer> {
+  const { logger, metrics, handlers } = options;
+  const context = { topics: options.topics, check: clusterRecordCheck(options.cluster) };
+  const stalled = createStalledPartitions((count) => metrics.stalledPartitions.set(count));
+
+  async function handle(record: ConsumedRecord): Promise<void> {
+    const input = readInputRecord(record, context);
+    const where = { topic: record.topic, partition: record.partition, offset: record.offset };
+    switch (input.kind) {
+      case "htlc":
+        return handlers.htlc(input.htlc, record);
+      case "final-outcome":
+        return handlers.finalOutcome(input.outcome);
+      case "bridge-status":
+        return handlers.bridgeStatus(input.status);
+      case "not-final-outcome":
+        return;
+      case "newer-schema":
+        stalled.held(record);
+        logger.error(
+          { ...where, reason: input.error.reason, err: input.error.message },
+          "input record of a schema version this matcher does not know: its partition waits until the matcher is upgraded",
+        );
+        throw input.error;
+      case "undecodable":
+      case "refused":
+        return passOver(record, input);
+    }
+  }
+
+  async function passOver(record: ConsumedRecord, input: Extract<InputRecord, { kind: "undecodable" | "refused" }>): Promise<void> {
+    const where = { topic: record.topic, partition: record.partition, offset: record.offset };
+    if (input.kind === "undecodable") {
+      metrics.undecodableRecords.inc({ topic: record.topic });
+      logger.error({ ...where, reason: input.error.reason, err: input.error.message }, "undecodable input record passed over");
+      return;
+    }
+    const { refusal } = input;
+    metrics.rejectedRecords.inc({ reason: refusal.reason });
+    if (refusal.reason === "topic-node-mismatch")
+      logger.warn(
+        { ...where, paymentHash: refusal.paymentHash, recordNodeId: refusal.recordNodeId, topicNodeId: refusal.topicNodeId, reason: refusal.reason },
+        "input record refused: its node is not the node whose topic it arrived on",
+      );
+    else logger.warn({ ...where, reason: refusal.reason }, `input record refused: ${refusal.message}`);
+  }
+
+  const running = await runCommittingConsumer(kafka, {
+    groupId: options.groupId,
+    topics: options.inputTopics,
+    fromBeginning: true,
+    // Payments side by side: every partition at once, and within a fetched batch up to
+    // keyConcurrency invoices at once (records of one payment hash stay in order; the invoice
+    // row lock serializes an invoice across partitions and topics anyway).
+    partitionsConsumedConcurrently: options.consumer.partitionsConcurrently,
+    keyConcurrency: options.consumer.keyConcurrency,
+    logger,
+    // kafkajs gave up on the consumer: without it no HTLC is decided, so say so to whoever
+    // runs the matcher (main exits; a supervisor restarts it and the group resumes).
+    onFatalError: options.onFatalError,
+    handler: async (record) => {
+      await handle(record);
+      stalled.moved(record);
+    },
+  });
+
+  return {
+    stalledPartitions: () => stalled.describe(),
+    stop: () => running.stop(),
+  };
+}
