@@ -9,36 +9,9 @@
 // what nobody checked). Upgrade with a drained outbox: services/interceptor-bridge/README.md.
 import type { HtlcCommand, LndFailureCode } from "@ic/event-log";
 import { buildFailurePacket, bytesToHex, hexToBytes, LND_FAILURE_CODE, type EncodableFailureMessage } from "@ic/lightning-protocol";
+import type { HtlcFailure, OpaqueValue, SettleExpectation } from "../domain/index.ts";
+import type { OutboxCommand } from "../serialization/index.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
-
-/** The outbox form of a command: JSON, uint64 as decimal strings. */
-export interface StoredCommand {
-  commandId: string;
-  paymentSecret: string | null;
-  command: {
-    type: "SettleHtlc" | "FailHtlc";
-    data: {
-      key: { nodeId: string; chanId: string; htlcId: string };
-      paymentHash: string;
-      failure?: StoredFailure;
-      /** SettleHtlc only; absent in rows written before it existed. uint64 as a decimal string. */
-      expected?: { incomingAmountMsat: string; incomingExpiry: number };
-    };
-  };
-}
-
-type StoredFailure =
-  | { kind: "incorrect_or_unknown_payment_details"; htlcMsat: string; height: number }
-  | { kind: "mpp_timeout" }
-  | { kind: "final_incorrect_cltv_expiry"; cltvExpiry: number }
-  | { kind: "final_incorrect_htlc_amount"; incomingHtlcMsat: string }
-  | { kind: "temporary_channel_failure" }
-  | { kind: "onion"; reason: StoredOnionReply };
-
-// OnionFailureReply after the JSON round trip (bigint fields as strings).
-type StoredOnionReply =
-  | { kind: "failure_code"; lndFailureCode: number; bolt4FailureCode: number }
-  | { kind: "failure_message"; failure: Record<string, unknown> & { type: string } };
 
 const LND_CODE_NAMES = new Map<number, LndFailureCode>(
   Object.entries(LND_FAILURE_CODE).map(([name, code]) => [code, name as LndFailureCode]),
@@ -56,7 +29,7 @@ export class CommandBuildError extends Error {
 export class PreimageSeedMismatchError extends CommandBuildError {}
 
 export function buildHtlcCommand(
-  stored: StoredCommand,
+  stored: OutboxCommand,
   identity: CoordinatorIdentity,
   ephemeralPubkey: Uint8Array | undefined,
   issuedAtMs: number,
@@ -65,7 +38,7 @@ export function buildHtlcCommand(
   const base = {
     commandId: stored.commandId,
     nodeId: key.nodeId,
-    circuitKey: { chanId: BigInt(key.chanId), htlcId: BigInt(key.htlcId) },
+    circuitKey: { chanId: key.chanId, htlcId: key.htlcId },
     paymentHash,
     expectedIncomingAmountMsat: null,
     expectedIncomingExpiry: null,
@@ -89,7 +62,6 @@ export function buildHtlcCommand(
     };
   }
   const failure = stored.command.data.failure;
-  if (failure === undefined) throw new CommandBuildError("FailHtlc without failure");
   const failWithCode = (code: LndFailureCode): HtlcCommand => ({ ...base, action: "FAIL", preimage: null, failureMessage: null, failureCode: code });
   const message = failureMessageOf(failure);
   if (message.kind === "code") return failWithCode(message.code);
@@ -105,38 +77,29 @@ export function buildHtlcCommand(
   };
 }
 
-// The outbox row's expected values, or nulls when it has none (written before SettleHtlc had
-// them) or they are malformed (never written by this code): a SETTLE with nulls is refused by the
-// bridge, which is safe, whereas throwing here would stop the outbox on this row for good.
-function settleExpectation(
-  expected: { incomingAmountMsat: string; incomingExpiry: number } | undefined,
-): Pick<HtlcCommand, "expectedIncomingAmountMsat" | "expectedIncomingExpiry"> {
-  const amount = expected?.incomingAmountMsat;
-  const expiry = expected?.incomingExpiry;
-  if (typeof amount !== "string" || !/^(0|[1-9][0-9]{0,19})$/.test(amount) || BigInt(amount) >= 2n ** 64n) {
-    return { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null };
-  }
-  if (typeof expiry !== "number" || !Number.isInteger(expiry) || expiry < -(2 ** 31) || expiry >= 2 ** 31) {
-    return { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null };
-  }
-  return { expectedIncomingAmountMsat: BigInt(amount), expectedIncomingExpiry: expiry };
+// The row's expected values, or nulls when it has none (written before SettleHtlc had them, or
+// malformed: serialization/command-json.ts reads those as absent): a SETTLE with nulls is refused
+// by the bridge, which is safe, whereas throwing here would stop the outbox on this row for good.
+function settleExpectation(expected: SettleExpectation | undefined): Pick<HtlcCommand, "expectedIncomingAmountMsat" | "expectedIncomingExpiry"> {
+  if (expected === undefined) return { expectedIncomingAmountMsat: null, expectedIncomingExpiry: null };
+  return { expectedIncomingAmountMsat: expected.incomingAmountMsat, expectedIncomingExpiry: expected.incomingExpiry };
 }
 
 function failureMessageOf(
-  failure: StoredFailure,
+  failure: HtlcFailure,
 ): { kind: "code"; code: LndFailureCode } | { kind: "message"; failure: EncodableFailureMessage } {
   switch (failure.kind) {
     case "incorrect_or_unknown_payment_details":
       return {
         kind: "message",
-        failure: { type: "incorrect_or_unknown_payment_details", htlcMsat: BigInt(failure.htlcMsat), height: failure.height },
+        failure: { type: "incorrect_or_unknown_payment_details", htlcMsat: failure.htlcMsat, height: failure.height },
       };
     case "mpp_timeout":
       return { kind: "message", failure: { type: "mpp_timeout" } };
     case "final_incorrect_cltv_expiry":
       return { kind: "message", failure: { type: "final_incorrect_cltv_expiry", cltvExpiry: failure.cltvExpiry } };
     case "final_incorrect_htlc_amount":
-      return { kind: "message", failure: { type: "final_incorrect_htlc_amount", incomingHtlcMsat: BigInt(failure.incomingHtlcMsat) } };
+      return { kind: "message", failure: { type: "final_incorrect_htlc_amount", incomingHtlcMsat: failure.incomingHtlcMsat } };
     case "temporary_channel_failure":
       return { kind: "code", code: "TEMPORARY_CHANNEL_FAILURE" };
     case "onion":
@@ -144,9 +107,12 @@ function failureMessageOf(
   }
 }
 
-function onionReply(reply: StoredOnionReply): { kind: "code"; code: LndFailureCode } | { kind: "message"; failure: EncodableFailureMessage } {
-  if (reply.kind === "failure_code") return { kind: "code", code: LND_CODE_NAMES.get(reply.lndFailureCode) ?? "TEMPORARY_CHANNEL_FAILURE" };
-  const f = reply.failure;
+// The onion peel's reply (lightning-protocol's OnionFailureReply), opaque to the domain. A uint64
+// in it is a bigint, or a decimal string in outbox rows written before bigints were tagged there.
+function onionReply(reason: OpaqueValue): { kind: "code"; code: LndFailureCode } | { kind: "message"; failure: EncodableFailureMessage } {
+  const reply = (typeof reason === "object" && reason !== null && !Array.isArray(reason) ? reason : {}) as { readonly [key: string]: OpaqueValue };
+  if (reply.kind === "failure_code") return { kind: "code", code: LND_CODE_NAMES.get(Number(reply.lndFailureCode)) ?? "TEMPORARY_CHANNEL_FAILURE" };
+  const f = (typeof reply.failure === "object" && reply.failure !== null ? reply.failure : {}) as { readonly [key: string]: OpaqueValue };
   if (f.type === "invalid_onion_payload") {
     return { kind: "message", failure: { type: "invalid_onion_payload", tlvType: BigInt(String(f.tlvType)), offset: Number(f.offset) } };
   }

@@ -11,9 +11,9 @@ import {
   type OnionError,
 } from "@ic/lightning-protocol";
 import { failHtlc, settleHtlc, type HtlcFailure, type MatcherCommand, type OpaqueValue } from "../domain/index.ts";
-import { toJsonValue } from "../postgres/bigint-json.ts";
+import { outboxCommandFromJson, outboxCommandToJson, type OutboxCommand } from "../serialization/index.ts";
 import { createCoordinatorIdentity } from "./coordinator-identity.ts";
-import { buildHtlcCommand, CommandBuildError, type StoredCommand } from "./htlc-command-builder.ts";
+import { buildHtlcCommand, CommandBuildError } from "./htlc-command-builder.ts";
 
 const nodeKeyHex = bytesToHex(randomBytes(32));
 const seedHex = bytesToHex(randomBytes(32));
@@ -32,9 +32,16 @@ const key = { nodeId: "02" + "cd".repeat(32), chanId: 0xffff_ffff_ffff_fff0n, ht
 // What the settle decision was about: the recorded HTLC's incoming amount (past 2^53) and expiry.
 const expected = { incomingAmountMsat: 2n ** 60n + 3n, incomingExpiry: 812_400 };
 
-/** A command as the outbox stores it: the processor writes it through toJsonValue. */
-function stored(command: MatcherCommand, secret: string | null = bytesToHex(paymentSecret)): StoredCommand {
-  return toJsonValue({ commandId: "cmd-1", command, paymentSecret: secret }) as StoredCommand;
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The jsonb an outbox row holds: the processor writes it with outboxCommandToJson. */
+function rowJson(command: MatcherCommand, secret: string | null = bytesToHex(paymentSecret)): Json {
+  return JSON.parse(JSON.stringify(outboxCommandToJson({ commandId: "cmd-1", command, paymentSecret: secret }))) as Json;
+}
+
+/** A command as the publisher reads it back from the outbox. */
+function stored(command: MatcherCommand, secret: string | null = bytesToHex(paymentSecret)): OutboxCommand {
+  return outboxCommandFromJson(rowJson(command, secret));
 }
 
 /** onionKey null: no htlc_onions row for the HTLC. */
@@ -77,21 +84,20 @@ describe("buildHtlcCommand: SETTLE", () => {
   });
 
   it("an outbox row written before SettleHtlc had expected values goes out with nulls, none made up", () => {
-    const row = stored(settleHtlc(key, paymentHash, expected));
-    const oldData = { ...row.command.data };
-    delete oldData.expected;
-    const command = buildHtlcCommand({ ...row, command: { ...row.command, data: oldData } }, identity, undefined, 0);
+    const row = rowJson(settleHtlc(key, paymentHash, expected));
+    delete row.command.data.expected;
+    const command = buildHtlcCommand(outboxCommandFromJson(row), identity, undefined, 0);
     expect(command).toMatchObject({ action: "SETTLE", expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
   });
 
   it("malformed expected values in a row go out as nulls (the bridge refuses), without stopping the outbox", () => {
-    const row = stored(settleHtlc(key, paymentHash, expected));
+    const row = rowJson(settleHtlc(key, paymentHash, expected));
     for (const bad of [
       { incomingAmountMsat: "-1", incomingExpiry: 812_400 },
       { incomingAmountMsat: "18446744073709551616", incomingExpiry: 812_400 },
       { incomingAmountMsat: "1000", incomingExpiry: 1.5 },
     ]) {
-      const command = buildHtlcCommand({ ...row, command: { ...row.command, data: { ...row.command.data, expected: bad } } }, identity, undefined, 0);
+      const command = buildHtlcCommand(outboxCommandFromJson({ ...row, command: { ...row.command, data: { ...row.command.data, expected: bad } } }), identity, undefined, 0);
       expect(command).toMatchObject({ expectedIncomingAmountMsat: null, expectedIncomingExpiry: null });
     }
   });
@@ -194,9 +200,9 @@ describe("buildHtlcCommand: FAIL", () => {
     expect(failed({ kind: "mpp_timeout" }, notAPoint)).toMatchObject({ failureMessage: null, failureCode: "TEMPORARY_CHANNEL_FAILURE" });
   });
 
-  it("refuses a FailHtlc without a failure", () => {
-    const command = stored(settleHtlc(key, paymentHash, expected));
-    expect(() => buildHtlcCommand({ ...command, command: { ...command.command, type: "FailHtlc" } }, identity, ephemeralPubkey, 0)).toThrow(
+  it("refuses a FailHtlc without a failure (the row does not decode)", () => {
+    const command = rowJson(settleHtlc(key, paymentHash, expected));
+    expect(() => buildHtlcCommand(outboxCommandFromJson({ ...command, command: { ...command.command, type: "FailHtlc" } }), identity, ephemeralPubkey, 0)).toThrow(
       "FailHtlc without failure",
     );
   });

@@ -12,7 +12,8 @@
 // path only: each subscription keeps the last state it folded per invoice, so a stream in
 // global order reads each journal row about once more, and a resumed stream reads an invoice's
 // earlier rows once when it first meets it.
-import { deserializeEvent, evolve, initialState, type InvoiceState } from "../domain/index.ts";
+import { evolve, initialState, type InvoiceState } from "../domain/index.ts";
+import { eventFromJson } from "../serialization/index.ts";
 import type { JournalEvent } from "../postgres/invoice-store.ts";
 
 /** The rows of one invoice with afterSequence < sequence <= uptoSequence, in order. */
@@ -42,7 +43,7 @@ export function createInvoiceHistory(read: ReadInvoiceJournal, capacity = 1_000)
         if (row.sequence !== at + 1) throw new InvoiceHistoryError(`invoice ${paymentHash}: journal sequence ${row.sequence} follows ${at}`);
         // The jsonb payload is the event's data with uint64 as decimal strings, which the event
         // log's reader takes (bigints inside an onion failure come back as strings: no view shows them).
-        state = evolve(state, deserializeEvent(row.eventType, JSON.stringify(row.payload)));
+        state = evolve(state, eventFromJson(row.eventType, row.payload));
         at = row.sequence;
       }
       if (at !== sequence) throw new InvoiceHistoryError(`invoice ${paymentHash}: journal ends at sequence ${at}, before ${sequence}`);

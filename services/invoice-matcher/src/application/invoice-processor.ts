@@ -6,8 +6,9 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { encode, type EncodedEvent } from "@ic/event-log";
 import type { HtlcKey as DomainHtlcKey } from "../domain/index.ts";
-import { decide, evolve, serializeEvent, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
+import { decide, evolve, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
 import { loadInvoiceForUpdate, saveDecision, type OutboxRow } from "../postgres/invoice-store.ts";
+import { outboxCommandToJson, serializeEvent } from "../serialization/index.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";
 import type { MatcherTopics } from "./matcher-topics.ts";
 
@@ -74,7 +75,7 @@ export function createInvoiceProcessor(deps: {
             topic: topics.htlcCommands(command.data.key.nodeId),
             recordKey: command.data.key.nodeId,
             kind: "htlc-command",
-            payload: { commandId: randomUUID(), command, paymentSecret },
+            payload: outboxCommandToJson({ commandId: randomUUID(), command, paymentSecret }),
           });
         }
         // State, journal and outbox in one statement: begin, lock, write, commit.

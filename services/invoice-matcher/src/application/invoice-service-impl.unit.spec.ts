@@ -3,11 +3,11 @@ import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
-import { deserializeEvent, rebuildState, serializeState, type InvoiceEvent } from "../domain/index.ts";
+import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
 import { run } from "../domain/testing/deciderSpecification.ts";
 import { NODE_A, NODE_B, PAYMENT_HASH, T0, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms } from "../domain/testing/fixtures.ts";
 import type { InvoiceEventView } from "../invoice-service/invoice-service.ts";
-import { toJsonValue } from "../postgres/bigint-json.ts";
+import { deserializeEvent, eventToJson, serializeState } from "../serialization/index.ts";
 import { createCoordinatorIdentity } from "./coordinator-identity.ts";
 import type { InvoiceProcessor } from "./invoice-processor.ts";
 import { InvoiceHistoryError } from "./invoice-history.ts";
@@ -54,14 +54,14 @@ function fakePool(journal: JournalRow[]) {
   return { pool: pool as unknown as pg.Pool, journalCursors, invoiceReads };
 }
 
-/** Journal rows as saveInvoice writes them (payload = toJsonValue(event.data)), global_seq from `firstGlobal`. */
+/** Journal rows as saveInvoice writes them (payload = eventToJson(event)), global_seq from `firstGlobal`. */
 function journalOf(events: readonly InvoiceEvent[], firstGlobal = 1, paymentHash = PAYMENT_HASH): JournalRow[] {
   return events.map((event, i) => ({
     global_seq: String(firstGlobal + i),
     payment_hash: paymentHash,
     sequence: String(i + 1),
     event_type: event.type,
-    payload: JSON.parse(JSON.stringify(toJsonValue(event.data))) as unknown,
+    payload: JSON.parse(JSON.stringify(eventToJson(event))) as unknown,
     at_ms: String(1_000 + i),
   }));
 }

@@ -8,7 +8,8 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import { encode, type EventLogRecord, type SerialProducer } from "@ic/event-log";
 import { loadOnionKey, markPublished, quarantineOutboxRow, stampJournal, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
-import { buildHtlcCommand, PreimageSeedMismatchError, type StoredCommand } from "./htlc-command-builder.ts";
+import { outboxCommandFromJson, OutboxCommandFormatError, type OutboxCommand } from "../serialization/index.ts";
+import { buildHtlcCommand, PreimageSeedMismatchError } from "./htlc-command-builder.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 
 const PUBLISHER_LOCK_ID = 7_234_001;
@@ -157,12 +158,16 @@ export function startOutboxPublisher(deps: {
       return { topic: row.topic, messages: [{ key: row.recordKey, value: Buffer.from(p.value, "base64"), headers: p.headers as Record<string, string> }] };
     }
     if (row.kind !== "htlc-command") return new Unbuildable(`unknown outbox row kind ${row.kind}`);
-    const stored = row.payload as StoredCommand;
-    const k = stored?.command?.data?.key;
-    if (k === undefined) return new Unbuildable("htlc-command row without a command and its HTLC key");
+    let stored: OutboxCommand;
+    try {
+      stored = outboxCommandFromJson(row.payload);
+    } catch (error) {
+      if (!(error instanceof OutboxCommandFormatError)) throw error;
+      return new Unbuildable(`htlc-command row does not decode: ${error.message}`);
+    }
+    const k = stored.command.data.key;
     // Only a failure packet needs the onion's key; a settle goes out without the lookup.
-    const ephemeral =
-      stored.command.type === "FailHtlc" ? await loadOnionKey(pool, { nodeId: k.nodeId, chanId: BigInt(k.chanId), htlcId: BigInt(k.htlcId) }) : undefined;
+    const ephemeral = stored.command.type === "FailHtlc" ? await loadOnionKey(pool, k) : undefined;
     let record: EventLogRecord;
     let command: ReturnType<typeof buildHtlcCommand>;
     try {

@@ -10,7 +10,8 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { createKafka, decodeAs, deploymentGroups, DEFAULT_DEPLOYMENT, type EventLogLogger, type KafkaCredentials } from "@ic/event-log";
-import { deserializeEvent, evolve, initialState, serializeState } from "../domain/index.ts";
+import { evolve, initialState } from "../domain/index.ts";
+import { deserializeEvent, serializeState } from "../serialization/index.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { inSequence, type LoggedEvent, type SequenceGap } from "./event-sequence.ts";
 

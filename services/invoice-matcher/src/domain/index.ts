@@ -1,4 +1,5 @@
-// The invoice matcher's pure core. Adapters import from here only.
+// The invoice matcher's pure core. Adapters import from here only. How its values are written to
+// Postgres and Kafka (JSON) is not the core's business: ../serialization/.
 export { decide, invoiceDecider, type InvoiceDecider } from "./decide.ts";
 export { evolve, initialState, rebuildState, heldHtlcs, setAmountMsat, findHtlc } from "./state.ts";
 export type { InvoiceState, InvoiceRecord, InvoiceStatus, HtlcRecord, HtlcStatus } from "./state.ts";
@@ -23,6 +24,7 @@ export type {
   AcceptedPayload,
   HtlcRejectionReason,
   InvoiceCancelReason,
+  ReofferedHtlcField,
 } from "./events.ts";
 export type {
   MatcherInput,
@@ -51,11 +53,3 @@ export {
   type VirtualHopPolicy,
 } from "./matcherConfig.ts";
 export { virtualHopFeeMsat, virtualHopViolation, type VirtualHopViolation } from "./virtualHopPolicy.ts";
-export {
-  serializeState,
-  deserializeState,
-  InvoiceStateFormatError,
-  STATE_FORMAT_VERSION,
-  type SerializedInvoiceState,
-} from "./stateSerialization.ts";
-export { serializeEvent, deserializeEvent, InvoiceEventFormatError } from "./eventSerialization.ts";

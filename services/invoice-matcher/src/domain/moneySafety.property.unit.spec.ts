@@ -11,7 +11,7 @@ import { htlcKeyId, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
 import type { HtlcArrived, MatcherInput } from "./inputs.ts";
 import type { InvoiceTerms } from "./invoiceTerms.ts";
 import { evolve, initialState, rebuildState, type InvoiceState } from "./state.ts";
-import { deserializeState, serializeState } from "./stateSerialization.ts";
+import { deserializeState, serializeState } from "../serialization/index.ts";
 import { HEIGHT, NODE_A, NODE_B, NODE_C, T0, testConfig } from "./testing/fixtures.ts";
 import { virtualHopFeeMsat } from "./virtualHopPolicy.ts";
 

@@ -1,15 +1,8 @@
 // Postgres persistence of the matcher: the invoice projection, the event journal, the outbox and
 // the onion keys. Row types stay here; callers get domain values (STYLE.md §9).
 import type pg from "pg";
-import {
-  deserializeState,
-  initialState,
-  serializeState,
-  type InvoiceEvent,
-  type InvoiceState,
-  type HtlcKey,
-} from "../domain/index.ts";
-import { toJsonValue } from "./bigint-json.ts";
+import { initialState, type InvoiceEvent, type InvoiceState, type HtlcKey } from "../domain/index.ts";
+import { deserializeState, eventToJson, serializeState } from "../serialization/index.ts";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
 
@@ -98,14 +91,16 @@ export async function saveDecision(
     if (events.length > 0) {
       const hash = p(state.paymentHash);
       const at = p(atMs);
-      const rows = events.map((event, i) => `(${hash}, ${p(previousVersion + i + 1)}, ${p(event.type)}, ${p(toJsonValue(event.data))}, ${at})`);
+      const rows = events.map((event, i) => `(${hash}, ${p(previousVersion + i + 1)}, ${p(event.type)}, ${p(eventToJson(event))}, ${at})`);
       parts.push(`jrn as (insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms) values ${rows.join(", ")})`);
     }
     written = "select count(*)::int as written from inv";
   }
   if (outbox.length > 0) {
-    // Ids are assigned in VALUES order, so the publisher sends them in the order given.
-    const rows = outbox.map((row) => `(${p(row.topic)}, ${p(row.recordKey)}, ${p(row.kind)}, ${p(toJsonValue(row.payload))})`);
+    // Ids are assigned in VALUES order, so the publisher sends them in the order given. Payloads
+    // are JSON-safe already (serialization/: an htlc-command row is outboxCommandToJson's value);
+    // a stray bigint throws here rather than be written in an encoding of its own.
+    const rows = outbox.map((row) => `(${p(row.topic)}, ${p(row.recordKey)}, ${p(row.kind)}, ${p(JSON.stringify(row.payload))})`);
     parts.push(`obx as (insert into outbox (topic, record_key, kind, payload) values ${rows.join(", ")})`);
   }
   if (parts.length === 0) return;

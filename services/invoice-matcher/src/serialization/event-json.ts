@@ -1,5 +1,4 @@
-import type { HtlcRejectionReason, InvoiceCancelReason, InvoiceEvent, InvoiceEventType, ReofferedHtlcField } from "./events.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
+import type { HtlcRejectionReason, InvoiceCancelReason, InvoiceEvent, InvoiceEventType, InvoiceTerms, ReofferedHtlcField } from "../domain/index.ts";
 import {
   arrivalToJson,
   BIGINT_TAG,
@@ -9,14 +8,15 @@ import {
   payloadToJson,
   type JsonValue,
   type RefuseWrite,
-} from "./jsonValues.ts";
+} from "./json-values.ts";
 
-// A domain event's data as JSON text, for the payloadJson field of MatcherEvent
-// (ic.matcher.events.v1). The log is what the projection is checked against (and could be rebuilt
-// from), so the text must give back the very event: uint64 fields are decimal strings at the
-// places this file knows, and bigints inside the opaque onion failure are tagged
-// {"$bigint": "<decimal>"}, the same tagging as the state serialization. The event type travels
-// beside the payload (the envelope's `type`), so it is not repeated in the text.
+// A domain event's data as JSON, one encoding for the payloadJson field of MatcherEvent
+// (ic.matcher.events.v1, as text) and the Postgres journal (invoice_event_journal.payload, as
+// jsonb). The log is what the projection is checked against (and could be rebuilt from), so the
+// JSON must give back the very event: uint64 fields are decimal strings at the places this file
+// knows, and bigints inside the opaque onion failure are tagged {"$bigint": "<decimal>"}, the same
+// tagging as the state and the outbox's command rows. The event type travels beside the payload
+// (the envelope's `type`, the journal's event_type), so it is not repeated in the JSON.
 //
 // Parsing is strict and linear: the first wrong field throws an InvoiceEventFormatError naming the
 // field (path), never a guessed event. Unknown extra keys are ignored, as for the state.
@@ -126,6 +126,10 @@ const eventDataToJson = (event: InvoiceEvent): JsonValue => {
   }
 };
 
+/** The event's data as a JSON-safe value: a journal row's payload (jsonb). */
+export const eventToJson = (event: InvoiceEvent): JsonValue => eventDataToJson(event);
+
+/** The event's data as JSON text: MatcherEvent.payloadJson on ic.matcher.events.v1. */
 export const serializeEvent = (event: InvoiceEvent): string => JSON.stringify(eventDataToJson(event));
 
 // ---- parsing: JSON text -> InvoiceEvent, failing on the first wrong field with its path ----
@@ -266,6 +270,16 @@ export const deserializeEvent = (type: string, json: string): InvoiceEvent => {
     // is what a reader needs.
     return fail(type, "JSON text");
   }
+  return eventFromJson(type, value);
+};
+
+/**
+ * A journal row's payload (already parsed jsonb) -> the event. Rows written before the journal
+ * used eventToJson (payload = the event data with every bigint a plain decimal string) read the
+ * same, except that a bigint inside an opaque onion failure comes back as that string.
+ */
+export const eventFromJson = (type: string, value: unknown): InvoiceEvent => {
+  if (!isEventType(type)) return fail("type", `one of ${Object.keys(PARSERS).join(", ")}`);
   const parse = PARSERS[type] as (o: Record<string, unknown>, path: InvoiceEventType) => InvoiceEvent;
   return parse(asObject(value, type), type);
 };

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { InvoiceEvent, InvoiceEventType } from "./events.ts";
-import { deserializeEvent, InvoiceEventFormatError, serializeEvent } from "./eventSerialization.ts";
-import { rebuildState } from "./state.ts";
-import { run } from "./testing/deciderSpecification.ts";
-import { NODE_A, NODE_B, NODE_C, PAYMENT_HASH, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "./testing/fixtures.ts";
+import { rebuildState, type InvoiceEvent, type InvoiceEventType } from "../domain/index.ts";
+import { run } from "../domain/testing/deciderSpecification.ts";
+import { NODE_A, NODE_B, NODE_C, PAYMENT_HASH, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "../domain/testing/fixtures.ts";
+import { deserializeEvent, eventFromJson, eventToJson, InvoiceEventFormatError, serializeEvent } from "./event-json.ts";
 
 // The matcher-events topic is what the projection is audited against: a payload that reads back as
 // a different event (a bigint turned string, a dropped field) would make the audit lie.
@@ -216,5 +215,44 @@ describe("event serialization of a suspect re-offer and of the fields kept since
     const parent = steps.reduce((node, step) => (node as Record<string, unknown>)[step], payload as unknown) as Record<string, unknown>;
     parent[last] = value;
     expect(() => deserializeEvent("HtlcRejected", JSON.stringify(payload))).toThrow(`HtlcRejected.${path.replace(/\.(\d+)/g, "[$1]")}: expected`);
+  });
+});
+
+describe("journal rows (invoice_event_journal.payload): the same encoding as the log", () => {
+  // What jsonb gives back: the value after a JSON round trip.
+  const stored = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+  it.each(Object.values(samples))("a $type row reads back as the very event, and holds the log's payloadJson", (event) => {
+    expect(eventFromJson(event.type, stored(eventToJson(event)))).toStrictEqual(event);
+    expect(JSON.stringify(eventToJson(event))).toBe(serializeEvent(event));
+  });
+
+  // Rows written before the journal used eventToJson: the event data through a replacer that turned
+  // every bigint into a plain decimal string (postgres/bigint-json.ts, removed). A deployment that
+  // upgrades still has them, and SubscribeInvoices folds them.
+  const legacyRow = (event: InvoiceEvent): unknown => JSON.parse(JSON.stringify(event.data, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+
+  it.each(Object.values(samples).filter((event) => event.type !== "HtlcRejected"))("an old-format $type row reads back as the very event", (event) => {
+    expect(eventFromJson(event.type, legacyRow(event))).toStrictEqual(event);
+  });
+
+  it("an old-format onion rejection reads, its untagged bigints as the decimal strings they were written as", () => {
+    const row = {
+      paymentHash: PAYMENT_HASH,
+      htlc: { key: { nodeId: NODE_B, chanId: "18446744073709551614", htlcId: "18446744073709551615" }, incomingAmountMsat: "1152921504606846979", outgoingAmountMsat: "1152921504606846976", incomingExpiry: 900_040, outgoingExpiry: 900_000, arrivedAt: T0 + 1 },
+      reason: "onion_peel_failed",
+      failure: { kind: "onion", reason: { kind: "failure_message", failure: { type: "invalid_onion_payload", tlvType: "9223372036854775808", offset: 3 } } },
+    };
+    expect(legacyRow(samples.HtlcRejected)).toMatchObject({ failure: { reason: { failure: { tlvType: "9223372036854775808" } } } });
+    const event = eventFromJson("HtlcRejected", row);
+    expect(event).toStrictEqual({
+      type: "HtlcRejected",
+      data: {
+        paymentHash: PAYMENT_HASH,
+        htlc: { key: keyB, incomingAmountMsat: 2n ** 60n + 3n, outgoingAmountMsat: 2n ** 60n, incomingExpiry: 900_040, outgoingExpiry: 900_000, arrivedAt: T0 + 1 },
+        reason: "onion_peel_failed",
+        failure: { kind: "onion", reason: { kind: "failure_message", failure: { type: "invalid_onion_payload", tlvType: "9223372036854775808", offset: 3 } } },
+      },
+    });
   });
 });

@@ -1,13 +1,11 @@
-import type { AcceptedPayload, HtlcArrival } from "./events.ts";
-import type { HtlcFailure, OpaqueValue } from "./htlcFailure.ts";
-import type { HtlcKey } from "./htlcKey.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
+import type { AcceptedPayload, HtlcArrival, HtlcFailure, HtlcKey, InvoiceTerms, OpaqueValue } from "../domain/index.ts";
 
-// The domain's value types as JSON-safe values, shared by the state projection
-// (stateSerialization.ts) and the event log (eventSerialization.ts), so both write and read an
-// HTLC key, a failure, a payload or an arrival the same way: uint64 as a decimal string, and
-// bigints inside opaque values tagged. Each format throws its own error class, so the writers and
-// readers here report a wrong field through a function the format passes in.
+// The domain's value types as JSON-safe values, shared by every format that stores or sends them:
+// the state projection (state-json.ts), the event log and the journal (event-json.ts) and the
+// outbox's command rows (command-json.ts). So all write and read an HTLC key, a failure, a payload
+// or an arrival the same way: uint64 as a decimal string, and bigints inside opaque values tagged.
+// Each format throws its own error class, so the writers and readers here report a wrong field
+// through a function the format passes in.
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

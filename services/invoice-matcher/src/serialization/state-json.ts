@@ -1,4 +1,4 @@
-import { htlcKeyId, type HtlcKeyId } from "./htlcKey.ts";
+import { htlcKeyId, type HtlcKeyId, type HtlcRecord, type HtlcStatus, type InvoiceRecord, type InvoiceState, type InvoiceStatus, type InvoiceTerms } from "../domain/index.ts";
 import {
   arrivalToJson,
   BIGINT_TAG,
@@ -9,15 +9,13 @@ import {
   type JsonHtlcArrival,
   type JsonHtlcFailure,
   type RefuseWrite,
-} from "./jsonValues.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
-import type { HtlcRecord, HtlcStatus, InvoiceRecord, InvoiceState, InvoiceStatus } from "./state.ts";
+} from "./json-values.ts";
 
 // The aggregate state as JSON-safe values for the Postgres projection (a jsonb column): bigint
 // becomes a decimal string, the HTLC map an array in arrival order. Parsing is strict and linear:
 // a projection row that does not parse is an error, never a guessed state.
 
-export type { JsonValue } from "./jsonValues.ts";
+export type { JsonValue } from "./json-values.ts";
 
 export const STATE_FORMAT_VERSION = 1;
 

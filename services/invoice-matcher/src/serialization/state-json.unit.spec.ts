@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { rebuildState } from "./state.ts";
-import { deserializeState, InvoiceStateFormatError, serializeState } from "./stateSerialization.ts";
-import { run } from "./testing/deciderSpecification.ts";
-import { NODE_A, NODE_B, NODE_C, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "./testing/fixtures.ts";
+import { rebuildState } from "../domain/index.ts";
+import { run } from "../domain/testing/deciderSpecification.ts";
+import { NODE_A, NODE_B, NODE_C, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "../domain/testing/fixtures.ts";
+import { deserializeState, InvoiceStateFormatError, serializeState } from "./state-json.ts";
 
 // A state touching every shape: amount-less terms, accepted and rejected HTLCs, an onion failure
 // holding a bigint, an MPP timeout, a cancellation, lnd final reports, scids above 2^53.
