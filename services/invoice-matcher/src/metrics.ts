@@ -15,6 +15,7 @@ export interface MatcherMetrics {
   undecodableRecords: Counter<"topic">;
   suspectHtlcs: Counter;
   rejectedRecords: Counter<"reason">;
+  deadLettered: Counter<"reason" | "topic">;
   bridgeStatusRecords: Counter;
 }
 
@@ -77,6 +78,12 @@ export function createMatcherMetrics(): MatcherMetrics {
       name: "ic_matcher_rejected_records_total",
       help: "Input records refused before any decision because they cannot come from their claimed source (unknown node, wrong virtual scid); each is logged at warn",
       labelNames: ["reason"],
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: "ic_matcher_dead_lettered_total",
+      help: "Input records no retry can fix (undecodable, unknown schema, refused as not from their node), copied to <deployment>.matcher.dead-letters.v1 before the partition moved on; alert on any, each is logged with its offset",
+      labelNames: ["reason", "topic"],
       registers: [registry],
     }),
   };

@@ -3,6 +3,7 @@
 // point, the demo and the e2e tests run it in-process.
 import pino, { type Logger } from "pino";
 import {
+  createDeadLetterWriter,
   createKafka,
   createSerialProducer,
   deploymentGroups,
@@ -75,12 +76,21 @@ export async function startMatcher(
   const inputTopics = matcherInputTopics(config.topics, config.cluster);
   await waitForTopics(
     admin,
-    [...inputTopics, ...config.cluster.map((node) => config.topics.htlcCommands(node.pubkey)), config.topics.invoiceEvents, config.topics.matcherEvents],
+    [
+      ...inputTopics,
+      ...config.cluster.map((node) => config.topics.htlcCommands(node.pubkey)),
+      config.topics.invoiceEvents,
+      config.topics.matcherEvents,
+      config.topics.matcherDeadLetters,
+    ],
     { logger, ...(options.onWaiting === undefined ? {} : { onWaiting: (missing: string) => options.onWaiting?.(`topics: ${missing}`) }) },
   );
   options.onWaiting?.(undefined);
   const producer = createSerialProducer(kafka);
   await producer.connect();
+  // Poison input records are copied here before their partition moves on (kafka/kafka-input-consumer.ts).
+  const deadLetters = createDeadLetterWriter(kafka, config.topics.matcherDeadLetters, { value: "copy" });
+  await deadLetters.connect();
 
   const publisher = startOutboxPublisher({
     pool,
@@ -102,6 +112,7 @@ export async function startMatcher(
     cluster: config.cluster,
     consumer: config.consumer,
     handlers: createInputHandlers({ pool, processor, identity, now, logger, metrics }),
+    deadLetters,
     logger,
     metrics,
     onFatalError: (error) => options.onFatalError?.(error),
@@ -159,6 +170,7 @@ export async function startMatcher(
       await ticker.stop();
       await pruner?.stop();
       await inputs.stop();
+      await deadLetters.disconnect();
       await publisher.stop();
       await producer.disconnect();
       await admin.disconnect();

@@ -1,19 +1,22 @@
 // The matcher's Kafka input adapter: one read_committed consumer group over its cluster nodes'
 // HTLC, outcome and bridge status topics. Each record is read (input-record.ts: routed by topic,
 // decoded, checked to come from its node), then handed to the input handlers, or set aside:
-// - poison (no retry can fix it) is logged and counted, and the partition goes on: thrown, it
-//   would hold every later HTLC of its partition until lnd fails them at their auto-fail height;
+// - poison (no retry can fix it) is copied to the matcher's dead-letter topic (value, key and
+//   headers as they were, with the reason and the source topic/partition/offset in headers),
+//   logged and counted, and only then does the partition go on: thrown, it would hold every later
+//   HTLC of its partition until lnd fails them at their auto-fail height. A dead letter that
+//   cannot be written is thrown instead: the record is retried, never passed over unrecorded;
 // - a newer schema version is thrown, so its partition waits and the record is retried until the
 //   matcher is upgraded (readers upgrade first); readiness and ic_matcher_stalled_partitions say so;
 // - a bridge's non-final outcome is ignored by design.
 // Money-safe either way: an HTLC never decided is never settled; a missed outcome only delays SETTLED.
 import type { Logger } from "pino";
-import { runCommittingConsumer, type ConsumedRecord, type DeploymentTopics } from "@ic/event-log";
+import { runCommittingConsumer, type ConsumedRecord, type DeadLetterWriter, type DeploymentTopics } from "@ic/event-log";
 import type { Kafka } from "kafkajs";
 import { clusterRecordCheck } from "../application/cluster-record-check.ts";
 import type { MatcherMetrics } from "../metrics.ts";
 import type { InputHandlers } from "./input-handlers.ts";
-import { readInputRecord, type InputRecord } from "./input-record.ts";
+import { poisonLetter, readInputRecord, type InputRecord } from "./input-record.ts";
 import { createStalledPartitions } from "./stalled-partitions.ts";
 
 export interface InputConsumerOptions {
@@ -23,6 +26,8 @@ export interface InputConsumerOptions {
   readonly cluster: readonly { readonly name: string; readonly pubkey: string }[];
   readonly consumer: { readonly partitionsConcurrently: number; readonly keyConcurrency: number };
   readonly handlers: InputHandlers;
+  /** The matcher's dead-letter topic (<deployment>.matcher.dead-letters.v1), values copied. */
+  readonly deadLetters: Pick<DeadLetterWriter, "write" | "topic">;
   readonly logger: Logger;
   readonly metrics: MatcherMetrics;
   /** kafkajs gave up on the consumer for good. */
@@ -61,15 +66,19 @@ export async function startInputConsumer(kafka: Kafka, options: InputConsumerOpt
         throw input.error;
       case "undecodable":
       case "refused":
-        return passOver(record, input);
+        return deadLetter(record, input);
     }
   }
 
-  async function passOver(record: ConsumedRecord, input: Extract<InputRecord, { kind: "undecodable" | "refused" }>): Promise<void> {
-    const where = { topic: record.topic, partition: record.partition, offset: record.offset };
+  async function deadLetter(record: ConsumedRecord, input: Extract<InputRecord, { kind: "undecodable" | "refused" }>): Promise<void> {
+    const letter = poisonLetter(input);
+    if (letter === undefined) throw new Error(`not poison: ${input.kind}`);
+    await options.deadLetters.write(record, letter);
+    metrics.deadLettered.inc({ reason: letter.reason, topic: record.topic });
+    const where = { topic: record.topic, partition: record.partition, offset: record.offset, deadLetterTopic: options.deadLetters.topic };
     if (input.kind === "undecodable") {
       metrics.undecodableRecords.inc({ topic: record.topic });
-      logger.error({ ...where, reason: input.error.reason, err: input.error.message }, "undecodable input record passed over");
+      logger.error({ ...where, reason: input.error.reason, err: input.error.message }, "undecodable input record dead-lettered");
       return;
     }
     const { refusal } = input;
@@ -77,9 +86,9 @@ export async function startInputConsumer(kafka: Kafka, options: InputConsumerOpt
     if (refusal.reason === "topic-node-mismatch")
       logger.warn(
         { ...where, paymentHash: refusal.paymentHash, recordNodeId: refusal.recordNodeId, topicNodeId: refusal.topicNodeId, reason: refusal.reason },
-        "input record refused: its node is not the node whose topic it arrived on",
+        "input record refused and dead-lettered: its node is not the node whose topic it arrived on",
       );
-    else logger.warn({ ...where, reason: refusal.reason }, `input record refused: ${refusal.message}`);
+    else logger.warn({ ...where, reason: refusal.reason }, `input record refused and dead-lettered: ${refusal.message}`);
   }
 
   const running = await runCommittingConsumer(kafka, {
