@@ -45,7 +45,7 @@ export interface BridgeDeps {
   /** Default: connectLnd with the config's address, TLS cert and macaroon paths. */
   connectLnd?: (config: BridgeConfig) => Promise<LndClient>;
   /** Default: Kafka (brokers and topics from the config). */
-  connectEventPorts?: (config: BridgeConfig, nodeId: string, logger: BridgeLogger, signal?: AbortSignal) => Promise<EventPorts>;
+  connectEventPorts?: (config: BridgeConfig, nodeId: string, logger: BridgeLogger, signal?: AbortSignal, metrics?: BridgeMetrics) => Promise<EventPorts>;
   /** Default: pino JSON on stdout at config.logLevel. */
   logger?: BridgeLogger;
   /** Default: a registry of this bridge's own (served on config.metricsPort when not 0). */
@@ -294,7 +294,8 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
         return await (deps.connectLnd ?? defaultConnectLnd)(config);
       } catch (error) {
         const text = errorText(error);
-        if (!text.includes("ENOENT") || controller.signal.aborted) throw error;
+        // lndFilesRequired (mounted files, in a container): a missing one is a mistake, not lnd still starting.
+        if (!text.includes("ENOENT") || config.lndFilesRequired || controller.signal.aborted) throw error;
         const delayMs = reconnectDelayMs(attempt, config.reconnect);
         waitingFor = `lnd's files (${text})`;
         logger.info({ err: text, delayMs, attempt }, "waiting for lnd's TLS cert and macaroon files");
@@ -319,7 +320,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     });
     try {
       for (let attempt = 0; ; attempt++) {
-        const attemptResult = connect(config, id, logger, controller.signal);
+        const attemptResult = connect(config, id, logger, controller.signal, metrics);
         const outcome = await Promise.race([
           attemptResult.then(
             (value) => ({ ok: true as const, value }),

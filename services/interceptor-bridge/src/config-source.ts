@@ -1,6 +1,9 @@
 // Where the configuration comes from: the JSON file named by --config <path> (or
 // --config=<path>), else by IC_BRIDGE_CONFIG, else none (every field from IC_BRIDGE_*).
+// The files the configuration names are read once here, so a missing or unreadable one stops
+// the process at once with a message naming it (in a container: a mount that is wrong).
 import { readFile } from "node:fs/promises";
+import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
 import { err, type Result } from "@ic/lightning-protocol";
 import { parseBridgeConfig, type BridgeConfig, type ConfigProblem } from "./config.ts";
 
@@ -35,7 +38,7 @@ export async function readBridgeConfig(
   const source = configSource(argv, env);
   if (!source.ok) return source;
   const { path } = source.value;
-  if (path === undefined) return parseBridgeConfig(undefined, env);
+  if (path === undefined) return withFileProblems(parseBridgeConfig(undefined, env));
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -48,5 +51,41 @@ export async function readBridgeConfig(
   } catch (error) {
     return err([{ field: "", message: `the config file ${path} is not valid JSON: ${(error as Error).message}` }]);
   }
-  return parseBridgeConfig(json, env);
+  return withFileProblems(parseBridgeConfig(json, env));
+}
+
+async function withFileProblems(parsed: Result<BridgeConfig, ConfigProblem[]>): Promise<Result<BridgeConfig, ConfigProblem[]>> {
+  if (!parsed.ok) return parsed;
+  const problems = await fileProblems(parsed.value);
+  return problems.length === 0 ? parsed : err(problems);
+}
+
+/**
+ * The Kafka credentials file always (nothing but the operator writes it); lnd's TLS cert and
+ * macaroon only with lndFilesRequired, since otherwise start-up waits for lnd to write them.
+ */
+async function fileProblems(config: BridgeConfig): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  if (config.kafka.credentialsFile !== "") {
+    try {
+      readKafkaCredentialsFile(config.kafka.credentialsFile);
+    } catch (error) {
+      if (!(error instanceof KafkaCredentialsError)) throw error;
+      problems.push({ field: "kafka.credentialsFile", message: `kafka.credentialsFile: ${error.message}` });
+    }
+  }
+  if (config.lndFilesRequired) {
+    for (const [field, path] of [
+      ["lnd.tlsCertPath", config.lnd.tlsCertPath],
+      ["lnd.macaroonPath", config.lnd.macaroonPath],
+    ] as const) {
+      try {
+        if ((await readFile(path)).length === 0) problems.push({ field, message: `${field}: the file ${path} is empty` });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        problems.push({ field, message: `${field}: cannot read ${path} (${code}); lndFilesRequired is set, so it is not waited for` });
+      }
+    }
+  }
+  return problems;
 }

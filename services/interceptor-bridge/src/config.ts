@@ -51,6 +51,11 @@ export interface BridgeConfig {
    * at start, on every new block and at least this often. Best effort: a failed one is not retried.
    */
   statusIntervalMs: number;
+  /**
+   * lnd's TLS cert and macaroon must be readable at start: a missing one is refused at once,
+   * naming the file (containers, where they are mounted). false: start-up waits for lnd to write them.
+   */
+  lndFilesRequired: boolean;
   /** How long start-up waits for an unreachable or still-starting lnd before giving up; 0: as long as it takes. */
   lndStartupTimeoutMs: number;
   /** How long start-up waits for lnd to report synced_to_chain before running anyway (with a warning); 0: no wait. */
@@ -88,6 +93,7 @@ export type BridgeConfigInput = {
     | "logLevel"
     | "blockHeightPollMs"
     | "statusIntervalMs"
+    | "lndFilesRequired"
     | "lndStartupTimeoutMs"
     | "lndSyncWaitMs"
     | "publishBacklogLimit"
@@ -207,6 +213,7 @@ const FIELDS: readonly FieldSpec[] = [
   },
   { path: "blockHeightPollMs", kind: "int", default: 5000, check: atLeast(1) },
   { path: "statusIntervalMs", kind: "int", default: 10_000, check: atLeast(100) },
+  { path: "lndFilesRequired", kind: "boolean", default: false },
   { path: "lndStartupTimeoutMs", kind: "int", default: 0, check: atLeast(0) },
   { path: "lndSyncWaitMs", kind: "int", default: 300_000, check: atLeast(0) },
   { path: "publishBacklogLimit", kind: "int", default: 1000, check: atLeast(1) },
@@ -319,6 +326,7 @@ export function parseBridgeConfig(
     reconnect: { initialDelayMs: get("reconnect.initialDelayMs"), maxDelayMs: get("reconnect.maxDelayMs") },
     blockHeightPollMs: get("blockHeightPollMs"),
     statusIntervalMs: get("statusIntervalMs"),
+    lndFilesRequired: get("lndFilesRequired"),
     lndStartupTimeoutMs: get("lndStartupTimeoutMs"),
     lndSyncWaitMs: get("lndSyncWaitMs"),
     publishBacklogLimit: get("publishBacklogLimit"),

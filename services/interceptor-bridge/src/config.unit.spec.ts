@@ -40,6 +40,7 @@ describe("bridge config", () => {
         reconnect: { initialDelayMs: 100, maxDelayMs: 5000 },
         blockHeightPollMs: 5000,
         statusIntervalMs: 10_000,
+        lndFilesRequired: false,
         lndStartupTimeoutMs: 0,
         lndSyncWaitMs: 300_000,
         publishBacklogLimit: 1000,

@@ -2,7 +2,16 @@
 // (node key, preimage seed, API token) can be given by environment alone, so config files can be
 // shared; error messages name the field, never its value.
 import { readFileSync } from "node:fs";
-import { DEFAULT_DEPLOYMENT, deploymentGroups, deploymentNameProblem, deploymentTopics, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
+import {
+  DEFAULT_DEPLOYMENT,
+  deploymentGroups,
+  deploymentNameProblem,
+  deploymentTopics,
+  KafkaCredentialsError,
+  kafkaAuthSetting,
+  readKafkaCredentialsFile,
+  type KafkaAuthSetting,
+} from "@ic/event-log";
 import { LND_HTLC_TIMING, STRICTEST_LND_TIMING_LINE, type Bolt11Network } from "@ic/lightning-protocol";
 import { validateMatcherConfig, type MatcherConfig } from "./domain/index.ts";
 import type { MatcherTopics } from "./application/matcher-topics.ts";
@@ -72,7 +81,35 @@ export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessE
       throw new ConfigError(`matcher config ${file} is not valid JSON${position === undefined ? "" : ` (${position})`}`);
     }
   }
-  return parseMatcherConfig(raw, env);
+  const config = parseMatcherConfig(raw, env);
+  const problems = fileProblems(config);
+  if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);
+  return config;
+}
+
+/**
+ * The files the config names are read once at start, so a missing or unreadable one (in a
+ * container: a wrong mount) stops the matcher at once with a message naming it, rather than
+ * after Postgres and Kafka answer.
+ */
+function fileProblems(config: MatcherServiceConfig): string[] {
+  const problems: string[] = [];
+  if (config.kafka.auth.kind === "file") {
+    try {
+      readKafkaCredentialsFile(config.kafka.auth.path);
+    } catch (error) {
+      if (!(error instanceof KafkaCredentialsError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  for (const [field, path] of config.api.tls === undefined ? [] : ([["api.tls.certPath", config.api.tls.certPath], ["api.tls.keyPath", config.api.tls.keyPath]] as const)) {
+    try {
+      readFileSync(path);
+    } catch (error) {
+      problems.push(`cannot read ${field} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return problems;
 }
 
 export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): MatcherServiceConfig {

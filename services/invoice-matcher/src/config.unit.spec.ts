@@ -210,4 +210,34 @@ describe("matcher config", () => {
   it("names a config file it cannot read", () => {
     expect(() => loadMatcherConfig("/etc/missing.json", {})).toThrow(/^cannot read matcher config \/etc\/missing\.json: ENOENT/);
   });
+
+  describe("reads the files the config names at start (a wrong mount exits at once, naming the file)", () => {
+    const withFiles = (config: Record<string, unknown>, present: Record<string, string>): void => {
+      files.clear();
+      files.set("/etc/files.json", JSON.stringify(config));
+      for (const [path, text] of Object.entries(present)) files.set(path, text);
+    };
+    const credentials = JSON.stringify({ username: "matcher", password: "s3cret-password" });
+
+    it("accepts a config whose credentials file reads", () => {
+      withFiles(minimal(), { "/run/kafka/matcher.json": credentials });
+      expect(loadMatcherConfig("/etc/files.json", {}).kafka.auth).toEqual({ kind: "file", path: "/run/kafka/matcher.json" });
+    });
+
+    it("refuses a missing Kafka credentials file", () => {
+      withFiles(minimal(), {});
+      expect(() => loadMatcherConfig("/etc/files.json", {})).toThrow("invalid matcher config:\n  - cannot read the Kafka credentials file /run/kafka/matcher.json: ENOENT");
+    });
+
+    it("refuses a credentials file without a password, never quoting it", () => {
+      withFiles(minimal(), { "/run/kafka/matcher.json": JSON.stringify({ username: "s3cret-user" }) });
+      expect(() => loadMatcherConfig("/etc/files.json", {})).toThrow(/the Kafka credentials file \/run\/kafka\/matcher\.json needs "password"/);
+      expect(() => loadMatcherConfig("/etc/files.json", {})).not.toThrow(/s3cret-user/);
+    });
+
+    it("refuses the API's TLS key when it cannot be read, naming the field", () => {
+      withFiles({ ...minimal(), api: { authToken: TOKEN, tls: { certPath: "/tls/api.crt", keyPath: "/tls/api.key" } } }, { "/run/kafka/matcher.json": credentials, "/tls/api.crt": "cert" });
+      expect(() => loadMatcherConfig("/etc/files.json", {})).toThrow("invalid matcher config:\n  - cannot read api.tls.keyPath /tls/api.key: ENOENT");
+    });
+  });
 });
