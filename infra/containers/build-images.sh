@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the service images with Podman from infra/containers/Containerfile:
+#   $IMAGE_PREFIX/{invoice-matcher,interceptor-bridge,coordinator-cli}:<version> (and :latest)
+# Base image: IC_BASE_IMAGE if set (pulled if missing, e.g. node:20-bookworm-slim where a registry
+# answers), else the official image if it is already in local storage, else the local stand-in
+# that build-base-image.sh makes without a registry. Layers stay in Podman's store and the pnpm
+# store / addon download in build cache mounts: a second run rebuilds only what changed.
+# Usage: build-images.sh [service...]   (default: all three). Prints one line per image.
+source "$(dirname "$0")/lib.sh"
+ensure_podman
+cd "$REPO_DIR"
+
+official="docker.io/library/node:20-bookworm-slim"
+base="${IC_BASE_IMAGE:-}"
+if [[ -z "$base" ]]; then
+  if podman image exists "$official"; then base="$official"; else base="$(bash "$INFRA_DIR/containers/build-base-image.sh")"; fi
+elif ! podman image exists "$base"; then
+  log "pulling base image $base"
+  podman pull "$base" >&2 || die "base image $base is not in local storage and cannot be pulled (no registry reachable?): unset IC_BASE_IMAGE to build the local stand-in (infra/containers/build-base-image.sh), or load the image first (podman load -i node-20-bookworm-slim.tar)"
+fi
+host_arch="$(podman info --format '{{.Host.Arch}}')"
+base_arch="$(podman image inspect --format '{{.Architecture}}' "$base")"
+[[ "$base_arch" == "$host_arch" ]] ||
+  die "base image $base is built for $base_arch but this machine runs $host_arch: its Node.js and the libsecp256k1 addon would not run here. Use a $host_arch image (podman pull --arch $host_arch ...), or build the local stand-in (unset IC_BASE_IMAGE)"
+base_node="$(podman run --rm --network none --entrypoint node "$base" -v 2>/dev/null)" ||
+  die "base image $base has no working node: it must be a Node.js 20 image (like $official)"
+[[ "$base_node" == v20.* ]] || die "base image $base has Node.js $base_node; the services need Node.js 20"
+
+# The tsx the images run with must be the one the workspace is tested with.
+workspace_tsx="$(node -p "require('./node_modules/tsx/package.json').version" 2>/dev/null || sed -n 's/^  tsx@\([0-9.]*\):$/\1/p' pnpm-lock.yaml | head -1)"
+image_tsx="$(node -p "require('./infra/containers/tsx-runtime/package.json').dependencies.tsx")"
+[[ "$workspace_tsx" == "$image_tsx" ]] ||
+  die "infra/containers/tsx-runtime pins tsx $image_tsx but the workspace uses $workspace_tsx: set the same version there and run 'npm install --package-lock-only' in that folder"
+
+revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+if [[ "$revision" != unknown && -n "$(git status --porcelain -- packages services proto schemas infra/containers pnpm-lock.yaml 2>/dev/null)" ]]; then
+  revision="$revision-dirty"
+fi
+source_url="${IC_IMAGE_SOURCE:-$(git remote get-url origin 2>/dev/null || echo https://example.invalid/invoice-coordinator)}"
+# The machine's CA bundle for the build steps that download (npm registry, crates.io), as a build
+# secret: never stored in a layer. Needed where a TLS-inspecting proxy signs with its own CA.
+ca_args=()
+for ca in "${IC_BUILD_CA_BUNDLE:-}" "${NODE_EXTRA_CA_CERTS:-}" "${SSL_CERT_FILE:-}" /etc/ssl/certs/ca-certificates.crt; do
+  if [[ -n "$ca" && -f "$ca" ]]; then ca_args=(--secret "id=ca-bundle,src=$ca"); break; fi
+done
+services=("$@")
+(( ${#services[@]} > 0 )) || services=("${SERVICES[@]}")
+for service in "${services[@]}"; do
+  [[ -f "services/$service/package.json" ]] || die "no service '$service' (services: ${SERVICES[*]})"
+  version="$(node -p "require('./services/$service/package.json').version")"
+  image="$IMAGE_PREFIX/$service"
+  started=$SECONDS
+  log "building $image:$version from $base"
+  # Host network for the build steps only (apt, npm registry, crates.io): the bridge network is not needed to build.
+  if ! podman build --format docker --network host --layers -f infra/containers/Containerfile --target "$service" \
+      "${ca_args[@]}" --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" \
+      -t "$image:$version" -t "$image:latest" . >"$CONTAINERS_CACHE/build-$service.log" 2>&1; then
+    tail -n 30 "$CONTAINERS_CACHE/build-$service.log" >&2
+    die "building $image failed (whole log: $CONTAINERS_CACHE/build-$service.log)"
+  fi
+  size="$(podman image inspect --format '{{.Size}}' "$image:$version")"
+  echo "$image:$version $((size / 1000000)) MB built in $((SECONDS - started))s"
+done

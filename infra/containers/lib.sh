@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Shared by the container scripts: Podman's settings on these machines, and the image names.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+CONTAINERS_CACHE="$CACHE_DIR/containers"
+IMAGE_PREFIX="${IC_IMAGE_PREFIX:-localhost/invoice-coordinator}"
+# The local stand-in for node:20-bookworm-slim (build-base-image.sh), used when no registry answers.
+LOCAL_BASE_IMAGE="${IC_LOCAL_BASE_IMAGE:-localhost/ic-node20-bookworm-slim:local}"
+SERVICES=(invoice-matcher interceptor-bridge coordinator-cli)
+
+# crun refuses this machine's hybrid cgroup layout and the default ulimits are too high for it
+# (docs: ../shared/DESIGN.md §12): runc and capped ulimits, in a containers.conf of our own that
+# only our podman calls read (an operator's own /etc/containers/containers.conf stays as it is).
+use_containers_conf() {
+  if [[ -z "${CONTAINERS_CONF:-}" ]]; then
+    mkdir -p "$CONTAINERS_CACHE"
+    local conf="$CONTAINERS_CACHE/containers.conf"
+    cat > "$conf.tmp" <<'CONF'
+# Written by infra/containers/lib.sh: podman on these machines needs runc and capped ulimits.
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=8192:8192"]
+
+[engine]
+runtime = "runc"
+CONF
+    mv "$conf.tmp" "$conf"
+    export CONTAINERS_CONF="$conf"
+  fi
+}
+
+# Podman, runc, catatonit (--init) and friends from Debian's packages when missing.
+ensure_podman() {
+  local missing=()
+  command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  [[ -x /usr/libexec/podman/catatonit || -x /usr/bin/catatonit ]] || missing+=(catatonit)
+  command -v podman-compose >/dev/null 2>&1 || missing+=(podman-compose)
+  [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]] || missing+=(netavark aardvark-dns)
+  command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+  if (( ${#missing[@]} > 0 )); then
+    command -v apt-get >/dev/null 2>&1 ||
+      die "podman is missing (${missing[*]}) and this is not a Debian-like system: install Podman 4 with runc and catatonit"
+    [[ $(id -u) == 0 ]] || die "podman is missing (${missing[*]}): run as root so Debian's packages can be installed, or install them yourself"
+    log "installing ${missing[*]} from Debian's packages"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
+      { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2; } ||
+      die "installing ${missing[*]} with apt-get failed (see above)"
+  fi
+  use_containers_conf
+}
