@@ -49,8 +49,11 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     }
     const config = { ...defaultTopicConfig, ...spec.config };
     // One topic per request: a concurrent creator makes kafkajs answer false, not throw.
+    // kafkajs's own waitForLeaders asks the broker that took the request once and gives up on
+    // "does not host this topic-partition", which a broker of a multi-node cluster answers until
+    // it has applied the new topic's metadata: waitForLeaders below asks again.
     const didCreate = await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [
         {
           topic: spec.topic,
@@ -62,6 +65,7 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
     });
     if (didCreate) created.push(spec.topic);
   }
+  if (created.length > 0) await waitForLeaders(admin, created);
   const existingNames = specs.map((s) => s.topic).filter((topic) => !created.includes(topic));
   const partitionCounts = new Map(
     existingNames.length === 0
@@ -71,4 +75,22 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   // In the order of specs: the broker answers metadata in no particular order.
   const existing = existingNames.map((topic) => ({ topic, partitions: partitionCounts.get(topic) ?? 0 }));
   return { created, existing };
+}
+
+/** Until every partition of the topics has a leader (every broker learns of new topics a moment apart). */
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer yet";
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = found.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}/${p.partitionId}`));
+      if (found.length === topics.length && leaderless.length === 0) return;
+      last = `no leader yet for ${leaderless.join(", ") || "some topics"}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`topics created but without leaders after ${timeoutMs} ms (${last}): ${topics.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
