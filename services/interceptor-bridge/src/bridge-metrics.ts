@@ -33,6 +33,8 @@ export interface BridgeMetrics {
   readonly statusPublished: Counter;
   /** BridgeStatus records the event log did not take (dropped: the next one supersedes them). */
   readonly statusPublishFailures: Counter;
+  /** Command records no retry can decode, set aside in this node's dead-letter topic (headers only). */
+  readonly deadLettered: Counter<"reason" | "topic">;
 }
 
 export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
@@ -140,6 +142,12 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
     statusPublishFailures: new Counter({
       name: "ic_bridge_status_publish_failures_total",
       help: "BridgeStatus records the event log did not take; dropped, not retried (the next one supersedes them)",
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: "ic_bridge_dead_lettered_total",
+      help: "Command records no retry can decode (garbage, unknown schema, edited schema version), recorded in <deployment>.bridge.dead-letters.v1.<node> (headers only, never the value: it may hold a preimage) before the partition moved on; alert on any",
+      labelNames: ["reason", "topic"],
       registers,
     }),
   };

@@ -4,12 +4,35 @@
 // are committed after the batch handler finished, so a crash replays commands (the applier is
 // idempotent). A new group starts at the beginning of the topic: a command is never missed
 // for lack of a committed offset, and old commands only produce SKIPPED_NOT_HELD.
-// A record that can never decode is logged and passed over: no resolution can come from it,
-// and the matcher answers the HTLC again when lnd offers it again. A command of a schema version
-// this bridge does not know yet is thrown instead (isPermanentDecodeFailure): the partition waits
-// until the bridge is upgraded, rather than dropping a SETTLE the matcher already decided.
-import { decodeAs, EventDecodeError, isPermanentDecodeFailure, runCommittingConsumer, type EventLogLogger, type HtlcCommand, type RunningConsumer } from "@ic/event-log";
-import { deploymentGroups } from "@ic/event-log";
+//
+// A record that can never decode (garbage, an unknown schema, a published version edited in
+// place) is recorded in this node's dead-letter topic and passed over: no resolution can come
+// from it, and the matcher answers the HTLC again when lnd offers it again. The dead letter has
+// the reason and the source topic, partition and offset in headers and NO value: every record on
+// this topic was written by the matcher and any of them may hold a preimage, decodable or not (a
+// SETTLE whose headers were lost still has the preimage in its bytes), so the bytes stay where
+// they are, in the commands topic, readable only by this bridge and admin, for its retention.
+// Only once the dead letter is acknowledged does the batch go on; a failed write throws and the
+// batch is retried. A command of a schema version this bridge does not know yet is thrown instead
+// (isPermanentDecodeFailure): the partition waits until the bridge is upgraded, rather than
+// dropping a SETTLE the matcher already decided.
+import {
+  decodeAs,
+  decodeFailureAction,
+  decodeFailureLetter,
+  deploymentGroups,
+  EventDecodeError,
+  runCommittingConsumer,
+  SCHEMA_FINGERPRINT_HEADER,
+  SCHEMA_HEADER,
+  SCHEMA_VERSION_HEADER,
+  type ConsumedRecord,
+  type DeadLetterOptions,
+  type DeadLetterWriter,
+  type EventLogLogger,
+  type HtlcCommand,
+  type RunningConsumer,
+} from "@ic/event-log";
 import type { Kafka } from "kafkajs";
 import type { CommandSource } from "../event-ports.ts";
 
@@ -17,9 +40,35 @@ export function commandGroupId(deployment: string, nodeId: string): string {
   return deploymentGroups(deployment).bridge(nodeId);
 }
 
+/** How a command's dead letter is written: headers only (schema headers kept), never the value. */
+export const COMMAND_DEAD_LETTER_OPTIONS: DeadLetterOptions = {
+  value: "omit",
+  keepHeaders: [SCHEMA_HEADER, SCHEMA_VERSION_HEADER, SCHEMA_FINGERPRINT_HEADER],
+};
+
+export type CommandRecord = { readonly kind: "command"; readonly command: HtlcCommand } | { readonly kind: "hold" | "dead-letter"; readonly error: EventDecodeError };
+
+/** What one record of the commands topic is. Pure. */
+export function readCommandRecord(record: ConsumedRecord): CommandRecord {
+  try {
+    return { kind: "command", command: decodeAs("htlc-command", record) };
+  } catch (error) {
+    if (!(error instanceof EventDecodeError)) throw error;
+    return { kind: decodeFailureAction(error), error };
+  }
+}
+
 export function createKafkaCommandSource(
   kafka: Kafka,
-  options: { topic: string; groupId: string; logger: EventLogLogger; maxWaitTimeMs?: number },
+  options: {
+    topic: string;
+    groupId: string;
+    logger: EventLogLogger;
+    /** This node's dead-letter topic, written with COMMAND_DEAD_LETTER_OPTIONS. */
+    deadLetters: Pick<DeadLetterWriter, "write" | "topic">;
+    onDeadLettered?: (reason: string, topic: string) => void;
+    maxWaitTimeMs?: number;
+  },
 ): CommandSource {
   let running: RunningConsumer | undefined;
   return {
@@ -34,22 +83,19 @@ export function createKafkaCommandSource(
         batchHandler: async (records) => {
           const commands: HtlcCommand[] = [];
           for (const record of records) {
-            try {
-              commands.push(decodeAs("htlc-command", record));
-            } catch (error) {
-              if (!(error instanceof EventDecodeError)) throw error;
-              if (!isPermanentDecodeFailure(error.reason)) {
-                options.logger.error(
-                  { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
-                  "command of a schema version this bridge does not know: its partition waits until the bridge is upgraded",
-                );
-                throw error;
-              }
-              options.logger.error(
-                { topic: record.topic, partition: record.partition, offset: record.offset, reason: error.reason, err: error.message },
-                "undecodable command record passed over",
-              );
+            const read = readCommandRecord(record);
+            if (read.kind === "command") {
+              commands.push(read.command);
+              continue;
             }
+            const where = { topic: record.topic, partition: record.partition, offset: record.offset, reason: read.error.reason, err: read.error.message };
+            if (read.kind === "hold") {
+              options.logger.error(where, "command of a schema version this bridge does not know: its partition waits until the bridge is upgraded");
+              throw read.error;
+            }
+            await options.deadLetters.write(record, decodeFailureLetter(read.error));
+            options.onDeadLettered?.(read.error.reason, record.topic);
+            options.logger.error({ ...where, deadLetterTopic: options.deadLetters.topic }, "undecodable command record dead-lettered (headers only)");
           }
           await handler(commands);
         },

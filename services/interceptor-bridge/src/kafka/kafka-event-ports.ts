@@ -3,6 +3,7 @@
 // ACLs by the provisioning CLI (the bridge never creates topics): at start it waits, with a log
 // line per try, until they exist.
 import {
+  createDeadLetterWriter,
   createKafka,
   createSerialProducer,
   deploymentGroups,
@@ -13,9 +14,10 @@ import {
   waitForTopics,
   type EventLogLogger,
 } from "@ic/event-log";
+import type { BridgeMetrics } from "../bridge-metrics.ts";
 import { bridgeKafkaAuth, type BridgeConfig } from "../config.ts";
 import type { EventPorts } from "../event-ports.ts";
-import { createKafkaCommandSource } from "./kafka-command-source.ts";
+import { COMMAND_DEAD_LETTER_OPTIONS, createKafkaCommandSource } from "./kafka-command-source.ts";
 import { createKafkaHtlcPublisher } from "./kafka-htlc-publisher.ts";
 import { createKafkaSettleHistory } from "./kafka-settle-history.ts";
 import { createKafkaStatusPublisher } from "./kafka-status-publisher.ts";
@@ -28,6 +30,7 @@ export function bridgeTopics(config: Pick<BridgeConfig, "deployment">, nodeId: s
     htlcOutcomes: topics.htlcOutcomes(nodeId),
     htlcCommands: topics.htlcCommands(nodeId),
     bridgeStatus: topics.bridgeStatus(nodeId),
+    deadLetters: topics.bridgeDeadLetters(nodeId),
   };
 }
 
@@ -36,6 +39,7 @@ export async function connectKafkaEventPorts(
   nodeId: string,
   logger: EventLogLogger,
   signal?: AbortSignal,
+  metrics?: Pick<BridgeMetrics, "deadLettered">,
 ): Promise<EventPorts> {
   const auth = bridgeKafkaAuth(config);
   const warning = kafkaAuthWarning(auth);
@@ -48,7 +52,7 @@ export async function connectKafkaEventPorts(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await waitForTopics(admin, [topics.htlcIntercepted, topics.htlcOutcomes, topics.htlcCommands, topics.bridgeStatus], {
+    await waitForTopics(admin, [topics.htlcIntercepted, topics.htlcOutcomes, topics.htlcCommands, topics.bridgeStatus, topics.deadLetters], {
       logger,
       ...(signal === undefined ? {} : { signal }),
     });
@@ -58,23 +62,33 @@ export async function connectKafkaEventPorts(
   const producer = createSerialProducer(kafka);
   await producer.connect();
   const status = createKafkaStatusPublisher(kafka, topics.bridgeStatus);
+  // Undecodable commands are recorded here, headers only (kafka-command-source.ts).
+  const deadLetters = createDeadLetterWriter(kafka, topics.deadLetters, COMMAND_DEAD_LETTER_OPTIONS);
   try {
     await status.connect();
+    await deadLetters.connect();
   } catch (error) {
+    await Promise.allSettled([status.disconnect(), deadLetters.disconnect()]);
     await producer.disconnect().catch(() => {});
     throw error;
   }
   return {
     publisher: createKafkaHtlcPublisher(producer, topics),
     status,
-    commands: createKafkaCommandSource(kafka, { topic: topics.htlcCommands, groupId: groups.bridge(nodeId), logger }),
+    commands: createKafkaCommandSource(kafka, {
+      topic: topics.htlcCommands,
+      groupId: groups.bridge(nodeId),
+      logger,
+      deadLetters,
+      onDeadLettered: (reason, topic) => metrics?.deadLettered.inc({ reason, topic }),
+    }),
     settleHistory: createKafkaSettleHistory(kafka, {
       topic: topics.htlcCommands,
       groupPrefix: groups.bridgeSettleHistoryPrefix(nodeId),
       logger,
     }),
     close: async () => {
-      await Promise.allSettled([status.disconnect()]);
+      await Promise.allSettled([status.disconnect(), deadLetters.disconnect()]);
       await producer.disconnect();
     },
   };

@@ -1,0 +1,139 @@
+// Poison never blocks a bridge, on the real broker (lnd played by the fake): garbage bytes and a
+// record of a schema nobody knows, written on this node's commands topic ahead of a SETTLE on the
+// same partition, land in <deployment>.bridge.dead-letters.v1.<node> with the reason and the source
+// topic, partition and offset in headers and no value, and the SETTLE behind them reaches lnd.
+// The bridge runs as the stack's bridge-alpha principal, so its WRITE on its dead-letter topic is
+// the provisioned ACL; the test's own client is the admin super user (the only reader).
+import { createHash, randomBytes } from "node:crypto";
+import { DEAD_LETTER_HEADERS, deploymentGroups, deploymentTopics, encode, type HtlcCommand } from "@ic/event-log";
+import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { connectLnd } from "@ic/lnd-client";
+import { startFakeLnd, type FakeLnd } from "@ic/lnd-client/testing";
+import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import type { Consumer, KafkaMessage, Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startBridge, type RunningBridge } from "./bridge.ts";
+import { createBridgeLogger } from "./bridge-logger.ts";
+import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
+
+const NODE_ID = "02" + "11".repeat(32);
+const CHAN = ((850_000n << 40n) | (3n << 16n) | 0n).toString();
+const WAIT = { timeout: 60_000, interval: 50 };
+const run = randomBytes(4).toString("hex");
+const kafka = testKafka(`bridge-dlq-test-${run}`);
+const preimage = Buffer.alloc(32, 0x42);
+const paymentHash = createHash("sha256").update(preimage).digest();
+
+let deployment: TestDeployment;
+let topics: { commands: string; deadLetters: string };
+let lnd: FakeLnd;
+let bridge: RunningBridge;
+let metrics: BridgeMetrics;
+let producer: Producer;
+let reader: Consumer;
+const deadLetters: KafkaMessage[] = [];
+
+beforeAll(async () => {
+  deployment = await provisionTestDeployment({ deployment: `test-bdlq-${run}`, nodes: [{ name: "alpha", pubkey: NODE_ID }], partitions: 2 });
+  const names = deploymentTopics(deployment.deployment);
+  topics = { commands: names.htlcCommands(NODE_ID), deadLetters: names.bridgeDeadLetters(NODE_ID) };
+  lnd = await startFakeLnd();
+  metrics = createBridgeMetrics("alpha");
+  bridge = startBridge(
+    {
+      nodeName: "alpha",
+      lnd: { grpcAddress: lnd.address, tlsCertPath: "unused", macaroonPath: "unused" },
+      expectedPubkey: NODE_ID,
+      network: "regtest",
+      deployment: deployment.deployment,
+      kafka: { brokers: testBrokers, clientId: `bridge-dlq-test-alpha-${run}`, credentialsFile: testCredentialsFiles().bridges["alpha"] },
+      reconnect: { initialDelayMs: 10, maxDelayMs: 200 },
+      blockHeightPollMs: 100,
+      lndStartupTimeoutMs: 0,
+    },
+    {
+      connectLnd: () => connectLnd(lnd.connectOptions()),
+      logger: createBridgeLogger("alpha", (process.env["IC_TEST_LOG"] as "debug" | undefined) ?? "silent"),
+      metrics,
+    },
+  );
+  await bridge.ready;
+  await lnd.waitFor(() => lnd.interceptorConnected);
+  producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+  await producer.connect();
+  reader = kafka.consumer({ groupId: `test-bdlq-reader-${run}`, maxWaitTimeInMs: 100 });
+  await reader.connect();
+  await reader.subscribe({ topics: [topics.deadLetters], fromBeginning: true });
+  await reader.run({ eachMessage: async ({ message }) => void deadLetters.push(message) });
+});
+
+afterAll(async () => {
+  await reader?.disconnect();
+  await producer?.disconnect();
+  await bridge?.stop();
+  await lnd?.stop();
+  await deployment?.remove([deploymentGroups(deployment.deployment).bridge(NODE_ID), `test-bdlq-reader-${run}`]);
+});
+
+describe("poison on a bridge's commands topic", () => {
+  it("is dead-lettered without its bytes, and the SETTLE behind it on the same partition reaches lnd", async () => {
+    lnd.offerHtlc({
+      incoming_circuit_key: { chan_id: CHAN, htlc_id: "1" },
+      payment_hash: paymentHash,
+      outgoing_requested_chan_id: virtualScidForNode(hexToBytes(NODE_ID)).toString(),
+      onion_blob: Buffer.alloc(1366, 1),
+      auto_fail_height: 900,
+    });
+    await vi.waitFor(() => expect(bridge.status().heldHtlcs).toBe(1), WAIT);
+    const settle: HtlcCommand = {
+      commandId: `settle-${run}`,
+      nodeId: NODE_ID,
+      circuitKey: { chanId: BigInt(CHAN), htlcId: 1n },
+      paymentHash: paymentHash.toString("hex"),
+      action: "SETTLE",
+      preimage,
+      failureMessage: null,
+      failureCode: null,
+      // The fake lnd's defaults for an offered HTLC.
+      expectedIncomingAmountMsat: 0n,
+      expectedIncomingExpiry: 0,
+      issuedAtMs: Date.now(),
+    };
+    const encoded = encode("htlc-command", settle);
+    // All with the key the matcher uses (the node id): one partition, in this order. The
+    // unknown-schema record is a whole SETTLE under a schema name nobody knows: its bytes hold
+    // the preimage, and they must not be copied anywhere.
+    const poison = [
+      { value: randomBytes(48), headers: {}, reason: "missing-header" },
+      { value: encoded.value, headers: { ...encoded.headers, "ic-schema": `htlc-teleport-${run}` }, reason: "unknown-schema" },
+    ];
+    const sent = [];
+    for (const p of poison) {
+      const [meta] = await producer.send({ topic: topics.commands, acks: -1, messages: [{ key: NODE_ID, value: p.value, headers: p.headers }] });
+      sent.push({ ...p, partition: meta!.partition, offset: meta!.baseOffset! });
+    }
+    await producer.send({ topic: topics.commands, acks: -1, messages: [{ key: NODE_ID, ...encoded }] });
+
+    expect(await lnd.nextResolution()).toMatchObject({ action: "SETTLE", preimageMatches: true, incoming_circuit_key: { htlc_id: "1" } });
+    await vi.waitFor(() => expect(deadLetters).toHaveLength(2), WAIT);
+    const header = (m: KafkaMessage, name: string) => m.headers?.[name]?.toString();
+    for (const [i, letter] of deadLetters.entries()) {
+      expect(header(letter, DEAD_LETTER_HEADERS.reason)).toBe(sent[i]!.reason);
+      expect(header(letter, DEAD_LETTER_HEADERS.sourceTopic)).toBe(topics.commands);
+      expect(header(letter, DEAD_LETTER_HEADERS.sourcePartition)).toBe(String(sent[i]!.partition));
+      expect(header(letter, DEAD_LETTER_HEADERS.sourceOffset)).toBe(sent[i]!.offset);
+      expect(header(letter, DEAD_LETTER_HEADERS.valueOmittedBytes)).toBe(String(sent[i]!.value.length));
+      expect(letter.value).toBeNull();
+      expect(letter.key?.toString()).toBe(NODE_ID);
+      const everything = Buffer.concat([letter.key ?? Buffer.alloc(0), ...Object.values(letter.headers ?? {}).map((v) => Buffer.from(String(v)))]);
+      expect(everything.includes(preimage)).toBe(false);
+      expect(everything.includes(Buffer.from(preimage.toString("hex")))).toBe(false);
+    }
+    const counted = (await metrics.deadLettered.get()).values.map((v) => [v.labels.reason, v.labels.topic, v.value]);
+    expect(counted.sort()).toEqual([
+      ["missing-header", topics.commands, 1],
+      ["unknown-schema", topics.commands, 1],
+    ]);
+    expect(bridge.status().phase).toBe("running");
+  });
+});

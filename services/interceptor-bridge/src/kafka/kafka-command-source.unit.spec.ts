@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { deadLetterMessage, decodeFailureLetter, encode, type ConsumedRecord, type HtlcCommand } from "@ic/event-log";
+import { COMMAND_DEAD_LETTER_OPTIONS, readCommandRecord } from "./kafka-command-source.ts";
+
+// A command record is applied, held (a newer schema version: the bridge upgrades first) or
+// dead-lettered (no retry decodes it); a command's dead letter never carries its bytes.
+const NODE = "02" + "11".repeat(32);
+const preimage = Buffer.alloc(32, 0x5a);
+const settle: HtlcCommand = {
+  commandId: "settle-1",
+  nodeId: NODE,
+  circuitKey: { chanId: 5n, htlcId: 6n },
+  paymentHash: "cd".repeat(32),
+  action: "SETTLE",
+  preimage,
+  failureMessage: null,
+  failureCode: null,
+  expectedIncomingAmountMsat: 5_000n,
+  expectedIncomingExpiry: 600,
+  issuedAtMs: 1,
+};
+const encoded = encode("htlc-command", settle);
+const outcome = encode("htlc-outcome", { nodeId: NODE, circuitKey: { chanId: 5n, htlcId: 6n }, paymentHash: "cd".repeat(32), kind: "SETTLE_SENT", commandId: null, reason: null, atMs: 1 });
+const record = (value: Buffer | null, headers: ConsumedRecord["headers"]): ConsumedRecord => ({
+  topic: `ic.htlc.commands.v1.${NODE}`,
+  partition: 1,
+  offset: "9",
+  key: Buffer.from(NODE),
+  value,
+  headers,
+  timestamp: "1",
+});
+
+describe("readCommandRecord", () => {
+  it("a valid SETTLE is a command", () => {
+    expect(readCommandRecord(record(encoded.value, encoded.headers))).toMatchObject({ kind: "command", command: { commandId: "settle-1", action: "SETTLE" } });
+  });
+
+  it("garbage bytes, an unknown schema, a bare SETTLE without headers, an edited schema version: dead-lettered", () => {
+    const cases: [ConsumedRecord, string][] = [
+      [record(Buffer.from([0xde, 0xad, 0xbe, 0xef]), encoded.headers), "corrupt-payload"],
+      [record(encoded.value, { ...encoded.headers, "ic-schema": "htlc-teleport" }), "unknown-schema"],
+      [record(encoded.value, {}), "missing-header"],
+      [record(encoded.value, { ...encoded.headers, "ic-schema-fingerprint": "ff".repeat(32) }), "fingerprint-mismatch"],
+      [record(outcome.value, outcome.headers), "unexpected-schema"],
+    ];
+    for (const [input, reason] of cases) {
+      const read = readCommandRecord(input);
+      expect(read.kind, reason).toBe("dead-letter");
+      if (read.kind === "command") throw new Error("decoded");
+      expect(read.error.reason).toBe(reason);
+    }
+  });
+
+  it("a newer schema version is held, not dead-lettered (it decodes after the upgrade)", () => {
+    const read = readCommandRecord(record(encoded.value, { ...encoded.headers, "ic-schema-version": "42" }));
+    expect(read.kind).toBe("hold");
+  });
+
+  it("the dead letter of a SETTLE that fails to decode holds neither its value nor its preimage, only where it is", () => {
+    // Its bytes are a whole SETTLE; only its fingerprint header was changed.
+    const poisoned = record(encoded.value, { ...encoded.headers, "ic-schema-fingerprint": "ff".repeat(32), "x-debug": preimage });
+    const read = readCommandRecord(poisoned);
+    if (read.kind !== "dead-letter") throw new Error(read.kind);
+    const message = deadLetterMessage(poisoned, decodeFailureLetter(read.error), COMMAND_DEAD_LETTER_OPTIONS);
+    expect(message.value).toBeNull();
+    expect(message.headers?.["ic-dlq-value-omitted-bytes"]).toBe(String(encoded.value.length));
+    expect(message.headers?.["ic-dlq-source-offset"]).toBe("9");
+    expect(message.headers?.["ic-dlq-reason"]).toBe("fingerprint-mismatch");
+    // Only the schema headers travel: an arbitrary header could carry anything.
+    expect(Object.keys(message.headers ?? {}).filter((h) => !h.startsWith("ic-dlq-")).sort()).toEqual(["ic-schema", "ic-schema-fingerprint", "ic-schema-version"]);
+    const bytes = Buffer.concat([
+      message.key === null || message.key === undefined ? Buffer.alloc(0) : Buffer.from(message.key),
+      ...Object.values(message.headers ?? {}).map((v) => Buffer.from(String(v))),
+    ]);
+    expect(bytes.includes(preimage)).toBe(false);
+    expect(bytes.includes(Buffer.from(preimage.toString("hex")))).toBe(false);
+  });
+});
