@@ -80,14 +80,21 @@ beforeAll(async () => {
   await provisionDeployment(admin, plan);
   const producer = testKafka(`${deployment}-seed`).producer();
   await producer.connect();
-  for (const topic of [topics.invoiceEvents, topics.htlcCommands(ALPHA), topics.htlcCommands(BRAVO)])
+  for (const topic of [topics.invoiceEvents, topics.htlcCommands(ALPHA), topics.htlcCommands(BRAVO), topics.matcherDeadLetters, topics.bridgeDeadLetters(ALPHA)])
     await producer.send({ topic, messages: [{ key: "k", value: `seed:${topic}` }] });
   await producer.disconnect();
 });
 
 afterAll(async () => {
   for (const c of clients) await c.disconnect().catch(() => undefined);
-  await deprovisionDeployment(admin, plan, [`${groups.publicPrefix}reader`, groups.bridge(ALPHA), `${groups.publicPrefix}commands`]);
+  await deprovisionDeployment(admin, plan, [
+    `${groups.publicPrefix}reader`,
+    groups.bridge(ALPHA),
+    `${groups.publicPrefix}commands`,
+    `${groups.publicPrefix}dead-letters`,
+    `${groups.matcherPrefix}dead-letters`,
+    `${deployment}.admin-dead-letters`,
+  ]);
   await admin.disconnect();
 });
 
@@ -145,5 +152,25 @@ describe("the project's Kafka broker", () => {
     await expect(publicAdmin.describeGroups([groups.bridge(ALPHA)])).rejects.toThrow();
     await publicAdmin.disconnect();
     await matcherAdmin.disconnect();
+  });
+
+  it("dead letters: each consumer writes only its own, and only admin reads them (not public, not the bridges, not the matcher)", async () => {
+    expect(await tryWrite("bridge-alpha", topics.bridgeDeadLetters(ALPHA))).toBe("ok");
+    expect(await tryWrite("matcher", topics.matcherDeadLetters)).toBe("ok");
+    for (const [principal, topic] of [
+      ["bridge-alpha", topics.bridgeDeadLetters(BRAVO)],
+      ["bridge-alpha", topics.matcherDeadLetters],
+      ["matcher", topics.bridgeDeadLetters(ALPHA)],
+      ["public", topics.matcherDeadLetters],
+      ["public", topics.bridgeDeadLetters(ALPHA)],
+    ] as const)
+      expect(await tryWrite(principal, topic), `${principal} writes ${topic}`).toMatch(/TOPIC_AUTHORIZATION_FAILED|Not authorized/);
+    const refused = /TOPIC_AUTHORIZATION_FAILED|Not authorized/;
+    expect(await tryRead("public", topics.bridgeDeadLetters(ALPHA), `${groups.publicPrefix}dead-letters`)).toMatch(refused);
+    expect(await tryRead("public", topics.matcherDeadLetters, `${groups.publicPrefix}dead-letters`)).toMatch(refused);
+    expect(await tryRead("bridge-alpha", topics.bridgeDeadLetters(ALPHA), groups.bridge(ALPHA))).toMatch(refused);
+    expect(await tryRead("matcher", topics.matcherDeadLetters, `${groups.matcherPrefix}dead-letters`)).toMatch(refused);
+    const asAdmin = await tryRead("admin", topics.bridgeDeadLetters(ALPHA), `${deployment}.admin-dead-letters`);
+    expect(Array.isArray(asAdmin) ? asAdmin[0] : asAdmin).toBe(`seed:${topics.bridgeDeadLetters(ALPHA)}`);
   });
 });
