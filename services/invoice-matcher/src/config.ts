@@ -43,7 +43,12 @@ export interface MatcherServiceConfig {
   /** Published outbox rows older than this are deleted (hourly); 0 keeps them forever. */
   outboxRetentionHours: number;
   /** How many input partitions, and invoices within a fetched batch, are decided at once. */
-  consumer: { partitionsConcurrently: number; keyConcurrency: number };
+  /**
+   * sessionTimeoutMs: how long the group waits for a matcher that stopped heartbeating (killed,
+   * frozen) before its partitions move to the others: the fail-over time of active/active
+   * matchers. heartbeatIntervalMs: at most a third of it.
+   */
+  consumer: { partitionsConcurrently: number; keyConcurrency: number; sessionTimeoutMs: number; heartbeatIntervalMs: number };
   /** Postgres connections of the matcher's pool (decisions, outbox, API). */
   postgresPoolSize: number;
   /** Bounded waits on Postgres (connect, statement, idle transaction, idle connection). */
@@ -226,6 +231,9 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     consumer: {
       partitionsConcurrently: int("consumer.partitionsConcurrently", obj(raw.consumer).partitionsConcurrently, 3, 1, 64),
       keyConcurrency: int("consumer.keyConcurrency", obj(raw.consumer).keyConcurrency, 4, 1, 64),
+      // Kafka's group.min.session.timeout.ms is 6 s by default: a shorter one is refused at join.
+      sessionTimeoutMs: int("consumer.sessionTimeoutMs", obj(raw.consumer).sessionTimeoutMs, 10_000, 6_000, 300_000),
+      heartbeatIntervalMs: int("consumer.heartbeatIntervalMs", obj(raw.consumer).heartbeatIntervalMs, 1_000, 100, 100_000),
     },
     postgresPoolSize: int("postgresPoolSize", raw.postgresPoolSize, 20, 2, 200),
     postgresTimeouts: {
@@ -237,6 +245,10 @@ export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.Pro
     groupId: deploymentGroups(deploymentProblem === undefined ? deployment : DEFAULT_DEPLOYMENT).matcher,
   };
   problems.push(...lndTimingProblems(config.minFinalCltvExpiryDelta, matcher));
+  if (config.consumer.heartbeatIntervalMs * 3 > config.consumer.sessionTimeoutMs)
+    problems.push(
+      `consumer.heartbeatIntervalMs (${config.consumer.heartbeatIntervalMs}) must be at most a third of consumer.sessionTimeoutMs (${config.consumer.sessionTimeoutMs})`,
+    );
   if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);
   return config;
 }

@@ -61,7 +61,7 @@ describe("matcher config", () => {
       metricsHost: "127.0.0.1",
       tickIntervalMs: 1000,
       outboxRetentionHours: 168,
-      consumer: { partitionsConcurrently: 3, keyConcurrency: 4 },
+      consumer: { partitionsConcurrently: 3, keyConcurrency: 4, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },
       postgresPoolSize: 20,
       postgresTimeouts: { connectMs: 5000, statementMs: 10000, idleInTransactionMs: 30000, idleMs: 30000 },
       groupId: "ic.matcher",
@@ -122,6 +122,12 @@ describe("matcher config", () => {
     ["topics (gone)", { topics: { invoiceEvents: "x" } }, 'topics is no longer a config field: topic names derive from "deployment"'],
     ["groupId (gone)", { groupId: "g" }, 'groupId is no longer a config field: the consumer group is "<deployment>.matcher"'],
     ["deployment", { deployment: "IC_prod" }, "deployment must be 1-100 characters of [a-z0-9-]"],
+    ["consumer.sessionTimeoutMs", { consumer: { sessionTimeoutMs: 1000 } }, "consumer.sessionTimeoutMs must be an integer in 6000..300000"],
+    [
+      "consumer.heartbeatIntervalMs",
+      { consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 3000 } },
+      "consumer.heartbeatIntervalMs (3000) must be at most a third of consumer.sessionTimeoutMs (6000)",
+    ],
     ["kafka.allowUnauthenticated", { kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: "yes" } }, "kafka.allowUnauthenticated must be true or false"],
   ])("names the field of a bad %s", (_field, override, expected) => {
     expect(problemOf({ ...minimal(), ...override })).toContain(expected);

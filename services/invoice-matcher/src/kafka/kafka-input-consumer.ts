@@ -24,7 +24,12 @@ export interface InputConsumerOptions {
   readonly inputTopics: readonly string[];
   readonly topics: Pick<DeploymentTopics, "nodeTopic">;
   readonly cluster: readonly { readonly name: string; readonly pubkey: string }[];
-  readonly consumer: { readonly partitionsConcurrently: number; readonly keyConcurrency: number };
+  readonly consumer: {
+    readonly partitionsConcurrently: number;
+    readonly keyConcurrency: number;
+    readonly sessionTimeoutMs: number;
+    readonly heartbeatIntervalMs: number;
+  };
   readonly handlers: InputHandlers;
   /** The matcher's dead-letter topic (<deployment>.matcher.dead-letters.v1), values copied. */
   readonly deadLetters: Pick<DeadLetterWriter, "write" | "topic">;
@@ -100,6 +105,9 @@ export async function startInputConsumer(kafka: Kafka, options: InputConsumerOpt
     // row lock serializes an invoice across partitions and topics anyway).
     partitionsConsumedConcurrently: options.consumer.partitionsConcurrently,
     keyConcurrency: options.consumer.keyConcurrency,
+    // A matcher that stops heartbeating loses its partitions to the others after this long.
+    sessionTimeoutMs: options.consumer.sessionTimeoutMs,
+    heartbeatIntervalMs: options.consumer.heartbeatIntervalMs,
     logger,
     // kafkajs gave up on the consumer: without it no HTLC is decided, so say so to whoever
     // runs the matcher (main exits; a supervisor restarts it and the group resumes).
