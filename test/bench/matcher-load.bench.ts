@@ -20,7 +20,7 @@ import pg from "pg";
 import { createSerialProducer, decodeAs, runCommittingConsumer, type RunningConsumer, type SerialProducer } from "@ic/event-log";
 import { provisionTestDeployment, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
-import { connectInvoiceApi, type InvoiceApiClient } from "../../services/invoice-matcher/src/api/index.ts";
+import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
 import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
 import { runWhenMain, wholeNumbers } from "./bench-cli.ts";

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createKafka, decodeAs, deploymentGroups, deploymentTopics, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
 import { decodeInvoice, formatShortChannelId, loadSecp256k1Backend } from "@ic/lightning-protocol";
-import { connectInvoiceApi } from "@ic/invoice-matcher/api";
+import { connectInvoiceApi } from "@ic/invoice-api-client";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";

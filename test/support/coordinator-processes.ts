@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { deploymentGroups } from "@ic/event-log";
 import { provisionTestDeployment } from "@ic/event-log/testing";
-import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-matcher/api";
+import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import { runAllSteps } from "./run-all-steps.ts";
 import type { StackConfig } from "./stack-config.ts";
 import { waitUntil } from "./wait-until.ts";

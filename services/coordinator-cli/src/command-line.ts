@@ -2,7 +2,7 @@
 // (numbers are numbers, exactly one of two flags, hex is hex); ranges and business rules
 // are the API's, which names the field in its answer.
 import { parseArgs } from "node:util";
-import type { CreateInvoiceRequest, InvoiceMode } from "@ic/invoice-matcher/api";
+import type { CreateInvoiceRequest, InvoiceMode } from "@ic/invoice-api-client";
 import { COMMAND_NAMES, commandHelp, DEFAULT_API_ADDRESS, GENERAL_HELP, type CommandName } from "./help-text.ts";
 
 export class UsageError extends Error {

@@ -1,5 +1,5 @@
 // Exit codes scripts can branch on (also listed in --help).
-import type { InvoiceApiError } from "@ic/invoice-matcher/api";
+import type { InvoiceApiError } from "@ic/invoice-api-client";
 
 export const EXIT_OK = 0;
 /** The API refused the request (invalid, not found, wrong state) or failed it (INTERNAL). */

@@ -2,7 +2,7 @@
 // provides (argv, environment, output streams, Ctrl-C, files, the connection) comes in as a
 // parameter, so the whole CLI runs inside tests.
 import { readFileSync } from "node:fs";
-import { connectInvoiceApi, InvoiceApiError, type InvoiceApiClient, type InvoiceView } from "@ic/invoice-matcher/api";
+import { connectInvoiceApi, InvoiceApiError, type InvoiceApiClient, type InvoiceView } from "@ic/invoice-api-client";
 import { parseCommandLine, UsageError, type CliCommand, type Environment } from "./command-line.ts";
 import { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, exitCodeFor } from "./exit-codes.ts";
 import { CLI_NAME } from "./help-text.ts";

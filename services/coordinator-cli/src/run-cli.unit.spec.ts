@@ -1,6 +1,6 @@
 // The whole CLI in-process against a real invoice API (gRPC on 127.0.0.1:0) over the fake
 // port: what it prints, where, and with which exit code.
-import { InvoiceServiceError, type InvoiceEventView } from "@ic/invoice-matcher/api";
+import { InvoiceServiceError, type InvoiceEventView } from "@ic/invoice-api-client";
 import { startTestInvoiceApi, TEST_API_TOKEN, TEST_TLS_CERT_PEM, TEST_TLS_FILES, type TestInvoiceApi } from "@ic/invoice-matcher/api/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT_OK, EXIT_REFUSED, EXIT_UNAUTHENTICATED, EXIT_UNAVAILABLE, EXIT_USAGE } from "./exit-codes.ts";

@@ -18,7 +18,8 @@ import {
 import { testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { decodeFailurePacket, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
-import { connectInvoiceApi, startInvoiceApi } from "./api/index.ts";
+import { connectInvoiceApi } from "@ic/invoice-api-client";
+import { startInvoiceApi } from "./api/index.ts";
 import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";

@@ -20,7 +20,7 @@ import { startOutboxPublisher } from "./application/outbox-publisher.ts";
 import { startOutboxPruner } from "./application/outbox-pruner.ts";
 import { startTicker } from "./application/ticker.ts";
 import type { MatcherServiceConfig } from "./config.ts";
-import type { InvoiceService } from "./invoice-service/invoice-service.ts";
+import type { InvoiceService } from "@ic/invoice-api-client";
 import { migrate } from "./postgres/migrate.ts";
 import { createMatcherPool } from "./postgres/matcher-pool.ts";
 import { createInputHandlers } from "./kafka/input-handlers.ts";

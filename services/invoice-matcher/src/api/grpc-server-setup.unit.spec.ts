@@ -5,11 +5,11 @@ import { dirname, join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterEach, describe, expect, it } from "vitest";
+import { connectInvoiceApi, InvoiceApiError } from "@ic/invoice-api-client";
+import { FAKE_COORDINATOR_INFO } from "@ic/invoice-api-client/testing";
 import { startInvoiceApi, type InvoiceApi } from "./grpc-server.ts";
-import { connectInvoiceApi } from "./invoice-api-client.ts";
 import { InvoiceApiConfigError } from "./invoice-api-config-error.ts";
-import { InvoiceApiError } from "./invoice-api-error.ts";
-import { FAKE_COORDINATOR_INFO, FakeInvoiceService } from "./testing/fake-invoice-service.ts";
+import { FakeInvoiceService } from "./testing/fake-invoice-service.ts";
 import { RecordingLogger, TEST_API_TOKEN } from "./testing/test-invoice-api.ts";
 import { TEST_TLS_CERT_PEM, TEST_TLS_FILES } from "./testing/test-tls.ts";
 

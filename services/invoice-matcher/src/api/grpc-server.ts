@@ -6,11 +6,27 @@
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
-import type { InvoiceService } from "../invoice-service/invoice-service.ts";
+import {
+  invoiceApiProtos,
+  toWireEvent,
+  toWireInfo,
+  toWireInvoice,
+  type InvoiceService,
+  type WireAddInvoiceRequest,
+  type WireAddInvoiceResponse,
+  type WireGetInfoRequest,
+  type WireGetInfoResponse,
+  type WireInvoiceEvent,
+  type WireInvoiceResponse,
+  type WireListInvoicesRequest,
+  type WireListInvoicesResponse,
+  type WireLookupInvoiceRequest,
+  type WirePaymentHashRequest,
+  type WireSubscribeInvoicesRequest,
+} from "@ic/invoice-api-client";
 import { bearerTokenCheck } from "./bearer-token.ts";
 import { InvoiceApiConfigError } from "./invoice-api-config-error.ts";
 import type { InvoiceApiLogger } from "./invoice-api-logger.ts";
-import { invoiceApiProtos } from "./invoice-api-protos.ts";
 import {
   parseAddInvoiceRequest,
   parseListInvoicesRequest,
@@ -19,20 +35,6 @@ import {
   parseSubscribeInvoicesRequest,
 } from "./invoice-api-requests.ts";
 import { callStatusFor, type CallStatus } from "./invoice-api-status.ts";
-import { toWireEvent, toWireInfo, toWireInvoice } from "./invoice-api-views.ts";
-import type {
-  WireAddInvoiceRequest,
-  WireAddInvoiceResponse,
-  WireGetInfoRequest,
-  WireGetInfoResponse,
-  WireInvoiceEvent,
-  WireInvoiceResponse,
-  WireListInvoicesRequest,
-  WireListInvoicesResponse,
-  WireLookupInvoiceRequest,
-  WirePaymentHashRequest,
-  WireSubscribeInvoicesRequest,
-} from "./invoice-api-wire.ts";
 import { isLocalOnlyAddress } from "./listen-address.ts";
 
 export interface InvoiceApiTlsFiles {

@@ -4,9 +4,8 @@
 import { createHash } from "node:crypto";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvoiceServiceError, type InvoiceEventView, type InvoiceHtlcView } from "../invoice-service/invoice-service.ts";
-import { InvoiceApiError } from "./invoice-api-error.ts";
-import { FAKE_COORDINATOR_INFO } from "./testing/fake-invoice-service.ts";
+import { InvoiceApiError, InvoiceServiceError, type InvoiceEventView, type InvoiceHtlcView } from "@ic/invoice-api-client";
+import { FAKE_COORDINATOR_INFO } from "@ic/invoice-api-client/testing";
 import { bearerMetadata, rawInvoiceApiCall } from "./testing/raw-invoice-api-call.ts";
 import { startTestInvoiceApi, TEST_API_TOKEN, type TestInvoiceApi } from "./testing/test-invoice-api.ts";
 
@@ -205,7 +204,7 @@ describe("authentication", () => {
   });
 
   it("refuses a subscription without the token", async () => {
-    const { connectInvoiceApi } = await import("./invoice-api-client.ts");
+    const { connectInvoiceApi } = await import("@ic/invoice-api-client");
     const stranger = connectInvoiceApi(t.address, "not-the-token-" + "0".repeat(32));
     try {
       const error = await refusal(stranger.subscribeInvoices(0n)[Symbol.asyncIterator]().next());

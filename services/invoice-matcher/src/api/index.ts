@@ -1,12 +1,9 @@
-// @ic/invoice-matcher/api: the invoice API (gRPC server over the InvoiceService port) and its
-// typed client.
+// @ic/invoice-matcher/api: the invoice API's server (gRPC over the InvoiceService port) and the
+// port's request limits. The client, the port's types and the wire shapes are
+// @ic/invoice-api-client, which callers use without depending on the matcher.
 export { startInvoiceApi, type InvoiceApi, type InvoiceApiOptions, type InvoiceApiTlsFiles } from "./grpc-server.ts";
-export { connectInvoiceApi, type InvoiceApiClient, type InvoiceApiClientOptions } from "./invoice-api-client.ts";
-export { InvoiceApiError } from "./invoice-api-error.ts";
 export { InvoiceApiConfigError } from "./invoice-api-config-error.ts";
 export type { InvoiceApiLogger } from "./invoice-api-logger.ts";
-export type { InvoiceEventStream } from "./invoice-event-stream.ts";
-export { COORDINATOR_PROTO_DIR, INVOICES_SERVICE_NAME } from "./invoice-api-protos.ts";
 export { MIN_AUTH_TOKEN_LENGTH } from "./bearer-token.ts";
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./invoice-api-requests.ts";
 export {
@@ -20,16 +17,3 @@ export {
   type CreateInvoiceField,
   type CreateInvoiceProblem,
 } from "../invoice-service/create-invoice-limits.ts";
-export type {
-  ClusterNodeView,
-  CoordinatorInfo,
-  CreateInvoiceRequest,
-  InvoiceEventKind,
-  InvoiceEventView,
-  InvoiceHtlcView,
-  InvoiceMode,
-  InvoiceService,
-  InvoiceStatus,
-  InvoiceView,
-} from "../invoice-service/invoice-service.ts";
-export { InvoiceServiceError } from "../invoice-service/invoice-service.ts";

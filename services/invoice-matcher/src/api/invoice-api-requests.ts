@@ -2,15 +2,16 @@
 // end, checks its shape (types, enums, exactly one of two fields), and throws InvalidApiArgument
 // naming the first bad field. Limits and business rules (idempotency, states, terms conflicts)
 // stay in the port.
-import { MAX_EXPIRY_SECONDS } from "../invoice-service/create-invoice-limits.ts";
-import type { CreateInvoiceRequest, InvoiceMode } from "../invoice-service/invoice-service.ts";
 import type {
+  CreateInvoiceRequest,
+  InvoiceMode,
   WireAddInvoiceRequest,
   WireListInvoicesRequest,
   WireLookupInvoiceRequest,
   WirePaymentHashRequest,
   WireSubscribeInvoicesRequest,
-} from "./invoice-api-wire.ts";
+} from "@ic/invoice-api-client";
+import { MAX_EXPIRY_SECONDS } from "../invoice-service/create-invoice-limits.ts";
 
 /** A request field the API refuses; the message names the field and is safe to return. */
 export class InvalidApiArgument extends Error {

@@ -4,7 +4,7 @@
 // the details, because an unexpected error's text may hold anything, secrets included.
 import { randomBytes } from "node:crypto";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { InvoiceServiceError, type InvoiceServiceErrorCode } from "../invoice-service/invoice-service.ts";
+import { InvoiceServiceError, type InvoiceServiceErrorCode } from "@ic/invoice-api-client";
 import { InvalidApiArgument } from "./invoice-api-requests.ts";
 
 export interface CallStatus {

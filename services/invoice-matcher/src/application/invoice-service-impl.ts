@@ -30,7 +30,7 @@ import {
   type InvoiceEventView,
   type InvoiceService,
   type InvoiceView,
-} from "../invoice-service/invoice-service.ts";
+} from "@ic/invoice-api-client";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 import type { InvoiceProcessor } from "./invoice-processor.ts";
 import { createInvoiceHistory } from "./invoice-history.ts";

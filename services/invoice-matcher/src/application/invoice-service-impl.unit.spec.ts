@@ -6,7 +6,7 @@ import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
 import { run } from "../domain/testing/deciderSpecification.ts";
 import { NODE_A, NODE_B, PAYMENT_HASH, T0, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms } from "../domain/testing/fixtures.ts";
-import type { InvoiceEventView } from "../invoice-service/invoice-service.ts";
+import type { InvoiceEventView } from "@ic/invoice-api-client";
 import { deserializeEvent, eventToJson, serializeState } from "../serialization/index.ts";
 import { createCoordinatorIdentity } from "./coordinator-identity.ts";
 import type { InvoiceProcessor } from "./invoice-processor.ts";

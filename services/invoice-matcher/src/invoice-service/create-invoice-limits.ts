@@ -2,7 +2,7 @@
 // the service (application/invoice-service-impl.ts, and the API-test fake alike). The gRPC API
 // checks only the message's shape (types, enums, exactly-one-of) and passes the port's refusal
 // on as INVALID_ARGUMENT; every message starts with the wire field's name.
-import type { CreateInvoiceRequest } from "./invoice-service.ts";
+import type { CreateInvoiceRequest } from "@ic/invoice-api-client";
 
 /** 21 million bitcoin: no invoice can ask for more than the money supply. */
 export const MAX_AMOUNT_MSAT = 21_000_000n * 100_000_000n * 1000n;

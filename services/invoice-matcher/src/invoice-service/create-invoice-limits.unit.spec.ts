@@ -12,7 +12,7 @@ import { createCoordinatorIdentity } from "../application/coordinator-identity.t
 import type { InvoiceProcessor } from "../application/invoice-processor.ts";
 import { createInvoiceService } from "../application/invoice-service-impl.ts";
 import { createInvoiceRequestProblem, externalRefProblem, MAX_EXTERNAL_REF_LENGTH } from "./create-invoice-limits.ts";
-import { InvoiceServiceError, type InvoiceService } from "./invoice-service.ts";
+import { InvoiceServiceError, type InvoiceService } from "@ic/invoice-api-client";
 
 // The real service; a refused request must never reach Postgres or the decider.
 function realService(): InvoiceService {

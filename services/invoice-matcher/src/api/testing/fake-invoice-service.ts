@@ -17,7 +17,8 @@ import {
   type InvoiceHtlcView,
   type InvoiceService,
   type InvoiceView,
-} from "../../invoice-service/invoice-service.ts";
+} from "@ic/invoice-api-client";
+import { FAKE_COORDINATOR_INFO } from "@ic/invoice-api-client/testing";
 
 export type FakeInvoiceServiceMethod = keyof InvoiceService;
 
@@ -34,15 +35,7 @@ export interface FakeInvoiceServiceOptions {
 
 export const FAKE_NOW_MS = 1_732_400_000_000;
 
-/** Two nodes whose scids exceed 2^53, so any lossy number conversion shows. */
-export const FAKE_COORDINATOR_INFO: CoordinatorInfo = {
-  coordinatorPubkey: "02" + "c0".repeat(32),
-  network: "regtest",
-  nodes: [
-    { name: "alice", pubkey: "03" + "a1".repeat(32), virtualScid: 0xa1a1a1a1a1a1a1a1n, bridgeConnected: true },
-    { name: "bob", pubkey: "02" + "b2".repeat(32), virtualScid: 0x80000000000000b2n, bridgeConnected: false },
-  ],
-};
+export { FAKE_COORDINATOR_INFO };
 
 const DEFAULT_EXPIRY_SECONDS = 3600;
 

@@ -1,7 +1,7 @@
 // Calls the invoice API with a hand-written wire message and hand-chosen metadata, which the
 // typed client would never send: for auth and validation tests.
 import * as grpc from "@grpc/grpc-js";
-import { invoiceApiProtos } from "../invoice-api-protos.ts";
+import { invoiceApiProtos } from "@ic/invoice-api-client";
 
 export type RawCallResult = { ok: true; response: unknown } | { ok: false; code: grpc.status; codeName: string; details: string };
 

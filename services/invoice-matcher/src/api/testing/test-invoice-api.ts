@@ -1,7 +1,7 @@
 // A running invoice API over a FakeInvoiceService on 127.0.0.1:<free port>, with a client
 // and a logger that keeps what it was given, for tests of the API, the CLI and callers.
 import { startInvoiceApi, type InvoiceApi, type InvoiceApiOptions } from "../grpc-server.ts";
-import { connectInvoiceApi, type InvoiceApiClient } from "../invoice-api-client.ts";
+import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import type { InvoiceApiLogger } from "../invoice-api-logger.ts";
 import { FakeInvoiceService } from "./fake-invoice-service.ts";
 

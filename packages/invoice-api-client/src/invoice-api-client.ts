@@ -8,7 +8,7 @@ import type {
   InvoiceEventView,
   InvoiceService,
   InvoiceView,
-} from "../invoice-service/invoice-service.ts";
+} from "./invoice-service.ts";
 import { InvoiceApiError, invoiceApiErrorFrom } from "./invoice-api-error.ts";
 import { invoiceApiProtos } from "./invoice-api-protos.ts";
 import { fromWireEvent, fromWireInfo, fromWireInvoice, toWireMode } from "./invoice-api-views.ts";

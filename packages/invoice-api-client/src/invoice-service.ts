@@ -1,6 +1,7 @@
-// The port between the invoice API (gRPC adapter) and the matcher's application layer.
-// The gRPC server translates requests into these calls and these errors into gRPC status
-// codes; it holds no business rules. The matcher implements the port over Postgres + Kafka.
+// The invoice API's contract in the port's own types: the matcher implements InvoiceService over
+// Postgres + Kafka and serves it over gRPC (its server translates requests into these calls and
+// these errors into gRPC status codes, with no business rules); the client here implements it
+// over gRPC, so code written against the port runs unchanged in process or remote.
 
 export type InvoiceMode = "auto" | "hold";
 

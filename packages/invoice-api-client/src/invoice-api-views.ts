@@ -10,7 +10,7 @@ import type {
   InvoiceMode,
   InvoiceStatus,
   InvoiceView,
-} from "../invoice-service/invoice-service.ts";
+} from "./invoice-service.ts";
 import type {
   WireClusterNode,
   WireGetInfoResponse,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { InvoiceEventView, InvoiceView } from "../invoice-service/invoice-service.ts";
-import { FAKE_COORDINATOR_INFO } from "./testing/fake-invoice-service.ts";
+import type { InvoiceEventView, InvoiceView } from "./invoice-service.ts";
+import { FAKE_COORDINATOR_INFO } from "./testing/coordinator-info.ts";
 import {
   fromWireEvent,
   fromWireInfo,

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 
-export const COORDINATOR_PROTO_DIR = fileURLToPath(new URL("../../../../proto/coordinator/", import.meta.url));
+export const COORDINATOR_PROTO_DIR = fileURLToPath(new URL("../../../proto/coordinator/", import.meta.url));
 
 export const INVOICES_SERVICE_NAME = "ic.coordinator.v1.Invoices";
 
