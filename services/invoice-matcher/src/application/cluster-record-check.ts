@@ -2,8 +2,8 @@
 // records of its cluster's nodes, and an HTLC record only for a forward that lnd would hand the
 // interceptor, i.e. one over that node's own virtual scid (lnmux's scheme, virtual-scid.ts).
 // A record that fails is refused before any decision (no state change): the shell logs it at warn,
-// counts it in ic_matcher_rejected_records_total{reason} and passes over it, so its partition goes
-// on. It is a claim nobody entitled made (a forged or misrouted record), never a business outcome.
+// counts it in ic_matcher_rejected_records_total{reason} and dead-letters it (kafka/input-record.ts),
+// so its partition goes on. It is a claim nobody entitled made (a forged or misrouted record), never a business outcome.
 // Pure: the cluster comes from the config, the record from the topic.
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 

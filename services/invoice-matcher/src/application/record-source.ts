@@ -2,7 +2,8 @@
 // (Kafka ACLs, docs/architecture.md "Trust on the bus"), so an HTLC or outcome record whose
 // nodeId is not the node of the topic it arrived on cannot come from its claimed source (a bridge
 // principal writing a record for another node, or a misrouted record). The matcher refuses it
-// before any decision: it is logged, counted and passed over, and its partition goes on.
+// before any decision: it is logged, counted and dead-lettered (kafka/input-record.ts), and its
+// partition goes on.
 import type { DeploymentTopics } from "@ic/event-log";
 
 export interface TopicNodeMismatch {
