@@ -1,6 +1,65 @@
-// One linter for the monorepo. Exhaustive switches are enforced so every decider and
-// evolve function handles every event and input kind.
+// One linter for the monorepo. It holds the conventions (docs/architecture.md, "Conventions the
+// linter holds"): exhaustive switches, so every decider and evolve function handles every event and
+// input kind; a folder with an index.ts is entered only through it; no clock or randomness in pure
+// code; one case style for file names.
+import { basename } from "node:path";
 import tseslint from "typescript-eslint";
+
+// A folder with an index.ts (the matcher's domain and serialization) is used only through it.
+const THROUGH_INDEX = {
+  regex: "(^|/)(domain|serialization)/(?!index\\.ts$|testing/)[^/]+$",
+  message:
+    "import the folder's index.ts (domain/index.ts, serialization/index.ts), not a file behind it: those files are its internals and may be renamed, split or merged without touching callers. Test helpers are domain/testing/.",
+};
+
+// Pure code takes time and randomness as inputs (STYLE.md item 3), which makes timeouts and
+// replays testable without waiting or mocking.
+const PURE_CODE_RULES = {
+  "no-restricted-globals": ["error", { name: "setTimeout", message: "timers are inputs to pure code (a Tick), never started inside it" }],
+  "no-restricted-properties": [
+    "error",
+    { object: "Date", property: "now", message: "time is an input to pure code (`now` in the input), never read inside it" },
+    { object: "Math", property: "random", message: "randomness is an input to pure code, never drawn inside it" },
+    { object: "crypto", property: "randomBytes", message: "randomness is an input to pure code, never drawn inside it" },
+  ],
+  "no-restricted-syntax": [
+    "error",
+    { selector: "NewExpression[callee.name='Date']", message: "time is an input to pure code (`now` in the input); `new Date` reads the clock" },
+  ],
+  "no-restricted-imports": [
+    "error",
+    {
+      paths: ["node:crypto", "crypto"].map((name) => ({
+        name,
+        importNames: ["randomBytes", "randomUUID", "randomInt"],
+        message: "randomness is an input to pure code, never drawn inside it",
+      })),
+      patterns: [THROUGH_INDEX],
+    },
+  ],
+};
+
+// kebab-case file names, dot-separated parts allowed (money-safety.property.unit.spec.ts).
+const KEBAB_CASE_FILE = /^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*\.[cm]?[jt]s$/;
+const local = {
+  rules: {
+    "kebab-case-file-names": {
+      meta: {
+        type: "suggestion",
+        schema: [],
+        messages: { kebab: "file name {{name}} is not kebab-case: every source file is named in one style (e.g. htlc-arrival.ts)" },
+      },
+      create(context) {
+        return {
+          Program(node) {
+            const name = basename(context.filename);
+            if (!KEBAB_CASE_FILE.test(name)) context.report({ node, messageId: "kebab", data: { name } });
+          },
+        };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   { ignores: ["**/node_modules/**", ".run/**", "infra/**"] },
@@ -8,18 +67,22 @@ export default tseslint.config(
   {
     files: ["**/*.ts"],
     languageOptions: { parserOptions: { projectService: true } },
+    plugins: { local },
     rules: {
       "@typescript-eslint/switch-exhaustiveness-check": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-restricted-imports": ["error", { patterns: [THROUGH_INDEX] }],
     },
   },
   {
-    // The domain core takes time and randomness as inputs (docs/architecture.md).
-    files: ["services/invoice-matcher/src/domain/**/*.ts", "packages/lightning-protocol/src/**/*.ts"],
+    // Pure code: the matcher's domain core, the protocol package, and the bridge's decisions.
+    files: [
+      "services/invoice-matcher/src/domain/**/*.ts",
+      "packages/lightning-protocol/src/**/*.ts",
+      "services/interceptor-bridge/src/**/intercept-decision.ts",
+      "services/interceptor-bridge/src/**/command-decision.ts",
+    ],
     ignores: ["**/*.spec.ts", "packages/lightning-protocol/src/crypto/**"],
-    rules: {
-      "no-restricted-globals": ["error", { name: "setTimeout", message: "timers are inputs to the domain core" }],
-      "no-restricted-properties": ["error", { object: "Date", property: "now", message: "time is an input to the domain core" }],
-    },
+    rules: PURE_CODE_RULES,
   },
 );
