@@ -73,10 +73,15 @@ lnd_args() {
   local args=(--lnddir="$LND_ROOT/$n" --bitcoin.regtest --bitcoin.node=btcd
     --btcd.rpchost="127.0.0.1:$BTCD_RPC_PORT" --btcd.rpcuser="$BTCD_USER" --btcd.rpcpass="$BTCD_PASS"
     --btcd.rpccert="$BTCD_DIR/rpc.cert" --rpclisten="127.0.0.1:${GRPC_PORT[$n]}" --listen="127.0.0.1:${P2P_PORT[$n]}"
-    --norest --noseedbackup --nobootstrap --alias="$n" --debuglevel=info
+    --norest --noseedbackup --nobootstrap --alias="$n" --debuglevel="${IC_LND_DEBUGLEVEL:-info}"
     --trickledelay=50 --bitcoin.defaultchanconfs=1 --db.batch-commit-interval=10ms
     --tlsextraip=127.0.0.1 --tlsextradomain=localhost)
   if [[ "$n" != payer ]]; then args+=(--requireinterceptor --store-final-htlc-resolutions); fi
+  # Benchmarks and diagnosis only, for every node alike (native and coordinator payments stay
+  # comparable): IC_LND_DEBUGLEVEL (e.g. "info,HSWC=trace,PEER=debug,INVC=debug") and
+  # IC_LND_EXTRA_ARGS (space-separated lnd flags, e.g. "--channel-commit-interval=10ms").
+  # Both apply at the next start of a node (cluster.sh stop-node/start-node NAME).
+  if [[ -n "${IC_LND_EXTRA_ARGS:-}" ]]; then read -r -a extra <<<"$IC_LND_EXTRA_ARGS"; args+=("${extra[@]}"); fi
   printf '%s\n' "${args[@]}"
 }
 
