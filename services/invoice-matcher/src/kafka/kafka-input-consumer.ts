@@ -45,12 +45,21 @@ export interface RunningInputConsumer {
   stop(): Promise<void>;
 }
 
-export async function startInputConsumer(kafka: Kafka, options: InputConsumerOptions): Promise<RunningInputConsumer> {
+export type InputRecordHandlerOptions = Pick<InputConsumerOptions, "topics" | "cluster" | "handlers" | "deadLetters" | "logger" | "metrics">;
+
+export interface InputRecordHandler {
+  /** Handles one record; rejects when its partition must wait (a newer schema, a failed handler or dead letter). */
+  handle(record: ConsumedRecord): Promise<void>;
+  stalledPartitions(): string[];
+}
+
+/** What the consumer does with each record, apart from Kafka (unit-tested with fakes). */
+export function createInputRecordHandler(options: InputRecordHandlerOptions): InputRecordHandler {
   const { logger, metrics, handlers } = options;
   const context = { topics: options.topics, check: clusterRecordCheck(options.cluster) };
   const stalled = createStalledPartitions((count) => metrics.stalledPartitions.set(count));
 
-  async function handle(record: ConsumedRecord): Promise<void> {
+  async function handleOne(record: ConsumedRecord): Promise<void> {
     const input = readInputRecord(record, context);
     const where = { topic: record.topic, partition: record.partition, offset: record.offset };
     switch (input.kind) {
@@ -96,6 +105,18 @@ export async function startInputConsumer(kafka: Kafka, options: InputConsumerOpt
     else logger.warn({ ...where, reason: refusal.reason }, `input record refused and dead-lettered: ${refusal.message}`);
   }
 
+  return {
+    async handle(record) {
+      await handleOne(record);
+      stalled.moved(record);
+    },
+    stalledPartitions: () => stalled.describe(),
+  };
+}
+
+export async function startInputConsumer(kafka: Kafka, options: InputConsumerOptions): Promise<RunningInputConsumer> {
+  const { logger } = options;
+  const inputs = createInputRecordHandler(options);
   const running = await runCommittingConsumer(kafka, {
     groupId: options.groupId,
     topics: options.inputTopics,
@@ -112,14 +133,11 @@ export async function startInputConsumer(kafka: Kafka, options: InputConsumerOpt
     // kafkajs gave up on the consumer: without it no HTLC is decided, so say so to whoever
     // runs the matcher (main exits; a supervisor restarts it and the group resumes).
     onFatalError: options.onFatalError,
-    handler: async (record) => {
-      await handle(record);
-      stalled.moved(record);
-    },
+    handler: (record) => inputs.handle(record),
   });
 
   return {
-    stalledPartitions: () => stalled.describe(),
+    stalledPartitions: () => inputs.stalledPartitions(),
     stop: () => running.stop(),
   };
 }
