@@ -58,6 +58,37 @@ export function readCommandRecord(record: ConsumedRecord): CommandRecord {
   }
 }
 
+export interface CommandBatchOptions {
+  readonly logger: EventLogLogger;
+  readonly deadLetters: Pick<DeadLetterWriter, "write" | "topic">;
+  readonly onDeadLettered?: (reason: string, topic: string) => void;
+}
+
+/**
+ * The commands of one fetched batch, in order, after every undecodable record of it is
+ * dead-lettered (acknowledged). Throws, so the batch is delivered again, when a dead letter cannot
+ * be written or a record is of a newer schema version (its partition waits for the upgrade).
+ */
+export async function commandsOfBatch(records: readonly ConsumedRecord[], options: CommandBatchOptions): Promise<HtlcCommand[]> {
+  const commands: HtlcCommand[] = [];
+  for (const record of records) {
+    const read = readCommandRecord(record);
+    if (read.kind === "command") {
+      commands.push(read.command);
+      continue;
+    }
+    const where = { topic: record.topic, partition: record.partition, offset: record.offset, reason: read.error.reason, err: read.error.message };
+    if (read.kind === "hold") {
+      options.logger.error(where, "command of a schema version this bridge does not know: its partition waits until the bridge is upgraded");
+      throw read.error;
+    }
+    await options.deadLetters.write(record, decodeFailureLetter(read.error));
+    options.onDeadLettered?.(read.error.reason, record.topic);
+    options.logger.error({ ...where, deadLetterTopic: options.deadLetters.topic }, "undecodable command record dead-lettered (headers only)");
+  }
+  return commands;
+}
+
 export function createKafkaCommandSource(
   kafka: Kafka,
   options: {
@@ -81,23 +112,7 @@ export function createKafkaCommandSource(
         logger: options.logger,
         onFatalError: onFatal,
         batchHandler: async (records) => {
-          const commands: HtlcCommand[] = [];
-          for (const record of records) {
-            const read = readCommandRecord(record);
-            if (read.kind === "command") {
-              commands.push(read.command);
-              continue;
-            }
-            const where = { topic: record.topic, partition: record.partition, offset: record.offset, reason: read.error.reason, err: read.error.message };
-            if (read.kind === "hold") {
-              options.logger.error(where, "command of a schema version this bridge does not know: its partition waits until the bridge is upgraded");
-              throw read.error;
-            }
-            await options.deadLetters.write(record, decodeFailureLetter(read.error));
-            options.onDeadLettered?.(read.error.reason, record.topic);
-            options.logger.error({ ...where, deadLetterTopic: options.deadLetters.topic }, "undecodable command record dead-lettered (headers only)");
-          }
-          await handler(commands);
+          await handler(await commandsOfBatch(records, options));
         },
       });
     },

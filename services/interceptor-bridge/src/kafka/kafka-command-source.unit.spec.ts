@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { deadLetterMessage, decodeFailureLetter, encode, type ConsumedRecord, type HtlcCommand } from "@ic/event-log";
-import { COMMAND_DEAD_LETTER_OPTIONS, readCommandRecord } from "./kafka-command-source.ts";
+import { silentLogger } from "@ic/event-log";
+import { COMMAND_DEAD_LETTER_OPTIONS, commandsOfBatch, readCommandRecord } from "./kafka-command-source.ts";
 
 // A command record is applied, held (a newer schema version: the bridge upgrades first) or
 // dead-lettered (no retry decodes it); a command's dead letter never carries its bytes.
@@ -75,5 +76,46 @@ describe("readCommandRecord", () => {
     ]);
     expect(bytes.includes(preimage)).toBe(false);
     expect(bytes.includes(Buffer.from(preimage.toString("hex")))).toBe(false);
+  });
+});
+
+describe("commandsOfBatch", () => {
+  const garbage = record(Buffer.from("garbage"), {});
+  const valid = record(encoded.value, encoded.headers);
+
+  it("dead-letters the undecodable records (acknowledged first) and hands on the commands in order", async () => {
+    const written: string[] = [];
+    const counted: string[] = [];
+    const commands = await commandsOfBatch([garbage, valid], {
+      logger: silentLogger,
+      deadLetters: { topic: "dlq", write: async (r, letter) => void written.push(`${r.offset}:${letter.reason}`) },
+      onDeadLettered: (reason, topic) => counted.push(`${reason}@${topic}`),
+    });
+    expect(commands.map((c) => c.commandId)).toEqual(["settle-1"]);
+    expect(written).toEqual(["9:missing-header"]);
+    expect(counted).toEqual([`missing-header@${garbage.topic}`]);
+  });
+
+  it("a dead letter that cannot be written fails the batch (delivered again), and nothing is counted", async () => {
+    const counted: string[] = [];
+    await expect(
+      commandsOfBatch([garbage, valid], {
+        logger: silentLogger,
+        deadLetters: { topic: "dlq", write: async () => Promise.reject(new Error("broker away")) },
+        onDeadLettered: (reason) => counted.push(reason),
+      }),
+    ).rejects.toThrow("broker away");
+    expect(counted).toEqual([]);
+  });
+
+  it("a newer schema version fails the batch without a dead letter (the partition waits for the upgrade)", async () => {
+    const written: string[] = [];
+    await expect(
+      commandsOfBatch([valid, record(encoded.value, { ...encoded.headers, "ic-schema-version": "42" })], {
+        logger: silentLogger,
+        deadLetters: { topic: "dlq", write: async (r) => void written.push(r.offset) },
+      }),
+    ).rejects.toMatchObject({ reason: "unknown-version" });
+    expect(written).toEqual([]);
   });
 });
