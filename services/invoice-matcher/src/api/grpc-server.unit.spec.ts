@@ -364,8 +364,11 @@ describe("port errors", () => {
 
 describe("a settle lnd did not carry out", () => {
   it("LookupInvoice answers SETTLE_FAILED with each part SETTLED or FAILED, and the stream says SETTLE_FAILED", async () => {
-    const { invoice } = await t.client.createInvoice({ externalRef: "order-sf", amountMsat: 1_000_000n, mode: "auto" });
+    // A hold invoice, so the stream shows ACCEPTED too (an auto-settled set goes straight to
+    // SETTLE_REQUESTED: the fake decides with the matcher's decider).
+    const { invoice } = await t.client.createInvoice({ externalRef: "order-sf", amountMsat: 1_000_000n, mode: "hold" });
     t.fake.accept(invoice.paymentHash, HTLCS);
+    await t.client.settleInvoice(invoice.paymentHash);
     const ended = t.fake.confirmSettleFailed(invoice.paymentHash, [1]);
 
     const found = await t.client.lookupInvoice({ paymentHash: invoice.paymentHash });

@@ -13,7 +13,7 @@ import {
   VIRTUAL_NODE_FEATURE_BITS,
   type Bolt11Network,
 } from "@ic/lightning-protocol";
-import type { InputRejection, InvoiceState } from "../domain/index.ts";
+import type { InvoiceState } from "../domain/index.ts";
 import {
   journalAfter,
   journalOfInvoice,
@@ -29,11 +29,11 @@ import {
   type CreateInvoiceRequest,
   type InvoiceEventView,
   type InvoiceService,
-  type InvoiceView,
 } from "@ic/invoice-api-client";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 import type { InvoiceProcessor } from "./invoice-processor.ts";
 import { createInvoiceHistory } from "./invoice-history.ts";
+import { invoiceServiceErrorFor, toView } from "./invoice-view.ts";
 import { publicKindOf } from "./public-invoice-events.ts";
 
 export interface ClusterNodeSetting {
@@ -73,20 +73,6 @@ export function createInvoiceService(deps: {
     const state = await loadInvoice(pool, paymentHash);
     if (state === undefined || state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
     return state;
-  }
-
-  function rejectionError(rejection: InputRejection): InvoiceServiceError {
-    switch (rejection.code) {
-      case "unknown_invoice":
-        return new InvoiceServiceError("not_found", rejection.message);
-      case "invalid_status":
-      case "hold_set_near_auto_fail":
-        return new InvoiceServiceError("failed_precondition", rejection.message);
-      case "terms_conflict":
-        return new InvoiceServiceError("already_exists", rejection.message);
-      case "invalid_terms":
-        return new InvoiceServiceError("invalid_argument", rejection.message);
-    }
   }
 
   function validate(request: CreateInvoiceRequest): void {
@@ -156,7 +142,7 @@ export function createInvoiceService(deps: {
             bolt11,
           },
         });
-        if (decision.rejection) throw rejectionError(decision.rejection);
+        if (decision.rejection) throw invoiceServiceErrorFor(decision.rejection);
         return { invoice: toView(state), created: true };
       } catch (error) {
         // Two creations raced on one external_ref: the unique index let one win.
@@ -195,7 +181,7 @@ export function createInvoiceService(deps: {
       // The cluster's height as the bridges last reported it, to refuse a settle near a part's auto-fail height.
       const blockHeight = Math.max(0, ...[...(await bridgeHeartbeats(pool)).values()].map((h) => h.blockHeight));
       const { decision, state } = await processor.process(paymentHash, { type: "SettleInvoice", data: { paymentHash, now: deps.now(), blockHeight } });
-      if (decision.rejection) throw rejectionError(decision.rejection);
+      if (decision.rejection) throw invoiceServiceErrorFor(decision.rejection);
       if (state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
       return toView(state);
     },
@@ -206,7 +192,7 @@ export function createInvoiceService(deps: {
         type: "CancelInvoice",
         data: { paymentHash, now: deps.now(), blockHeight },
       });
-      if (decision.rejection) throw rejectionError(decision.rejection);
+      if (decision.rejection) throw invoiceServiceErrorFor(decision.rejection);
       if (state.invoice === null) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
       return toView(state);
     },
@@ -254,28 +240,4 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
-}
-
-export function toView(state: InvoiceState): InvoiceView {
-  const invoice = state.invoice!;
-  const settled = new Set(invoice.settledSet);
-  const htlcs = [...state.htlcs.entries()]
-    .filter(([, h]) => h.payload !== null)
-    .map(([, h]) => ({ nodeId: h.key.nodeId, chanId: h.key.chanId, htlcId: h.key.htlcId, amountMsat: h.outgoingAmountMsat, status: h.status }));
-  const paid = [...state.htlcs.entries()]
-    .filter(([id, h]) => settled.has(id) || (invoice.status === "ACCEPTED" && h.status === "HELD"))
-    // What the set's HTLCs carried, as amountPaidMsat in the events (overpayment up to 2x included).
-    .reduce((sum, [, h]) => sum + h.outgoingAmountMsat, 0n);
-  return {
-    paymentHash: invoice.terms.paymentHash,
-    externalRef: invoice.terms.externalRef,
-    bolt11: invoice.terms.bolt11,
-    status: invoice.status,
-    mode: invoice.terms.mode,
-    amountMsat: invoice.terms.amountMsat,
-    amountPaidMsat: paid,
-    createdAtMs: invoice.terms.createdAt,
-    expiresAtMs: invoice.terms.expiresAt,
-    htlcs,
-  };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rebuildState } from "../domain/index.ts";
 import { run } from "../domain/testing/deciderSpecification.ts";
 import { INVOICE_MSAT, NODE_A, NODE_B, arrival, htlcFinal, htlcKey, terms } from "../domain/testing/fixtures.ts";
-import { toView } from "./invoice-service-impl.ts";
+import { toView } from "./invoice-view.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";
 
 // BOLT 4 overpayment (up to twice the invoice amount) is accepted; the API view and the public

@@ -1,13 +1,15 @@
-// An in-memory InvoiceService for the API's tests, with the port's documented behaviour:
-// the port's request limits (create-invoice-limits.ts, the same check as the real service),
-// idempotent create by external_ref (ALREADY_EXISTS on other terms), settle for HOLD
-// invoices with an accepted set only, cancel refused once settle-requested, a global event
-// sequence that subscriptions replay from. The matcher's side (a set arriving, lnd's final
-// word, expiry) is driven by the test through accept/confirmSettled/expire. Every port
-// call is recorded, so tests can check what the API layer handed over; failNext injects
-// errors; waitFor wakes on every change, so tests wait on conditions, never on time.
+// An in-memory InvoiceService for the API's tests, built on the matcher's own decider: create,
+// settle and cancel are decided by `decide` (the same rules, refusals and messages as the real
+// service, mapped by the same invoiceServiceErrorFor), the state is `evolve`d from the events, views
+// are the service's `toView`, and each public event is published with the invoice as of that event,
+// as SubscribeInvoices does. What the fake adds is the plumbing: no Postgres (idempotency by
+// external_ref and paging in memory, a fake bolt11), and the matcher's side (a set arriving, lnd's
+// final word, expiry) driven by the test through accept/confirmSettled/confirmSettleFailed/expire,
+// which feed the decider the inputs those would be. The port's request limits are checked as the
+// service checks them (create-invoice-limits.ts). Every port call is recorded, so tests can check
+// what the API layer handed over; failNext injects errors; waitFor wakes on every change, so tests
+// wait on conditions, never on time.
 import { createHash } from "node:crypto";
-import { createInvoiceRequestProblem, externalRefProblem } from "../../invoice-service/create-invoice-limits.ts";
 import {
   InvoiceServiceError,
   type CoordinatorInfo,
@@ -19,6 +21,11 @@ import {
   type InvoiceView,
 } from "@ic/invoice-api-client";
 import { FAKE_COORDINATOR_INFO } from "@ic/invoice-api-client/testing";
+import { invoiceServiceErrorFor, toView } from "../../application/invoice-view.ts";
+import { publicKindOf } from "../../application/public-invoice-events.ts";
+import { decide, evolve, initialState, type InvoiceState, type MatcherInput } from "../../domain/index.ts";
+import { arrival, HEIGHT, MIN_FINAL_CLTV_DELTA, testConfig } from "../../domain/testing/fixtures.ts";
+import { createInvoiceRequestProblem, externalRefProblem } from "../../invoice-service/create-invoice-limits.ts";
 
 export type FakeInvoiceServiceMethod = keyof InvoiceService;
 
@@ -41,8 +48,10 @@ const DEFAULT_EXPIRY_SECONDS = 3600;
 
 interface StoredInvoice {
   request: CreateInvoiceRequest;
-  view: InvoiceView;
+  state: InvoiceState;
 }
+
+const view = (stored: StoredInvoice): InvoiceView => toView(stored.state);
 
 export class FakeInvoiceService implements InvoiceService {
   readonly calls: RecordedPortCall[] = [];
@@ -90,37 +99,46 @@ export class FakeInvoiceService implements InvoiceService {
     });
   }
 
-  /** The matcher saw a complete set: HOLD invoices become ACCEPTED, AUTO_SETTLE ones SETTLE_REQUESTED. */
+  /**
+   * The matcher saw `htlcs` arrive (each a valid part on its node, paying its amount of a set of
+   * their sum, with the invoice's payment secret): a HOLD invoice becomes ACCEPTED, an AUTO_SETTLE
+   * one SETTLE_REQUESTED, as the decider rules. Throws if they do not complete a set.
+   */
   accept(paymentHash: string, htlcs: InvoiceHtlcView[]): InvoiceView {
     const stored = this.byHash(paymentHash);
-    if (stored.view.status !== "OPEN") throw new Error(`fake: accept needs an OPEN invoice, it is ${stored.view.status}`);
-    const amountPaidMsat = htlcs.reduce((sum, htlc) => sum + htlc.amountMsat, 0n);
-    const status = stored.view.mode === "hold" ? "ACCEPTED" : "SETTLE_REQUESTED";
-    if (status === "SETTLE_REQUESTED") {
-      this.update(stored, { htlcs, amountPaidMsat, status: "ACCEPTED" }, "ACCEPTED");
+    const { terms } = this.invoiceOf(stored);
+    const totalMsat = htlcs.reduce((sum, htlc) => sum + htlc.amountMsat, 0n);
+    for (const htlc of htlcs) {
+      const input = arrival({
+        key: { nodeId: htlc.nodeId, chanId: htlc.chanId, htlcId: htlc.htlcId },
+        paymentHash,
+        amtMsat: htlc.amountMsat,
+        totalMsat,
+        paymentSecret: terms.paymentSecret,
+        now: this.now(),
+      });
+      this.apply(stored, input);
     }
-    return this.update(stored, { htlcs, amountPaidMsat, status }, status);
+    const status = this.invoiceOf(stored).status;
+    if (status !== "ACCEPTED" && status !== "SETTLE_REQUESTED") throw new Error(`fake: the HTLCs did not complete a set; the invoice is ${status}`);
+    return view(stored);
   }
 
-  /** lnd reported every HTLC of the set final. */
+  /** lnd reported every HTLC of the settle-requested set final and settled. */
   confirmSettled(paymentHash: string): InvoiceView {
-    const stored = this.byHash(paymentHash);
-    if (stored.view.status !== "SETTLE_REQUESTED") throw new Error(`fake: confirmSettled needs SETTLE_REQUESTED, it is ${stored.view.status}`);
-    return this.update(stored, { status: "SETTLED", htlcs: stored.view.htlcs.map((htlc) => ({ ...htlc, status: "SETTLED" })) }, "SETTLED");
+    return this.confirmFinal(paymentHash, []);
   }
 
   /** lnd reported every HTLC of the set final and failed those at the given indexes of htlcs. */
   confirmSettleFailed(paymentHash: string, failedIndexes: readonly number[]): InvoiceView {
-    const stored = this.byHash(paymentHash);
-    if (stored.view.status !== "SETTLE_REQUESTED") throw new Error(`fake: confirmSettleFailed needs SETTLE_REQUESTED, it is ${stored.view.status}`);
-    const htlcs = stored.view.htlcs.map((htlc, i) => ({ ...htlc, status: failedIndexes.includes(i) ? "FAILED" : "SETTLED" }));
-    return this.update(stored, { status: "SETTLE_FAILED", htlcs }, "SETTLE_FAILED");
+    return this.confirmFinal(paymentHash, failedIndexes);
   }
 
+  /** The invoice's expiry passed with nothing held (a Tick at its expiresAt). */
   expire(paymentHash: string): InvoiceView {
     const stored = this.byHash(paymentHash);
-    if (stored.view.status !== "OPEN") throw new Error(`fake: expire needs an OPEN invoice, it is ${stored.view.status}`);
-    return this.update(stored, { status: "EXPIRED" }, "EXPIRED");
+    this.apply(stored, { type: "Tick", data: { paymentHash, now: this.invoiceOf(stored).terms.expiresAt, blockHeight: HEIGHT } });
+    return view(stored);
   }
 
   /** Ends every open subscription as if the event source went away (the port's stream ends). */
@@ -133,30 +151,31 @@ export class FakeInvoiceService implements InvoiceService {
     this.enter("createInvoice", request);
     const problem = createInvoiceRequestProblem(request);
     if (problem !== null) throw new InvoiceServiceError("invalid_argument", problem.message);
-    const existing = this.invoices.find((stored) => stored.view.externalRef === request.externalRef);
+    const existing = this.invoices.find((stored) => stored.request.externalRef === request.externalRef);
     if (existing !== undefined) {
       if (!sameTerms(existing.request, request))
         throw new InvoiceServiceError("already_exists", `external_ref ${request.externalRef} names an invoice with other terms`);
-      return { invoice: existing.view, created: false };
+      return { invoice: view(existing), created: false };
     }
-    const createdAtMs = this.now();
+    const createdAt = this.now();
     const paymentHash = createHash("sha256").update(`fake invoice ${request.externalRef}`).digest("hex");
-    const view: InvoiceView = {
-      paymentHash,
-      externalRef: request.externalRef,
-      bolt11: `lnbcrt${request.amountMsat ?? ""}fake1${paymentHash.slice(0, 20)}`,
-      status: "OPEN",
-      mode: request.mode,
-      amountMsat: request.amountMsat ?? null,
-      amountPaidMsat: 0n,
-      createdAtMs,
-      expiresAtMs: createdAtMs + (request.expirySeconds ?? DEFAULT_EXPIRY_SECONDS) * 1000,
-      htlcs: [],
-    };
-    const stored = { request, view };
+    const stored: StoredInvoice = { request, state: initialState() };
+    this.apply(stored, {
+      type: "CreateInvoice",
+      data: {
+        paymentHash,
+        paymentSecret: createHash("sha256").update(`fake payment secret ${request.externalRef}`).digest("hex"),
+        amountMsat: request.amountMsat ?? null,
+        createdAt,
+        expiresAt: createdAt + (request.expirySeconds ?? DEFAULT_EXPIRY_SECONDS) * 1000,
+        minFinalCltvExpiryDelta: MIN_FINAL_CLTV_DELTA,
+        mode: request.mode,
+        externalRef: request.externalRef,
+        bolt11: `lnbcrt${request.amountMsat ?? ""}fake1${paymentHash.slice(0, 20)}`,
+      },
+    });
     this.invoices.push(stored);
-    this.publish("CREATED", view);
-    return { invoice: view, created: true };
+    return { invoice: view(stored), created: true };
   }
 
   async lookupInvoice(query: { paymentHash: string } | { externalRef: string }): Promise<InvoiceView> {
@@ -165,11 +184,11 @@ export class FakeInvoiceService implements InvoiceService {
     if (refProblem !== null) throw new InvoiceServiceError("invalid_argument", refProblem);
     const found =
       "paymentHash" in query
-        ? this.invoices.find((stored) => stored.view.paymentHash === query.paymentHash)
-        : this.invoices.find((stored) => stored.view.externalRef === query.externalRef);
+        ? this.invoices.find((stored) => stored.state.paymentHash === query.paymentHash)
+        : this.invoices.find((stored) => stored.request.externalRef === query.externalRef);
     if (found === undefined)
       throw new InvoiceServiceError("not_found", "paymentHash" in query ? `no invoice with payment hash ${query.paymentHash}` : `no invoice with external_ref ${query.externalRef}`);
-    return found.view;
+    return view(found);
   }
 
   async listInvoices(request: { limit: number; pageToken?: string }): Promise<{ invoices: InvoiceView[]; nextPageToken?: string }> {
@@ -180,7 +199,7 @@ export class FakeInvoiceService implements InvoiceService {
       if (match === null) throw new InvoiceServiceError("invalid_argument", "page_token is not one this server issued");
       start = Number(match[1]);
     }
-    const invoices = this.invoices.slice(start, start + request.limit).map((stored) => stored.view);
+    const invoices = this.invoices.slice(start, start + request.limit).map(view);
     const end = start + invoices.length;
     return end < this.invoices.length ? { invoices, nextPageToken: `fake-page:${end}` } : { invoices };
   }
@@ -188,50 +207,15 @@ export class FakeInvoiceService implements InvoiceService {
   async settleInvoice(paymentHash: string): Promise<InvoiceView> {
     this.enter("settleInvoice", paymentHash);
     const stored = this.byHashOrNotFound(paymentHash);
-    if (stored.view.mode !== "hold")
-      throw new InvoiceServiceError("failed_precondition", "only HOLD invoices are settled by request; AUTO_SETTLE invoices settle themselves");
-    switch (stored.view.status) {
-      case "ACCEPTED":
-        return this.update(stored, { status: "SETTLE_REQUESTED" }, "SETTLE_REQUESTED");
-      case "SETTLE_REQUESTED":
-      case "SETTLED":
-      case "SETTLE_FAILED":
-        return stored.view;
-      case "OPEN":
-        throw new InvoiceServiceError("failed_precondition", "the invoice has no complete HTLC set to settle");
-      case "CANCELLED":
-      case "EXPIRED":
-        throw new InvoiceServiceError("failed_precondition", `the invoice is ${stored.view.status}`);
-      default: {
-        const unknownStatus: never = stored.view.status;
-        throw new Error(`unknown status ${String(unknownStatus)}`);
-      }
-    }
+    this.apply(stored, { type: "SettleInvoice", data: { paymentHash, now: this.now(), blockHeight: HEIGHT } });
+    return view(stored);
   }
 
   async cancelInvoice(paymentHash: string): Promise<InvoiceView> {
     this.enter("cancelInvoice", paymentHash);
     const stored = this.byHashOrNotFound(paymentHash);
-    switch (stored.view.status) {
-      case "OPEN":
-      case "ACCEPTED":
-        return this.update(
-          stored,
-          { status: "CANCELLED", htlcs: stored.view.htlcs.map((htlc) => ({ ...htlc, status: "FAILED" })) },
-          "CANCELLED",
-        );
-      case "CANCELLED":
-      case "EXPIRED":
-        return stored.view;
-      case "SETTLE_REQUESTED":
-      case "SETTLED":
-      case "SETTLE_FAILED":
-        throw new InvoiceServiceError("failed_precondition", "the invoice is being settled or is settled; it cannot be cancelled");
-      default: {
-        const unknownStatus: never = stored.view.status;
-        throw new Error(`unknown status ${String(unknownStatus)}`);
-      }
-    }
+    this.apply(stored, { type: "CancelInvoice", data: { paymentHash, now: this.now(), blockHeight: HEIGHT } });
+    return view(stored);
   }
 
   async *subscribeInvoices(afterSequence: bigint, signal: AbortSignal): AsyncIterable<InvoiceEventView> {
@@ -271,21 +255,43 @@ export class FakeInvoiceService implements InvoiceService {
   }
 
   private byHash(paymentHash: string): StoredInvoice {
-    const stored = this.invoices.find((candidate) => candidate.view.paymentHash === paymentHash);
+    const stored = this.invoices.find((candidate) => candidate.state.paymentHash === paymentHash);
     if (stored === undefined) throw new Error(`fake: no invoice ${paymentHash}`);
     return stored;
   }
 
   private byHashOrNotFound(paymentHash: string): StoredInvoice {
-    const stored = this.invoices.find((candidate) => candidate.view.paymentHash === paymentHash);
+    const stored = this.invoices.find((candidate) => candidate.state.paymentHash === paymentHash);
     if (stored === undefined) throw new InvoiceServiceError("not_found", `no invoice with payment hash ${paymentHash}`);
     return stored;
   }
 
-  private update(stored: StoredInvoice, change: Partial<InvoiceView>, kind: InvoiceEventKind): InvoiceView {
-    stored.view = { ...stored.view, ...change };
-    this.publish(kind, stored.view);
-    return stored.view;
+  private invoiceOf(stored: StoredInvoice): NonNullable<InvoiceState["invoice"]> {
+    if (stored.state.invoice === null) throw new Error("fake: an invoice without terms");
+    return stored.state.invoice;
+  }
+
+  /** lnd's final word on every part of the settle-requested set, failing those at `failedIndexes`. */
+  private confirmFinal(paymentHash: string, failedIndexes: readonly number[]): InvoiceView {
+    const stored = this.byHash(paymentHash);
+    const { status, settledSet } = this.invoiceOf(stored);
+    if (status !== "SETTLE_REQUESTED") throw new Error(`fake: lnd's final word needs SETTLE_REQUESTED, the invoice is ${status}`);
+    const parts = [...stored.state.htlcs.entries()].filter(([id]) => settledSet.includes(id)).map(([, htlc]) => htlc.key);
+    parts.forEach((key, i) => {
+      this.apply(stored, { type: "HtlcFinal", data: { key, paymentHash, settled: !failedIndexes.includes(i), now: this.now() } });
+    });
+    return view(stored);
+  }
+
+  /** Decides `input` with the matcher's decider; a refusal is the port's error, as in the service. */
+  private apply(stored: StoredInvoice, input: MatcherInput): void {
+    const decision = decide(stored.state, input, testConfig);
+    if (decision.rejection) throw invoiceServiceErrorFor(decision.rejection);
+    for (const event of decision.events) {
+      stored.state = evolve(stored.state, event);
+      const kind = publicKindOf(event.type);
+      if (kind !== undefined) this.publish(kind, view(stored));
+    }
   }
 
   private publish(kind: InvoiceEventKind, invoice: InvoiceView): void {
