@@ -30,9 +30,10 @@ export type NodeTopicRole = "htlcIntercepted" | "htlcOutcomes" | "htlcCommands" 
 export type SharedTopicRole = "invoiceEvents" | "matcherEvents";
 /**
  * Dead letters: records a consumer can never handle, set aside so its partition goes on
- * (dead-letters.ts). One per consumer: the matcher's inputs, and each bridge's commands.
+ * (dead-letters.ts). One per consumer: the matcher's inputs, each bridge's commands, and the
+ * webhook relay's invoice events that an endpoint never took (services/webhook-relay).
  */
-export type DeadLetterTopicRole = "matcherDeadLetters" | "bridgeDeadLetters";
+export type DeadLetterTopicRole = "matcherDeadLetters" | "bridgeDeadLetters" | "webhookDeadLetters";
 /** Topics that carry records of one schema (topicSchemas); dead-letter topics carry copies of any bytes. */
 export type RecordTopicRole = NodeTopicRole | SharedTopicRole;
 export type TopicRole = RecordTopicRole | DeadLetterTopicRole;
@@ -71,6 +72,11 @@ export interface DeploymentTopics {
    * command may carry a preimage). Written only by that node's bridge; read by admin only.
    */
   bridgeDeadLetters(nodeId: string): string;
+  /**
+   * Invoice events the webhook relay could not deliver to an endpoint (or could not decode), with
+   * the endpoint and the reason in headers. Written only by the relay; read by admin only.
+   */
+  readonly webhookDeadLetters: string;
   /** The role and node of one of this deployment's per-node topics; undefined for any other name. */
   nodeTopic(topic: string): { role: NodeTopicRole; nodeId: string } | undefined;
 }
@@ -88,6 +94,7 @@ export function deploymentTopics(deployment: string): DeploymentTopics {
     matcherEvents: `${d}.matcher.events.v1`,
     matcherDeadLetters: `${d}.matcher.dead-letters.v1`,
     bridgeDeadLetters: (nodeId) => `${d}.bridge.dead-letters.v1.${checkedNode(nodeId)}`,
+    webhookDeadLetters: `${d}.webhook.dead-letters.v1`,
     nodeTopic(topic) {
       for (const [role, base] of Object.entries(NODE_TOPIC_BASE) as [NodeTopicRole, string][]) {
         const prefix = `${d}.${base}.`;
@@ -111,6 +118,8 @@ export interface DeploymentGroups {
   bridgeSettleHistoryPrefix(nodeId: string): string;
   /** Prefix every downstream consumer of public invoice events puts before its group id. */
   readonly publicPrefix: string;
+  /** The webhook relay's consumer group (and the prefix of any further relay groups). */
+  readonly webhookRelay: string;
 }
 
 export function deploymentGroups(deployment: string): DeploymentGroups {
@@ -121,5 +130,6 @@ export function deploymentGroups(deployment: string): DeploymentGroups {
     bridge: (nodeId) => `${d}.bridge.${checkedNode(nodeId)}`,
     bridgeSettleHistoryPrefix: (nodeId) => `${d}.bridge.${checkedNode(nodeId)}.settle-history.`,
     publicPrefix: `${d}.public.`,
+    webhookRelay: `${d}.webhook-relay`,
   };
 }

@@ -12,8 +12,10 @@
 //   <d>.matcher.dead-letters.v1     WRITE matcher            READ admin only (copies of input records)
 //   <d>.bridge.dead-letters.v1.<node> WRITE bridge of <node> READ admin only (headers of undecodable
 //                                   commands; never their value, which may hold a preimage)
+//   <d>.webhook.dead-letters.v1    WRITE webhook relay      READ admin only (events an endpoint never took)
 //   groups: <d>.matcher (+ prefix <d>.matcher.) matcher; <d>.bridge.<node> (prefix) that bridge,
-//   DESCRIBE for the matcher (GetInfo's "bridge connected"); prefix <d>.public. the public principal.
+//   DESCRIBE for the matcher (GetInfo's "bridge connected"); prefix <d>.public. the public principal;
+//   prefix <d>.webhook-relay the webhook relay (READ of the invoice events, like public, plus its dead letters).
 // No transactional ids are granted: no service produces in transactions (both use idempotent
 // producers, which need only WRITE on a topic).
 import { deploymentGroups, deploymentNameProblem, deploymentTopics, type TopicRole } from "../deployment.ts";
@@ -32,8 +34,8 @@ export interface DeploymentPlanInput {
   readonly replicationFactor: number;
   /** Retention of the command topics (they carry preimages): default 7 days. */
   readonly commandRetentionMs?: number;
-  /** SCRAM user names; defaults: matcher, public, bridge-<node name>. */
-  readonly principals?: { readonly matcher?: string; readonly public?: string; readonly bridgePrefix?: string };
+  /** SCRAM user names; defaults: matcher, public, bridge-<node name>, webhook-relay. */
+  readonly principals?: { readonly matcher?: string; readonly public?: string; readonly bridgePrefix?: string; readonly webhookRelay?: string };
 }
 
 export const DEFAULT_COMMAND_RETENTION_MS = 7 * 24 * 3600_000;
@@ -66,7 +68,12 @@ export interface DeploymentPlan {
   readonly topics: readonly PlannedTopic[];
   readonly acls: readonly AclEntry[];
   /** principal names: matcher, public, and the bridge of each node by node name. */
-  readonly principals: { readonly matcher: string; readonly public: string; readonly bridges: Readonly<Record<string, string>> };
+  readonly principals: {
+    readonly matcher: string;
+    readonly public: string;
+    readonly bridges: Readonly<Record<string, string>>;
+    readonly webhookRelay: string;
+  };
 }
 
 export class DeploymentPlanError extends Error {
@@ -159,5 +166,19 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
   allow(matcher, "GROUP", "PREFIXED", groups.matcherPrefix, "READ", "DELETE");
   allow(publicUser, "TOPIC", "LITERAL", topics.invoiceEvents, "READ");
   allow(publicUser, "GROUP", "PREFIXED", groups.publicPrefix, "READ");
-  return { deployment: input.deployment, topics: planned, acls, principals: { matcher: matcherName, public: publicName, bridges } };
+  // The webhook relay (services/webhook-relay) reads what public reads, and writes its own dead
+  // letters: a principal of its own, so the read-only public principal stays unable to write
+  // anything, and a downstream consumer cannot forge the relay's dead letters.
+  const webhookRelayName = input.principals?.webhookRelay ?? "webhook-relay";
+  const webhookRelay = `User:${webhookRelayName}`;
+  planned.push({ topic: topics.webhookDeadLetters, role: "webhookDeadLetters", ...base, config: keep });
+  allow(webhookRelay, "TOPIC", "LITERAL", topics.invoiceEvents, "READ");
+  allow(webhookRelay, "TOPIC", "LITERAL", topics.webhookDeadLetters, "WRITE");
+  allow(webhookRelay, "GROUP", "PREFIXED", groups.webhookRelay, "READ");
+  return {
+    deployment: input.deployment,
+    topics: planned,
+    acls,
+    principals: { matcher: matcherName, public: publicName, bridges, webhookRelay: webhookRelayName },
+  };
 }

@@ -40,8 +40,9 @@ describe("planDeployment", () => {
       "ic.invoice.events.v1",
       "ic.matcher.events.v1",
       "ic.matcher.dead-letters.v1",
+      "ic.webhook.dead-letters.v1",
     ]);
-    expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" } });
+    expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" }, webhookRelay: "webhook-relay" });
   });
 
   it("gives a bridge write on its own node's inputs and status and read on its own node's commands only", () => {
@@ -109,6 +110,28 @@ describe("planDeployment", () => {
     expect(topics.matcherDeadLetters).toBe("ic.matcher.dead-letters.v1");
     expect(topics.bridgeDeadLetters(ALPHA)).toBe(`ic.bridge.dead-letters.v1.${ALPHA}`);
     expect(plan.topics.filter((t) => t.role === "matcherDeadLetters" || t.role === "bridgeDeadLetters").map((t) => t.config["retention.ms"])).toEqual(["-1", "-1", "-1"]);
+  });
+
+  it("webhook relay: reads the invoice events and its own group, writes only its dead letters; public still writes nowhere", () => {
+    expect(grantsOf("webhook-relay")).toEqual(
+      [
+        `READ TOPIC LITERAL ${topics.invoiceEvents}`,
+        `WRITE TOPIC LITERAL ${topics.webhookDeadLetters}`,
+        `READ GROUP PREFIXED ${groups.webhookRelay}`,
+      ].sort(),
+    );
+    expect(topics.webhookDeadLetters).toBe("ic.webhook.dead-letters.v1");
+    expect(groups.webhookRelay).toBe("ic.webhook-relay");
+    // Nobody but admin reads the relay's dead letters; public writes nothing at all.
+    expect(plan.acls.filter((a) => a.resourceName === topics.webhookDeadLetters).map((a) => `${a.operation} ${a.principal}`)).toEqual(["WRITE User:webhook-relay"]);
+    expect(plan.acls.filter((a) => a.principal === "User:public" && a.operation !== "READ")).toEqual([]);
+    expect(plan.topics.find((t) => t.role === "webhookDeadLetters")?.config).toEqual({ "retention.ms": "-1" });
+    // Another principal name (a test on a broker whose SCRAM users are fixed) gets the same grants.
+    const renamed = planDeployment({ deployment: "t", nodes: [{ name: "alpha", pubkey: ALPHA }], partitions: 1, replicationFactor: 1, principals: { webhookRelay: "relay-2" } });
+    expect(renamed.principals.webhookRelay).toBe("relay-2");
+    expect(renamed.acls.filter((a) => a.principal === "User:relay-2").map((a) => `${a.operation} ${a.resourceName}`).sort()).toEqual(
+      ["READ t.invoice.events.v1", "READ t.webhook-relay", "WRITE t.webhook.dead-letters.v1"],
+    );
   });
 
   it("keeps commands for the configured retention (default 7 days), status a day and the other topics forever", () => {
