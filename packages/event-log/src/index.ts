@@ -125,5 +125,6 @@ export {
   type DeadLetterOptions,
   type DeadLetterWriter,
 } from "./dead-letters.ts";
+export { createStalledPartitions, type StalledPartitions } from "./stalled-partitions.ts";
 export { nextOffset } from "./offsets.ts";
 export { SerialQueue } from "./serial-queue.ts";

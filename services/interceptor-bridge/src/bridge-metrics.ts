@@ -35,6 +35,8 @@ export interface BridgeMetrics {
   readonly statusPublishFailures: Counter;
   /** Command records no retry can decode, set aside in this node's dead-letter topic (headers only). */
   readonly deadLettered: Counter<"reason" | "topic">;
+  /** Command partitions held back by a newer schema version (upgrade the bridge). */
+  readonly stalledPartitions: Gauge;
 }
 
 export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?: boolean } = {}): BridgeMetrics {
@@ -148,6 +150,11 @@ export function createBridgeMetrics(nodeName: string, options: { defaultMetrics?
       name: "ic_bridge_dead_lettered_total",
       help: "Command records no retry can decode (garbage, unknown schema, edited schema version), recorded in <deployment>.bridge.dead-letters.v1.<node> (headers only, never the value: it may hold a preimage) before the partition moved on; alert on any",
       labelNames: ["reason", "topic"],
+      registers,
+    }),
+    stalledPartitions: new Gauge({
+      name: "ic_bridge_stalled_partitions",
+      help: "Command partitions held back by a record of a schema version this bridge does not know (readers upgrade first); /readyz is not ready while any is",
       registers,
     }),
   };

@@ -139,13 +139,16 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     if (config.metricsPort > 0) {
       metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => {
         const streamOpen = state.session !== undefined;
+        const stalledPartitions = ports?.commands.stalledPartitions?.() ?? [];
         return {
           live: phase === "starting" || phase === "running",
-          // Not ready while starting (waitingFor says on what), without an interceptor stream, or
-          // while Kafka is unreachable (the HTLCs for the virtual scid wait in the backlog; routing goes on).
-          ready: phase === "running" && streamOpen && kafka.reachable,
+          // Not ready while starting (waitingFor says on what), without an interceptor stream,
+          // while Kafka is unreachable (the HTLCs for the virtual scid wait in the backlog; routing
+          // goes on), or while a command of a newer schema version holds a partition (upgrade the bridge).
+          ready: phase === "running" && streamOpen && kafka.reachable && stalledPartitions.length === 0,
           phase,
           ...(waitingFor === undefined ? {} : { waitingFor }),
+          ...(stalledPartitions.length === 0 ? {} : { stalledPartitions }),
           interceptorStreamOpen: streamOpen,
           htlcEventsSubscribed: state.htlcEventsSubscribed,
           blockHeight: state.blockHeight,

@@ -2,9 +2,12 @@
 // record of a schema nobody knows, written on this node's commands topic ahead of a SETTLE on the
 // same partition, land in <deployment>.bridge.dead-letters.v1.<node> with the reason and the source
 // topic, partition and offset in headers and no value, and the SETTLE behind them reaches lnd.
+// A command of a newer schema version is not poison: it holds its partition, /readyz turns 503
+// naming it and ic_bridge_stalled_partitions counts it, and nothing is dead-lettered.
 // The bridge runs as the stack's bridge-alpha principal, so its WRITE on its dead-letter topic is
 // the provisioned ACL; the test's own client is the admin super user (the only reader).
 import { createHash, randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 import { DEAD_LETTER_HEADERS, deploymentGroups, deploymentTopics, encode, type HtlcCommand } from "@ic/event-log";
 import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { connectLnd } from "@ic/lnd-client";
@@ -31,7 +34,22 @@ let bridge: RunningBridge;
 let metrics: BridgeMetrics;
 let producer: Producer;
 let reader: Consumer;
+let metricsPort: number;
 const deadLetters: KafkaMessage[] = [];
+
+/** A port nothing listens on right now, for the bridge's probes. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function readyz(): Promise<{ status: number; body: { ready: boolean; stalledPartitions?: string[] } }> {
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+  return { status: response.status, body: (await response.json()) as { ready: boolean; stalledPartitions?: string[] } };
+}
 
 beforeAll(async () => {
   deployment = await provisionTestDeployment({ deployment: `test-bdlq-${run}`, nodes: [{ name: "alpha", pubkey: NODE_ID }], partitions: 2 });
@@ -39,6 +57,7 @@ beforeAll(async () => {
   topics = { commands: names.htlcCommands(NODE_ID), deadLetters: names.bridgeDeadLetters(NODE_ID) };
   lnd = await startFakeLnd();
   metrics = createBridgeMetrics("alpha");
+  metricsPort = await freePort();
   bridge = startBridge(
     {
       nodeName: "alpha",
@@ -50,6 +69,8 @@ beforeAll(async () => {
       reconnect: { initialDelayMs: 10, maxDelayMs: 200 },
       blockHeightPollMs: 100,
       lndStartupTimeoutMs: 0,
+      metricsPort,
+      metricsHost: "127.0.0.1",
     },
     {
       connectLnd: () => connectLnd(lnd.connectOptions()),
@@ -134,6 +155,31 @@ describe("poison on a bridge's commands topic", () => {
       ["missing-header", topics.commands, 1],
       ["unknown-schema", topics.commands, 1],
     ]);
+    expect(bridge.status().phase).toBe("running");
+  });
+
+  it("a command of a newer schema version holds its partition: /readyz 503 naming it, the gauge counts it, no dead letter", async () => {
+    await vi.waitFor(async () => expect((await readyz()).status).toBe(200), WAIT);
+    const lettersBefore = deadLetters.length;
+    const newer = encode("htlc-command", {
+      commandId: `newer-${run}`,
+      nodeId: NODE_ID,
+      circuitKey: { chanId: BigInt(CHAN), htlcId: 9n },
+      paymentHash: paymentHash.toString("hex"),
+      action: "FAIL",
+      preimage: null,
+      failureMessage: null,
+      failureCode: "TEMPORARY_CHANNEL_FAILURE",
+      expectedIncomingAmountMsat: null,
+      expectedIncomingExpiry: null,
+      issuedAtMs: Date.now(),
+    });
+    const [meta] = await producer.send({ topic: topics.commands, acks: -1, messages: [{ key: NODE_ID, value: newer.value, headers: { ...newer.headers, "ic-schema-version": "99" } }] });
+    const held = `${topics.commands}/${meta!.partition}@${meta!.baseOffset}: a newer schema version; upgrade the bridge`;
+    await vi.waitFor(async () => expect((await readyz()).body.stalledPartitions).toEqual([held]), WAIT);
+    expect((await readyz()).status).toBe(503);
+    expect((await metrics.stalledPartitions.get()).values[0]?.value).toBe(1);
+    expect(deadLetters).toHaveLength(lettersBefore);
     expect(bridge.status().phase).toBe("running");
   });
 });

@@ -30,6 +30,11 @@ export interface CommandSource {
   start(handler: CommandBatchHandler, onFatal: (error: Error) => void): Promise<void>;
   /** Lets the batch in hand finish, then stops. */
   stop(): Promise<void>;
+  /**
+   * "topic/partition@offset: why" for each partition held back by a command of a schema version
+   * this bridge does not know yet (readiness turns not-ready while any is); absent: never any.
+   */
+  stalledPartitions?(): string[];
 }
 
 /** The SETTLE commands the log holds for one node: what a restarted bridge may have answered. */

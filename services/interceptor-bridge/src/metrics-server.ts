@@ -3,7 +3,8 @@
 //   GET /healthz  200 while the process runs its loops (liveness), 503 once it failed or stopped.
 //   GET /readyz   200 once the bridge runs with an interceptor stream open (lnd hands it HTLCs)
 //                 and Kafka reachable; 503 while starting (the body's waitingFor says on what),
-//                 while the stream is being reopened or Kafka is unreachable; the body says why.
+//                 while the stream is being reopened or Kafka is unreachable, or while a command
+//                 of a newer schema version holds a partition (stalledPartitions); the body says why.
 // Everything else is 404.
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

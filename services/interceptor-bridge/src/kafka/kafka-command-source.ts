@@ -15,8 +15,10 @@
 // Only once the dead letter is acknowledged does the batch go on; a failed write throws and the
 // batch is retried. A command of a schema version this bridge does not know yet is thrown instead
 // (isPermanentDecodeFailure): the partition waits until the bridge is upgraded, rather than
-// dropping a SETTLE the matcher already decided.
+// dropping a SETTLE the matcher already decided; readiness names it (stalledPartitions) and
+// ic_bridge_stalled_partitions counts it until a batch of that partition is handled.
 import {
+  createStalledPartitions,
   decodeAs,
   decodeFailureAction,
   decodeFailureLetter,
@@ -32,6 +34,7 @@ import {
   type EventLogLogger,
   type HtlcCommand,
   type RunningConsumer,
+  type StalledPartitions,
 } from "@ic/event-log";
 import type { Kafka } from "kafkajs";
 import type { CommandSource } from "../event-ports.ts";
@@ -62,6 +65,8 @@ export interface CommandBatchOptions {
   readonly logger: EventLogLogger;
   readonly deadLetters: Pick<DeadLetterWriter, "write" | "topic">;
   readonly onDeadLettered?: (reason: string, topic: string) => void;
+  /** Told of a record held back by a newer schema version. */
+  readonly stalled?: Pick<StalledPartitions, "held">;
 }
 
 /**
@@ -79,6 +84,7 @@ export async function commandsOfBatch(records: readonly ConsumedRecord[], option
     }
     const where = { topic: record.topic, partition: record.partition, offset: record.offset, reason: read.error.reason, err: read.error.message };
     if (read.kind === "hold") {
+      options.stalled?.held(record);
       options.logger.error(where, "command of a schema version this bridge does not know: its partition waits until the bridge is upgraded");
       throw read.error;
     }
@@ -98,11 +104,15 @@ export function createKafkaCommandSource(
     /** This node's dead-letter topic, written with COMMAND_DEAD_LETTER_OPTIONS. */
     deadLetters: Pick<DeadLetterWriter, "write" | "topic">;
     onDeadLettered?: (reason: string, topic: string) => void;
+    /** The number of partitions held back by a newer schema version, after each change. */
+    onStalledCount?: (count: number) => void;
     maxWaitTimeMs?: number;
   },
 ): CommandSource {
   let running: RunningConsumer | undefined;
+  const stalled = createStalledPartitions("the bridge", options.onStalledCount);
   return {
+    stalledPartitions: () => stalled.describe(),
     async start(handler, onFatal) {
       running = await runCommittingConsumer(kafka, {
         groupId: options.groupId,
@@ -112,7 +122,9 @@ export function createKafkaCommandSource(
         logger: options.logger,
         onFatalError: onFatal,
         batchHandler: async (records) => {
-          await handler(await commandsOfBatch(records, options));
+          await handler(await commandsOfBatch(records, { ...options, stalled }));
+          const last = records.at(-1);
+          if (last !== undefined) stalled.moved(last);
         },
       });
     },

@@ -110,12 +110,15 @@ describe("commandsOfBatch", () => {
 
   it("a newer schema version fails the batch without a dead letter (the partition waits for the upgrade)", async () => {
     const written: string[] = [];
+    const held: string[] = [];
     await expect(
       commandsOfBatch([valid, record(encoded.value, { ...encoded.headers, "ic-schema-version": "42" })], {
         logger: silentLogger,
         deadLetters: { topic: "dlq", write: async (r) => void written.push(r.offset) },
+        stalled: { held: (r) => void held.push(`${r.topic}/${r.partition}@${r.offset}`) },
       }),
     ).rejects.toMatchObject({ reason: "unknown-version" });
     expect(written).toEqual([]);
+    expect(held).toEqual([`${valid.topic}/1@9`]);
   });
 });

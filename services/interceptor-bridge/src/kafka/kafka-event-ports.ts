@@ -39,7 +39,7 @@ export async function connectKafkaEventPorts(
   nodeId: string,
   logger: EventLogLogger,
   signal?: AbortSignal,
-  metrics?: Pick<BridgeMetrics, "deadLettered">,
+  metrics?: Pick<BridgeMetrics, "deadLettered" | "stalledPartitions">,
 ): Promise<EventPorts> {
   const auth = bridgeKafkaAuth(config);
   const warning = kafkaAuthWarning(auth);
@@ -81,6 +81,7 @@ export async function connectKafkaEventPorts(
       logger,
       deadLetters,
       onDeadLettered: (reason, topic) => metrics?.deadLettered.inc({ reason, topic }),
+      onStalledCount: (count) => metrics?.stalledPartitions.set(count),
     }),
     settleHistory: createKafkaSettleHistory(kafka, {
       topic: topics.htlcCommands,

@@ -11,13 +11,12 @@
 // - a bridge's non-final outcome is ignored by design.
 // Money-safe either way: an HTLC never decided is never settled; a missed outcome only delays SETTLED.
 import type { Logger } from "pino";
-import { runCommittingConsumer, type ConsumedRecord, type DeadLetterWriter, type DeploymentTopics } from "@ic/event-log";
+import { createStalledPartitions, runCommittingConsumer, type ConsumedRecord, type DeadLetterWriter, type DeploymentTopics } from "@ic/event-log";
 import type { Kafka } from "kafkajs";
 import { clusterRecordCheck } from "../application/cluster-record-check.ts";
 import type { MatcherMetrics } from "../metrics.ts";
 import type { InputHandlers } from "./input-handlers.ts";
 import { poisonLetter, readInputRecord, type InputRecord } from "./input-record.ts";
-import { createStalledPartitions } from "./stalled-partitions.ts";
 
 export interface InputConsumerOptions {
   readonly groupId: string;
@@ -57,7 +56,7 @@ export interface InputRecordHandler {
 export function createInputRecordHandler(options: InputRecordHandlerOptions): InputRecordHandler {
   const { logger, metrics, handlers } = options;
   const context = { topics: options.topics, check: clusterRecordCheck(options.cluster) };
-  const stalled = createStalledPartitions((count) => metrics.stalledPartitions.set(count));
+  const stalled = createStalledPartitions("the matcher", (count) => metrics.stalledPartitions.set(count));
 
   async function handleOne(record: ConsumedRecord): Promise<void> {
     const input = readInputRecord(record, context);
