@@ -71,6 +71,7 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/switch-exhaustiveness-check": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "local/kebab-case-file-names": "error",
       "no-restricted-imports": ["error", { patterns: [THROUGH_INDEX] }],
     },
   },

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { bytesToHex } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
-import { run } from "../domain/testing/deciderSpecification.ts";
+import { run } from "../domain/testing/decider-specification.ts";
 import { NODE_A, NODE_B, PAYMENT_HASH, T0, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms } from "../domain/testing/fixtures.ts";
 import type { InvoiceEventView } from "@ic/invoice-api-client";
 import { deserializeEvent, eventToJson, serializeState } from "../serialization/index.ts";

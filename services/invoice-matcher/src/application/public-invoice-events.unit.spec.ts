@@ -1,7 +1,7 @@
 import { decodeAs, encode } from "@ic/event-log";
 import { describe, expect, it } from "vitest";
 import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
-import { run } from "../domain/testing/deciderSpecification.ts";
+import { run } from "../domain/testing/decider-specification.ts";
 import { NODE_A, NODE_B, PAYMENT_HASH, arrival, htlcFinal, htlcKey, terms } from "../domain/testing/fixtures.ts";
 import { publicKindOf, toPublicInvoiceEvent } from "./public-invoice-events.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rebuildState } from "../domain/index.ts";
-import { run } from "../domain/testing/deciderSpecification.ts";
+import { run } from "../domain/testing/decider-specification.ts";
 import { INVOICE_MSAT, NODE_A, NODE_B, arrival, htlcFinal, htlcKey, terms } from "../domain/testing/fixtures.ts";
 import { toView } from "./invoice-view.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";

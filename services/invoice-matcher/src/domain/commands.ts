@@ -1,5 +1,5 @@
-import type { HtlcFailure } from "./htlcFailure.ts";
-import type { HtlcKey } from "./htlcKey.ts";
+import type { HtlcFailure } from "./htlc-failure.ts";
+import type { HtlcKey } from "./htlc-key.ts";
 
 // What the matcher asks a bridge to do with an HTLC it holds (routed by key.nodeId). The domain
 // never sees the preimage: the adapter derives it from its secret seed for SettleHtlc.

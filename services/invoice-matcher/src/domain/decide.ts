@@ -1,10 +1,10 @@
 import { MatcherInvariantError, type Decision } from "./decision.ts";
-import { htlcArrived } from "./htlcArrival.ts";
-import { htlcFinal } from "./htlcFinal.ts";
+import { htlcArrived } from "./htlc-arrival.ts";
+import { htlcFinal } from "./htlc-final.ts";
 import { tick } from "./tick.ts";
 import type { MatcherInput } from "./inputs.ts";
-import { cancelInvoice, createInvoice, settleInvoice } from "./invoiceApi.ts";
-import type { MatcherConfig } from "./matcherConfig.ts";
+import { cancelInvoice, createInvoice, settleInvoice } from "./invoice-api.ts";
+import type { MatcherConfig } from "./matcher-config.ts";
 import { evolve, initialState, type InvoiceState } from "./state.ts";
 import type { InvoiceEvent } from "./events.ts";
 

@@ -1,6 +1,6 @@
-import type { HtlcFailure } from "./htlcFailure.ts";
-import type { HtlcKey } from "./htlcKey.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
+import type { HtlcFailure } from "./htlc-failure.ts";
+import type { HtlcKey } from "./htlc-key.ts";
+import type { InvoiceTerms } from "./invoice-terms.ts";
 
 // Everything that happened to one invoice (one aggregate per payment hash). Events are facts in
 // the past tense and carry all that `evolve` needs, so the state can be rebuilt from the log

@@ -40,9 +40,9 @@ export type {
 } from "./inputs.ts";
 export { settleHtlc, failHtlc, type MatcherCommand, type SettleExpectation, type SettleHtlc, type FailHtlc } from "./commands.ts";
 export { MatcherInvariantError, type Decision, type InputRejection, type InputRejectionCode } from "./decision.ts";
-export type { HtlcFailure, HtlcFailureKind, OnionPeelFailure, OpaqueValue } from "./htlcFailure.ts";
-export { htlcKeyId, sameHtlcKey, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
-export { invoiceTermsProblem, sameInvoiceTerms, type InvoiceTerms, type InvoiceMode } from "./invoiceTerms.ts";
+export type { HtlcFailure, HtlcFailureKind, OnionPeelFailure, OpaqueValue } from "./htlc-failure.ts";
+export { htlcKeyId, sameHtlcKey, type HtlcKey, type HtlcKeyId } from "./htlc-key.ts";
+export { invoiceTermsProblem, sameInvoiceTerms, type InvoiceTerms, type InvoiceMode } from "./invoice-terms.ts";
 export {
   validateMatcherConfig,
   MatcherConfigError,
@@ -51,5 +51,5 @@ export {
   type MatcherConfig,
   type MatcherConfigInput,
   type VirtualHopPolicy,
-} from "./matcherConfig.ts";
-export { virtualHopFeeMsat, virtualHopViolation, type VirtualHopViolation } from "./virtualHopPolicy.ts";
+} from "./matcher-config.ts";
+export { virtualHopFeeMsat, virtualHopViolation, type VirtualHopViolation } from "./virtual-hop-policy.ts";

@@ -1,6 +1,6 @@
-import type { OnionPeelFailure } from "./htlcFailure.ts";
-import type { HtlcKey } from "./htlcKey.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
+import type { OnionPeelFailure } from "./htlc-failure.ts";
+import type { HtlcKey } from "./htlc-key.ts";
+import type { InvoiceTerms } from "./invoice-terms.ts";
 
 // What the shell feeds the decider. Time (`now`, ms) and block height come in as data: the domain
 // has no clock.

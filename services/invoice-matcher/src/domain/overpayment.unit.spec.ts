@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { failHtlc } from "./commands.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import { INVOICE_MSAT, NODE_A, NODE_B, NODE_C, PAYMENT_HASH, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms, unknownPaymentDetails } from "./testing/fixtures.ts";
 
 // BOLT 4 (basic MPP, final node): "if the amount paid is more than twice the amount expected:

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { failHtlc, settleHtlc } from "./commands.ts";
 import type { InvoiceEvent } from "./events.ts";
 import { evolve, rebuildState } from "./state.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import {
   INVOICE_MSAT,
   NODE_A,

@@ -1,7 +1,7 @@
 import type { AcceptedPayload, HtlcArrival, InvoiceEvent } from "./events.ts";
-import type { HtlcFailure } from "./htlcFailure.ts";
-import { htlcKeyId, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
+import type { HtlcFailure } from "./htlc-failure.ts";
+import { htlcKeyId, type HtlcKey, type HtlcKeyId } from "./htlc-key.ts";
+import type { InvoiceTerms } from "./invoice-terms.ts";
 
 // The state of one invoice aggregate, rebuilt by folding its events with `evolve`.
 

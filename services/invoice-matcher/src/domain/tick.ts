@@ -1,8 +1,8 @@
 import { MatcherInvariantError, nothing, type Decision } from "./decision.ts";
-import { cancelWithHeldSet, failHeldSetAfterMppTimeout, followedBy, nearestAutoFail } from "./htlcSet.ts";
+import { cancelWithHeldSet, failHeldSetAfterMppTimeout, followedBy, nearestAutoFail } from "./htlc-set.ts";
 import type { Tick } from "./inputs.ts";
-import { isPastExpiry } from "./invoiceTerms.ts";
-import type { MatcherConfig } from "./matcherConfig.ts";
+import { isPastExpiry } from "./invoice-terms.ts";
+import type { MatcherConfig } from "./matcher-config.ts";
 import { heldHtlcs, type InvoiceState } from "./state.ts";
 
 // Every timeout is decided here, from the `now` the shell passes in. A late tick only delays a

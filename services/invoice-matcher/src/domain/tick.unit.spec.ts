@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { failHtlc, settleHtlc } from "./commands.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import {
   HEIGHT,
   HOUR,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rebuildState, type InvoiceEvent, type InvoiceEventType } from "../domain/index.ts";
-import { run } from "../domain/testing/deciderSpecification.ts";
+import { run } from "../domain/testing/decider-specification.ts";
 import { NODE_A, NODE_B, NODE_C, PAYMENT_HASH, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "../domain/testing/fixtures.ts";
 import { deserializeEvent, eventFromJson, eventToJson, InvoiceEventFormatError, serializeEvent } from "./event-json.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rebuildState } from "../domain/index.ts";
-import { run } from "../domain/testing/deciderSpecification.ts";
+import { run } from "../domain/testing/decider-specification.ts";
 import { NODE_A, NODE_B, NODE_C, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "../domain/testing/fixtures.ts";
 import { deserializeState, InvoiceStateFormatError, serializeState } from "./state-json.ts";
 

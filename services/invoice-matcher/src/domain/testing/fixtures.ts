@@ -1,12 +1,12 @@
 // Test data in BOLT terms: a cluster of three nodes, one invoice, HTLCs built to pass every check
 // unless a test overrides the one field it is about.
-import type { HtlcFailure } from "../htlcFailure.ts";
-import type { HtlcKey } from "../htlcKey.ts";
+import type { HtlcFailure } from "../htlc-failure.ts";
+import type { HtlcKey } from "../htlc-key.ts";
 import type { HtlcAccepted, HtlcArrival, InvoiceCreated } from "../events.ts";
 import type { CancelInvoice, HtlcArrived, HtlcFinal, HtlcPayload, SettleInvoice, Tick } from "../inputs.ts";
-import type { InvoiceTerms } from "../invoiceTerms.ts";
-import { validateMatcherConfig } from "../matcherConfig.ts";
-import { virtualHopFeeMsat } from "../virtualHopPolicy.ts";
+import type { InvoiceTerms } from "../invoice-terms.ts";
+import { validateMatcherConfig } from "../matcher-config.ts";
+import { virtualHopFeeMsat } from "../virtual-hop-policy.ts";
 
 export const NODE_A = `02${"a1".repeat(32)}`;
 export const NODE_B = `03${"b2".repeat(32)}`;

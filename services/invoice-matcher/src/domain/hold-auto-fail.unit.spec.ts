@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { failHtlc } from "./commands.ts";
-import { MatcherConfigError, validateMatcherConfig } from "./matcherConfig.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import { MatcherConfigError, validateMatcherConfig } from "./matcher-config.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import { HEIGHT, NODE_A, NODE_B, PAYMENT_HASH, T0, arrival, arrivalOf, htlcKey, settleInvoice, terms, testConfig, tick } from "./testing/fixtures.ts";
 import type { InvoiceEvent } from "./events.ts";
 

@@ -3,7 +3,7 @@ import { failHtlc } from "./commands.ts";
 import type { HtlcArrival, HtlcRejected, InvoiceEvent, ReofferedHtlcField } from "./events.ts";
 import type { HtlcArrived } from "./inputs.ts";
 import { rebuildState } from "./state.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import { INVOICE_MSAT, NODE_A, NODE_B, PAYMENT_HASH, T0, WRONG_SECRET, arrival, arrivalOf, htlcFinal, htlcKey, settleInvoice, terms } from "./testing/fixtures.ts";
 
 // lnd gives a circuit key to one HTLC. A record that names a recorded key is a re-offer of that

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { failHtlc, settleHtlc } from "./commands.ts";
 import { MatcherInvariantError } from "./decision.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import type { InvoiceTerms } from "./invoice-terms.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import {
   HEIGHT,
   INVOICE_MSAT,

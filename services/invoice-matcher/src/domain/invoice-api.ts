@@ -1,8 +1,8 @@
 import { decided, MatcherInvariantError, nothing, rejected, type Decision } from "./decision.ts";
-import { cancelWithHeldSet, nearestAutoFail, settleHeldSet } from "./htlcSet.ts";
+import { cancelWithHeldSet, nearestAutoFail, settleHeldSet } from "./htlc-set.ts";
 import type { CancelInvoice, CreateInvoice, SettleInvoice } from "./inputs.ts";
-import { invoiceTermsProblem, sameInvoiceTerms } from "./invoiceTerms.ts";
-import type { MatcherConfig } from "./matcherConfig.ts";
+import { invoiceTermsProblem, sameInvoiceTerms } from "./invoice-terms.ts";
+import type { MatcherConfig } from "./matcher-config.ts";
 import { heldHtlcs, type InvoiceState } from "./state.ts";
 
 // The application's requests. Each is idempotent: asking again for what already happened is

@@ -1,9 +1,9 @@
 import { failHtlc, settleHtlc } from "./commands.ts";
 import { MatcherInvariantError, decided, type Decision } from "./decision.ts";
 import type { InvoiceCancelReason, InvoiceEvent } from "./events.ts";
-import type { HtlcFailure } from "./htlcFailure.ts";
-import type { HtlcKey } from "./htlcKey.ts";
-import { minimumTotalMsat } from "./invoiceTerms.ts";
+import type { HtlcFailure } from "./htlc-failure.ts";
+import type { HtlcKey } from "./htlc-key.ts";
+import { minimumTotalMsat } from "./invoice-terms.ts";
 import { evolve, heldHtlcs, receivedAmountMsat, setAmountMsat, type HtlcRecord, type InvoiceRecord, type InvoiceState } from "./state.ts";
 
 // The current MPP set of an invoice is its HELD HTLCs. Every way a set ends (settled, failed,

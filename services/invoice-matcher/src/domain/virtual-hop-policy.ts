@@ -1,4 +1,4 @@
-import type { VirtualHopPolicy } from "./matcherConfig.ts";
+import type { VirtualHopPolicy } from "./matcher-config.ts";
 
 // The cluster node forwards over a channel that does not exist, so lnd checks no fee or CLTV
 // policy on it (switch.go hands the packet to the interceptor first). The matcher enforces the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MATCHER_CONFIG, MatcherConfigError, validateMatcherConfig } from "./matcherConfig.ts";
+import { DEFAULT_MATCHER_CONFIG, MatcherConfigError, validateMatcherConfig } from "./matcher-config.ts";
 
 describe("validateMatcherConfig", () => {
   it("defaults to a 120 s MPP timeout, lnmux's 60 s accept timeout and a free 40-block virtual hop", () => {

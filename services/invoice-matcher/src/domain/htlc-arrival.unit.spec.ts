@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { failHtlc, settleHtlc } from "./commands.ts";
 import type { HtlcRejectionReason } from "./events.ts";
-import type { HtlcFailure } from "./htlcFailure.ts";
+import type { HtlcFailure } from "./htlc-failure.ts";
 import type { HtlcArrived } from "./inputs.ts";
-import { given } from "./testing/deciderSpecification.ts";
+import { given } from "./testing/decider-specification.ts";
 import {
   HEIGHT,
   HOUR,
@@ -23,7 +23,7 @@ import {
   testConfig,
   unknownPaymentDetails,
 } from "./testing/fixtures.ts";
-import { virtualHopFeeMsat } from "./virtualHopPolicy.ts";
+import { virtualHopFeeMsat } from "./virtual-hop-policy.ts";
 import type { InvoiceEvent } from "./events.ts";
 
 const rejectedWith = (input: HtlcArrived, reason: HtlcRejectionReason, failure: HtlcFailure) => ({

@@ -1,7 +1,7 @@
 import { decided, MatcherInvariantError, nothing, type Decision } from "./decision.ts";
 import type { InvoiceEvent } from "./events.ts";
-import { followedBy } from "./htlcSet.ts";
-import { htlcKeyId } from "./htlcKey.ts";
+import { followedBy } from "./htlc-set.ts";
+import { htlcKeyId } from "./htlc-key.ts";
 import type { HtlcFinal } from "./inputs.ts";
 import { receivedAmountMsat, type HtlcRecord, type InvoiceState } from "./state.ts";
 

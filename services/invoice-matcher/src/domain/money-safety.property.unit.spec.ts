@@ -7,13 +7,13 @@ import { describe, expect, it } from "vitest";
 import type { MatcherCommand } from "./commands.ts";
 import { decide } from "./decide.ts";
 import type { InvoiceEvent } from "./events.ts";
-import { htlcKeyId, type HtlcKey, type HtlcKeyId } from "./htlcKey.ts";
+import { htlcKeyId, type HtlcKey, type HtlcKeyId } from "./htlc-key.ts";
 import type { HtlcArrived, MatcherInput } from "./inputs.ts";
-import type { InvoiceTerms } from "./invoiceTerms.ts";
+import type { InvoiceTerms } from "./invoice-terms.ts";
 import { evolve, initialState, rebuildState, type InvoiceState } from "./state.ts";
 import { deserializeState, serializeState } from "../serialization/index.ts";
 import { HEIGHT, NODE_A, NODE_B, NODE_C, T0, testConfig } from "./testing/fixtures.ts";
-import { virtualHopFeeMsat } from "./virtualHopPolicy.ts";
+import { virtualHopFeeMsat } from "./virtual-hop-policy.ts";
 
 const NODES = [NODE_A, NODE_B, NODE_C] as const;
 const SECRET = ["5e".repeat(32), "6f".repeat(32)] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { failHtlc } from "./commands.ts";
-import { given, run } from "./testing/deciderSpecification.ts";
+import { given, run } from "./testing/decider-specification.ts";
 import {
   INVOICE_MSAT,
   NODE_A,

@@ -7,7 +7,7 @@ import { decide } from "../decide.ts";
 import type { Decision, InputRejectionCode } from "../decision.ts";
 import type { InvoiceEvent } from "../events.ts";
 import type { MatcherInput } from "../inputs.ts";
-import type { MatcherConfig } from "../matcherConfig.ts";
+import type { MatcherConfig } from "../matcher-config.ts";
 import { evolve, rebuildState, type InvoiceState } from "../state.ts";
 import { testConfig } from "./fixtures.ts";
 

@@ -1,14 +1,14 @@
 import { failHtlc, settleHtlc } from "./commands.ts";
 import { answered, decided, MatcherInvariantError, nothing, type Decision } from "./decision.ts";
 import type { AcceptedPayload, HtlcArrival, HtlcRejectionReason, ReofferedHtlcField } from "./events.ts";
-import type { HtlcFailure } from "./htlcFailure.ts";
-import { htlcKeyId } from "./htlcKey.ts";
+import type { HtlcFailure } from "./htlc-failure.ts";
+import { htlcKeyId } from "./htlc-key.ts";
 import type { HtlcArrived } from "./inputs.ts";
-import { isPastExpiry, matchesPaymentSecret, minimumTotalMsat } from "./invoiceTerms.ts";
-import { acceptHeldSet, followedBy, isSetComplete, settleHeldSet } from "./htlcSet.ts";
-import type { MatcherConfig } from "./matcherConfig.ts";
+import { isPastExpiry, matchesPaymentSecret, minimumTotalMsat } from "./invoice-terms.ts";
+import { acceptHeldSet, followedBy, isSetComplete, settleHeldSet } from "./htlc-set.ts";
+import type { MatcherConfig } from "./matcher-config.ts";
 import { heldHtlcs, receivedAmountMsat, type HtlcRecord, type InvoiceState } from "./state.ts";
-import { virtualHopViolation } from "./virtualHopPolicy.ts";
+import { virtualHopViolation } from "./virtual-hop-policy.ts";
 
 // An intercepted HTLC for the virtual node: replayed, rejected, or accepted into the invoice's
 // current set (which may complete it). The checks follow BOLT 4's final-node requirements, after
