@@ -1,5 +1,6 @@
-// One runner, three tiers chosen by file name (see docs/testing.md):
-//   *.unit.spec.ts  no I/O, fast;  *.int.spec.ts  one real dependency;  *.e2e.spec.ts  the real stack.
+// One runner, four tiers chosen by file name (see docs/testing.md):
+//   *.unit.spec.ts  no I/O, fast;  *.int.spec.ts  one real dependency;  *.e2e.spec.ts  the real stack;
+//   *.container.spec.ts  the services as containers (images built once per run) on the real stack.
 import { defineConfig } from "vitest/config";
 
 const ignore = ["**/node_modules/**", "**/.run/**"];
@@ -24,6 +25,19 @@ export default defineConfig({
           name: "e2e",
           include: ["**/*.e2e.spec.ts"],
           exclude: ignore,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        test: {
+          name: "container",
+          include: ["**/*.container.spec.ts"],
+          exclude: ignore,
+          // A cold image build takes minutes (a warm one seconds); it runs once, before any file.
+          globalSetup: ["test/containers/build-images.global-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           pool: "forks",

@@ -32,10 +32,27 @@ image_tsx="$(node -p "require('./infra/containers/tsx-runtime/package.json').dep
 [[ "$workspace_tsx" == "$image_tsx" ]] ||
   die "infra/containers/tsx-runtime pins tsx $image_tsx but the workspace uses $workspace_tsx: set the same version there and run 'npm install --package-lock-only' in that folder"
 
+# The build context: the committed tree at HEAD (git archive), so an image is exactly one
+# revision and half-done edits in the working tree stay out; IC_IMAGE_CONTEXT=worktree builds
+# the working tree instead (then the revision label says -dirty when it differs from HEAD).
+# Layers are cached by content, so a fresh export reuses every layer whose inputs did not change.
+context_kind="${IC_IMAGE_CONTEXT:-head}"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-if [[ "$revision" != unknown && -n "$(git status --porcelain -- packages services proto schemas infra/containers pnpm-lock.yaml 2>/dev/null)" ]]; then
-  revision="$revision-dirty"
-fi
+case "$context_kind" in
+  head)
+    [[ "$revision" != unknown ]] || die "not a git checkout: build the working tree with IC_IMAGE_CONTEXT=worktree"
+    context="$CONTAINERS_CACHE/context"
+    rm -rf "$context" && mkdir -p "$context"
+    git archive --format=tar HEAD | tar -x -C "$context"
+    ;;
+  worktree)
+    context="$REPO_DIR"
+    if [[ "$revision" != unknown && -n "$(git status --porcelain -- packages services proto schemas infra/containers pnpm-lock.yaml 2>/dev/null)" ]]; then
+      revision="$revision-dirty"
+    fi
+    ;;
+  *) die "IC_IMAGE_CONTEXT must be head or worktree, got '$context_kind'" ;;
+esac
 source_url="${IC_IMAGE_SOURCE:-$(git remote get-url origin 2>/dev/null || echo https://example.invalid/invoice-coordinator)}"
 # The machine's CA bundle for the build steps that download (npm registry, crates.io), as a build
 # secret: never stored in a layer. Needed where a TLS-inspecting proxy signs with its own CA.
@@ -50,11 +67,11 @@ for service in "${services[@]}"; do
   version="$(node -p "require('./services/$service/package.json').version")"
   image="$IMAGE_PREFIX/$service"
   started=$SECONDS
-  log "building $image:$version from $base"
+  log "building $image:$version ($revision) from $base"
   # Host network for the build steps only (apt, npm registry, crates.io): the bridge network is not needed to build.
-  if ! podman build --format docker --network host --layers -f infra/containers/Containerfile --target "$service" \
+  if ! podman build --format docker --network host --layers -f "$context/infra/containers/Containerfile" --target "$service" \
       "${ca_args[@]}" --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" \
-      -t "$image:$version" -t "$image:latest" . >"$CONTAINERS_CACHE/build-$service.log" 2>&1; then
+      -t "$image:$version" -t "$image:latest" "$context" >"$CONTAINERS_CACHE/build-$service.log" 2>&1; then
     tail -n 30 "$CONTAINERS_CACHE/build-$service.log" >&2
     die "building $image failed (whole log: $CONTAINERS_CACHE/build-$service.log)"
   fi

@@ -4,6 +4,9 @@
 // pays it from the payer node, shows which cluster nodes carried the parts, and prints the
 // settlement events a plain Kafka consumer sees on the public topic. Each service authenticates to
 // Kafka as its own principal: its config names the credentials file infra/stack up wrote.
+// --containers (infra/run-demo.sh --containers): the same services as Podman containers from
+// the images of infra/containers (host networking: the stack listens on loopback), stopped and
+// removed at the end unless --keep.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +21,7 @@ import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { partsByNode } from "../support/payments.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
 import { waitUntil } from "../support/wait-until.ts";
+import { podman, podmanWithEnv, startCoordinatorContainers, type CoordinatorContainers } from "../support/coordinator-containers.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stack = loadStackConfig();
@@ -93,23 +97,55 @@ function startService(name: string, entry: string, configFile: string, env: Reco
   children.push(child);
   say(`started ${name} (pid ${child.pid}), log ${path.relative(repo, log)}`);
 }
+const inContainers = process.argv.includes("--containers");
+const keepContainers = process.argv.includes("--keep");
+let containers: CoordinatorContainers | undefined;
 let stopping = false;
-function stopAll(): void {
+async function stopAll(): Promise<void> {
   stopping = true;
   for (const c of children) c.kill("SIGTERM");
+  if (containers === undefined) return;
+  if (keepContainers) {
+    say(`--keep: the containers go on running (${Object.values(containers.names).join(", ")}); stop them with infra/containers/podman.sh rm -f -t 10 ${Object.values(containers.names).join(" ")}`);
+    await containers.api.close();
+    return;
+  }
+  const stopped = await containers.stop();
+  for (const s of Object.values(stopped)) say(`stopped container ${s.name} in ${s.stopMs} ms (SIGTERM; exit code ${s.exitCode}); its log: .run/logs/${s.name}.log`);
 }
 process.on("SIGINT", () => {
-  stopAll();
-  process.exit(130);
+  void stopAll().finally(() => process.exit(130));
 });
 
-async function main(): Promise<void> {
-  startService("invoice-matcher", "services/invoice-matcher/src/main.ts", matcherConfigFile, {
-    IC_MATCHER_NODE_KEY: secrets.nodeKey,
-    IC_MATCHER_PREIMAGE_SEED: secrets.preimageSeed,
-    IC_MATCHER_API_TOKEN: secrets.apiToken,
+async function startServices(): Promise<void> {
+  if (!inContainers) {
+    startService("invoice-matcher", "services/invoice-matcher/src/main.ts", matcherConfigFile, {
+      IC_MATCHER_NODE_KEY: secrets.nodeKey,
+      IC_MATCHER_PREIMAGE_SEED: secrets.preimageSeed,
+      IC_MATCHER_API_TOKEN: secrets.apiToken,
+    });
+    for (const node of [alpha, bravo]) startService(`bridge-${node.name}`, "services/interceptor-bridge/src/main.ts", bridgeConfigFile(node));
+    return;
+  }
+  say("starting the matcher and one bridge per cluster node as Podman containers (host networking: the stack listens on 127.0.0.1)");
+  containers = await startCoordinatorContainers(stack, {
+    namePrefix: "ic-demo",
+    deployment,
+    dbSchema: "demo",
+    secrets,
+    apiPort: Number(apiAddress.split(":")[1]),
+    metricsPorts: { matcher: 9464, alpha: 9465, bravo: 9466 },
   });
-  for (const node of [alpha, bravo]) startService(`bridge-${node.name}`, "services/interceptor-bridge/src/main.ts", bridgeConfigFile(node));
+  for (const role of ["matcher", "alpha", "bravo"] as const) {
+    const s = await containers.state(role);
+    const imageId = await podman("image", "inspect", "--format", "{{.Id}}", s.image);
+    say(`  container ${s.name} (${s.status}), image ${s.image} ${imageId.slice(0, 12)}, healthy ${containers.readyAfterMs[role]} ms after start`);
+  }
+  say(`both bridges ready ${Math.max(containers.readyAfterMs.alpha, containers.readyAfterMs.bravo)} ms after the containers were started`);
+}
+
+async function main(): Promise<void> {
+  await startServices();
 
   const api = connectInvoiceApi(apiAddress, secrets.apiToken);
   let watcher: RunningConsumer | undefined;
@@ -170,6 +206,11 @@ async function main(): Promise<void> {
     await waitUntil("the SETTLED event", () => seen.includes("SETTLED"), { timeoutMs: 60_000 });
     const final = await api.lookupInvoice({ paymentHash: invoice.paymentHash });
     say(`invoice ${final.status}: ${final.amountPaidMsat} msat via ${final.htlcs.length} HTLCs on ${new Set(final.htlcs.map((h) => h.nodeId)).size} nodes`);
+    if (containers !== undefined) {
+      // The operator CLI's image too, against the same API (token from the environment).
+      const lookup = await podmanWithEnv({ IC_API_TOKEN: secrets.apiToken }, "run", "--rm", "--network", "host", "--read-only", "--env", "IC_API_TOKEN", "localhost/invoice-coordinator/coordinator-cli:latest", "--api", apiAddress, "lookup", "--hash", invoice.paymentHash);
+      say(`coordinator-cli container: lookup -> ${lookup.replace(/\s+/g, " ").slice(0, 200)}`);
+    }
   } finally {
     // Open clients and the consumer would keep this process alive after a failure.
     await runAllSteps("closing the demo's clients", [
@@ -181,12 +222,12 @@ async function main(): Promise<void> {
 }
 
 main()
-  .then(() => {
+  .then(async () => {
     say("done; stopping the services (the stack stays up: infra/stack down stops it)");
-    stopAll();
+    await stopAll();
   })
-  .catch((error: unknown) => {
+  .catch(async (error: unknown) => {
     console.error(`[demo] failed: ${error instanceof Error ? error.message : String(error)}`);
-    stopAll();
     process.exitCode = 1;
+    await stopAll().catch((e: unknown) => console.error(`[demo] ${e instanceof Error ? e.message : String(e)}`));
   });

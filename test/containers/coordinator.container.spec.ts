@@ -1,0 +1,143 @@
+// The coordinator deployed as separate containers (the images of infra/containers, run by Podman
+// with host networking against the real stack): a multi-part payment across alpha and bravo,
+// then a crash of the matcher's and alpha's bridge's containers (their processes killed from
+// the host; the restart policy brings them back), then a second payment; each invoice settles
+// once. Then SIGTERM stops every container cleanly (exit code 0) within seconds.
+// The images are built once per run by build-images.global-setup.ts.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKafka, decodeAs, deploymentGroups, deploymentTopics, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
+import { provisionTestDeployment } from "@ic/event-log/testing";
+import { loadStackConfig } from "../support/stack-config.ts";
+import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
+import { restorePayerLiquidity } from "../support/liquidity.ts";
+import { lastFailureCode, partsByNode } from "../support/payments.ts";
+import { runAllSteps } from "../support/run-all-steps.ts";
+import { waitUntil } from "../support/wait-until.ts";
+import { removeContainersLabelled, startCoordinatorContainers, type CoordinatorContainers } from "../support/coordinator-containers.ts";
+
+const stack = loadStackConfig();
+const run = randomBytes(4).toString("hex");
+const deployment = `ctr-${run}`;
+const dbSchema = `ctr_${run}`;
+const LABEL = "io.invoice-coordinator.test=container-e2e";
+const { alpha, bravo } = stack.cluster.nodes;
+const clusterNodes = [
+  { name: "alpha", pubkey: alpha.pubkey },
+  { name: "bravo", pubkey: bravo.pubkey },
+];
+
+let nodes: StackClients | undefined;
+let containers: CoordinatorContainers | undefined;
+let provisioned: Awaited<ReturnType<typeof provisionTestDeployment>> | undefined;
+let watcher: RunningConsumer | undefined;
+/** Public invoice events of this deployment: payment hash -> kinds in order. */
+const events = new Map<string, string[]>();
+
+beforeAll(async () => {
+  // Leftovers of an interrupted run would go on holding alpha's and bravo's interceptors (restart=always).
+  await removeContainersLabelled(LABEL);
+  provisioned = await provisionTestDeployment({ deployment, nodes: clusterNodes });
+  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: `container-e2e-${run}`, sasl: readKafkaCredentialsFile(stack.kafkaCredentials.admin) });
+  watcher = await runCommittingConsumer(kafka, {
+    groupId: `${deploymentGroups(deployment).publicPrefix}container-e2e`,
+    topics: [deploymentTopics(deployment).invoiceEvents],
+    fromBeginning: true,
+    maxWaitTimeMs: 200,
+    handler: async (record) => {
+      const event = decodeAs("invoice-event", record);
+      events.set(event.paymentHash, [...(events.get(event.paymentHash) ?? []), event.kind]);
+    },
+  });
+  nodes = await connectAll(stack);
+  await restorePayerLiquidity(stack, nodes);
+  containers = await startCoordinatorContainers(stack, {
+    namePrefix: `ic-test-${run}`,
+    deployment,
+    dbSchema,
+    secrets: { nodeKey: randomBytes(32).toString("hex"), preimageSeed: randomBytes(32).toString("hex"), apiToken: randomBytes(24).toString("hex") },
+    apiPort: 10_261,
+    metricsPorts: { matcher: 19_464, alpha: 19_465, bravo: 19_466 },
+    label: LABEL,
+  });
+  await waitUntil("the invoice API with both bridges connected", async () => {
+    const info = await containers!.api.getInfo().catch(() => undefined);
+    return info !== undefined && info.nodes.every((n) => n.bridgeConnected);
+  }, { timeoutMs: 120_000, intervalMs: 250 });
+});
+
+afterAll(async () => {
+  await runAllSteps("cleaning up the container e2e test", [
+    ["containers", async () => void (await containers?.stop())],
+    ["leftover containers", async () => void (await removeContainersLabelled(LABEL))],
+    ["public event watcher", () => watcher?.stop()],
+    ["lnd clients", () => nodes?.closeAll()],
+    ["topics, ACLs and groups", () => provisioned?.remove([deploymentGroups(deployment).matcher, `${deploymentGroups(deployment).publicPrefix}container-e2e`, ...clusterNodes.map((n) => deploymentGroups(deployment).bridge(n.pubkey))])],
+    [
+      "schema",
+      async () => {
+        const client = new pg.Client({ connectionString: stack.postgresUrl });
+        await client.connect();
+        try {
+          await client.query(`drop schema if exists ${dbSchema} cascade`);
+        } finally {
+          await client.end();
+        }
+      },
+    ],
+  ]);
+});
+
+/** Pays a 1.5M sat invoice (more than either 1M sat channel holds) and checks it settled once, split across alpha and bravo. */
+async function payAcrossBothNodes(label: string): Promise<void> {
+  const amountMsat = 1_500_000_000n;
+  await restorePayerLiquidity(stack, nodes!);
+  const { invoice } = await containers!.api.createInvoice({ externalRef: `${label}-${run}`, amountMsat, mode: "auto", description: label });
+  const payment = await nodes!.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 90, feeLimitMsat: 2_000_000n, maxParts: 16 }).final();
+  expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
+  expect(new Set(partsByNode(payment, stack).map((p) => p.node))).toEqual(new Set(["alpha", "bravo"]));
+  await waitUntil(`${label}: invoice SETTLED`, async () => (await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED", { timeoutMs: 60_000 });
+  await waitUntil(`${label}: SETTLED on the public topic`, () => events.get(invoice.paymentHash)?.includes("SETTLED"), { timeoutMs: 30_000 });
+  const settled = await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash });
+  // Settled once: the paid amount is the parts the payer sent, and one SETTLED event.
+  expect(settled.amountPaidMsat).toBe(amountMsat);
+  expect(events.get(invoice.paymentHash)!.filter((k) => k === "SETTLED")).toEqual(["SETTLED"]);
+}
+
+describe("the coordinator as containers", () => {
+  it("runs each service in its own container from the project's images, healthy by the images' own check", async () => {
+    for (const role of ["matcher", "alpha", "bravo"] as const) {
+      const state = await containers!.state(role);
+      expect(state.status).toBe("running");
+      expect(state.image).toMatch(role === "matcher" ? /\/invoice-matcher:latest$/ : /\/interceptor-bridge:latest$/);
+      expect(await containers!.healthy(role)).toBe(true);
+    }
+  });
+
+  it("pays a multi-part invoice across alpha and bravo, settled once", async () => {
+    await payAcrossBothNodes("before-crash");
+  });
+
+  it("after the matcher's and a bridge's containers crash, the restart policy brings them back and a second invoice settles once", async () => {
+    const [matcher, bridge] = await Promise.all([containers!.crash("matcher"), containers!.crash("alpha")]);
+    expect(matcher.restarts).toBeGreaterThanOrEqual(1);
+    expect(bridge.restarts).toBeGreaterThanOrEqual(1);
+    await Promise.all([containers!.waitHealthy("matcher"), containers!.waitHealthy("alpha")]);
+    await waitUntil("both bridges connected again", async () => {
+      const info = await containers!.api.getInfo().catch(() => undefined);
+      return info !== undefined && info.nodes.every((n) => n.bridgeConnected);
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    await payAcrossBothNodes("after-crash");
+  });
+
+  it("stops every container on SIGTERM, cleanly (exit code 0) and well before podman's 10 s SIGKILL", async () => {
+    const stopped = await containers!.stop();
+    containers = undefined;
+    for (const state of Object.values(stopped)) {
+      expect(state.status, state.name).toBe("exited");
+      expect(state.exitCode, state.name).toBe(0);
+      expect(state.stopMs, state.name).toBeLessThan(9_000);
+    }
+  });
+});

@@ -1,0 +1,304 @@
+// The coordinator as separate containers (infra/containers): the matcher (+ invoice API) and one
+// bridge per cluster node, each its own Podman container from the images build-images.sh made,
+// with host networking (the stack listens on 127.0.0.1 only; a container on Podman's bridge
+// network would not reach it). Config is a mounted read-only file, secrets come from the
+// environment (matcher keys, API token) or mounted read-only files (Kafka credentials, lnd's
+// TLS cert and macaroon) copied for the images' user (uid 1000). The containers run with
+// --init (catatonit: SIGTERM reaches node), a read-only root file system and restart=always.
+// Used by the demo (--containers) and the container e2e test.
+import { execFile } from "node:child_process";
+import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
+import { runAllSteps } from "./run-all-steps.ts";
+import type { StackConfig } from "./stack-config.ts";
+import { waitUntil } from "./wait-until.ts";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const run = promisify(execFile);
+/** The images' user: mounted files must be readable by it. */
+const IMAGE_UID = 1000;
+const IMAGE_PREFIX = process.env.IC_IMAGE_PREFIX ?? "localhost/invoice-coordinator";
+
+/** podman with the project's settings (infra/containers/podman.sh); throws with podman's stderr. */
+export function podman(...args: string[]): Promise<string> {
+  return podmanWithEnv({}, ...args);
+}
+
+/** podman with extra environment: `--env NAME` (no value) hands a secret to a container without putting it on a command line. */
+export async function podmanWithEnv(env: Record<string, string>, ...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run("bash", [path.join(repo, "infra/containers/podman.sh"), ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+    return stdout.trim();
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`podman ${args[0]} failed: ${stderr || (error as Error).message}`);
+  }
+}
+
+/** A container's output, stdout and stderr (podman logs splits them as the container wrote them). */
+export async function containerLogs(name: string, tail?: number): Promise<string> {
+  try {
+    const { stdout, stderr } = await run("bash", [path.join(repo, "infra/containers/podman.sh"), "logs", ...(tail === undefined ? [] : ["--tail", String(tail)]), name], { maxBuffer: 64 * 1024 * 1024 });
+    return `${stdout}${stderr}`.trim();
+  } catch (error) {
+    return `(no logs of ${name}: ${(error as Error).message})`;
+  }
+}
+
+/**
+ * Builds the service images (cached: only what changed since the last build). Fails with
+ * build-images.sh's message: podman missing and not installable, no base image, a failed step.
+ */
+export async function buildImages(): Promise<string[]> {
+  try {
+    const { stdout } = await run("bash", [path.join(repo, "infra/containers/build-images.sh")], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout.trim().split("\n");
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-15).join("\n");
+    throw new Error(`building the service images failed (infra/containers/build-images.sh):\n${stderr || (error as Error).message}`);
+  }
+}
+
+export type ContainerRole = "matcher" | "alpha" | "bravo";
+
+export interface ContainerState {
+  name: string;
+  image: string;
+  status: string;
+  restarts: number;
+  exitCode: number;
+  pid: number;
+}
+
+export interface CoordinatorContainers {
+  readonly names: Record<ContainerRole, string>;
+  readonly api: InvoiceApiClient;
+  readonly apiAddress: string;
+  /** When each container first reported healthy (ms since the start of `start`), for the demo's story. */
+  readonly readyAfterMs: Record<ContainerRole, number>;
+  /** Runs the image's HEALTHCHECK now (Podman schedules it only with systemd): true when healthy. */
+  healthy(role: ContainerRole): Promise<boolean>;
+  waitHealthy(role: ContainerRole, timeoutMs?: number): Promise<number>;
+  state(role: ContainerRole): Promise<ContainerState>;
+  /**
+   * Kills the container's processes from the host (SIGKILL to its init), as a crash would:
+   * `podman kill` counts as stopped by the user and Podman would not restart the container.
+   * Resolves once the restart policy has started it again.
+   */
+  crash(role: ContainerRole): Promise<ContainerState>;
+  /** podman stop (SIGTERM, then SIGKILL after 10 s), logs saved to .run/logs, containers removed. Returns each one's exit state. */
+  stop(): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>>;
+}
+
+export interface ContainerOptions {
+  /** Container names start with it; containers of an earlier run with these names are removed first. */
+  namePrefix: string;
+  deployment: string;
+  dbSchema: string;
+  secrets: { nodeKey: string; preimageSeed: string; apiToken: string };
+  apiPort: number;
+  /** /metrics and /readyz of matcher, alpha, bravo (127.0.0.1). */
+  metricsPorts: Record<ContainerRole, number>;
+  logLevel?: string;
+  /** Extra label on every container (tests clean up leftovers of an interrupted run by it). */
+  label?: string;
+}
+
+/** Removes containers with the label (left by an interrupted run: with restart=always they would go on holding lnd's interceptors). */
+export async function removeContainersLabelled(label: string): Promise<string[]> {
+  const names = (await podman("ps", "-a", "--filter", `label=${label}`, "--format", "{{.Names}}")).split("\n").filter((n) => n !== "");
+  if (names.length > 0) await podman("rm", "-f", "-t", "5", ...names);
+  return names;
+}
+
+export async function startCoordinatorContainers(stack: StackConfig, options: ContainerOptions): Promise<CoordinatorContainers> {
+  const started = Date.now();
+  const dir = path.join(stack.runDir, "containers", options.namePrefix);
+  const { alpha, bravo } = stack.cluster.nodes;
+  const names: Record<ContainerRole, string> = { matcher: `${options.namePrefix}-matcher`, alpha: `${options.namePrefix}-bridge-alpha`, bravo: `${options.namePrefix}-bridge-bravo` };
+  const apiAddress = `127.0.0.1:${options.apiPort}`;
+  await podman("rm", "-f", "--ignore", ...Object.values(names));
+  rmSync(dir, { recursive: true, force: true });
+
+  // Per container: config/ (the JSON file) and secrets/ (copies readable by the image's user only), both mounted read-only.
+  const mountsFor = (role: ContainerRole, config: unknown, secretFiles: Record<string, string>): string[] => {
+    const configDir = path.join(dir, role, "config");
+    const secretsDir = path.join(dir, role, "secrets");
+    mkdirSync(configDir, { recursive: true });
+    mkdirSync(secretsDir, { recursive: true });
+    const configFile = path.join(configDir, role === "matcher" ? "matcher.json" : "bridge.json");
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    for (const [name, source] of Object.entries(secretFiles)) {
+      const target = path.join(secretsDir, name);
+      copyFileSync(source, target);
+      chownSync(target, IMAGE_UID, IMAGE_UID);
+      chmodSync(target, 0o400);
+    }
+    chownSync(secretsDir, IMAGE_UID, IMAGE_UID);
+    chmodSync(secretsDir, 0o500);
+    return ["-v", `${configDir}:/config:ro`, "-v", `${secretsDir}:/secrets:ro`];
+  };
+  const common = (role: ContainerRole): string[] => [
+    "run",
+    "--detach",
+    "--name",
+    names[role],
+    "--network",
+    "host",
+    "--init",
+    "--read-only",
+    "--restart",
+    "always",
+    "--label",
+    `io.invoice-coordinator.role=${role}`,
+    ...(options.label === undefined ? [] : ["--label", options.label]),
+    "--env",
+    `LOG_LEVEL=${options.logLevel ?? "info"}`,
+  ];
+
+  const cluster = [alpha, bravo].map((n) => ({ name: n.name, pubkey: n.pubkey }));
+  const matcherArgs = [
+    ...common("matcher"),
+    ...mountsFor(
+      "matcher",
+      {
+        network: "regtest",
+        postgresUrl: stack.postgresUrl,
+        dbSchema: options.dbSchema,
+        deployment: options.deployment,
+        kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
+        cluster,
+        virtualHopPolicy: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 },
+        api: { listen: apiAddress },
+      },
+      { "kafka.json": stack.kafkaCredentials.matcher },
+    ),
+    // Probes on loopback: with host networking 0.0.0.0 would be every interface of the host.
+    "--env",
+    `IC_MATCHER_METRICS_PORT=${options.metricsPorts.matcher}`,
+    "--env",
+    "IC_MATCHER_METRICS_HOST=127.0.0.1",
+    // Secrets by name only: podman takes the values from its own environment (not on a command line).
+    "--env",
+    "IC_MATCHER_NODE_KEY",
+    "--env",
+    "IC_MATCHER_PREIMAGE_SEED",
+    "--env",
+    "IC_MATCHER_API_TOKEN",
+    `${IMAGE_PREFIX}/invoice-matcher:latest`,
+  ];
+  const bridgeArgs = (node: typeof alpha, role: "alpha" | "bravo"): string[] => [
+    ...common(role),
+    ...mountsFor(
+      role,
+      {
+        nodeName: node.name,
+        lnd: { grpcAddress: node.grpcAddress, tlsCertPath: "/secrets/tls.cert", macaroonPath: "/secrets/admin.macaroon" },
+        expectedPubkey: node.pubkey,
+        network: "regtest",
+        deployment: options.deployment,
+        kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
+      },
+      { "kafka.json": stack.kafkaCredentials.bridges[role], "tls.cert": node.tlsCertPath, "admin.macaroon": node.macaroonPath },
+    ),
+    "--env",
+    `IC_BRIDGE_METRICS_PORT=${options.metricsPorts[role]}`,
+    "--env",
+    "IC_BRIDGE_METRICS_HOST=127.0.0.1",
+    `${IMAGE_PREFIX}/interceptor-bridge:latest`,
+  ];
+
+  const secretEnv = { IC_MATCHER_NODE_KEY: options.secrets.nodeKey, IC_MATCHER_PREIMAGE_SEED: options.secrets.preimageSeed, IC_MATCHER_API_TOKEN: options.secrets.apiToken };
+  const runWithSecrets = (args: string[]): Promise<string> => podmanWithEnv(secretEnv, ...args);
+
+  const state = async (role: ContainerRole): Promise<ContainerState> => {
+    const [status, restarts, exitCode, pid, image] = (
+      await podman("inspect", "--format", "{{.State.Status}}|{{.RestartCount}}|{{.State.ExitCode}}|{{.State.Pid}}|{{.ImageName}}", names[role])
+    ).split("|");
+    return { name: names[role], image: image ?? "", status: status ?? "", restarts: Number(restarts), exitCode: Number(exitCode), pid: Number(pid) };
+  };
+  const healthy = async (role: ContainerRole): Promise<boolean> =>
+    podman("healthcheck", "run", names[role]).then(
+      () => true,
+      () => false,
+    );
+  const waitHealthy = async (role: ContainerRole, timeoutMs = 120_000): Promise<number> => {
+    await waitUntil(
+      `container ${names[role]} healthy (its /readyz)`,
+      async () => {
+        if (await healthy(role)) return true;
+        const s = await state(role);
+        // A container that keeps exiting (bad config) is restarted by the policy; say why at once.
+        if (s.status === "exited" || s.restarts > 3) throw new Error(`${names[role]} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts: ${await containerLogs(names[role], 5)}`);
+        return undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+    return Date.now() - started;
+  };
+
+  const api = connectInvoiceApi(apiAddress, options.secrets.apiToken);
+  const logsDir = path.join(stack.runDir, "logs");
+  const stop = async (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => {
+    const result = {} as Record<ContainerRole, ContainerState & { stopMs: number }>;
+    await runAllSteps(`stopping the containers ${Object.values(names).join(", ")}`, [
+      ["invoice API client", () => api.close()],
+      [
+        "containers",
+        async () => {
+          // In parallel: each gets SIGTERM and 10 s before SIGKILL.
+          await Promise.all(
+            (Object.keys(names) as ContainerRole[]).map(async (role) => {
+              const t0 = Date.now();
+              await podman("stop", "-t", "10", "--ignore", names[role]);
+              const stopMs = Date.now() - t0;
+              mkdirSync(logsDir, { recursive: true });
+              writeFileSync(path.join(logsDir, `${names[role]}.log`), await containerLogs(names[role]));
+              result[role] = { ...(await state(role)), stopMs };
+            }),
+          );
+        },
+      ],
+      ["remove", () => podman("rm", "-f", "--ignore", ...Object.values(names)).then(() => undefined)],
+    ]);
+    return result;
+  };
+
+  try {
+    await runWithSecrets(matcherArgs);
+    await runWithSecrets(bridgeArgs(alpha, "alpha"));
+    await runWithSecrets(bridgeArgs(bravo, "bravo"));
+    const readyAfterMs = {} as Record<ContainerRole, number>;
+    await Promise.all((Object.keys(names) as ContainerRole[]).map(async (role) => (readyAfterMs[role] = await waitHealthy(role))));
+    return {
+      names,
+      api,
+      apiAddress,
+      readyAfterMs,
+      healthy,
+      waitHealthy,
+      state,
+      crash: async (role) => {
+        const before = await state(role);
+        if (before.status !== "running" || before.pid <= 0) throw new Error(`${names[role]} is not running (${before.status})`);
+        process.kill(before.pid, "SIGKILL");
+        return waitUntil(
+          `the restart policy to start ${names[role]} again`,
+          async () => {
+            const after = await state(role);
+            return after.restarts > before.restarts && after.status === "running" && after.pid !== before.pid ? after : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 200 },
+        );
+      },
+      stop,
+    };
+  } catch (error) {
+    const logs = await Promise.all(Object.values(names).map(async (n) => `${n}: ${await containerLogs(n, 5)}`));
+    await stop().catch(() => undefined);
+    throw new Error(`${(error as Error).message}\n${logs.join("\n")}`);
+  }
+}
