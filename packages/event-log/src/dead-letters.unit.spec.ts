@@ -4,22 +4,10 @@ import type { ConsumedRecord } from "./committing-consumer.ts";
 import { DEAD_LETTER_HEADERS, deadLetterMessage, decodeFailureAction, decodeFailureLetter } from "./dead-letters.ts";
 import { EventDecodeError } from "./errors.ts";
 import type { HtlcCommand } from "./event-records.ts";
+import { sampleEvents } from "./sample-events.ts";
 
-const NODE = "02" + "11".repeat(32);
 const preimage = Buffer.alloc(32, 7);
-const settle: HtlcCommand = {
-  commandId: "c-1",
-  nodeId: NODE,
-  circuitKey: { chanId: 1n, htlcId: 2n },
-  paymentHash: "ab".repeat(32),
-  action: "SETTLE",
-  preimage,
-  failureMessage: null,
-  failureCode: null,
-  expectedIncomingAmountMsat: 1000n,
-  expectedIncomingExpiry: 500,
-  issuedAtMs: 1,
-};
+const settle: HtlcCommand = { ...sampleEvents()["htlc-command"], preimage };
 
 function consumed(fields: Partial<ConsumedRecord>): ConsumedRecord {
   return { topic: "t.htlc.commands.v1.x", partition: 2, offset: "41", key: Buffer.from("k"), value: Buffer.from("v"), headers: {}, timestamp: "1700000000000", ...fields };

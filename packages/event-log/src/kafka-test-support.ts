@@ -13,6 +13,9 @@ import { readKafkaCredentialsFile, type KafkaCredentials } from "./kafka-credent
 import { planDeployment, type DeploymentPlan } from "./provisioning/access-plan.ts";
 import { deprovisionDeployment, provisionDeployment } from "./provisioning/provision.ts";
 
+/** Valid sample values of every schema (uint64 fields past 2^53), for tests of any package. */
+export { sampleEvents } from "./sample-events.ts";
+
 /** The credentials files of the stack's principals (stack.json "kafkaCredentials"). */
 export interface StackKafkaCredentials {
   admin: string;

@@ -1,27 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { deadLetterMessage, decodeFailureLetter, encode, type ConsumedRecord, type HtlcCommand } from "@ic/event-log";
 import { silentLogger } from "@ic/event-log";
+import { sampleEvents } from "@ic/event-log/testing";
 import { COMMAND_DEAD_LETTER_OPTIONS, commandsOfBatch, readCommandRecord } from "./kafka-command-source.ts";
 
 // A command record is applied, held (a newer schema version: the bridge upgrades first) or
 // dead-lettered (no retry decodes it); a command's dead letter never carries its bytes.
 const NODE = "02" + "11".repeat(32);
 const preimage = Buffer.alloc(32, 0x5a);
-const settle: HtlcCommand = {
-  commandId: "settle-1",
-  nodeId: NODE,
-  circuitKey: { chanId: 5n, htlcId: 6n },
-  paymentHash: "cd".repeat(32),
-  action: "SETTLE",
-  preimage,
-  failureMessage: null,
-  failureCode: null,
-  expectedIncomingAmountMsat: 5_000n,
-  expectedIncomingExpiry: 600,
-  issuedAtMs: 1,
-};
+const settle: HtlcCommand = { ...sampleEvents()["htlc-command"], commandId: "settle-1", nodeId: NODE, preimage };
 const encoded = encode("htlc-command", settle);
-const outcome = encode("htlc-outcome", { nodeId: NODE, circuitKey: { chanId: 5n, htlcId: 6n }, paymentHash: "cd".repeat(32), kind: "SETTLE_SENT", commandId: null, reason: null, atMs: 1 });
+const outcome = encode("htlc-outcome", { ...sampleEvents()["htlc-outcome"], nodeId: NODE });
 const record = (value: Buffer | null, headers: ConsumedRecord["headers"]): ConsumedRecord => ({
   topic: `ic.htlc.commands.v1.${NODE}`,
   partition: 1,

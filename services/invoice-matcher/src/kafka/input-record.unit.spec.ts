@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deploymentTopics, encode, type BridgeStatus, type ConsumedRecord, type HtlcIntercepted, type HtlcOutcome } from "@ic/event-log";
+import { sampleEvents } from "@ic/event-log/testing";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import { clusterRecordCheck } from "../application/cluster-record-check.ts";
 import { poisonLetter, readInputRecord, type InputRecord } from "./input-record.ts";
@@ -12,33 +13,9 @@ const OUTSIDER = "02" + "cc".repeat(32);
 const topics = deploymentTopics("ic");
 const context = { topics, check: clusterRecordCheck([{ name: "alpha", pubkey: ALPHA }, { name: "bravo", pubkey: BRAVO }]) };
 
-const htlc: HtlcIntercepted = {
-  nodeId: ALPHA,
-  circuitKey: { chanId: 123n, htlcId: 1n },
-  paymentHash: "ab".repeat(32),
-  incomingAmountMsat: 1_000n,
-  outgoingAmountMsat: 1_000n,
-  incomingExpiry: 540,
-  outgoingExpiry: 500,
-  autoFailHeight: 521,
-  outgoingRequestedChanId: virtualScidForNode(hexToBytes(ALPHA)),
-  onionBlob: Buffer.alloc(1366),
-  customRecords: {},
-  blockHeight: 300,
-  interceptedAtMs: 1,
-  bridgeInstanceId: "test",
-};
-const outcome = (kind: HtlcOutcome["kind"], fields: Partial<HtlcOutcome> = {}): HtlcOutcome => ({
-  nodeId: ALPHA,
-  circuitKey: { chanId: 123n, htlcId: 1n },
-  paymentHash: "ab".repeat(32),
-  kind,
-  commandId: "c-1",
-  reason: null,
-  atMs: 1,
-  ...fields,
-});
-const status: BridgeStatus = { nodeId: ALPHA, bridgeInstanceId: "b", blockHeight: 300, interceptorStreamOpen: true, heldHtlcs: 0, publishBacklog: 0, atMs: 1 };
+const htlc: HtlcIntercepted = { ...sampleEvents()["htlc-intercepted"], nodeId: ALPHA, paymentHash: "ab".repeat(32), outgoingRequestedChanId: virtualScidForNode(hexToBytes(ALPHA)) };
+const outcome = (kind: HtlcOutcome["kind"], fields: Partial<HtlcOutcome> = {}): HtlcOutcome => ({ ...sampleEvents()["htlc-outcome"], nodeId: ALPHA, paymentHash: "ab".repeat(32), kind, ...fields });
+const status: BridgeStatus = { ...sampleEvents()["bridge-status"], nodeId: ALPHA, blockHeight: 300 };
 
 function record(topic: string, value: Buffer | null, headers: ConsumedRecord["headers"]): ConsumedRecord {
   return { topic, partition: 0, offset: "7", key: null, value, headers, timestamp: "1" };

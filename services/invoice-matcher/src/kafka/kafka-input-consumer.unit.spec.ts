@@ -1,6 +1,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { deploymentTopics, encode, type ConsumedRecord, type DeadLetter, type HtlcIntercepted } from "@ic/event-log";
+import { sampleEvents } from "@ic/event-log/testing";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import { createMatcherMetrics } from "../metrics.ts";
 import { createInputRecordHandler } from "./kafka-input-consumer.ts";
@@ -10,22 +11,7 @@ import { createInputRecordHandler } from "./kafka-input-consumer.ts";
 // and retries); a newer schema version holds the partition and is never dead-lettered.
 const ALPHA = "02" + "aa".repeat(32);
 const topics = deploymentTopics("ic");
-const htlc: HtlcIntercepted = {
-  nodeId: ALPHA,
-  circuitKey: { chanId: 1n, htlcId: 1n },
-  paymentHash: "ab".repeat(32),
-  incomingAmountMsat: 1_000n,
-  outgoingAmountMsat: 1_000n,
-  incomingExpiry: 540,
-  outgoingExpiry: 500,
-  autoFailHeight: 521,
-  outgoingRequestedChanId: virtualScidForNode(hexToBytes(ALPHA)),
-  onionBlob: Buffer.alloc(1366),
-  customRecords: {},
-  blockHeight: 300,
-  interceptedAtMs: 1,
-  bridgeInstanceId: "t",
-};
+const htlc: HtlcIntercepted = { ...sampleEvents()["htlc-intercepted"], nodeId: ALPHA, outgoingRequestedChanId: virtualScidForNode(hexToBytes(ALPHA)) };
 const record = (offset: string, value: Buffer, headers: ConsumedRecord["headers"]): ConsumedRecord => ({
   topic: topics.htlcIntercepted(ALPHA),
   partition: 0,
