@@ -65,7 +65,7 @@ export function createMatcherMetrics(): MatcherMetrics {
     }),
     undecodableRecords: new Counter({
       name: "ic_matcher_undecodable_records_total",
-      help: "Input records passed over because they do not decode (unknown schema, bad Avro); each is logged with its offset",
+      help: "Input records that do not decode (unknown schema, bad Avro), dead-lettered (ic_matcher_dead_lettered_total has them by reason); each is logged with its offset",
       labelNames: ["topic"],
       registers: [registry],
     }),
