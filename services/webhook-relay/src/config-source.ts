@@ -1,0 +1,96 @@
+// Where the configuration comes from: the JSON file named by --config <path> (or --config=<path>),
+// else by IC_WEBHOOK_CONFIG, else none (every field from IC_WEBHOOK_*). The files the configuration
+// names (the Kafka credentials, each endpoint's secret file and CA file) are read here, once, so a
+// missing or unreadable one stops the process at start naming the file (in a container: a wrong
+// mount), and a secret never waits to be found missing at the first delivery.
+import { readFile } from "node:fs/promises";
+import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
+import { MIN_SECRET_LENGTH, parseRelayConfig, type ConfigProblem, type EndpointConfig, type RelayConfig, type Result } from "./config.ts";
+
+/** An endpoint with what its files hold: the HMAC secret and, for a private CA, its PEM. */
+export interface ResolvedEndpoint extends EndpointConfig {
+  readonly secretValue: string;
+  readonly ca: Buffer | undefined;
+}
+
+export interface LoadedConfig {
+  readonly config: RelayConfig;
+  readonly endpoints: readonly ResolvedEndpoint[];
+}
+
+export function configPath(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Result<string | undefined, ConfigProblem[]> {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--config") {
+      const path = argv[i + 1];
+      if (path === undefined || path.startsWith("--")) return { ok: false, error: [{ field: "", message: "--config needs a file path" }] };
+      return { ok: true, value: path };
+    }
+    if (arg.startsWith("--config=")) return { ok: true, value: arg.slice("--config=".length) };
+  }
+  const fromEnv = env["IC_WEBHOOK_CONFIG"];
+  return { ok: true, value: fromEnv === undefined || fromEnv === "" ? undefined : fromEnv };
+}
+
+export async function loadRelayConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<Result<LoadedConfig, ConfigProblem[]>> {
+  const path = configPath(argv, env);
+  if (!path.ok) return path;
+  let json: unknown;
+  if (path.value !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(path.value, "utf8");
+    } catch (error) {
+      return { ok: false, error: [{ field: "", message: `cannot read the config file ${path.value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }] };
+    }
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, error: [{ field: "", message: `the config file ${path.value} is not valid JSON: ${(error as Error).message}` }] };
+    }
+  }
+  const parsed = parseRelayConfig(json, env);
+  if (!parsed.ok) return parsed;
+  return resolveFiles(parsed.value);
+}
+
+/** Reads every file a valid config names; all problems at once. */
+export async function resolveFiles(config: RelayConfig): Promise<Result<LoadedConfig, ConfigProblem[]>> {
+  const problems: ConfigProblem[] = [];
+  if (config.kafka.credentialsFile !== "") {
+    try {
+      readKafkaCredentialsFile(config.kafka.credentialsFile);
+    } catch (error) {
+      if (!(error instanceof KafkaCredentialsError)) throw error;
+      problems.push({ field: "kafka.credentialsFile", message: `kafka.credentialsFile: ${error.message}` });
+    }
+  }
+  const endpoints: ResolvedEndpoint[] = [];
+  for (const [index, endpoint] of config.endpoints.entries()) {
+    const at = `endpoints[${index}]`;
+    let secretValue: string | undefined;
+    if (endpoint.secret.kind === "env") secretValue = endpoint.secret.value;
+    else {
+      try {
+        // A trailing newline (echo "secret" > file) is not part of the secret.
+        secretValue = (await readFile(endpoint.secret.path, "utf8")).replace(/\r?\n$/, "");
+        if (secretValue.length < MIN_SECRET_LENGTH) {
+          problems.push({ field: `${at}.secretFile`, message: `${at}.secretFile: the secret in ${endpoint.secret.path} must be at least ${MIN_SECRET_LENGTH} characters` });
+          secretValue = undefined;
+        }
+      } catch (error) {
+        problems.push({ field: `${at}.secretFile`, message: `${at}.secretFile: cannot read ${endpoint.secret.path} (${(error as NodeJS.ErrnoException).code ?? "error"})` });
+      }
+    }
+    let ca: Buffer | undefined;
+    if (endpoint.caFile !== "") {
+      try {
+        ca = await readFile(endpoint.caFile);
+      } catch (error) {
+        problems.push({ field: `${at}.caFile`, message: `${at}.caFile: cannot read ${endpoint.caFile} (${(error as NodeJS.ErrnoException).code ?? "error"})` });
+      }
+    }
+    if (secretValue !== undefined) endpoints.push({ ...endpoint, secretValue, ca });
+  }
+  return problems.length > 0 ? { ok: false, error: problems } : { ok: true, value: { config, endpoints } };
+}
