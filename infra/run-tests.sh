@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): sets up everything on a fresh machine, then runs
 #   checks (typecheck, lint, schema compatibility), the unit suite (no I/O), then brings up the
-#   real stack (PostgreSQL, Kafka, btcd + regtest lnd) and runs the integration and e2e suites.
+#   real stack (PostgreSQL, Kafka, btcd + regtest lnd) and runs the integration and e2e suites,
+#   then the container suite (the services as Podman containers: Podman is installed from
+#   Debian's packages if missing and the images are built once per run, cached across runs;
+#   where Podman cannot be installed the suite fails, saying why).
 # Ends with "N passed, N failed" summed over all suites; exits non-zero on any failure.
-# Options: IC_SUITES="unit int e2e" to choose suites. With CI=true (.ci/run) the stack is stopped
+# Options: IC_SUITES="unit int e2e container" to choose suites. With CI=true (.ci/run) the stack is stopped
 # at the end, also after a failed start or an interruption, unless IC_KEEP_STACK=1; otherwise it
 # stays up for the next run (infra/stack down stops it).
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$REPO_DIR"
-SUITES="${IC_SUITES:-unit int e2e}"
+SUITES="${IC_SUITES:-unit int e2e container}"
 RESULTS="$RUN_DIR/test-results"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS" "$RUN_DIR/logs"
 started=$SECONDS

@@ -62,8 +62,8 @@ for ca in "${IC_BUILD_CA_BUNDLE:-}" "${NODE_EXTRA_CA_CERTS:-}" "${SSL_CERT_FILE:
 done
 services=("$@")
 (( ${#services[@]} > 0 )) || services=("${SERVICES[@]}")
-for service in "${services[@]}"; do
-  [[ -f "services/$service/package.json" ]] || die "no service '$service' (services: ${SERVICES[*]})"
+build_one() {
+  local service="$1" version image started size
   version="$(node -p "require('./services/$service/package.json').version")"
   image="$IMAGE_PREFIX/$service"
   started=$SECONDS
@@ -73,8 +73,27 @@ for service in "${services[@]}"; do
       "${ca_args[@]}" --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" \
       -t "$image:$version" -t "$image:latest" "$context" >"$CONTAINERS_CACHE/build-$service.log" 2>&1; then
     tail -n 30 "$CONTAINERS_CACHE/build-$service.log" >&2
-    die "building $image failed (whole log: $CONTAINERS_CACHE/build-$service.log)"
+    log "building $image failed (whole log: $CONTAINERS_CACHE/build-$service.log)"
+    return 1
   fi
   size="$(podman image inspect --format '{{.Size}}' "$image:$version")"
   echo "$image:$version $((size / 1000000)) MB built in $((SECONDS - started))s"
+}
+
+for service in "${services[@]}"; do
+  [[ -f "services/$service/package.json" ]] || die "no service '$service' (services: ${SERVICES[*]})"
 done
+# The first build makes the shared stages (toolchain, addon, tsx); the others then run side by
+# side and find those stages in the layer cache.
+build_one "${services[0]}" || die "image build failed"
+pids=()
+for service in "${services[@]:1}"; do
+  build_one "$service" > "$CONTAINERS_CACHE/build-$service.result" &
+  pids+=($!)
+done
+failed=0
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || failed=1
+  cat "$CONTAINERS_CACHE/build-${services[$((i + 1))]}.result"
+done
+(( failed == 0 )) || die "image build failed"
