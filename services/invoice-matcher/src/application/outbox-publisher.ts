@@ -12,7 +12,7 @@ import { outboxCommandFromJson, OutboxCommandFormatError, type OutboxCommand } f
 import { buildHtlcCommand, PreimageSeedMismatchError } from "./htlc-command-builder.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 
-const PUBLISHER_LOCK_ID = 7_234_001;
+export const PUBLISHER_LOCK_ID = 7_234_001;
 
 /** Why a row can never become a record (no retry helps). */
 class Unbuildable {

@@ -15,6 +15,8 @@ export interface LoggedEvent {
   readonly eventId: string;
   readonly sequence: number;
   readonly event: InvoiceEvent;
+  /** When the matcher decided it (the record's atMs); the journal's at_ms. */
+  readonly atMs: number;
 }
 
 // The outbox publisher may send a record twice (a crash between send and marking it published);

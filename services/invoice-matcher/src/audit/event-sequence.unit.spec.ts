@@ -4,7 +4,7 @@ import { inSequence, type LoggedEvent } from "./event-sequence.ts";
 
 const HASH = "11".repeat(32);
 const expired = (at: number): InvoiceEvent => ({ type: "InvoiceExpired", data: { paymentHash: HASH, at } });
-const logged = (sequence: number, eventId = `e${sequence}`): LoggedEvent => ({ eventId, sequence, event: expired(sequence) });
+const logged = (sequence: number, eventId = `e${sequence}`): LoggedEvent => ({ eventId, sequence, event: expired(sequence), atMs: sequence });
 
 describe("an invoice's events in sequence order", () => {
   it("orders 1..n read out of order, with no gap", () => {

@@ -6,73 +6,19 @@
 // config file; with --config, loadMatcherConfig validates the whole file, secrets included (the
 // IC_MATCHER_* variables), although the audit uses none of them: the flags alone avoid that.
 import pino from "pino";
-import { kafkaAuthSetting, resolveKafkaCredentials, type KafkaAuthSetting } from "@ic/event-log";
-import { ConfigError, loadMatcherConfig } from "../config.ts";
+import { resolveKafkaCredentials } from "@ic/event-log";
+import { ConfigError } from "../config.ts";
 import { createMatcherPool } from "../postgres/matcher-pool.ts";
+import { LOG_TARGET_USAGE, parseLogTargetFlags, resolveLogTarget, UsageError, type LogTarget } from "./log-target.ts";
 import { auditFoundProblems, auditProjection } from "./replay-audit.ts";
 
-const USAGE =
-  "usage: audit/main.ts [--config <matcher.json>] [--postgres-url <url>] [--schema <schema>] [--brokers <host:port,...>] [--topic <topic>] [--deployment <name>] [--kafka-credentials-file <file>]\n" +
-  "Kafka credentials: the config's, or --kafka-credentials-file, or IC_KAFKA_USERNAME + IC_KAFKA_PASSWORD (IC_KAFKA_ALLOW_UNAUTHENTICATED=true for a plaintext broker)";
-
-const FLAGS = ["--config", "--postgres-url", "--schema", "--brokers", "--topic", "--deployment", "--kafka-credentials-file"] as const;
-type Flag = (typeof FLAGS)[number];
-
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-function parseFlags(argv: readonly string[]): Partial<Record<Flag, string>> {
-  const flags: Partial<Record<Flag, string>> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] as Flag;
-    const value = argv[i + 1];
-    if (!FLAGS.includes(flag) || value === undefined || value.startsWith("--")) throw new UsageError(`unexpected argument ${argv[i]}\n${USAGE}`);
-    flags[flag] = value;
-  }
-  return flags;
-}
-
-interface AuditTarget {
-  postgresUrl: string;
-  dbSchema: string;
-  brokers: string[];
-  topic: string;
-  deployment: string;
-  kafkaAuth: KafkaAuthSetting;
-}
-
-function resolveTarget(flags: Partial<Record<Flag, string>>): AuditTarget {
-  const config = flags["--config"] === undefined ? undefined : loadMatcherConfig(flags["--config"]);
-  const postgresUrl = flags["--postgres-url"] ?? config?.postgresUrl;
-  const dbSchema = flags["--schema"] ?? config?.dbSchema;
-  const brokers = flags["--brokers"]?.split(",") ?? config?.kafka.brokers;
-  const topic = flags["--topic"] ?? config?.topics.matcherEvents;
-  if (postgresUrl === undefined || dbSchema === undefined || brokers === undefined || topic === undefined)
-    throw new UsageError(`give --config, or all of --postgres-url, --schema, --brokers and --topic\n${USAGE}`);
-  // The schema goes into the connection's search_path option: refuse anything but an identifier.
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dbSchema)) throw new UsageError("--schema must be a plain SQL identifier");
-  const deployment = flags["--deployment"] ?? config?.deployment ?? "ic";
-  let kafkaAuth = config?.kafka.auth;
-  if (kafkaAuth === undefined || flags["--kafka-credentials-file"] !== undefined) {
-    const setting = kafkaAuthSetting({
-      credentialsFile: flags["--kafka-credentials-file"],
-      username: process.env.IC_KAFKA_USERNAME,
-      password: process.env.IC_KAFKA_PASSWORD,
-      allowUnauthenticated: process.env.IC_KAFKA_ALLOW_UNAUTHENTICATED === "true",
-      names: { file: "--kafka-credentials-file", username: "IC_KAFKA_USERNAME", password: "IC_KAFKA_PASSWORD", allowUnauthenticated: "IC_KAFKA_ALLOW_UNAUTHENTICATED" },
-    });
-    if (!setting.ok) throw new UsageError(`${setting.problem}\n${USAGE}`);
-    kafkaAuth = setting.value;
-  }
-  return { postgresUrl, dbSchema, brokers, topic, deployment, kafkaAuth };
-}
+const USAGE = `usage: audit/main.ts ${LOG_TARGET_USAGE}`;
 
 async function main(): Promise<number> {
   const logger = pino({ name: "matcher-audit", level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
-  let target: AuditTarget;
+  let target: LogTarget;
   try {
-    target = resolveTarget(parseFlags(process.argv.slice(2)));
+    target = resolveLogTarget(parseLogTargetFlags(process.argv.slice(2), USAGE), USAGE);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -107,14 +107,15 @@ export async function auditProjection(options: AuditOptions): Promise<AuditRepor
   };
 }
 
-interface LogContents {
+export interface LogContents {
   records: number;
   readonly byHash: Map<string, LoggedEvent[]>;
   readonly unreadable: UnreadableRecord[];
   readonly unreadableHashes: Set<string>;
 }
 
-async function readMatcherEvents(options: AuditOptions): Promise<LogContents> {
+/** The matcher-events topic up to the end offsets taken at the start, grouped by payment hash (also the rebuild's input). */
+export async function readMatcherEvents(options: Pick<AuditOptions, "kafka" | "deployment" | "topic" | "timeoutMs">): Promise<LogContents> {
   const kafka = createKafka({
     brokers: options.kafka.brokers,
     clientId: options.kafka.clientId ?? "ic-matcher-audit",
@@ -186,7 +187,7 @@ function readRecord(contents: LogContents, partition: number, message: { offset:
     paymentHash = record.paymentHash;
     const event = deserializeEvent(record.type, record.payloadJson);
     const list = contents.byHash.get(record.paymentHash) ?? [];
-    list.push({ eventId: record.eventId, sequence: record.sequence, event });
+    list.push({ eventId: record.eventId, sequence: record.sequence, event, atMs: record.atMs });
     contents.byHash.set(record.paymentHash, list);
   } catch (error) {
     contents.unreadable.push({ partition, offset: message.offset, paymentHash, error: (error as Error).message });
