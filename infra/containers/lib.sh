@@ -48,3 +48,21 @@ ensure_podman() {
   fi
   use_containers_conf
 }
+
+# podman-compose that can run compose.yaml: Debian bookworm's 1.0.3 adds the project network to
+# network_mode: host services ("cannot set multiple networks without bridge network mode"), so
+# an older one is replaced by PyPI's (pinned) in a virtualenv under the cache. Prints its path.
+PODMAN_COMPOSE_VERSION="1.6.0"
+podman_compose_path() {
+  local system venv="$CONTAINERS_CACHE/podman-compose-venv"
+  system="$(command -v podman-compose || true)"
+  if [[ -n "$system" ]] && "$system" --version 2>/dev/null | grep -Eq 'podman-compose(r)? version +(1\.([1-9]|[1-9][0-9])|[2-9])\.'; then
+    echo "$system"; return
+  fi
+  if [[ ! -x "$venv/bin/podman-compose" ]] || ! "$venv/bin/podman-compose" --version 2>/dev/null | grep -q "version $PODMAN_COMPOSE_VERSION"; then
+    log "installing podman-compose $PODMAN_COMPOSE_VERSION from PyPI into $venv (Debian's ${system:+$("$system" --version 2>/dev/null | grep -o 'version *[0-9.]*' | head -1) }cannot run host-network services)"
+    python3 -m venv "$venv" >&2 || die "python3 -m venv failed: install Debian's python3-venv"
+    "$venv/bin/pip" install -q "podman-compose==$PODMAN_COMPOSE_VERSION" >&2 || die "pip could not install podman-compose $PODMAN_COMPOSE_VERSION"
+  fi
+  echo "$venv/bin/podman-compose"
+}
