@@ -1,18 +1,14 @@
-import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
-import { bytesToHex } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { rebuildState, type InvoiceEvent } from "../domain/index.ts";
 import { run } from "../domain/testing/decider-specification.ts";
 import { NODE_A, NODE_B, PAYMENT_HASH, T0, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms } from "../domain/testing/fixtures.ts";
 import type { InvoiceEventView } from "@ic/invoice-api-client";
 import { deserializeEvent, eventToJson, serializeState } from "../serialization/index.ts";
-import { createCoordinatorIdentity } from "./coordinator-identity.ts";
-import type { InvoiceProcessor } from "./invoice-processor.ts";
 import { InvoiceHistoryError } from "./invoice-history.ts";
-import { createInvoiceService } from "./invoice-service-impl.ts";
 import { publicKindOf } from "./public-invoice-events.ts";
+import { testInvoiceService } from "./testing/test-invoice-service.ts";
 
 interface JournalRow {
   global_seq: string;
@@ -66,23 +62,7 @@ function journalOf(events: readonly InvoiceEvent[], firstGlobal = 1, paymentHash
   }));
 }
 
-function service(pool: pg.Pool) {
-  const identity = createCoordinatorIdentity(bytesToHex(randomBytes(32)), bytesToHex(randomBytes(32)));
-  return createInvoiceService({
-    pool,
-    processor: {} as InvoiceProcessor,
-    identity,
-    now: () => 0,
-    settings: {
-      network: "regtest",
-      cluster: [{ name: "a", pubkey: bytesToHex(identity.backend.publicKeyCreate(randomBytes(32))) }],
-      virtualHopPolicy: { feeBaseMsat: 0n, feeProportionalMillionths: 0n, cltvExpiryDelta: 40 },
-      minFinalCltvExpiryDelta: 40,
-      defaultExpirySeconds: 3600,
-    },
-    bridgeConnected: async () => false,
-  });
-}
+const service = (pool: pg.Pool) => testInvoiceService(pool);
 
 async function take(iterable: AsyncIterable<InvoiceEventView>, count: number, abort: AbortController): Promise<InvoiceEventView[]> {
   const seen: InvoiceEventView[] = [];

@@ -1,37 +1,20 @@
 // One set of CreateInvoice limits: the rule itself, and that the gRPC API and the service judge a
 // request the same way (before, the API let "order 42" through and the service refused it).
-import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { bytesToHex } from "@ic/lightning-protocol";
+import { InvoiceServiceError, type InvoiceService } from "@ic/invoice-api-client";
 import { startInvoiceApi, type InvoiceApi } from "../api/grpc-server.ts";
 import { bearerMetadata, rawInvoiceApiCall } from "../api/testing/raw-invoice-api-call.ts";
 import { FakeInvoiceService } from "../api/testing/fake-invoice-service.ts";
 import { RecordingLogger, TEST_API_TOKEN } from "../api/testing/test-invoice-api.ts";
-import { createCoordinatorIdentity } from "../application/coordinator-identity.ts";
 import type { InvoiceProcessor } from "../application/invoice-processor.ts";
-import { createInvoiceService } from "../application/invoice-service-impl.ts";
+import { testInvoiceService } from "../application/testing/test-invoice-service.ts";
 import { createInvoiceRequestProblem, externalRefProblem, MAX_EXTERNAL_REF_LENGTH } from "./create-invoice-limits.ts";
-import { InvoiceServiceError, type InvoiceService } from "@ic/invoice-api-client";
 
 // The real service; a refused request must never reach Postgres or the decider.
 function realService(): InvoiceService {
-  const identity = createCoordinatorIdentity(bytesToHex(randomBytes(32)), bytesToHex(randomBytes(32)));
   const untouchable = new Proxy({}, { get: () => { throw new Error("a refused request reached the pool or the processor"); } });
-  return createInvoiceService({
-    pool: untouchable as pg.Pool,
-    processor: untouchable as InvoiceProcessor,
-    identity,
-    now: () => 0,
-    settings: {
-      network: "regtest",
-      cluster: [{ name: "a", pubkey: bytesToHex(identity.backend.publicKeyCreate(randomBytes(32))) }],
-      virtualHopPolicy: { feeBaseMsat: 0n, feeProportionalMillionths: 0n, cltvExpiryDelta: 40 },
-      minFinalCltvExpiryDelta: 40,
-      defaultExpirySeconds: 3600,
-    },
-    bridgeConnected: async () => false,
-  });
+  return testInvoiceService(untouchable as pg.Pool, untouchable as InvoiceProcessor);
 }
 
 describe("external_ref: 1-128 printable ASCII characters without spaces", () => {

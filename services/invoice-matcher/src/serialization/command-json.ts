@@ -1,5 +1,5 @@
 import type { FailHtlc, HtlcKey, MatcherCommand, SettleExpectation } from "../domain/index.ts";
-import { BIGINT_TAG, failureToJson, jsonReaders, keyToJson, type JsonValue, type RefuseWrite } from "./json-values.ts";
+import { failureToJson, JsonFieldError, jsonReaders, keyToJson, refuseWriteWith, type JsonValue } from "./json-values.ts";
 
 // An outbox row of kind "htlc-command" (outbox.payload, jsonb): a decided command, its id, and the
 // invoice's payment secret (public: it is in the BOLT 11 string; the publisher derives the
@@ -26,25 +26,11 @@ export interface OutboxCommand {
   readonly command: OutboxHtlcCommand;
 }
 
-export class OutboxCommandFormatError extends Error {
+export class OutboxCommandFormatError extends JsonFieldError {
   override readonly name = "OutboxCommandFormatError";
-  readonly field: string;
-  constructor(field: string, expected: string) {
-    super(`${field}: expected ${expected}`);
-    this.field = field;
-  }
 }
 
-const refuseWrite: RefuseWrite = (path, problem) => {
-  switch (problem.kind) {
-    case "non_finite_number":
-      throw new OutboxCommandFormatError(path, "a finite number");
-    case "bigint_tag_key":
-      throw new OutboxCommandFormatError(path, `an object without a "${BIGINT_TAG}" key`);
-    case "unknown_failure_kind":
-      throw new OutboxCommandFormatError(path, `a known failure kind, not ${problem.failureKind}`);
-  }
-};
+const refuseWrite = refuseWriteWith(OutboxCommandFormatError);
 
 export const outboxCommandToJson = (row: { commandId: string; paymentSecret: string | null; command: MatcherCommand }): JsonValue => {
   const { command } = row;

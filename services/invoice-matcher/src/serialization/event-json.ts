@@ -1,13 +1,13 @@
 import type { HtlcRejectionReason, InvoiceCancelReason, InvoiceEvent, InvoiceEventType, InvoiceTerms, ReofferedHtlcField } from "../domain/index.ts";
 import {
   arrivalToJson,
-  BIGINT_TAG,
   failureToJson,
+  JsonFieldError,
   jsonReaders,
   keyToJson,
   payloadToJson,
+  refuseWriteWith,
   type JsonValue,
-  type RefuseWrite,
 } from "./json-values.ts";
 
 // A domain event's data as JSON, one encoding for the payloadJson field of MatcherEvent
@@ -21,28 +21,13 @@ import {
 // Parsing is strict and linear: the first wrong field throws an InvoiceEventFormatError naming the
 // field (path), never a guessed event. Unknown extra keys are ignored, as for the state.
 
-export class InvoiceEventFormatError extends Error {
+export class InvoiceEventFormatError extends JsonFieldError {
   override readonly name = "InvoiceEventFormatError";
-  // The path of the first wrong field, e.g. "HtlcAccepted.htlc.key.chanId".
-  readonly field: string;
-  constructor(field: string, expected: string) {
-    super(`${field}: expected ${expected}`);
-    this.field = field;
-  }
 }
 
 // ---- writing: event -> JSON-safe value ----
 
-const refuseWrite: RefuseWrite = (path, problem) => {
-  switch (problem.kind) {
-    case "non_finite_number":
-      throw new InvoiceEventFormatError(path, "a finite number");
-    case "bigint_tag_key":
-      throw new InvoiceEventFormatError(path, `an object without a "${BIGINT_TAG}" key`);
-    case "unknown_failure_kind":
-      throw new InvoiceEventFormatError(path, `a known failure kind, not ${problem.failureKind}`);
-  }
-};
+const refuseWrite = refuseWriteWith(InvoiceEventFormatError);
 
 const termsToJson = (terms: InvoiceTerms): JsonValue => ({
   paymentHash: terms.paymentHash,

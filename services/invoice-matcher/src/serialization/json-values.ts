@@ -44,6 +44,29 @@ export type WriteProblem =
   | { readonly kind: "unknown_failure_kind"; readonly failureKind: string };
 export type RefuseWrite = (path: string, problem: WriteProblem) => never;
 
+/** A format's error for its first wrong field: the path (e.g. "HtlcAccepted.htlc.key.chanId") and what was expected there. */
+export class JsonFieldError extends Error {
+  readonly field: string;
+  constructor(field: string, expected: string) {
+    super(`${field}: expected ${expected}`);
+    this.field = field;
+  }
+}
+
+/** The writers' refusals, thrown as the format's field error. */
+export const refuseWriteWith =
+  (error: new (field: string, expected: string) => JsonFieldError): RefuseWrite =>
+  (path, problem) => {
+    switch (problem.kind) {
+      case "non_finite_number":
+        throw new error(path, "a finite number");
+      case "bigint_tag_key":
+        throw new error(path, `an object without a "${BIGINT_TAG}" key`);
+      case "unknown_failure_kind":
+        throw new error(path, `a known failure kind, not ${problem.failureKind}`);
+    }
+  };
+
 export const opaqueToJson = (value: OpaqueValue, path: string, refuse: RefuseWrite): JsonValue => {
   if (typeof value === "bigint") return { [BIGINT_TAG]: String(value) };
   if (typeof value === "number" && !Number.isFinite(value)) return refuse(path, { kind: "non_finite_number" });
