@@ -1,0 +1,150 @@
+// The relay as a running thing: waits for its topics, connects its dead-letter producer, serves
+// /metrics /healthz /readyz, and runs the committing consumer of <deployment>.invoice.events.v1
+// with the invoice event handler. Offsets are committed only for records the handler finished
+// (every endpoint delivered or dead-lettered the event): a crash or stop before that delivers the
+// event again on the next start, never loses it.
+import {
+  createKafka,
+  deploymentTopics,
+  describeKafkaAuth,
+  kafkaAuthWarning,
+  resolveKafkaCredentials,
+  runCommittingConsumer,
+  waitForTopics,
+  type RunningConsumer,
+} from "@ic/event-log";
+import { relayKafkaAuth } from "./config.ts";
+import type { LoadedConfig } from "./config-source.ts";
+import { systemClock, type DeliveryClock, type DeliveryEndpoint } from "./endpoint-delivery.ts";
+import { createWebhookPoster, type WebhookPoster } from "./http/webhook-http-client.ts";
+import { createInvoiceEventHandler } from "./kafka/invoice-event-handler.ts";
+import { createWebhookDeadLetterWriter } from "./kafka/webhook-dead-letters.ts";
+import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
+import { createRelayLogger, type RelayLogger } from "./relay-logger.ts";
+import { createRelayMetrics, type RelayMetrics } from "./relay-metrics.ts";
+
+export interface RelayOptions {
+  readonly logger?: RelayLogger;
+  readonly metrics?: RelayMetrics;
+  readonly clock?: DeliveryClock;
+}
+
+export interface Relay {
+  /** Resolves once the consumer joined its group; rejects if start-up failed. */
+  readonly ready: Promise<void>;
+  /** Resolves (with the error) if the relay fails while running. */
+  readonly failed: Promise<Error>;
+  readonly metrics: RelayMetrics;
+  /** The metrics endpoint's port once started (0 before, or without one). */
+  metricsPort(): number;
+  /** Abandons deliveries in progress (not committed: delivered again on the next start), leaves the group, disconnects. */
+  stop(): Promise<void>;
+}
+
+export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Relay {
+  const { config } = loaded;
+  const logger = options.logger ?? createRelayLogger(config.logLevel);
+  const metrics = options.metrics ?? createRelayMetrics({ defaultMetrics: true });
+  const clock = options.clock ?? systemClock;
+  const topics = deploymentTopics(config.deployment);
+  const auth = relayKafkaAuth(config);
+  const warning = kafkaAuthWarning(auth);
+  if (warning !== undefined) logger.warn(warning);
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, sasl: resolveKafkaCredentials(auth) });
+  const deadLetters = createWebhookDeadLetterWriter(kafka, topics.webhookDeadLetters);
+  const stopping = new AbortController();
+  const posters: WebhookPoster[] = [];
+  const endpoints: DeliveryEndpoint[] = loaded.endpoints.map((endpoint) => {
+    const poster = createWebhookPoster({ url: endpoint.url, timeoutMs: endpoint.timeoutMs, ca: endpoint.ca });
+    posters.push(poster);
+    return {
+      name: endpoint.name,
+      secretValue: endpoint.secretValue,
+      policy: { maxAttempts: endpoint.maxAttempts, initialDelayMs: config.delivery.initialBackoffMs, maxDelayMs: config.delivery.maxBackoffMs },
+      post: (body, headers, signal) => poster.post(body, headers, signal),
+    };
+  });
+
+  let state: "starting" | "running" | "stopped" | "failed" = "starting";
+  let waitingFor = "topics";
+  let joined = false;
+  let server: MetricsServer | undefined;
+  let consumer: RunningConsumer | undefined;
+  let reportFailure: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = (error) => {
+      if (state === "stopped") return;
+      state = "failed";
+      logger.error({ err: error.message }, "webhook relay failed");
+      resolve(error);
+    };
+  });
+
+  const ready = (async () => {
+    if (config.metricsPort > 0) {
+      server = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => ({
+        live: state === "starting" || state === "running",
+        ready: state === "running" && joined,
+        state,
+        ...(joined ? {} : { waitingFor }),
+      }));
+    }
+    logger.info(
+      { deployment: config.deployment, groupId: config.groupId, endpoints: loaded.endpoints.map((e) => e.name), kafkaAuth: describeKafkaAuth(auth) },
+      "webhook relay starting",
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await waitForTopics(admin, [topics.invoiceEvents, topics.webhookDeadLetters], { logger, signal: stopping.signal, onWaiting: (missing) => (waitingFor = `topics ${missing}`) });
+    } finally {
+      await admin.disconnect();
+    }
+    waitingFor = "consumer group";
+    await deadLetters.connect();
+    const handler = createInvoiceEventHandler({ deployment: config.deployment, endpoints, deadLetters, clock, signal: stopping.signal, metrics, logger });
+    // kafkajs's run() resolves once the member joined the group and got its partitions.
+    consumer = await runCommittingConsumer(kafka, {
+      groupId: config.groupId,
+      topics: [topics.invoiceEvents],
+      fromBeginning: config.startFrom === "earliest",
+      keyConcurrency: config.delivery.invoiceConcurrency,
+      partitionsConsumedConcurrently: config.delivery.partitionConcurrency,
+      maxWaitTimeMs: 500,
+      logger,
+      handler,
+      onFatalError: reportFailure,
+    });
+    if (state === "stopped") {
+      // stop() ran while the consumer was joining: it found no consumer to stop.
+      await consumer.stop();
+      return;
+    }
+    joined = true;
+    if (state === "starting") state = "running";
+    logger.info({ groupId: config.groupId, topic: topics.invoiceEvents }, "webhook relay consuming");
+  })();
+  ready.catch((error: unknown) => {
+    if (state !== "stopped") reportFailure(error instanceof Error ? error : new Error(String(error)));
+  });
+
+  return {
+    ready,
+    failed,
+    metrics,
+    metricsPort: () => server?.port ?? 0,
+    async stop() {
+      if (state === "stopped") return;
+      state = "stopped";
+      joined = false;
+      // First abandon the deliveries in progress (their records stay uncommitted), else the
+      // consumer's stop would wait for every retry schedule to run out.
+      stopping.abort();
+      await consumer?.stop().catch((error: unknown) => logger.warn({ err: (error as Error).message }, "consumer stop failed"));
+      await deadLetters.disconnect().catch(() => undefined);
+      for (const poster of posters) poster.close();
+      await server?.close();
+      logger.info("webhook relay stopped");
+    },
+  };
+}
