@@ -14,16 +14,19 @@ SERVICES=(invoice-matcher interceptor-bridge coordinator-cli)
 use_containers_conf() {
   if [[ -z "${CONTAINERS_CONF:-}" ]]; then
     mkdir -p "$CONTAINERS_CACHE"
-    local conf="$CONTAINERS_CACHE/containers.conf"
-    cat > "$conf.tmp" <<'CONF'
-# Written by infra/containers/lib.sh: podman on these machines needs runc and capped ulimits.
+    local conf="$CONTAINERS_CACHE/containers.conf" want
+    want='# Written by infra/containers/lib.sh: podman on these machines needs runc and capped ulimits.
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=8192:8192"]
 
 [engine]
-runtime = "runc"
-CONF
-    mv "$conf.tmp" "$conf"
+runtime = "runc"'
+    # Many podman calls run at once (the tests): write only when different, through a file of one's own.
+    if [[ "$(cat "$conf" 2>/dev/null)" != "$want" ]]; then
+      local tmp
+      tmp="$(mktemp "$conf.XXXXXX")"
+      printf '%s\n' "$want" > "$tmp" && mv -f "$tmp" "$conf"
+    fi
     export CONTAINERS_CONF="$conf"
   fi
 }

@@ -242,7 +242,10 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
 
   const api = connectInvoiceApi(apiAddress, options.secrets.apiToken);
   const logsDir = path.join(stack.runDir, "logs");
-  const stop = async (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => {
+  let stopping: Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> | undefined;
+  // Once: a test that stops them and the cleanup after it share one stop.
+  const stop = (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => {
     const result = {} as Record<ContainerRole, ContainerState & { stopMs: number }>;
     await runAllSteps(`stopping the containers ${Object.values(names).join(", ")}`, [
       ["invoice API client", () => api.close()],
