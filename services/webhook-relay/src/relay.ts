@@ -3,6 +3,7 @@
 // with the invoice event handler. Offsets are committed only for records the handler finished
 // (every endpoint delivered or dead-lettered the event): a crash or stop before that delivers the
 // event again on the next start, never loses it.
+import { setMaxListeners } from "node:events";
 import {
   createKafka,
   deploymentTopics,
@@ -53,6 +54,8 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, sasl: resolveKafkaCredentials(auth) });
   const deadLetters = createWebhookDeadLetterWriter(kafka, topics.webhookDeadLetters);
   const stopping = new AbortController();
+  // Every delivery in progress (endpoints x invoices x partitions) listens for the stop.
+  setMaxListeners(0, stopping.signal);
   const posters: WebhookPoster[] = [];
   const endpoints: DeliveryEndpoint[] = loaded.endpoints.map((endpoint) => {
     const poster = createWebhookPoster({ url: endpoint.url, timeoutMs: endpoint.timeoutMs, ca: endpoint.ca });
@@ -66,6 +69,7 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
   });
 
   let state: "starting" | "running" | "stopped" | "failed" = "starting";
+  const currentState = () => state;
   let waitingFor = "topics";
   let joined = false;
   let server: MetricsServer | undefined;
@@ -115,13 +119,14 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
       handler,
       onFatalError: reportFailure,
     });
-    if (state === "stopped") {
+    // (state is read through a function: TypeScript does not see stop() change it during the awaits.)
+    if (currentState() === "stopped") {
       // stop() ran while the consumer was joining: it found no consumer to stop.
       await consumer.stop();
       return;
     }
     joined = true;
-    if (state === "starting") state = "running";
+    if (currentState() === "starting") state = "running";
     logger.info({ groupId: config.groupId, topic: topics.invoiceEvents }, "webhook relay consuming");
   })();
   ready.catch((error: unknown) => {
