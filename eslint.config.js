@@ -76,12 +76,14 @@ export default tseslint.config(
     },
   },
   {
-    // Pure code: the matcher's domain core, the protocol package, and the bridge's decisions.
+    // Pure code: the matcher's domain core, the protocol package, the bridge's decisions and the
+    // webhook relay's (signature, body, retry schedule, what to do after an attempt).
     files: [
       "services/invoice-matcher/src/domain/**/*.ts",
       "packages/lightning-protocol/src/**/*.ts",
       "services/interceptor-bridge/src/**/intercept-decision.ts",
       "services/interceptor-bridge/src/**/command-decision.ts",
+      "services/webhook-relay/src/delivery/**/*.ts",
     ],
     ignores: ["**/*.spec.ts", "packages/lightning-protocol/src/crypto/**"],
     rules: PURE_CODE_RULES,
