@@ -167,4 +167,25 @@ describe("poison on the matcher's input topics", () => {
       await client.end();
     }
   });
+
+  // Last: it leaves two partitions held for the rest of the file.
+  it("a newer schema version on the outcome and status topics is held, not dead-lettered: readiness names both partitions", async () => {
+    const held: string[] = [];
+    for (const [topic, record] of [
+      [topics.htlcOutcomes(nodeB), encode("htlc-outcome", { nodeId: nodeB, circuitKey: { chanId: 1n, htlcId: 1n }, paymentHash: "cd".repeat(32), kind: "FINAL_SETTLED", commandId: null, reason: null, atMs: 1 })],
+      [topics.bridgeStatus(nodeB), encode("bridge-status", { nodeId: nodeB, bridgeInstanceId: "x", blockHeight: 1, interceptorStreamOpen: true, heldHtlcs: 0, publishBacklog: 0, atMs: 1 })],
+    ] as const) {
+      const [meta] = await raw.send({ topic, acks: -1, messages: [{ key: nodeB, value: record.value, headers: { ...record.headers, "ic-schema-version": "99" } }] });
+      held.push(`${topic}/${meta!.partition}@${meta!.baseOffset}: a newer schema version; upgrade the matcher`);
+    }
+    const readiness = await waitUntil("both partitions held", async () => {
+      const r = await matcher.readiness();
+      return (r.stalledPartitions ?? []).length === 2 ? r : undefined;
+    });
+    expect(readiness.ready).toBe(false);
+    expect([...readiness.stalledPartitions!].sort()).toEqual([...held].sort());
+    expect((await matcher.metrics.stalledPartitions.get()).values[0]?.value).toBe(2);
+    for (const topic of [topics.htlcOutcomes(nodeB), topics.bridgeStatus(nodeB)])
+      expect(deadLetters.filter((d) => header(d, DEAD_LETTER_HEADERS.sourceTopic) === topic && header(d, DEAD_LETTER_HEADERS.reason) === "unknown-version")).toEqual([]);
+  });
 });
