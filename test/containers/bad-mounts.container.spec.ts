@@ -6,7 +6,12 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { containerLogs, podman, podmanWithEnv, removeContainersLabelled } from "../support/coordinator-containers.ts";
+import {
+  containerLogs,
+  podman,
+  podmanWithEnv,
+  removeContainersLabelled,
+} from "../support/coordinator-containers.ts";
 
 const LABEL = `io.invoice-coordinator.test=bad-mounts-${randomBytes(4).toString("hex")}`;
 const PUBKEY = "02" + "ab".repeat(32);
@@ -25,10 +30,17 @@ interface MountedFile {
 }
 
 /** Runs an image with /config and /secrets mounted read-only (no restart policy), waits for it to exit. */
-async function runToExit(image: "invoice-matcher" | "interceptor-bridge", config: Record<string, MountedFile>, secrets: Record<string, MountedFile>) {
+async function runToExit(
+  image: "invoice-matcher" | "interceptor-bridge",
+  config: Record<string, MountedFile>,
+  secrets: Record<string, MountedFile>,
+) {
   const dir = mkdtempSync(path.join(root, `${image}-`));
   const mounts: string[] = [];
-  for (const [name, files] of [["config", config], ["secrets", secrets]] as const) {
+  for (const [name, files] of [
+    ["config", config],
+    ["secrets", secrets],
+  ] as const) {
     const sub = path.join(dir, name);
     mkdirSync(sub);
     for (const [file, { text, unreadable }] of Object.entries(files)) {
@@ -40,11 +52,30 @@ async function runToExit(image: "invoice-matcher" | "interceptor-bridge", config
     chmodSync(sub, 0o755);
     mounts.push("-v", `${sub}:/${name}:ro`);
   }
-  const name = `ic-bad-${path.basename(dir).toLowerCase().replace(/[^a-z0-9-]/g, "")}`;
+  const name = `ic-bad-${path
+    .basename(dir)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "")}`;
   const started = Date.now();
   await podmanWithEnv(
-    { IC_MATCHER_NODE_KEY: "11".repeat(32), IC_MATCHER_PREIMAGE_SEED: "22".repeat(32), IC_MATCHER_API_TOKEN: "t".repeat(40) },
-    ...["run", "--detach", "--name", name, "--label", LABEL, "--network", "none", "--init", "--read-only", ...mounts],
+    {
+      IC_MATCHER_NODE_KEY: "11".repeat(32),
+      IC_MATCHER_PREIMAGE_SEED: "22".repeat(32),
+      IC_MATCHER_API_TOKEN: "t".repeat(40),
+    },
+    ...[
+      "run",
+      "--detach",
+      "--name",
+      name,
+      "--label",
+      LABEL,
+      "--network",
+      "none",
+      "--init",
+      "--read-only",
+      ...mounts,
+    ],
     ...["--env", "IC_MATCHER_NODE_KEY", "--env", "IC_MATCHER_PREIMAGE_SEED", "--env", "IC_MATCHER_API_TOKEN"],
     `localhost/invoice-coordinator/${image}:latest`,
   );
@@ -69,7 +100,11 @@ const matcherConfig = (): MountedFile => ({
 const bridgeConfig = (): MountedFile => ({
   text: JSON.stringify({
     nodeName: "alpha",
-    lnd: { grpcAddress: "127.0.0.1:1", tlsCertPath: "/secrets/tls.cert", macaroonPath: "/secrets/admin.macaroon" },
+    lnd: {
+      grpcAddress: "127.0.0.1:1",
+      tlsCertPath: "/secrets/tls.cert",
+      macaroonPath: "/secrets/admin.macaroon",
+    },
     expectedPubkey: PUBKEY,
     network: "regtest",
     kafka: { brokers: ["127.0.0.1:1"], credentialsFile: "/secrets/kafka.json" },
@@ -92,7 +127,11 @@ describe("a container with a bad mount exits at once, naming the file, and is ne
   });
 
   it("bridge: the macaroon is missing (not waited for in a container)", async () => {
-    const result = await runToExit("interceptor-bridge", { "bridge.json": bridgeConfig() }, { "kafka.json": { text: CREDENTIALS }, "tls.cert": { text: "cert" } });
+    const result = await runToExit(
+      "interceptor-bridge",
+      { "bridge.json": bridgeConfig() },
+      { "kafka.json": { text: CREDENTIALS }, "tls.cert": { text: "cert" } },
+    );
     expect(result.exitCode).toBe(2);
     expect(result.logs).toContain("lnd.macaroonPath: cannot read /secrets/admin.macaroon (ENOENT)");
     expect(result.healthy).toBe(false);
@@ -102,7 +141,11 @@ describe("a container with a bad mount exits at once, naming the file, and is ne
     const result = await runToExit(
       "interceptor-bridge",
       { "bridge.json": bridgeConfig() },
-      { "kafka.json": { text: CREDENTIALS, unreadable: true }, "tls.cert": { text: "cert" }, "admin.macaroon": { text: "mac", unreadable: true } },
+      {
+        "kafka.json": { text: CREDENTIALS, unreadable: true },
+        "tls.cert": { text: "cert" },
+        "admin.macaroon": { text: "mac", unreadable: true },
+      },
     );
     expect(result.exitCode).toBe(2);
     expect(result.logs).toContain("cannot read the Kafka credentials file /secrets/kafka.json: EACCES");

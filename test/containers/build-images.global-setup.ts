@@ -6,5 +6,7 @@ import { buildImages } from "../support/coordinator-containers.ts";
 export default async function setup(): Promise<void> {
   const started = Date.now();
   const images = await buildImages();
-  console.log(`[container tier] images ready in ${Math.round((Date.now() - started) / 1000)} s:\n  ${images.join("\n  ")}`);
+  console.log(
+    `[container tier] images ready in ${Math.round((Date.now() - started) / 1000)} s:\n  ${images.join("\n  ")}`,
+  );
 }

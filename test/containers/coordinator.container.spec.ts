@@ -7,7 +7,15 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka, decodeAs, deploymentGroups, deploymentTopics, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
+import {
+  createKafka,
+  decodeAs,
+  deploymentGroups,
+  deploymentTopics,
+  readKafkaCredentialsFile,
+  runCommittingConsumer,
+  type RunningConsumer,
+} from "@ic/event-log";
 import { provisionTestDeployment } from "@ic/event-log/testing";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
@@ -15,7 +23,11 @@ import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { lastFailureCode, partsByNode } from "../support/payments.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
 import { waitUntil } from "../support/wait-until.ts";
-import { removeContainersLabelled, startCoordinatorContainers, type CoordinatorContainers } from "../support/coordinator-containers.ts";
+import {
+  removeContainersLabelled,
+  startCoordinatorContainers,
+  type CoordinatorContainers,
+} from "../support/coordinator-containers.ts";
 
 const stack = loadStackConfig();
 const run = randomBytes(4).toString("hex");
@@ -39,7 +51,11 @@ beforeAll(async () => {
   // Leftovers of an interrupted run would go on holding alpha's and bravo's interceptors (restart=always).
   await removeContainersLabelled(LABEL);
   provisioned = await provisionTestDeployment({ deployment, nodes: clusterNodes });
-  const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: `container-e2e-${run}`, sasl: readKafkaCredentialsFile(stack.kafkaCredentials.admin) });
+  const kafka = createKafka({
+    brokers: stack.kafkaBrokers,
+    clientId: `container-e2e-${run}`,
+    sasl: readKafkaCredentialsFile(stack.kafkaCredentials.admin),
+  });
   watcher = await runCommittingConsumer(kafka, {
     groupId: `${deploymentGroups(deployment).publicPrefix}container-e2e`,
     topics: [deploymentTopics(deployment).invoiceEvents],
@@ -56,15 +72,23 @@ beforeAll(async () => {
     namePrefix: `ic-test-${run}`,
     deployment,
     dbSchema,
-    secrets: { nodeKey: randomBytes(32).toString("hex"), preimageSeed: randomBytes(32).toString("hex"), apiToken: randomBytes(24).toString("hex") },
+    secrets: {
+      nodeKey: randomBytes(32).toString("hex"),
+      preimageSeed: randomBytes(32).toString("hex"),
+      apiToken: randomBytes(24).toString("hex"),
+    },
     apiPort: 10_261,
     metricsPorts: { matcher: 19_464, alpha: 19_465, bravo: 19_466 },
     label: LABEL,
   });
-  await waitUntil("the invoice API with both bridges connected", async () => {
-    const info = await containers!.api.getInfo().catch(() => undefined);
-    return info !== undefined && info.nodes.every((n) => n.bridgeConnected);
-  }, { timeoutMs: 120_000, intervalMs: 250 });
+  await waitUntil(
+    "the invoice API with both bridges connected",
+    async () => {
+      const info = await containers!.api.getInfo().catch(() => undefined);
+      return info !== undefined && info.nodes.every((n) => n.bridgeConnected);
+    },
+    { timeoutMs: 120_000, intervalMs: 250 },
+  );
 });
 
 afterAll(async () => {
@@ -73,7 +97,15 @@ afterAll(async () => {
     ["leftover containers", async () => void (await removeContainersLabelled(LABEL))],
     ["public event watcher", () => watcher?.stop()],
     ["lnd clients", () => nodes?.closeAll()],
-    ["topics, ACLs and groups", () => provisioned?.remove([deploymentGroups(deployment).matcher, `${deploymentGroups(deployment).publicPrefix}container-e2e`, ...clusterNodes.map((n) => deploymentGroups(deployment).bridge(n.pubkey))])],
+    [
+      "topics, ACLs and groups",
+      () =>
+        provisioned?.remove([
+          deploymentGroups(deployment).matcher,
+          `${deploymentGroups(deployment).publicPrefix}container-e2e`,
+          ...clusterNodes.map((n) => deploymentGroups(deployment).bridge(n.pubkey)),
+        ]),
+    ],
     [
       "schema",
       async () => {
@@ -93,12 +125,33 @@ afterAll(async () => {
 async function payAcrossBothNodes(label: string): Promise<void> {
   const amountMsat = 1_500_000_000n;
   await restorePayerLiquidity(stack, nodes!);
-  const { invoice } = await containers!.api.createInvoice({ externalRef: `${label}-${run}`, amountMsat, mode: "auto", description: label });
-  const payment = await nodes!.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, timeoutSeconds: 90, feeLimitMsat: 2_000_000n, maxParts: 16 }).final();
+  const { invoice } = await containers!.api.createInvoice({
+    externalRef: `${label}-${run}`,
+    amountMsat,
+    mode: "auto",
+    description: label,
+  });
+  const payment = await nodes!.payer
+    .sendPaymentV2({
+      paymentRequest: invoice.bolt11,
+      timeoutSeconds: 90,
+      feeLimitMsat: 2_000_000n,
+      maxParts: 16,
+    })
+    .final();
   expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
   expect(new Set(partsByNode(payment, stack).map((p) => p.node))).toEqual(new Set(["alpha", "bravo"]));
-  await waitUntil(`${label}: invoice SETTLED`, async () => (await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED", { timeoutMs: 60_000 });
-  await waitUntil(`${label}: SETTLED on the public topic`, () => events.get(invoice.paymentHash)?.includes("SETTLED"), { timeoutMs: 30_000 });
+  await waitUntil(
+    `${label}: invoice SETTLED`,
+    async () =>
+      (await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED",
+    { timeoutMs: 60_000 },
+  );
+  await waitUntil(
+    `${label}: SETTLED on the public topic`,
+    () => events.get(invoice.paymentHash)?.includes("SETTLED"),
+    { timeoutMs: 30_000 },
+  );
   const settled = await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash });
   // Settled once: the paid amount is the parts the payer sent, and one SETTLED event.
   expect(settled.amountPaidMsat).toBe(amountMsat);
@@ -110,7 +163,9 @@ describe("the coordinator as containers", () => {
     for (const role of ["matcher", "alpha", "bravo"] as const) {
       const state = await containers!.state(role);
       expect(state.status).toBe("running");
-      expect(state.image).toMatch(role === "matcher" ? /\/invoice-matcher:latest$/ : /\/interceptor-bridge:latest$/);
+      expect(state.image).toMatch(
+        role === "matcher" ? /\/invoice-matcher:latest$/ : /\/interceptor-bridge:latest$/,
+      );
       expect(await containers!.healthy(role)).toBe(true);
     }
   });
@@ -124,10 +179,14 @@ describe("the coordinator as containers", () => {
     expect(matcher.restarts).toBeGreaterThanOrEqual(1);
     expect(bridge.restarts).toBeGreaterThanOrEqual(1);
     await Promise.all([containers!.waitHealthy("matcher"), containers!.waitHealthy("alpha")]);
-    await waitUntil("both bridges connected again", async () => {
-      const info = await containers!.api.getInfo().catch(() => undefined);
-      return info !== undefined && info.nodes.every((n) => n.bridgeConnected);
-    }, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitUntil(
+      "both bridges connected again",
+      async () => {
+        const info = await containers!.api.getInfo().catch(() => undefined);
+        return info !== undefined && info.nodes.every((n) => n.bridgeConnected);
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
     await payAcrossBothNodes("after-crash");
   });
 

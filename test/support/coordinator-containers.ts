@@ -30,7 +30,10 @@ export function podman(...args: string[]): Promise<string> {
 /** podman with extra environment: `--env NAME` (no value) hands a secret to a container without putting it on a command line. */
 export async function podmanWithEnv(env: Record<string, string>, ...args: string[]): Promise<string> {
   try {
-    const { stdout } = await run("bash", [path.join(repo, "infra/containers/podman.sh"), ...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } });
+    const { stdout } = await run("bash", [path.join(repo, "infra/containers/podman.sh"), ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, ...env },
+    });
     return stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
@@ -41,7 +44,16 @@ export async function podmanWithEnv(env: Record<string, string>, ...args: string
 /** A container's output, stdout and stderr (podman logs splits them as the container wrote them). */
 export async function containerLogs(name: string, tail?: number): Promise<string> {
   try {
-    const { stdout, stderr } = await run("bash", [path.join(repo, "infra/containers/podman.sh"), "logs", ...(tail === undefined ? [] : ["--tail", String(tail)]), name], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(
+      "bash",
+      [
+        path.join(repo, "infra/containers/podman.sh"),
+        "logs",
+        ...(tail === undefined ? [] : ["--tail", String(tail)]),
+        name,
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
     return `${stdout}${stderr}`.trim();
   } catch (error) {
     return `(no logs of ${name}: ${(error as Error).message})`;
@@ -54,11 +66,15 @@ export async function containerLogs(name: string, tail?: number): Promise<string
  */
 export async function buildImages(): Promise<string[]> {
   try {
-    const { stdout } = await run("bash", [path.join(repo, "infra/containers/build-images.sh")], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run("bash", [path.join(repo, "infra/containers/build-images.sh")], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout.trim().split("\n");
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-15).join("\n");
-    throw new Error(`building the service images failed (infra/containers/build-images.sh):\n${stderr || (error as Error).message}`);
+    throw new Error(
+      `building the service images failed (infra/containers/build-images.sh):\n${stderr || (error as Error).message}`,
+    );
   }
 }
 
@@ -109,16 +125,25 @@ export interface ContainerOptions {
 
 /** Removes containers with the label (left by an interrupted run: with restart=always they would go on holding lnd's interceptors). */
 export async function removeContainersLabelled(label: string): Promise<string[]> {
-  const names = (await podman("ps", "-a", "--filter", `label=${label}`, "--format", "{{.Names}}")).split("\n").filter((n) => n !== "");
+  const names = (await podman("ps", "-a", "--filter", `label=${label}`, "--format", "{{.Names}}"))
+    .split("\n")
+    .filter((n) => n !== "");
   if (names.length > 0) await podman("rm", "-f", "-t", "5", ...names);
   return names;
 }
 
-export async function startCoordinatorContainers(stack: StackConfig, options: ContainerOptions): Promise<CoordinatorContainers> {
+export async function startCoordinatorContainers(
+  stack: StackConfig,
+  options: ContainerOptions,
+): Promise<CoordinatorContainers> {
   const started = Date.now();
   const dir = path.join(stack.runDir, "containers", options.namePrefix);
   const { alpha, bravo } = stack.cluster.nodes;
-  const names: Record<ContainerRole, string> = { matcher: `${options.namePrefix}-matcher`, alpha: `${options.namePrefix}-bridge-alpha`, bravo: `${options.namePrefix}-bridge-bravo` };
+  const names: Record<ContainerRole, string> = {
+    matcher: `${options.namePrefix}-matcher`,
+    alpha: `${options.namePrefix}-bridge-alpha`,
+    bravo: `${options.namePrefix}-bridge-bravo`,
+  };
   const apiAddress = `127.0.0.1:${options.apiPort}`;
   await podman("rm", "-f", "--ignore", ...Object.values(names));
   rmSync(dir, { recursive: true, force: true });
@@ -196,13 +221,21 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
       role,
       {
         nodeName: node.name,
-        lnd: { grpcAddress: node.grpcAddress, tlsCertPath: "/secrets/tls.cert", macaroonPath: "/secrets/admin.macaroon" },
+        lnd: {
+          grpcAddress: node.grpcAddress,
+          tlsCertPath: "/secrets/tls.cert",
+          macaroonPath: "/secrets/admin.macaroon",
+        },
         expectedPubkey: node.pubkey,
         network: "regtest",
         deployment: options.deployment,
         kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
       },
-      { "kafka.json": stack.kafkaCredentials.bridges[role], "tls.cert": node.tlsCertPath, "admin.macaroon": node.macaroonPath },
+      {
+        "kafka.json": stack.kafkaCredentials.bridges[role],
+        "tls.cert": node.tlsCertPath,
+        "admin.macaroon": node.macaroonPath,
+      },
     ),
     "--env",
     `IC_BRIDGE_METRICS_PORT=${options.metricsPorts[role]}`,
@@ -211,14 +244,30 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
     `${IMAGE_PREFIX}/interceptor-bridge:latest`,
   ];
 
-  const secretEnv = { IC_MATCHER_NODE_KEY: options.secrets.nodeKey, IC_MATCHER_PREIMAGE_SEED: options.secrets.preimageSeed, IC_MATCHER_API_TOKEN: options.secrets.apiToken };
+  const secretEnv = {
+    IC_MATCHER_NODE_KEY: options.secrets.nodeKey,
+    IC_MATCHER_PREIMAGE_SEED: options.secrets.preimageSeed,
+    IC_MATCHER_API_TOKEN: options.secrets.apiToken,
+  };
   const runWithSecrets = (args: string[]): Promise<string> => podmanWithEnv(secretEnv, ...args);
 
   const state = async (role: ContainerRole): Promise<ContainerState> => {
     const [status, restarts, exitCode, pid, image] = (
-      await podman("inspect", "--format", "{{.State.Status}}|{{.RestartCount}}|{{.State.ExitCode}}|{{.State.Pid}}|{{.ImageName}}", names[role])
+      await podman(
+        "inspect",
+        "--format",
+        "{{.State.Status}}|{{.RestartCount}}|{{.State.ExitCode}}|{{.State.Pid}}|{{.ImageName}}",
+        names[role],
+      )
     ).split("|");
-    return { name: names[role], image: image ?? "", status: status ?? "", restarts: Number(restarts), exitCode: Number(exitCode), pid: Number(pid) };
+    return {
+      name: names[role],
+      image: image ?? "",
+      status: status ?? "",
+      restarts: Number(restarts),
+      exitCode: Number(exitCode),
+      pid: Number(pid),
+    };
   };
   const healthy = async (role: ContainerRole): Promise<boolean> =>
     podman("healthcheck", "run", names[role]).then(
@@ -232,7 +281,10 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
         if (await healthy(role)) return true;
         const s = await state(role);
         // A container that keeps exiting (bad config) is restarted by the policy; say why at once.
-        if (s.status === "exited" || s.restarts > 3) throw new Error(`${names[role]} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts: ${await containerLogs(names[role], 5)}`);
+        if (s.status === "exited" || s.restarts > 3)
+          throw new Error(
+            `${names[role]} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts: ${await containerLogs(names[role], 5)}`,
+          );
         return undefined;
       },
       { timeoutMs, intervalMs: 250 },
@@ -244,7 +296,8 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
   const logsDir = path.join(stack.runDir, "logs");
   let stopping: Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> | undefined;
   // Once: a test that stops them and the cleanup after it share one stop.
-  const stop = (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => (stopping ??= stopOnce());
+  const stop = (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> =>
+    (stopping ??= stopOnce());
   const stopOnce = async (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => {
     const result = {} as Record<ContainerRole, ContainerState & { stopMs: number }>;
     await runAllSteps(`stopping the containers ${Object.values(names).join(", ")}`, [
@@ -275,7 +328,11 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
     await runWithSecrets(bridgeArgs(alpha, "alpha"));
     await runWithSecrets(bridgeArgs(bravo, "bravo"));
     const readyAfterMs = {} as Record<ContainerRole, number>;
-    await Promise.all((Object.keys(names) as ContainerRole[]).map(async (role) => (readyAfterMs[role] = await waitHealthy(role))));
+    await Promise.all(
+      (Object.keys(names) as ContainerRole[]).map(
+        async (role) => (readyAfterMs[role] = await waitHealthy(role)),
+      ),
+    );
     return {
       names,
       api,
@@ -286,13 +343,16 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
       state,
       crash: async (role) => {
         const before = await state(role);
-        if (before.status !== "running" || before.pid <= 0) throw new Error(`${names[role]} is not running (${before.status})`);
+        if (before.status !== "running" || before.pid <= 0)
+          throw new Error(`${names[role]} is not running (${before.status})`);
         process.kill(before.pid, "SIGKILL");
         return waitUntil(
           `the restart policy to start ${names[role]} again`,
           async () => {
             const after = await state(role);
-            return after.restarts > before.restarts && after.status === "running" && after.pid !== before.pid ? after : undefined;
+            return after.restarts > before.restarts && after.status === "running" && after.pid !== before.pid
+              ? after
+              : undefined;
           },
           { timeoutMs: 30_000, intervalMs: 200 },
         );
@@ -300,7 +360,9 @@ export async function startCoordinatorContainers(stack: StackConfig, options: Co
       stop,
     };
   } catch (error) {
-    const logs = await Promise.all(Object.values(names).map(async (n) => `${n}: ${await containerLogs(n, 5)}`));
+    const logs = await Promise.all(
+      Object.values(names).map(async (n) => `${n}: ${await containerLogs(n, 5)}`),
+    );
     await stop().catch(() => undefined);
     throw new Error(`${(error as Error).message}\n${logs.join("\n")}`);
   }
