@@ -36,9 +36,9 @@ ensure_podman() {
   local missing=()
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v runc >/dev/null 2>&1 || missing+=(runc)
-  [[ -x /usr/libexec/podman/catatonit || -x /usr/bin/catatonit ]] || missing+=(catatonit)
+  command -v catatonit >/dev/null 2>&1 || [[ -x /usr/libexec/podman/catatonit ]] || missing+=(catatonit)
   command -v podman-compose >/dev/null 2>&1 || missing+=(podman-compose)
-  [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]] || missing+=(netavark aardvark-dns)
+  command -v netavark >/dev/null 2>&1 || [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]] || missing+=(netavark aardvark-dns)
   command -v iptables >/dev/null 2>&1 || missing+=(iptables)
   if (( ${#missing[@]} > 0 )); then
     command -v apt-get >/dev/null 2>&1 ||
