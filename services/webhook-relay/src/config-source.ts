@@ -5,7 +5,14 @@
 // mount), and a secret never waits to be found missing at the first delivery.
 import { readFile } from "node:fs/promises";
 import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
-import { MIN_SECRET_LENGTH, parseRelayConfig, type ConfigProblem, type EndpointConfig, type RelayConfig, type Result } from "./config.ts";
+import {
+  MIN_SECRET_LENGTH,
+  parseRelayConfig,
+  type ConfigProblem,
+  type EndpointConfig,
+  type RelayConfig,
+  type Result,
+} from "./config.ts";
 
 /** An endpoint with what its files hold: the HMAC secret and, for a private CA, its PEM. */
 export interface ResolvedEndpoint extends EndpointConfig {
@@ -18,12 +25,16 @@ export interface LoadedConfig {
   readonly endpoints: readonly ResolvedEndpoint[];
 }
 
-export function configPath(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Result<string | undefined, ConfigProblem[]> {
+export function configPath(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Result<string | undefined, ConfigProblem[]> {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--config") {
       const path = argv[i + 1];
-      if (path === undefined || path.startsWith("--")) return { ok: false, error: [{ field: "", message: "--config needs a file path" }] };
+      if (path === undefined || path.startsWith("--"))
+        return { ok: false, error: [{ field: "", message: "--config needs a file path" }] };
       return { ok: true, value: path };
     }
     if (arg.startsWith("--config=")) return { ok: true, value: arg.slice("--config=".length) };
@@ -32,7 +43,10 @@ export function configPath(argv: readonly string[], env: Readonly<Record<string,
   return { ok: true, value: fromEnv === undefined || fromEnv === "" ? undefined : fromEnv };
 }
 
-export async function loadRelayConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<Result<LoadedConfig, ConfigProblem[]>> {
+export async function loadRelayConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Result<LoadedConfig, ConfigProblem[]>> {
   const path = configPath(argv, env);
   if (!path.ok) return path;
   let json: unknown;
@@ -41,12 +55,28 @@ export async function loadRelayConfig(argv: readonly string[], env: Readonly<Rec
     try {
       text = await readFile(path.value, "utf8");
     } catch (error) {
-      return { ok: false, error: [{ field: "", message: `cannot read the config file ${path.value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }] };
+      return {
+        ok: false,
+        error: [
+          {
+            field: "",
+            message: `cannot read the config file ${path.value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          },
+        ],
+      };
     }
     try {
       json = JSON.parse(text);
     } catch (error) {
-      return { ok: false, error: [{ field: "", message: `the config file ${path.value} is not valid JSON: ${(error as Error).message}` }] };
+      return {
+        ok: false,
+        error: [
+          {
+            field: "",
+            message: `the config file ${path.value} is not valid JSON: ${(error as Error).message}`,
+          },
+        ],
+      };
     }
   }
   const parsed = parseRelayConfig(json, env);
@@ -75,11 +105,17 @@ export async function resolveFiles(config: RelayConfig): Promise<Result<LoadedCo
         // A trailing newline (echo "secret" > file) is not part of the secret.
         secretValue = (await readFile(endpoint.secret.path, "utf8")).replace(/\r?\n$/, "");
         if (secretValue.length < MIN_SECRET_LENGTH) {
-          problems.push({ field: `${at}.secretFile`, message: `${at}.secretFile: the secret in ${endpoint.secret.path} must be at least ${MIN_SECRET_LENGTH} characters` });
+          problems.push({
+            field: `${at}.secretFile`,
+            message: `${at}.secretFile: the secret in ${endpoint.secret.path} must be at least ${MIN_SECRET_LENGTH} characters`,
+          });
           secretValue = undefined;
         }
       } catch (error) {
-        problems.push({ field: `${at}.secretFile`, message: `${at}.secretFile: cannot read ${endpoint.secret.path} (${(error as NodeJS.ErrnoException).code ?? "error"})` });
+        problems.push({
+          field: `${at}.secretFile`,
+          message: `${at}.secretFile: cannot read ${endpoint.secret.path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        });
       }
     }
     let ca: Buffer | undefined;
@@ -87,7 +123,10 @@ export async function resolveFiles(config: RelayConfig): Promise<Result<LoadedCo
       try {
         ca = await readFile(endpoint.caFile);
       } catch (error) {
-        problems.push({ field: `${at}.caFile`, message: `${at}.caFile: cannot read ${endpoint.caFile} (${(error as NodeJS.ErrnoException).code ?? "error"})` });
+        problems.push({
+          field: `${at}.caFile`,
+          message: `${at}.caFile: cannot read ${endpoint.caFile} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        });
       }
     }
     if (secretValue !== undefined) endpoints.push({ ...endpoint, secretValue, ca });

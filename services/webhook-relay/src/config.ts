@@ -7,12 +7,19 @@
 //
 // Secrets: an endpoint's HMAC secret comes from the environment (IC_WEBHOOK_SECRET_<NAME>) or a
 // mounted file ("secretFile"), never from the config file itself, and is never quoted in a message.
-import { DEFAULT_DEPLOYMENT, deploymentGroups, deploymentNameProblem, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
+import {
+  DEFAULT_DEPLOYMENT,
+  deploymentGroups,
+  deploymentNameProblem,
+  kafkaAuthSetting,
+  type KafkaAuthSetting,
+} from "@ic/event-log";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 export interface ConfigProblem {
   /** Dotted field path, e.g. "delivery.timeoutMs" or "endpoints[1].url". */
@@ -21,7 +28,9 @@ export interface ConfigProblem {
 }
 
 /** Where an endpoint's secret is: read by config-source.ts (files) before the relay starts. */
-export type SecretSource = { readonly kind: "env"; readonly name: string; readonly value: string } | { readonly kind: "file"; readonly path: string };
+export type SecretSource =
+  | { readonly kind: "env"; readonly name: string; readonly value: string }
+  | { readonly kind: "file"; readonly path: string };
 
 export interface EndpointConfig {
   /** Names the endpoint in logs, metrics and dead letters; [a-z0-9-], unique. */
@@ -51,6 +60,12 @@ export interface RelayConfig {
   readonly groupId: string;
   /** Where a group without committed offsets starts: "latest" (new events only) or "earliest" (the whole topic). */
   readonly startFrom: "earliest" | "latest";
+  /**
+   * How long the group waits for a relay that stopped heartbeating (killed) before its partitions
+   * go to another member or to the restarted one; the relay heartbeats every third of it, also
+   * while a POST or a backoff is in progress.
+   */
+  readonly sessionTimeoutMs: number;
   readonly delivery: {
     readonly timeoutMs: number;
     readonly maxAttempts: number;
@@ -92,10 +107,16 @@ const oneOf =
   (values: readonly string[]) =>
   (value: string): string | undefined =>
     values.includes(value) ? undefined : `must be one of ${values.join(", ")}, got ${quote(value)}`;
-const deploymentOf = (values: Record<string, unknown>): string => String(values["deployment"] ?? DEFAULT_DEPLOYMENT);
+const deploymentOf = (values: Record<string, unknown>): string =>
+  String(values["deployment"] ?? DEFAULT_DEPLOYMENT);
 
 const FIELDS: readonly FieldSpec[] = [
-  { path: "deployment", kind: "string", default: DEFAULT_DEPLOYMENT, check: (value: string) => deploymentNameProblem(value) },
+  {
+    path: "deployment",
+    kind: "string",
+    default: DEFAULT_DEPLOYMENT,
+    check: (value: string) => deploymentNameProblem(value),
+  },
   {
     path: "kafka.brokers",
     kind: "list",
@@ -117,10 +138,13 @@ const FIELDS: readonly FieldSpec[] = [
     default: (v) => deploymentGroups(deploymentOf(v)).webhookRelay,
     check: (value: string, v) => {
       const prefix = deploymentGroups(deploymentOf(v)).webhookRelay;
-      return value.startsWith(prefix) ? undefined : `must start with ${prefix} (the relay principal may read only groups with that prefix), got ${quote(value)}`;
+      return value.startsWith(prefix)
+        ? undefined
+        : `must start with ${prefix} (the relay principal may read only groups with that prefix), got ${quote(value)}`;
     },
   },
   { path: "startFrom", kind: "string", default: "latest", check: oneOf(["earliest", "latest"]) },
+  { path: "sessionTimeoutMs", kind: "int", default: 10_000, check: between(6000, 300_000) },
   { path: "delivery.timeoutMs", kind: "int", default: 10_000, check: between(10, 600_000) },
   { path: "delivery.maxAttempts", kind: "int", default: 8, check: between(1, 1000) },
   { path: "delivery.initialBackoffMs", kind: "int", default: 1000, check: between(1, 3_600_000) },
@@ -130,14 +154,20 @@ const FIELDS: readonly FieldSpec[] = [
     default: 60_000,
     check: (value: number, v) => {
       const initial = v["delivery.initialBackoffMs"];
-      if (typeof initial === "number" && value < initial) return `must be at least delivery.initialBackoffMs (${initial}), got ${value}`;
+      if (typeof initial === "number" && value < initial)
+        return `must be at least delivery.initialBackoffMs (${initial}), got ${value}`;
       return between(1, 3_600_000)(value);
     },
   },
   { path: "delivery.invoiceConcurrency", kind: "int", default: 16, check: between(1, 1000) },
   { path: "delivery.partitionConcurrency", kind: "int", default: 3, check: between(1, 1000) },
   { path: "metricsPort", kind: "int", default: 0, check: between(0, 65535) },
-  { path: "metricsHost", kind: "string", default: "0.0.0.0", check: (value: string) => (value.trim() === "" ? "must not be empty" : undefined) },
+  {
+    path: "metricsHost",
+    kind: "string",
+    default: "0.0.0.0",
+    check: (value: string) => (value.trim() === "" ? "must not be empty" : undefined),
+  },
   { path: "logLevel", kind: "string", default: "info", check: oneOf(LOG_LEVELS) },
 ];
 
@@ -163,15 +193,22 @@ export function configEnvironmentVariables(): { name: string; field: string }[] 
   return [
     ...FIELDS.map((spec) => ({ name: envNameFor(spec.path), field: spec.path })),
     { name: ENDPOINTS_ENV, field: "endpoints (a JSON array)" },
-    { name: secretEnvNameFor("<name>"), field: "endpoints[].secret of the endpoint <name> (or its secretFile)" },
+    {
+      name: secretEnvNameFor("<name>"),
+      field: "endpoints[].secret of the endpoint <name> (or its secretFile)",
+    },
   ];
 }
 
 /** A secret shorter than this is refused (an HMAC key a receiver can guess protects nothing). */
 export const MIN_SECRET_LENGTH = 16;
 
-export function parseRelayConfig(file: unknown, env: Readonly<Record<string, string | undefined>> = {}): Result<RelayConfig, ConfigProblem[]> {
-  if (file !== undefined && !isPlainObject(file)) return { ok: false, error: [{ field: "", message: "the config file must hold a JSON object" }] };
+export function parseRelayConfig(
+  file: unknown,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Result<RelayConfig, ConfigProblem[]> {
+  if (file !== undefined && !isPlainObject(file))
+    return { ok: false, error: [{ field: "", message: "the config file must hold a JSON object" }] };
   const fileObject: Record<string, unknown> = file ?? {};
   const problems: ConfigProblem[] = [...unknownFields(fileObject)];
   const values: Record<string, unknown> = {};
@@ -182,10 +219,18 @@ export function parseRelayConfig(file: unknown, env: Readonly<Record<string, str
     const raw = fromEnv ? fromEnvText(spec.kind, envText) : valueAt(fileObject, spec.path);
     const secretField = spec.path === "kafka.password" || spec.path === "kafka.username";
     const problem = (message: string) =>
-      problems.push({ field: spec.path, message: fromEnv ? `${spec.path} (from ${envName}): ${message}` : `config field "${spec.path}": ${message}` });
+      problems.push({
+        field: spec.path,
+        message: fromEnv
+          ? `${spec.path} (from ${envName}): ${message}`
+          : `config field "${spec.path}": ${message}`,
+      });
     if (raw === undefined) {
       if (spec.default === undefined) {
-        problems.push({ field: spec.path, message: `config field "${spec.path}" is required (set it in the config file or ${envName})` });
+        problems.push({
+          field: spec.path,
+          message: `config field "${spec.path}" is required (set it in the config file or ${envName})`,
+        });
         continue;
       }
       values[spec.path] = typeof spec.default === "function" ? spec.default(values) : spec.default;
@@ -205,11 +250,26 @@ export function parseRelayConfig(file: unknown, env: Readonly<Record<string, str
   }
 
   const endpoints = parseEndpoints(fileObject, env, values, problems);
-  if (problems.length > 0) return { ok: false, error: problems };
-
   const get = <T>(path: string): T => values[path] as T;
-  const auth = relayKafkaAuthFrom(get("kafka.credentialsFile"), get("kafka.username"), get("kafka.password"), get("kafka.allowUnauthenticated"), true);
-  if (!auth.ok) return { ok: false, error: [{ field: "kafka.credentialsFile", message: auth.problem }] };
+  // Checked whenever the four fields are well-typed, so it is listed with the other problems.
+  const authFields = [
+    "kafka.credentialsFile",
+    "kafka.username",
+    "kafka.password",
+    "kafka.allowUnauthenticated",
+  ];
+  const auth = authFields.every((field) => field in values)
+    ? relayKafkaAuthFrom(
+        get("kafka.credentialsFile"),
+        get("kafka.username"),
+        get("kafka.password"),
+        get("kafka.allowUnauthenticated"),
+        true,
+      )
+    : undefined;
+  if (auth !== undefined && !auth.ok)
+    problems.push({ field: "kafka.credentialsFile", message: auth.problem });
+  if (problems.length > 0) return { ok: false, error: problems };
   return {
     ok: true,
     value: {
@@ -224,6 +284,7 @@ export function parseRelayConfig(file: unknown, env: Readonly<Record<string, str
       },
       groupId: get("groupId"),
       startFrom: get("startFrom"),
+      sessionTimeoutMs: get("sessionTimeoutMs"),
       delivery: {
         timeoutMs: get("delivery.timeoutMs"),
         maxAttempts: get("delivery.maxAttempts"),
@@ -259,7 +320,10 @@ function parseEndpoints(
     }
   }
   if (raw === undefined) {
-    problems.push({ field: "endpoints", message: `config field "endpoints" is required: a list of {"name","url"} (in the config file or ${ENDPOINTS_ENV})` });
+    problems.push({
+      field: "endpoints",
+      message: `config field "endpoints" is required: a list of {"name","url"} (in the config file or ${ENDPOINTS_ENV})`,
+    });
     return [];
   }
   if (!Array.isArray(raw) || raw.length === 0) {
@@ -270,11 +334,21 @@ function parseEndpoints(
   const names = new Set<string>();
   raw.forEach((item: unknown, index) => {
     const at = `endpoints[${index}]`;
-    const add = (field: string, message: string) => problems.push({ field: `${at}.${field}`.replace(/\.$/, ""), message: `${source}: ${at}${field === "" ? "" : `.${field}`} ${message}` });
-    if (!isPlainObject(item)) return add("", "must be an object {name, url, secretFile?, timeoutMs?, maxAttempts?, caFile?}");
+    const add = (field: string, message: string) =>
+      problems.push({
+        field: `${at}.${field}`.replace(/\.$/, ""),
+        message: `${source}: ${at}${field === "" ? "" : `.${field}`} ${message}`,
+      });
+    if (!isPlainObject(item))
+      return add("", "must be an object {name, url, secretFile?, timeoutMs?, maxAttempts?, caFile?}");
     for (const key of Object.keys(item)) {
-      if (key === "secret") add("secret", `must not be in the config: give the secret in ${secretEnvNameFor(String(item["name"] ?? "<name>"))} or a mounted file named by "secretFile"`);
-      else if (!ENDPOINT_FIELDS.has(key)) add(key, `is not a known field (known: ${[...ENDPOINT_FIELDS].join(", ")})`);
+      if (key === "secret")
+        add(
+          "secret",
+          `must not be in the config: give the secret in ${secretEnvNameFor(String(item["name"] ?? "<name>"))} or a mounted file named by "secretFile"`,
+        );
+      else if (!ENDPOINT_FIELDS.has(key))
+        add(key, `is not a known field (known: ${[...ENDPOINT_FIELDS].join(", ")})`);
     }
     const name = item["name"];
     const nameOk = typeof name === "string" && /^[a-z0-9][a-z0-9-]{0,63}$/.test(name);
@@ -292,8 +366,10 @@ function parseEndpoints(
       } catch {
         parsed = undefined;
       }
-      if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) add("url", `must be an http:// or https:// URL, got ${quote(url)}`);
-      else if (parsed.username !== "" || parsed.password !== "") add("url", "must not carry credentials (user:password@): the signature authenticates the relay");
+      if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
+        add("url", `must be an http:// or https:// URL, got ${quote(url)}`);
+      else if (parsed.username !== "" || parsed.password !== "")
+        add("url", "must not carry credentials (user:password@): the signature authenticates the relay");
       else urlOk = true;
     }
 
@@ -310,22 +386,40 @@ function parseEndpoints(
     const maxAttempts = int("maxAttempts", values["delivery.maxAttempts"], 1, 1000);
     const caFile = item["caFile"] ?? "";
     if (typeof caFile !== "string") add("caFile", `must be a file path, got ${describe(caFile)}`);
-    else if (caFile !== "" && typeof url === "string" && !url.startsWith("https:")) add("caFile", "is only for https:// URLs");
+    else if (caFile !== "" && typeof url === "string" && !url.startsWith("https:"))
+      add("caFile", "is only for https:// URLs");
 
     let secret: SecretSource | undefined;
     if (nameOk) {
       const envName = secretEnvNameFor(name);
       const fromEnv = env[envName];
       const secretFile = item["secretFile"];
-      if (secretFile !== undefined && (typeof secretFile !== "string" || secretFile === "")) add("secretFile", `must be a file path, got ${describe(secretFile)}`);
-      else if (fromEnv !== undefined && fromEnv !== "" && secretFile !== undefined) add("secretFile", `and ${envName} are both set: give the secret one way`);
+      if (secretFile !== undefined && (typeof secretFile !== "string" || secretFile === ""))
+        add("secretFile", `must be a file path, got ${describe(secretFile)}`);
+      else if (fromEnv !== undefined && fromEnv !== "" && secretFile !== undefined)
+        add("secretFile", `and ${envName} are both set: give the secret one way`);
       else if (fromEnv !== undefined && fromEnv !== "") {
-        if (fromEnv.length < MIN_SECRET_LENGTH) problems.push({ field: `${at}.secret`, message: `${envName} must be at least ${MIN_SECRET_LENGTH} characters` });
+        if (fromEnv.length < MIN_SECRET_LENGTH)
+          problems.push({
+            field: `${at}.secret`,
+            message: `${envName} must be at least ${MIN_SECRET_LENGTH} characters`,
+          });
         else secret = { kind: "env", name: envName, value: fromEnv };
       } else if (typeof secretFile === "string") secret = { kind: "file", path: secretFile };
-      else problems.push({ field: `${at}.secret`, message: `endpoint ${name} has no secret: set ${envName} or "secretFile" (a mounted file holding it)` });
+      else
+        problems.push({
+          field: `${at}.secret`,
+          message: `endpoint ${name} has no secret: set ${envName} or "secretFile" (a mounted file holding it)`,
+        });
     }
-    if (nameOk && urlOk && secret !== undefined && timeoutMs !== undefined && maxAttempts !== undefined && typeof caFile === "string") {
+    if (
+      nameOk &&
+      urlOk &&
+      secret !== undefined &&
+      timeoutMs !== undefined &&
+      maxAttempts !== undefined &&
+      typeof caFile === "string"
+    ) {
       endpoints.push({ name, url: url as string, secret, timeoutMs, maxAttempts, caFile });
     }
   });
@@ -334,12 +428,24 @@ function parseEndpoints(
 
 /** How the relay authenticates to Kafka. */
 export function relayKafkaAuth(config: RelayConfig): KafkaAuthSetting {
-  const auth = relayKafkaAuthFrom(config.kafka.credentialsFile, config.kafka.username, config.kafka.password, config.kafka.allowUnauthenticated, false);
+  const auth = relayKafkaAuthFrom(
+    config.kafka.credentialsFile,
+    config.kafka.username,
+    config.kafka.password,
+    config.kafka.allowUnauthenticated,
+    false,
+  );
   if (!auth.ok) throw new Error(auth.problem);
   return auth.value;
 }
 
-function relayKafkaAuthFrom(file: string, username: string, password: string, allowUnauthenticated: boolean, envNames: boolean) {
+function relayKafkaAuthFrom(
+  file: string,
+  username: string,
+  password: string,
+  allowUnauthenticated: boolean,
+  envNames: boolean,
+) {
   return kafkaAuthSetting({
     credentialsFile: file,
     username,
@@ -356,7 +462,12 @@ function relayKafkaAuthFrom(file: string, username: string, password: string, al
   });
 }
 
-const KIND_NAMES: Record<Kind, string> = { string: "a string", int: "an integer", boolean: "true or false", list: "a list of strings" };
+const KIND_NAMES: Record<Kind, string> = {
+  string: "a string",
+  int: "an integer",
+  boolean: "true or false",
+  list: "a list of strings",
+};
 
 function fromEnvText(kind: Kind, text: string): unknown {
   switch (kind) {
@@ -399,14 +510,21 @@ function valueAt(object: Record<string, unknown>, path: string): unknown {
 // A misspelt key would otherwise be ignored silently and its default used.
 function unknownFields(file: Record<string, unknown>): ConfigProblem[] {
   const known = new Set([...FIELDS.map((spec) => spec.path), "endpoints"]);
-  const groups = new Set(FIELDS.filter((spec) => spec.path.includes(".")).map((spec) => spec.path.split(".")[0] as string));
+  const groups = new Set(
+    FIELDS.filter((spec) => spec.path.includes(".")).map((spec) => spec.path.split(".")[0] as string),
+  );
   const problems: ConfigProblem[] = [];
   for (const [key, value] of Object.entries(file)) {
     if (groups.has(key) && isPlainObject(value)) {
       for (const inner of Object.keys(value)) {
-        if (!known.has(`${key}.${inner}`)) problems.push({ field: `${key}.${inner}`, message: `config field "${key}.${inner}" is not a known field` });
+        if (!known.has(`${key}.${inner}`))
+          problems.push({
+            field: `${key}.${inner}`,
+            message: `config field "${key}.${inner}" is not a known field`,
+          });
       }
-    } else if (!known.has(key)) problems.push({ field: key, message: `config field "${key}" is not a known field` });
+    } else if (!known.has(key))
+      problems.push({ field: key, message: `config field "${key}" is not a known field` });
   }
   return problems;
 }

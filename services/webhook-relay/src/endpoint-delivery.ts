@@ -3,7 +3,14 @@
 // and the wait are passed in, so the loop is tested without waiting. A stop (the signal) abandons
 // the delivery by throwing DeliveryAborted: the event is then neither delivered nor dead-lettered,
 // its offset is not committed, and the next run delivers it again.
-import { decideAfterAttempt, signatureHeader, webhookRequestHeaders, type AttemptOutcome, type GiveUpReason, type RetryPolicy } from "./delivery/index.ts";
+import {
+  decideAfterAttempt,
+  signatureHeader,
+  webhookRequestHeaders,
+  type AttemptOutcome,
+  type GiveUpReason,
+  type RetryPolicy,
+} from "./delivery/index.ts";
 import { DeliveryAborted } from "./http/webhook-http-client.ts";
 
 export interface DeliveryEndpoint {
@@ -23,7 +30,12 @@ export interface DeliveryClock {
 
 export type DeliveryResult =
   | { readonly kind: "delivered"; readonly attempts: number }
-  | { readonly kind: "gave-up"; readonly attempts: number; readonly reason: GiveUpReason; readonly lastFailure: string };
+  | {
+      readonly kind: "gave-up";
+      readonly attempts: number;
+      readonly reason: GiveUpReason;
+      readonly lastFailure: string;
+    };
 
 export interface DeliveryObserver {
   /** After each failed attempt (retried or not). */

@@ -60,7 +60,11 @@ describe("delivering one event to one endpoint", () => {
     expect(heartbeats).toBe(2);
     expect(failures).toEqual(["1:http-500:100", "2:timeout:200"]);
     expect(requests.map((r) => r.headers["ic-webhook-id"])).toEqual(["evt-1", "evt-1", "evt-1"]);
-    expect(requests.map((r) => r.headers["ic-webhook-timestamp"])).toEqual(["1800000000", "1800000000", "1800000000"]);
+    expect(requests.map((r) => r.headers["ic-webhook-timestamp"])).toEqual([
+      "1800000000",
+      "1800000000",
+      "1800000000",
+    ]);
     for (const request of requests) {
       expect(
         verifyWebhookSignature({
@@ -77,14 +81,33 @@ describe("delivering one event to one endpoint", () => {
 
   it("gives up after maxAttempts, naming the last failure", async () => {
     const { endpoint, requests } = scriptedEndpoint([err500, err500, err500, err500]);
-    const result = await deliverToEndpoint({ endpoint, eventId: "e", body: "{}", clock: fakeClock(), signal: new AbortController().signal, heartbeat: async () => undefined });
-    expect(result).toEqual({ kind: "gave-up", attempts: 4, reason: "attempts-exhausted", lastFailure: "http-500" });
+    const result = await deliverToEndpoint({
+      endpoint,
+      eventId: "e",
+      body: "{}",
+      clock: fakeClock(),
+      signal: new AbortController().signal,
+      heartbeat: async () => undefined,
+    });
+    expect(result).toEqual({
+      kind: "gave-up",
+      attempts: 4,
+      reason: "attempts-exhausted",
+      lastFailure: "http-500",
+    });
     expect(requests).toHaveLength(4);
   });
 
   it("gives up at once on a refusal (404)", async () => {
     const { endpoint, requests } = scriptedEndpoint([{ kind: "response", status: 404 }]);
-    const result = await deliverToEndpoint({ endpoint, eventId: "e", body: "{}", clock: fakeClock(), signal: new AbortController().signal, heartbeat: async () => undefined });
+    const result = await deliverToEndpoint({
+      endpoint,
+      eventId: "e",
+      body: "{}",
+      clock: fakeClock(),
+      signal: new AbortController().signal,
+      heartbeat: async () => undefined,
+    });
     expect(result).toEqual({ kind: "gave-up", attempts: 1, reason: "rejected", lastFailure: "http-404" });
     expect(requests).toHaveLength(1);
   });
@@ -93,7 +116,14 @@ describe("delivering one event to one endpoint", () => {
     const clock = fakeClock();
     const { endpoint } = scriptedEndpoint([{ kind: "response", status: 503, retryAfterMs: 10_000 }, ok]);
     let heartbeats = 0;
-    await deliverToEndpoint({ endpoint, eventId: "e", body: "{}", clock, signal: new AbortController().signal, heartbeat: async () => void heartbeats++ });
+    await deliverToEndpoint({
+      endpoint,
+      eventId: "e",
+      body: "{}",
+      clock,
+      signal: new AbortController().signal,
+      heartbeat: async () => void heartbeats++,
+    });
     expect(clock.slept).toEqual([3000, 3000, 3000, 1000]);
     expect(heartbeats).toBe(4);
   });
@@ -106,8 +136,26 @@ describe("delivering one event to one endpoint", () => {
       stop.abort();
       throw new DeliveryAborted();
     };
-    await expect(deliverToEndpoint({ endpoint, eventId: "e", body: "{}", clock, signal: stop.signal, heartbeat: async () => undefined })).rejects.toBeInstanceOf(DeliveryAborted);
+    await expect(
+      deliverToEndpoint({
+        endpoint,
+        eventId: "e",
+        body: "{}",
+        clock,
+        signal: stop.signal,
+        heartbeat: async () => undefined,
+      }),
+    ).rejects.toBeInstanceOf(DeliveryAborted);
     stop.abort();
-    await expect(deliverToEndpoint({ endpoint, eventId: "e", body: "{}", clock: fakeClock(), signal: stop.signal, heartbeat: async () => undefined })).rejects.toBeInstanceOf(DeliveryAborted);
+    await expect(
+      deliverToEndpoint({
+        endpoint,
+        eventId: "e",
+        body: "{}",
+        clock: fakeClock(),
+        signal: stop.signal,
+        heartbeat: async () => undefined,
+      }),
+    ).rejects.toBeInstanceOf(DeliveryAborted);
   });
 });

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   }
   const loaded = await loadRelayConfig(argv, process.env);
   if (!loaded.ok) {
-    process.stderr.write(`invalid webhook-relay configuration:\n${loaded.error.map((p) => `  - ${p.message}`).join("\n")}\n\n${USAGE}`);
+    process.stderr.write(
+      `invalid webhook-relay configuration:\n${loaded.error.map((p) => `  - ${p.message}`).join("\n")}\n\n${USAGE}`,
+    );
     process.exit(2);
   }
   const relay = startRelay(loaded.value);

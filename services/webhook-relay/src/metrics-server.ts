@@ -18,7 +18,12 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, port: number, host: string, probe: () => ProbeState): Promise<MetricsServer> {
+export async function startMetricsServer(
+  registry: Registry,
+  port: number,
+  host: string,
+  probe: () => ProbeState,
+): Promise<MetricsServer> {
   const server = createServer((request, response) => {
     const path = request.url?.split("?")[0];
     if (request.method === "GET" && path === "/metrics") {

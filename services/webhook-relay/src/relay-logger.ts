@@ -6,7 +6,17 @@ import type { LogLevel } from "./config.ts";
 
 export type RelayLogger = Logger;
 
-export const REDACTED_LOG_PATHS = ["secret", "*.secret", "secretValue", "*.secretValue", "password", "*.password", "*.*.password", "url", "*.url"];
+export const REDACTED_LOG_PATHS = [
+  "secret",
+  "*.secret",
+  "secretValue",
+  "*.secretValue",
+  "password",
+  "*.password",
+  "*.*.password",
+  "url",
+  "*.url",
+];
 
 export function createRelayLogger(level: LogLevel, destination?: DestinationStream): RelayLogger {
   const options = {

@@ -21,8 +21,17 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}): 
   const registers = [registry];
   return {
     registry,
-    eventsConsumed: new Counter({ name: "ic_webhook_events_consumed_total", help: "Invoice events read from the public topic", registers }),
-    deliveries: new Counter({ name: "ic_webhook_deliveries_total", help: "Events an endpoint took (2xx)", labelNames: ["endpoint"], registers }),
+    eventsConsumed: new Counter({
+      name: "ic_webhook_events_consumed_total",
+      help: "Invoice events read from the public topic",
+      registers,
+    }),
+    deliveries: new Counter({
+      name: "ic_webhook_deliveries_total",
+      help: "Events an endpoint took (2xx)",
+      labelNames: ["endpoint"],
+      registers,
+    }),
     attemptFailures: new Counter({
       name: "ic_webhook_attempt_failures_total",
       help: "Failed POST attempts (retried or not), by endpoint and failure",
@@ -31,7 +40,7 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}): 
     }),
     deadLettered: new Counter({
       name: "ic_webhook_dead_lettered_total",
-      help: "Events dead-lettered, by endpoint (\"*\": undecodable) and reason; alert on any",
+      help: 'Events dead-lettered, by endpoint ("*": undecodable) and reason; alert on any',
       labelNames: ["endpoint", "reason"],
       registers,
     }),

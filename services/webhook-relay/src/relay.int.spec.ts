@@ -26,7 +26,15 @@ import {
   type InvoiceEventKind,
   type SerialProducer,
 } from "@ic/event-log";
-import { committedOffsets, readTopic, testBrokers, testCredentialsFiles, testKafka, uniqueName, waitFor } from "@ic/event-log/testing";
+import {
+  committedOffsets,
+  readTopic,
+  testBrokers,
+  testCredentialsFiles,
+  testKafka,
+  uniqueName,
+  waitFor,
+} from "@ic/event-log/testing";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -69,7 +77,9 @@ class Receiver {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
   of(endpoint: string, status?: number): Received[] {
-    return this.received.filter((r) => r.endpoint === endpoint && (status === undefined || r.status === status));
+    return this.received.filter(
+      (r) => r.endpoint === endpoint && (status === undefined || r.status === status),
+    );
   }
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -83,11 +93,22 @@ class Receiver {
     this.counts.set(countKey, attempt);
     // Verified here independently of the relay's code: HMAC-SHA256(secret, `${timestamp}.${body}`).
     const timestamp = String(request.headers["ic-webhook-timestamp"]);
-    const expected = `v1=${createHmac("sha256", this.secrets[endpoint] ?? "").update(`${timestamp}.${body}`).digest("hex")}`;
+    const expected = `v1=${createHmac("sha256", this.secrets[endpoint] ?? "")
+      .update(`${timestamp}.${body}`)
+      .digest("hex")}`;
     const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300;
-    const signatureValid = request.headers["ic-webhook-signature"] === expected && fresh && parsed.eventId === eventId;
+    const signatureValid =
+      request.headers["ic-webhook-signature"] === expected && fresh && parsed.eventId === eventId;
     const answer = this.behaviour[endpoint]?.(attempt) ?? 404;
-    this.received.push({ endpoint, eventId, paymentHash: parsed.paymentHash, sequence: parsed.sequence, status: answer === "hang" ? 0 : answer, atMs: Date.now(), signatureValid });
+    this.received.push({
+      endpoint,
+      eventId,
+      paymentHash: parsed.paymentHash,
+      sequence: parsed.sequence,
+      status: answer === "hang" ? 0 : answer,
+      atMs: Date.now(),
+      signatureValid,
+    });
     if (answer !== "hang") response.writeHead(answer).end();
   }
 }
@@ -103,7 +124,18 @@ function invoiceEvent(paymentHash: string, sequence: number): InvoiceEvent {
     bolt11: kind === "CREATED" ? "lnbcrt50u1test" : null,
     amountMsat: 5_000_000n,
     amountPaidMsat: kind === "CREATED" ? null : 5_000_000n,
-    htlcs: kind === "CREATED" ? [] : [{ nodeId: NODE, chanId: 1_234_567_890_123_456_789n, htlcId: BigInt(sequence), amountMsat: 5_000_000n, settled: null }],
+    htlcs:
+      kind === "CREATED"
+        ? []
+        : [
+            {
+              nodeId: NODE,
+              chanId: 1_234_567_890_123_456_789n,
+              htlcId: BigInt(sequence),
+              amountMsat: 5_000_000n,
+              settled: null,
+            },
+          ],
     amountSettledMsat: null,
     amountFailedMsat: null,
     reason: null,
@@ -125,7 +157,13 @@ interface TestDeploymentContext {
 async function provision(): Promise<TestDeploymentContext> {
   const deployment = uniqueName("wh");
   // The stack has SCRAM users admin, matcher, public, bridge-*: the relay runs as public here.
-  const plan = planDeployment({ deployment, nodes: [{ name: "alpha", pubkey: NODE }], partitions: 3, replicationFactor: 1, principals: { webhookRelay: "public" } });
+  const plan = planDeployment({
+    deployment,
+    nodes: [{ name: "alpha", pubkey: NODE }],
+    partitions: 3,
+    replicationFactor: 1,
+    principals: { webhookRelay: "public" },
+  });
   const adminKafka = testKafka(`${deployment}-admin`);
   const admin = adminKafka.admin();
   await admin.connect();
@@ -143,7 +181,10 @@ async function provision(): Promise<TestDeploymentContext> {
     admin: adminKafka,
     producer,
     async send(event) {
-      await producer.send({ topic: topics.invoiceEvents, messages: [{ key: event.paymentHash, ...encode("invoice-event", event) }] });
+      await producer.send({
+        topic: topics.invoiceEvents,
+        messages: [{ key: event.paymentHash, ...encode("invoice-event", event) }],
+      });
     },
     async remove() {
       await producer.disconnect();
@@ -158,16 +199,27 @@ async function provision(): Promise<TestDeploymentContext> {
   };
 }
 
-async function relayFor(context: TestDeploymentContext, baseUrl: string, endpoints: { name: string; maxAttempts?: number; timeoutMs?: number }[], delivery: Record<string, number>): Promise<Relay> {
+async function relayFor(
+  context: TestDeploymentContext,
+  baseUrl: string,
+  endpoints: { name: string; maxAttempts?: number; timeoutMs?: number }[],
+  delivery: Record<string, number>,
+): Promise<Relay> {
   const env: Record<string, string> = {};
-  for (const endpoint of endpoints) env[`IC_WEBHOOK_SECRET_${endpoint.name.toUpperCase()}`] = secretOf(endpoint.name);
+  for (const endpoint of endpoints)
+    env[`IC_WEBHOOK_SECRET_${endpoint.name.toUpperCase()}`] = secretOf(endpoint.name);
   const parsed = parseRelayConfig(
     {
       deployment: context.deployment,
       kafka: { brokers: testBrokers, credentialsFile: testCredentialsFiles().public },
       startFrom: "earliest",
       delivery,
-      endpoints: endpoints.map((e) => ({ name: e.name, url: `${baseUrl}/${e.name}`, ...(e.maxAttempts === undefined ? {} : { maxAttempts: e.maxAttempts }), ...(e.timeoutMs === undefined ? {} : { timeoutMs: e.timeoutMs }) })),
+      endpoints: endpoints.map((e) => ({
+        name: e.name,
+        url: `${baseUrl}/${e.name}`,
+        ...(e.maxAttempts === undefined ? {} : { maxAttempts: e.maxAttempts }),
+        ...(e.timeoutMs === undefined ? {} : { timeoutMs: e.timeoutMs }),
+      })),
     },
     env,
   );
@@ -211,14 +263,18 @@ async function committedOf(context: TestDeploymentContext): Promise<string[]> {
   }
 }
 
-const header = (message: KafkaMessage, name: string): string | undefined => message.headers?.[name]?.toString();
+const header = (message: KafkaMessage, name: string): string | undefined =>
+  message.headers?.[name]?.toString();
 
 /** Asserts each invoice's requests at an endpoint never go back in sequence (one event finished before the next began). */
 function expectOrderedPerInvoice(requests: readonly Received[]): void {
   const byInvoice = new Map<string, number[]>();
-  for (const r of requests) byInvoice.set(r.paymentHash, [...(byInvoice.get(r.paymentHash) ?? []), r.sequence]);
+  for (const r of requests)
+    byInvoice.set(r.paymentHash, [...(byInvoice.get(r.paymentHash) ?? []), r.sequence]);
   for (const [hash, sequences] of byInvoice) {
-    expect(sequences, `requests of invoice ${hash.slice(0, 12)}`).toEqual([...sequences].sort((a, b) => a - b));
+    expect(sequences, `requests of invoice ${hash.slice(0, 12)}`).toEqual(
+      [...sequences].sort((a, b) => a - b),
+    );
   }
 }
 
@@ -248,7 +304,10 @@ describe("webhook relay on the real broker", () => {
     for (let sequence = 1; sequence <= KINDS.length; sequence++) {
       for (const event of events.filter((e) => e.sequence === sequence)) await context.send(event);
     }
-    await context.producer.send({ topic: context.topic, messages: [{ key: "garbage", value: Buffer.from("not an invoice event") }] });
+    await context.producer.send({
+      topic: context.topic,
+      messages: [{ key: "garbage", value: Buffer.from("not an invoice event") }],
+    });
 
     const relay = await relayFor(
       context,
@@ -258,12 +317,22 @@ describe("webhook relay on the real broker", () => {
     );
     cleanups.push(() => relay.stop());
 
-    await waitFor("every event delivered to flaky and the relay's offsets at the end", async () => receiver.of("flaky", 200).length >= events.length && (await offsetsCaughtUp(context)), 90_000);
+    await waitFor(
+      "every event delivered to flaky and the relay's offsets at the end",
+      async () => receiver.of("flaky", 200).length >= events.length && (await offsetsCaughtUp(context)),
+      90_000,
+    );
 
     // Exactly once delivered (2xx) per event, after exactly two failures each.
     const delivered = receiver.of("flaky", 200);
     expect(delivered.map((r) => r.eventId).sort()).toEqual(events.map((e) => e.eventId).sort());
-    for (const event of events) expect(receiver.of("flaky").filter((r) => r.eventId === event.eventId).map((r) => r.status)).toEqual([500, 500, 200]);
+    for (const event of events)
+      expect(
+        receiver
+          .of("flaky")
+          .filter((r) => r.eventId === event.eventId)
+          .map((r) => r.status),
+      ).toEqual([500, 500, 200]);
     // In order per invoice at every endpoint, retries included: an event's next one waits for it.
     for (const endpoint of ["flaky", "broken", "hang"]) expectOrderedPerInvoice(receiver.of(endpoint));
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
@@ -273,10 +342,22 @@ describe("webhook relay on the real broker", () => {
       expect(receiver.of("hang").filter((r) => r.eventId === event.eventId)).toHaveLength(3);
     }
 
-    const letters = await readTopic(context.admin, context.deadLetterTopic, { readUncommitted: false, until: (m) => m.length >= 2 * events.length + 1 });
-    const lettersOf = (endpoint: string) => letters.filter((m) => header(m, WEBHOOK_DLQ_HEADERS.endpoint) === endpoint);
-    expect(lettersOf("broken").map((m) => header(m, WEBHOOK_DLQ_HEADERS.eventId)).sort()).toEqual(events.map((e) => e.eventId).sort());
-    expect(lettersOf("hang").map((m) => header(m, WEBHOOK_DLQ_HEADERS.eventId)).sort()).toEqual(events.map((e) => e.eventId).sort());
+    const letters = await readTopic(context.admin, context.deadLetterTopic, {
+      readUncommitted: false,
+      until: (m) => m.length >= 2 * events.length + 1,
+    });
+    const lettersOf = (endpoint: string) =>
+      letters.filter((m) => header(m, WEBHOOK_DLQ_HEADERS.endpoint) === endpoint);
+    expect(
+      lettersOf("broken")
+        .map((m) => header(m, WEBHOOK_DLQ_HEADERS.eventId))
+        .sort(),
+    ).toEqual(events.map((e) => e.eventId).sort());
+    expect(
+      lettersOf("hang")
+        .map((m) => header(m, WEBHOOK_DLQ_HEADERS.eventId))
+        .sort(),
+    ).toEqual(events.map((e) => e.eventId).sort());
     for (const letter of lettersOf("broken")) {
       expect(header(letter, DEAD_LETTER_HEADERS.reason)).toBe("attempts-exhausted");
       expect(header(letter, WEBHOOK_DLQ_HEADERS.lastFailure)).toBe("http-500");
@@ -285,18 +366,36 @@ describe("webhook relay on the real broker", () => {
       expect(header(letter, "ic-schema")).toBe("invoice-event");
       expect(header(letter, DEAD_LETTER_HEADERS.detail)).toBe("endpoint broken: http-500 after 3 attempt(s)");
     }
-    for (const letter of lettersOf("hang")) expect([header(letter, DEAD_LETTER_HEADERS.reason), header(letter, WEBHOOK_DLQ_HEADERS.lastFailure)]).toEqual(["attempts-exhausted", "timeout"]);
-    expect(lettersOf("*").map((m) => [header(m, DEAD_LETTER_HEADERS.reason), m.key?.toString()])).toEqual([["missing-header", "garbage"]]);
+    for (const letter of lettersOf("hang"))
+      expect([
+        header(letter, DEAD_LETTER_HEADERS.reason),
+        header(letter, WEBHOOK_DLQ_HEADERS.lastFailure),
+      ]).toEqual(["attempts-exhausted", "timeout"]);
+    expect(lettersOf("*").map((m) => [header(m, DEAD_LETTER_HEADERS.reason), m.key?.toString()])).toEqual([
+      ["missing-header", "garbage"],
+    ]);
     // No dead letter carries a secret or the endpoint's URL.
-    const letterText = letters.map((m) => JSON.stringify(Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v?.toString()])))).join("\n");
+    const letterText = letters
+      .map((m) =>
+        JSON.stringify(
+          Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v?.toString()])),
+        ),
+      )
+      .join("\n");
     expect(letterText).not.toContain(baseUrl);
     for (const secret of secrets.values()) expect(letterText).not.toContain(secret);
 
     const metrics = await relay.metrics.registry.metrics();
     expect(metrics).toContain(`ic_webhook_deliveries_total{endpoint="flaky"} ${events.length}`);
-    expect(metrics).toContain(`ic_webhook_dead_lettered_total{endpoint="broken",reason="attempts-exhausted"} ${events.length}`);
-    expect(metrics).toContain(`ic_webhook_dead_lettered_total{endpoint="hang",reason="attempts-exhausted"} ${events.length}`);
-    expect(metrics).toContain(`ic_webhook_attempt_failures_total{endpoint="hang",failure="timeout"} ${3 * events.length}`);
+    expect(metrics).toContain(
+      `ic_webhook_dead_lettered_total{endpoint="broken",reason="attempts-exhausted"} ${events.length}`,
+    );
+    expect(metrics).toContain(
+      `ic_webhook_dead_lettered_total{endpoint="hang",reason="attempts-exhausted"} ${events.length}`,
+    );
+    expect(metrics).toContain(
+      `ic_webhook_attempt_failures_total{endpoint="hang",failure="timeout"} ${3 * events.length}`,
+    );
   });
 
   it("a relay stopped before its events were delivered commits nothing, and the next one delivers every event, in order", async () => {
@@ -313,7 +412,11 @@ describe("webhook relay on the real broker", () => {
     const delivery = { maxAttempts: 1000, initialBackoffMs: 50, maxBackoffMs: 200, timeoutMs: 2000 };
     const first = await relayFor(context, baseUrl, [{ name: "gate" }], delivery);
     cleanups.push(() => first.stop());
-    await waitFor("both invoices' first events tried while the endpoint is down", () => new Set(receiver.of("gate", 503).map((r) => r.paymentHash)).size === 2, 30_000);
+    await waitFor(
+      "both invoices' first events tried while the endpoint is down",
+      () => new Set(receiver.of("gate", 503).map((r) => r.paymentHash)).size === 2,
+      30_000,
+    );
     await first.stop();
     expect(receiver.of("gate", 200)).toEqual([]);
     // Nothing handled, nothing committed: the group has no offset on any partition.
@@ -322,10 +425,15 @@ describe("webhook relay on the real broker", () => {
     open = true;
     const second = await relayFor(context, baseUrl, [{ name: "gate" }], delivery);
     cleanups.push(() => second.stop());
-    await waitFor("every event delivered after the restart", async () => receiver.of("gate", 200).length >= events.length && (await offsetsCaughtUp(context)), 60_000);
+    await waitFor(
+      "every event delivered after the restart",
+      async () => receiver.of("gate", 200).length >= events.length && (await offsetsCaughtUp(context)),
+      60_000,
+    );
     const delivered = receiver.of("gate", 200);
     expect(delivered.map((r) => r.eventId).sort()).toEqual(events.map((e) => e.eventId).sort());
-    for (const hash of invoices) expect(delivered.filter((r) => r.paymentHash === hash).map((r) => r.sequence)).toEqual([1, 2, 3]);
+    for (const hash of invoices)
+      expect(delivered.filter((r) => r.paymentHash === hash).map((r) => r.sequence)).toEqual([1, 2, 3]);
     expectOrderedPerInvoice(receiver.of("gate").filter((r) => r.atMs >= (delivered[0]?.atMs ?? 0)));
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
   });
@@ -336,7 +444,12 @@ describe("webhook relay on the real broker", () => {
     const receiver = new Receiver({ ok: secretOf("ok") }, { ok: () => 200 });
     const baseUrl = await receiver.listen();
     cleanups.push(() => receiver.close());
-    const relay = await relayFor(context, baseUrl, [{ name: "ok" }], { maxAttempts: 3, initialBackoffMs: 50, maxBackoffMs: 200, timeoutMs: 5000 });
+    const relay = await relayFor(context, baseUrl, [{ name: "ok" }], {
+      maxAttempts: 3,
+      initialBackoffMs: 50,
+      maxBackoffMs: 200,
+      timeoutMs: 5000,
+    });
     cleanups.push(() => relay.stop());
 
     const invoices = Array.from({ length: 50 }, () => randomBytes(32).toString("hex"));
@@ -351,8 +464,18 @@ describe("webhook relay on the real broker", () => {
     await waitFor("every event delivered", () => receiver.of("ok", 200).length >= sentAt.size, 60_000);
     expect(receiver.of("ok", 200)).toHaveLength(sentAt.size);
     expectOrderedPerInvoice(receiver.of("ok"));
-    const latencies = receiver.of("ok", 200).map((r) => r.atMs - (sentAt.get(r.eventId) as number)).sort((a, b) => a - b);
-    const figures = { metric: "webhook_relay.delivery_latency_ms", events: latencies.length, invoices: invoices.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) };
+    const latencies = receiver
+      .of("ok", 200)
+      .map((r) => r.atMs - (sentAt.get(r.eventId) as number))
+      .sort((a, b) => a - b);
+    const figures = {
+      metric: "webhook_relay.delivery_latency_ms",
+      events: latencies.length,
+      invoices: invoices.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1),
+    };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     expect(latencies.every((l) => l >= 0)).toBe(true);
   });

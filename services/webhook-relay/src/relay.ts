@@ -51,7 +51,12 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
   const auth = relayKafkaAuth(config);
   const warning = kafkaAuthWarning(auth);
   if (warning !== undefined) logger.warn(warning);
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, sasl: resolveKafkaCredentials(auth) });
+  const kafka = createKafka({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    logger,
+    sasl: resolveKafkaCredentials(auth),
+  });
   const deadLetters = createWebhookDeadLetterWriter(kafka, topics.webhookDeadLetters);
   const stopping = new AbortController();
   // Every delivery in progress (endpoints x invoices x partitions) listens for the stop.
@@ -63,7 +68,11 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
     return {
       name: endpoint.name,
       secretValue: endpoint.secretValue,
-      policy: { maxAttempts: endpoint.maxAttempts, initialDelayMs: config.delivery.initialBackoffMs, maxDelayMs: config.delivery.maxBackoffMs },
+      policy: {
+        maxAttempts: endpoint.maxAttempts,
+        initialDelayMs: config.delivery.initialBackoffMs,
+        maxDelayMs: config.delivery.maxBackoffMs,
+      },
       post: (body, headers, signal) => poster.post(body, headers, signal),
     };
   });
@@ -94,19 +103,37 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
       }));
     }
     logger.info(
-      { deployment: config.deployment, groupId: config.groupId, endpoints: loaded.endpoints.map((e) => e.name), kafkaAuth: describeKafkaAuth(auth) },
+      {
+        deployment: config.deployment,
+        groupId: config.groupId,
+        endpoints: loaded.endpoints.map((e) => e.name),
+        kafkaAuth: describeKafkaAuth(auth),
+      },
       "webhook relay starting",
     );
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await waitForTopics(admin, [topics.invoiceEvents, topics.webhookDeadLetters], { logger, signal: stopping.signal, onWaiting: (missing) => (waitingFor = `topics ${missing}`) });
+      await waitForTopics(admin, [topics.invoiceEvents, topics.webhookDeadLetters], {
+        logger,
+        signal: stopping.signal,
+        onWaiting: (missing) => (waitingFor = `topics ${missing}`),
+      });
     } finally {
       await admin.disconnect();
     }
     waitingFor = "consumer group";
     await deadLetters.connect();
-    const handler = createInvoiceEventHandler({ deployment: config.deployment, endpoints, deadLetters, clock, signal: stopping.signal, metrics, logger });
+    const handler = createInvoiceEventHandler({
+      deployment: config.deployment,
+      endpoints,
+      deadLetters,
+      clock,
+      signal: stopping.signal,
+      metrics,
+      logger,
+      heartbeatEveryMs: Math.floor(config.sessionTimeoutMs / 3),
+    });
     // kafkajs's run() resolves once the member joined the group and got its partitions.
     consumer = await runCommittingConsumer(kafka, {
       groupId: config.groupId,
@@ -115,6 +142,8 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
       keyConcurrency: config.delivery.invoiceConcurrency,
       partitionsConsumedConcurrently: config.delivery.partitionConcurrency,
       maxWaitTimeMs: 500,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.floor(config.sessionTimeoutMs / 3),
       logger,
       handler,
       onFatalError: reportFailure,
@@ -145,7 +174,9 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
       // First abandon the deliveries in progress (their records stay uncommitted), else the
       // consumer's stop would wait for every retry schedule to run out.
       stopping.abort();
-      await consumer?.stop().catch((error: unknown) => logger.warn({ err: (error as Error).message }, "consumer stop failed"));
+      await consumer
+        ?.stop()
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, "consumer stop failed"));
       await deadLetters.disconnect().catch(() => undefined);
       for (const poster of posters) poster.close();
       await server?.close();

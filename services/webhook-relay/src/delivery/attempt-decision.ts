@@ -55,14 +55,21 @@ export function isRetryable(outcome: AttemptOutcome): boolean {
  * The decision after attempt number `attempt` (1 = the first POST) ended with `outcome`.
  * `draw` is uniform in [0, 1) (jitter).
  */
-export function decideAfterAttempt(outcome: AttemptOutcome, attempt: number, policy: RetryPolicy, draw: number): AttemptDecision {
-  if (outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299) return { kind: "delivered" };
+export function decideAfterAttempt(
+  outcome: AttemptOutcome,
+  attempt: number,
+  policy: RetryPolicy,
+  draw: number,
+): AttemptDecision {
+  if (outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299)
+    return { kind: "delivered" };
   const failure = failureLabel(outcome);
   if (!isRetryable(outcome)) return { kind: "dead-letter", reason: "rejected", failure };
   if (attempt >= policy.maxAttempts) return { kind: "dead-letter", reason: "attempts-exhausted", failure };
   const backoff = retryDelayMs(policy, attempt, draw);
   const retryAfter = outcome.kind === "response" ? outcome.retryAfterMs : undefined;
-  const delayMs = retryAfter === undefined ? backoff : Math.min(policy.maxDelayMs, Math.max(backoff, retryAfter));
+  const delayMs =
+    retryAfter === undefined ? backoff : Math.min(policy.maxDelayMs, Math.max(backoff, retryAfter));
   return { kind: "retry", delayMs, failure };
 }
 

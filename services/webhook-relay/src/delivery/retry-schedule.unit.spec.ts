@@ -6,7 +6,9 @@ const policy: RetryPolicy = { maxAttempts: 10, initialDelayMs: 500, maxDelayMs: 
 
 describe("retry schedule", () => {
   it("doubles from the initial delay after each failed attempt (the upper end of the jitter range)", () => {
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelayMs(policy, n, 1))).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelayMs(policy, n, 1))).toEqual([
+      500, 1000, 2000, 4000, 8000, 16_000, 30_000,
+    ]);
   });
 
   it("keeps half of the delay fixed and draws the other half (equal jitter)", () => {
@@ -29,14 +31,20 @@ describe("retry schedule", () => {
 
   it("property: between half and all of min(max, initial * 2^(n-1)), and never shorter than for fewer failures at the same draw", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 600_000 }), fc.integer({ min: 1, max: 80 }), fc.double({ min: 0, max: 1, noNaN: true }), (initial, extra, n, draw) => {
-        const p: RetryPolicy = { maxAttempts: 100, initialDelayMs: initial, maxDelayMs: initial + extra };
-        const ceiling = Math.min(p.maxDelayMs, initial * 2 ** (n - 1));
-        const delay = retryDelayMs(p, n, draw);
-        expect(delay).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
-        expect(delay).toBeLessThanOrEqual(Math.ceil(ceiling));
-        expect(delay).toBeGreaterThanOrEqual(retryDelayMs(p, n - 1, draw));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 600_000 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (initial, extra, n, draw) => {
+          const p: RetryPolicy = { maxAttempts: 100, initialDelayMs: initial, maxDelayMs: initial + extra };
+          const ceiling = Math.min(p.maxDelayMs, initial * 2 ** (n - 1));
+          const delay = retryDelayMs(p, n, draw);
+          expect(delay).toBeGreaterThanOrEqual(Math.floor(ceiling / 2));
+          expect(delay).toBeLessThanOrEqual(Math.ceil(ceiling));
+          expect(delay).toBeGreaterThanOrEqual(retryDelayMs(p, n - 1, draw));
+        },
+      ),
     );
   });
 });

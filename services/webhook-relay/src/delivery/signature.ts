@@ -29,7 +29,10 @@ export function signatureHeader(secret: string, timestampSec: number, body: stri
 
 export type VerifyResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: "missing-header" | "bad-timestamp" | "stale-timestamp" | "unknown-scheme" | "mismatch" };
+  | {
+      readonly ok: false;
+      readonly reason: "missing-header" | "bad-timestamp" | "stale-timestamp" | "unknown-scheme" | "mismatch";
+    };
 
 /**
  * What a receiver does (README, "Verifying a webhook"): recompute the HMAC over the timestamp
@@ -44,15 +47,19 @@ export function verifyWebhookSignature(input: {
   readonly nowSec: number;
   readonly toleranceSec: number;
 }): VerifyResult {
-  if (input.timestampHeader === undefined || input.signatureHeader === undefined) return { ok: false, reason: "missing-header" };
+  if (input.timestampHeader === undefined || input.signatureHeader === undefined)
+    return { ok: false, reason: "missing-header" };
   if (!/^\d{1,12}$/.test(input.timestampHeader)) return { ok: false, reason: "bad-timestamp" };
   const timestamp = Number(input.timestampHeader);
-  if (Math.abs(input.nowSec - timestamp) > input.toleranceSec) return { ok: false, reason: "stale-timestamp" };
+  if (Math.abs(input.nowSec - timestamp) > input.toleranceSec)
+    return { ok: false, reason: "stale-timestamp" };
   const [scheme, given] = splitOnce(input.signatureHeader, "=");
   if (scheme !== SIGNATURE_SCHEME || given === undefined) return { ok: false, reason: "unknown-scheme" };
   const expected = Buffer.from(webhookSignature(input.secret, timestamp, input.body), "hex");
   const actual = /^[0-9a-f]{64}$/.test(given) ? Buffer.from(given, "hex") : Buffer.alloc(0);
-  return actual.length === expected.length && timingSafeEqual(actual, expected) ? { ok: true } : { ok: false, reason: "mismatch" };
+  return actual.length === expected.length && timingSafeEqual(actual, expected)
+    ? { ok: true }
+    : { ok: false, reason: "mismatch" };
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

@@ -54,10 +54,22 @@ describe("webhook signature", () => {
     expect(verify({ signatureHeader: undefined })).toEqual({ ok: false, reason: "missing-header" });
     expect(verify({ timestampHeader: "1.8e9" })).toEqual({ ok: false, reason: "bad-timestamp" });
     expect(verify({ timestampHeader: "" })).toEqual({ ok: false, reason: "bad-timestamp" });
-    expect(verify({ signatureHeader: `v0=${webhookSignature(SECRET, NOW, BODY)}` })).toEqual({ ok: false, reason: "unknown-scheme" });
-    expect(verify({ signatureHeader: webhookSignature(SECRET, NOW, BODY) })).toEqual({ ok: false, reason: "unknown-scheme" });
+    expect(verify({ signatureHeader: `v0=${webhookSignature(SECRET, NOW, BODY)}` })).toEqual({
+      ok: false,
+      reason: "unknown-scheme",
+    });
+    expect(verify({ signatureHeader: webhookSignature(SECRET, NOW, BODY) })).toEqual({
+      ok: false,
+      reason: "unknown-scheme",
+    });
     expect(verify({ signatureHeader: "v1=zz" })).toEqual({ ok: false, reason: "mismatch" });
-    expect(verify({ signatureHeader: `v1=${webhookSignature(SECRET, NOW, BODY).toUpperCase()}` })).toEqual({ ok: false, reason: "mismatch" });
-    expect(verify({ signatureHeader: `v1=${webhookSignature(SECRET, NOW, BODY).slice(2)}` })).toEqual({ ok: false, reason: "mismatch" });
+    expect(verify({ signatureHeader: `v1=${webhookSignature(SECRET, NOW, BODY).toUpperCase()}` })).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
+    expect(verify({ signatureHeader: `v1=${webhookSignature(SECRET, NOW, BODY).slice(2)}` })).toEqual({
+      ok: false,
+      reason: "mismatch",
+    });
   });
 });

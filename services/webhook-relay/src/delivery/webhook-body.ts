@@ -71,7 +71,11 @@ export function webhookBody(event: InvoiceEvent, deployment: string): string {
 }
 
 /** Every header of one attempt (content type, event id, timestamp, signature). */
-export function webhookRequestHeaders(input: { eventId: string; timestampSec: number; signature: string }): Record<string, string> {
+export function webhookRequestHeaders(input: {
+  eventId: string;
+  timestampSec: number;
+  signature: string;
+}): Record<string, string> {
   return {
     "content-type": "application/json",
     "user-agent": "ic-webhook-relay/1",

@@ -36,15 +36,38 @@ describe("webhook body", () => {
       amountPaidMsat: "9007199254740993",
       amountSettledMsat: "0",
       amountFailedMsat: "1000",
-      htlcs: [{ nodeId: NODE, chanId: "123456789012345678", htlcId: "0", amountMsat: "1000", settled: false }],
+      htlcs: [
+        { nodeId: NODE, chanId: "123456789012345678", htlcId: "0", amountMsat: "1000", settled: false },
+      ],
       reason: "lnd failed 1 of 1 parts it was told to settle",
       atMs: 1_800_000_000_123,
     });
   });
 
   it("keeps nulls (amount-less invoice, fields of other kinds) as null", () => {
-    const json = webhookBodyJson({ ...event, kind: "CREATED", amountMsat: null, amountPaidMsat: null, amountSettledMsat: null, amountFailedMsat: null, htlcs: [], reason: null, bolt11: "lnbcrt1..." }, "d");
-    expect(json).toMatchObject({ amountMsat: null, amountPaidMsat: null, amountSettledMsat: null, amountFailedMsat: null, htlcs: [], reason: null, bolt11: "lnbcrt1..." });
+    const json = webhookBodyJson(
+      {
+        ...event,
+        kind: "CREATED",
+        amountMsat: null,
+        amountPaidMsat: null,
+        amountSettledMsat: null,
+        amountFailedMsat: null,
+        htlcs: [],
+        reason: null,
+        bolt11: "lnbcrt1...",
+      },
+      "d",
+    );
+    expect(json).toMatchObject({
+      amountMsat: null,
+      amountPaidMsat: null,
+      amountSettledMsat: null,
+      amountFailedMsat: null,
+      htlcs: [],
+      reason: null,
+      bolt11: "lnbcrt1...",
+    });
   });
 
   it("is the same text every time (the signed bytes of every attempt and redelivery)", () => {
@@ -52,7 +75,9 @@ describe("webhook body", () => {
   });
 
   it("headers: JSON content type, the event id for dedupe, the timestamp and the signature", () => {
-    expect(webhookRequestHeaders({ eventId: "evt-7", timestampSec: 1_800_000_000, signature: "v1=00" })).toEqual({
+    expect(
+      webhookRequestHeaders({ eventId: "evt-7", timestampSec: 1_800_000_000, signature: "v1=00" }),
+    ).toEqual({
       "content-type": "application/json",
       "user-agent": "ic-webhook-relay/1",
       "ic-webhook-id": "evt-7",

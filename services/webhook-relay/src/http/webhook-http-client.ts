@@ -10,7 +10,9 @@ import { parseRetryAfter, type AttemptOutcome } from "../delivery/index.ts";
 export class DeliveryAborted extends Error {
   override readonly name = "DeliveryAborted";
   constructor() {
-    super("the webhook relay is stopping: the delivery was abandoned (the event is delivered again after the restart)");
+    super(
+      "the webhook relay is stopping: the delivery was abandoned (the event is delivered again after the restart)",
+    );
   }
 }
 
@@ -33,7 +35,11 @@ export function createWebhookPoster(target: WebhookTarget): WebhookPoster {
   const url = new URL(target.url);
   const secure = url.protocol === "https:";
   const agent = secure
-    ? new https.Agent({ keepAlive: true, maxSockets: 64, ...(target.ca === undefined ? {} : { ca: target.ca }) })
+    ? new https.Agent({
+        keepAlive: true,
+        maxSockets: 64,
+        ...(target.ca === undefined ? {} : { ca: target.ca }),
+      })
     : new http.Agent({ keepAlive: true, maxSockets: 64 });
   const request = secure ? https.request : http.request;
   return {
@@ -50,19 +56,24 @@ export function createWebhookPoster(target: WebhookTarget): WebhookPoster {
           else resolve(outcome);
         };
         const payload = Buffer.from(body, "utf8");
-        const req = request(url, { method: "POST", agent, headers: { ...headers, "content-length": String(payload.length) } }, (res) => {
-          const status = res.statusCode ?? 0;
-          const retryAfter = res.headers["retry-after"];
-          let read = 0;
-          res.on("data", (chunk: Buffer) => {
-            read += chunk.length;
-            if (read > MAX_RESPONSE_BYTES) res.destroy();
-          });
-          const done = () => finish({ kind: "response", status, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) });
-          res.on("end", done);
-          res.on("close", done);
-          res.on("error", done);
-        });
+        const req = request(
+          url,
+          { method: "POST", agent, headers: { ...headers, "content-length": String(payload.length) } },
+          (res) => {
+            const status = res.statusCode ?? 0;
+            const retryAfter = res.headers["retry-after"];
+            let read = 0;
+            res.on("data", (chunk: Buffer) => {
+              read += chunk.length;
+              if (read > MAX_RESPONSE_BYTES) res.destroy();
+            });
+            const done = () =>
+              finish({ kind: "response", status, retryAfterMs: parseRetryAfter(retryAfter, Date.now()) });
+            res.on("end", done);
+            res.on("close", done);
+            res.on("error", done);
+          },
+        );
         const timer = setTimeout(() => {
           finish({ kind: "timeout", timeoutMs: target.timeoutMs });
           req.destroy();
@@ -72,7 +83,9 @@ export function createWebhookPoster(target: WebhookTarget): WebhookPoster {
           req.destroy();
         };
         signal.addEventListener("abort", onAbort, { once: true });
-        req.on("error", (error: NodeJS.ErrnoException) => finish({ kind: "network-error", code: error.code ?? error.name }));
+        req.on("error", (error: NodeJS.ErrnoException) =>
+          finish({ kind: "network-error", code: error.code ?? error.name }),
+        );
         req.end(payload);
       });
     },

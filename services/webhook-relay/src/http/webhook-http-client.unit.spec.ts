@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeliveryAborted, createWebhookPoster } from "./webhook-http-client.ts";
 
 // The invoice API's test-only TLS identity (self-signed, CA:TRUE, SAN 127.0.0.1): public, tests only.
-const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../invoice-matcher/src/api/testing/fixtures");
+const fixtures = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../invoice-matcher/src/api/testing/fixtures",
+);
 const cert = readFileSync(path.join(fixtures, "tls.cert"));
 const key = readFileSync(path.join(fixtures, "tls.key"));
 
@@ -50,7 +53,11 @@ const signal = () => new AbortController().signal;
 describe("webhook poster", () => {
   it("POSTs the body with the given headers and a content length, and reports the status", async () => {
     const poster = createWebhookPoster({ url: `${plainUrl}/ok`, timeoutMs: 2000 });
-    const outcome = await poster.post('{"é":1}', { "content-type": "application/json", "ic-webhook-id": "e-1" }, signal());
+    const outcome = await poster.post(
+      '{"é":1}',
+      { "content-type": "application/json", "ic-webhook-id": "e-1" },
+      signal(),
+    );
     poster.close();
     expect(outcome).toEqual({ kind: "response", status: 204, retryAfterMs: undefined });
     const request = seen.find((s) => s.path === "/ok");
@@ -108,7 +115,10 @@ describe("webhook poster", () => {
     expect(await trusted.post("{}", {}, signal())).toMatchObject({ kind: "response", status: 204 });
     trusted.close();
     const untrusted = createWebhookPoster({ url: `${tlsUrl}/ok`, timeoutMs: 2000 });
-    expect(await untrusted.post("{}", {}, signal())).toMatchObject({ kind: "network-error", code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+    expect(await untrusted.post("{}", {}, signal())).toMatchObject({
+      kind: "network-error",
+      code: "DEPTH_ZERO_SELF_SIGNED_CERT",
+    });
     untrusted.close();
   });
 });

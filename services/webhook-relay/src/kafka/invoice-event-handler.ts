@@ -8,7 +8,14 @@
 // Order: records of one invoice share a key (its payment hash), so one partition, and the
 // consumer hands one key's records over one after another (keyConcurrency): an invoice's next
 // event is not sent to any endpoint before the previous one was delivered or dead-lettered.
-import { EventDecodeError, decodeAs, decodeFailureAction, type ConsumedRecord, type RecordHandler } from "@ic/event-log";
+import {
+  EventDecodeError,
+  decodeAs,
+  decodeFailureAction,
+  type ConsumedRecord,
+  type InvoiceEvent,
+  type RecordHandler,
+} from "@ic/event-log";
 import { webhookBody } from "../delivery/index.ts";
 import { deliverToEndpoint, type DeliveryClock, type DeliveryEndpoint } from "../endpoint-delivery.ts";
 import type { RelayLogger } from "../relay-logger.ts";
@@ -23,6 +30,11 @@ export interface InvoiceEventHandlerDeps {
   readonly signal: AbortSignal;
   readonly metrics: RelayMetrics;
   readonly logger: RelayLogger;
+  /**
+   * While a record is in delivery the group is told the relay is alive this often: a POST may run
+   * up to its timeout with no backoff (where the delivery loop heartbeats itself) in between.
+   */
+  readonly heartbeatEveryMs?: number;
 }
 
 export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): RecordHandler {
@@ -30,57 +42,109 @@ export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): Record
   return async (record: ConsumedRecord, context) => {
     metrics.eventsConsumed.inc();
     const where = { topic: record.topic, partition: record.partition, offset: record.offset };
-    let event;
+    let event: InvoiceEvent;
     try {
       event = decodeAs("invoice-event", record);
     } catch (error) {
       if (!(error instanceof EventDecodeError)) throw error;
       // A newer schema version: the relay is upgraded after the matcher; hold the partition.
       if (decodeFailureAction(error) === "hold") {
-        logger.error({ ...where, reason: error.reason, err: error.message }, "invoice event of a newer schema version: partition held until the relay is upgraded");
+        logger.error(
+          { ...where, reason: error.reason, err: error.message },
+          "invoice event of a newer schema version: partition held until the relay is upgraded",
+        );
         throw error;
       }
-      await deps.deadLetters.write(record, { reason: error.reason, detail: error.message, endpoint: ALL_ENDPOINTS, attempts: 0, lastFailure: "undecodable", eventId: "" });
+      await deps.deadLetters.write(record, {
+        reason: error.reason,
+        detail: error.message,
+        endpoint: ALL_ENDPOINTS,
+        attempts: 0,
+        lastFailure: "undecodable",
+        eventId: "",
+      });
       metrics.deadLettered.inc({ endpoint: ALL_ENDPOINTS, reason: error.reason });
-      logger.warn({ ...where, reason: error.reason }, "undecodable record on the invoice events topic dead-lettered");
+      logger.warn(
+        { ...where, reason: error.reason },
+        "undecodable record on the invoice events topic dead-lettered",
+      );
       return;
     }
     const body = webhookBody(event, deps.deployment);
-    const fields = { paymentHash: event.paymentHash, eventId: event.eventId, sequence: event.sequence, kind: event.kind };
+    const fields = {
+      paymentHash: event.paymentHash,
+      eventId: event.eventId,
+      sequence: event.sequence,
+      kind: event.kind,
+    };
     const writtenAtMs = Number(record.timestamp);
-    await Promise.all(
-      deps.endpoints.map(async (endpoint) => {
-        const result = await deliverToEndpoint({
-          endpoint,
-          eventId: event.eventId,
-          body,
-          clock: deps.clock,
-          signal: deps.signal,
-          heartbeat: context.heartbeat,
-          observer: {
-            attemptFailed(attempt, failure, retryInMs) {
-              metrics.attemptFailures.inc({ endpoint: endpoint.name, failure });
-              logger.warn({ ...fields, endpoint: endpoint.name, attempt, failure, retryInMs }, retryInMs === undefined ? "webhook attempt failed; giving up" : "webhook attempt failed; retrying");
+    // A failed heartbeat (a rebalance under way) is reported by the next one the delivery loop
+    // awaits, or by kafkajs when the batch ends; here it is only kept from being unhandled.
+    const keepAlive =
+      deps.heartbeatEveryMs === undefined
+        ? undefined
+        : setInterval(() => void context.heartbeat().catch(() => undefined), deps.heartbeatEveryMs);
+    try {
+      await deliverAll(event);
+    } finally {
+      if (keepAlive !== undefined) clearInterval(keepAlive);
+    }
+    async function deliverAll(event: InvoiceEvent): Promise<void> {
+      await Promise.all(
+        deps.endpoints.map(async (endpoint) => {
+          const result = await deliverToEndpoint({
+            endpoint,
+            eventId: event.eventId,
+            body,
+            clock: deps.clock,
+            signal: deps.signal,
+            heartbeat: context.heartbeat,
+            observer: {
+              attemptFailed(attempt, failure, retryInMs) {
+                metrics.attemptFailures.inc({ endpoint: endpoint.name, failure });
+                logger.warn(
+                  { ...fields, endpoint: endpoint.name, attempt, failure, retryInMs },
+                  retryInMs === undefined
+                    ? "webhook attempt failed; giving up"
+                    : "webhook attempt failed; retrying",
+                );
+              },
             },
-          },
-        });
-        if (result.kind === "delivered") {
-          metrics.deliveries.inc({ endpoint: endpoint.name });
-          if (Number.isFinite(writtenAtMs)) metrics.deliveryLatency.observe({ endpoint: endpoint.name }, Math.max(0, deps.clock.nowMs() - writtenAtMs) / 1000);
-          logger.debug({ ...fields, endpoint: endpoint.name, attempts: result.attempts }, "webhook delivered");
-          return;
-        }
-        await deps.deadLetters.write(record, {
-          reason: result.reason,
-          detail: `endpoint ${endpoint.name}: ${result.lastFailure} after ${result.attempts} attempt(s)`,
-          endpoint: endpoint.name,
-          attempts: result.attempts,
-          lastFailure: result.lastFailure,
-          eventId: event.eventId,
-        });
-        metrics.deadLettered.inc({ endpoint: endpoint.name, reason: result.reason });
-        logger.error({ ...fields, endpoint: endpoint.name, attempts: result.attempts, reason: result.reason, failure: result.lastFailure }, "webhook dead-lettered");
-      }),
-    );
+          });
+          if (result.kind === "delivered") {
+            metrics.deliveries.inc({ endpoint: endpoint.name });
+            if (Number.isFinite(writtenAtMs))
+              metrics.deliveryLatency.observe(
+                { endpoint: endpoint.name },
+                Math.max(0, deps.clock.nowMs() - writtenAtMs) / 1000,
+              );
+            logger.debug(
+              { ...fields, endpoint: endpoint.name, attempts: result.attempts },
+              "webhook delivered",
+            );
+            return;
+          }
+          await deps.deadLetters.write(record, {
+            reason: result.reason,
+            detail: `endpoint ${endpoint.name}: ${result.lastFailure} after ${result.attempts} attempt(s)`,
+            endpoint: endpoint.name,
+            attempts: result.attempts,
+            lastFailure: result.lastFailure,
+            eventId: event.eventId,
+          });
+          metrics.deadLettered.inc({ endpoint: endpoint.name, reason: result.reason });
+          logger.error(
+            {
+              ...fields,
+              endpoint: endpoint.name,
+              attempts: result.attempts,
+              reason: result.reason,
+              failure: result.lastFailure,
+            },
+            "webhook dead-lettered",
+          );
+        }),
+      );
+    }
   };
 }

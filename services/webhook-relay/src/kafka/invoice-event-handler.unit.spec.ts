@@ -26,14 +26,30 @@ const event: InvoiceEvent = {
 };
 
 function recordOf(value: Buffer | null, headers: Record<string, string> = {}): ConsumedRecord {
-  return { topic: "t.invoice.events.v1", partition: 0, offset: "7", key: Buffer.from(HASH), value, headers, timestamp: "1800000000000" };
+  return {
+    topic: "t.invoice.events.v1",
+    partition: 0,
+    offset: "7",
+    key: Buffer.from(HASH),
+    value,
+    headers,
+    timestamp: "1800000000000",
+  };
 }
 const encoded = encode("invoice-event", event);
 const goodRecord = recordOf(encoded.value, encoded.headers);
 
-const clock: DeliveryClock = { nowMs: () => 1_800_000_000_250, random: () => 0, sleep: async () => undefined };
+const clock: DeliveryClock = {
+  nowMs: () => 1_800_000_000_250,
+  random: () => 0,
+  sleep: async () => undefined,
+};
 
-function endpointAnswering(name: string, outcomes: AttemptOutcome[], maxAttempts = 3): DeliveryEndpoint & { bodies: string[] } {
+function endpointAnswering(
+  name: string,
+  outcomes: AttemptOutcome[],
+  maxAttempts = 3,
+): DeliveryEndpoint & { bodies: string[] } {
   const bodies: string[] = [];
   return {
     name,
@@ -47,7 +63,10 @@ function endpointAnswering(name: string, outcomes: AttemptOutcome[], maxAttempts
   };
 }
 
-function handlerWith(endpoints: DeliveryEndpoint[], options: { failDeadLetters?: boolean; signal?: AbortSignal } = {}) {
+function handlerWith(
+  endpoints: DeliveryEndpoint[],
+  options: { failDeadLetters?: boolean; signal?: AbortSignal } = {},
+) {
   const letters: WebhookDeadLetter[] = [];
   const metrics = createRelayMetrics();
   const handler = createInvoiceEventHandler({
@@ -64,18 +83,40 @@ function handlerWith(endpoints: DeliveryEndpoint[], options: { failDeadLetters?:
     metrics,
     logger: pino({ level: "silent" }),
   });
-  return { handler: (record: ConsumedRecord) => handler(record, { heartbeat: async () => undefined }), letters, metrics };
+  return {
+    handler: (record: ConsumedRecord) => handler(record, { heartbeat: async () => undefined }),
+    letters,
+    metrics,
+  };
 }
 
 describe("invoice event handler", () => {
   it("delivers the event to every endpoint, and dead-letters it for the one that never takes it, before returning", async () => {
     const good = endpointAnswering("good", [{ kind: "response", status: 500 }]);
-    const broken = endpointAnswering("broken", [500, 500, 500].map((status) => ({ kind: "response", status }) as AttemptOutcome));
+    const broken = endpointAnswering(
+      "broken",
+      [500, 500, 500].map((status) => ({ kind: "response", status }) as AttemptOutcome),
+    );
     const { handler, letters, metrics } = handlerWith([good, broken]);
     await handler(goodRecord);
     expect(good.bodies).toHaveLength(2);
-    expect(JSON.parse(good.bodies[0] as string)).toMatchObject({ eventId: "evt-1", paymentHash: HASH, kind: "CREATED", amountMsat: "5000", deployment: "t" });
-    expect(letters).toEqual([{ reason: "attempts-exhausted", detail: "endpoint broken: http-500 after 3 attempt(s)", endpoint: "broken", attempts: 3, lastFailure: "http-500", eventId: "evt-1" }]);
+    expect(JSON.parse(good.bodies[0] as string)).toMatchObject({
+      eventId: "evt-1",
+      paymentHash: HASH,
+      kind: "CREATED",
+      amountMsat: "5000",
+      deployment: "t",
+    });
+    expect(letters).toEqual([
+      {
+        reason: "attempts-exhausted",
+        detail: "endpoint broken: http-500 after 3 attempt(s)",
+        endpoint: "broken",
+        attempts: 3,
+        lastFailure: "http-500",
+        eventId: "evt-1",
+      },
+    ]);
     const text = await metrics.registry.metrics();
     expect(text).toContain('ic_webhook_deliveries_total{endpoint="good"} 1');
     expect(text).toContain('ic_webhook_dead_lettered_total{endpoint="broken",reason="attempts-exhausted"} 1');
@@ -88,20 +129,51 @@ describe("invoice event handler", () => {
     const { handler, letters } = handlerWith([good]);
     await handler(recordOf(Buffer.from("garbage")));
     expect(good.bodies).toEqual([]);
-    expect(letters).toEqual([expect.objectContaining({ reason: "missing-header", endpoint: "*", attempts: 0 })]);
+    expect(letters).toEqual([
+      expect.objectContaining({ reason: "missing-header", endpoint: "*", attempts: 0 }),
+    ]);
     await handler(recordOf(Buffer.from("garbage"), { ...encoded.headers }));
     expect(letters[1]).toMatchObject({ reason: "corrupt-payload", endpoint: "*" });
   });
 
   it("holds a record of a newer schema version (throws, so the partition waits), without a dead letter", async () => {
     const { handler, letters } = handlerWith([endpointAnswering("good", [])]);
-    await expect(handler(recordOf(encoded.value, { ...encoded.headers, "ic-schema-version": "99" }))).rejects.toThrow();
+    await expect(
+      handler(recordOf(encoded.value, { ...encoded.headers, "ic-schema-version": "99" })),
+    ).rejects.toThrow();
     expect(letters).toEqual([]);
   });
 
   it("throws when a dead letter cannot be written: the record is handled again, never passed over", async () => {
-    const { handler } = handlerWith([endpointAnswering("broken", [{ kind: "response", status: 400 }])], { failDeadLetters: true });
+    const { handler } = handlerWith([endpointAnswering("broken", [{ kind: "response", status: 400 }])], {
+      failDeadLetters: true,
+    });
     await expect(handler(goodRecord)).rejects.toThrow("broker away");
+  });
+
+  it("heartbeats while a POST is in progress (a slow endpoint does not get the member thrown out of its group)", async () => {
+    const slow: DeliveryEndpoint = {
+      name: "slow",
+      secretValue: "secret-secret-secret",
+      policy: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1 },
+      post: () => new Promise((resolve) => setTimeout(() => resolve({ kind: "response", status: 200 }), 120)),
+    };
+    let heartbeats = 0;
+    const handler = createInvoiceEventHandler({
+      deployment: "t",
+      endpoints: [slow],
+      deadLetters: { write: async () => undefined },
+      clock,
+      signal: new AbortController().signal,
+      metrics: createRelayMetrics(),
+      logger: pino({ level: "silent" }),
+      heartbeatEveryMs: 20,
+    });
+    await handler(goodRecord, { heartbeat: async () => void heartbeats++ });
+    expect(heartbeats).toBeGreaterThanOrEqual(3);
+    const after = heartbeats;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(heartbeats).toBe(after);
   });
 
   it("throws when the relay stops mid-delivery: neither delivered nor dead-lettered, so the offset is not committed", async () => {
@@ -110,7 +182,10 @@ describe("invoice event handler", () => {
       name: "hang",
       secretValue: "secret-secret-secret",
       policy: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
-      post: (_body, _headers, signal) => new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(new DeliveryAborted()))),
+      post: (_body, _headers, signal) =>
+        new Promise((_resolve, reject) =>
+          signal.addEventListener("abort", () => reject(new DeliveryAborted())),
+        ),
     };
     const { handler, letters } = handlerWith([hanging], { signal: stop.signal });
     const handled = handler(goodRecord);

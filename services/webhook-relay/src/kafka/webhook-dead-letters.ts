@@ -11,7 +11,13 @@
 // attempts made and the last failure. Never the endpoint's URL or secret.
 // It is acknowledged by the broker (acks=all) before the source offset may be committed; a write
 // that fails throws, so the event is handled again rather than lost.
-import { createSerialProducer, deadLetterMessage, type ConsumedRecord, type DeadLetter, type SerialProducer } from "@ic/event-log";
+import {
+  createSerialProducer,
+  deadLetterMessage,
+  type ConsumedRecord,
+  type DeadLetter,
+  type SerialProducer,
+} from "@ic/event-log";
 import type { Kafka } from "kafkajs";
 
 export const WEBHOOK_DLQ_HEADERS = {
@@ -39,7 +45,11 @@ export interface WebhookDeadLetterWriter {
 }
 
 export function webhookDeadLetterMessage(record: ConsumedRecord, letter: WebhookDeadLetter) {
-  const message = deadLetterMessage(record, { reason: letter.reason, detail: letter.detail }, { value: "copy" });
+  const message = deadLetterMessage(
+    record,
+    { reason: letter.reason, detail: letter.detail },
+    { value: "copy" },
+  );
   return {
     ...message,
     headers: {
@@ -52,7 +62,11 @@ export function webhookDeadLetterMessage(record: ConsumedRecord, letter: Webhook
   };
 }
 
-export function createWebhookDeadLetterWriter(kafka: Kafka, topic: string, producer: SerialProducer = createSerialProducer(kafka)): WebhookDeadLetterWriter {
+export function createWebhookDeadLetterWriter(
+  kafka: Kafka,
+  topic: string,
+  producer: SerialProducer = createSerialProducer(kafka),
+): WebhookDeadLetterWriter {
   return {
     topic,
     connect: () => producer.connect(),
