@@ -90,7 +90,10 @@ export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): Record
       if (keepAlive !== undefined) clearInterval(keepAlive);
     }
     async function deliverAll(event: InvoiceEvent): Promise<void> {
-      await Promise.all(
+      // allSettled, not all: when one endpoint fails (a dead letter not written), the others'
+      // deliveries of this event must end before the record is handed over again, or an old
+      // retry could reach an endpoint after the redelivery's next event of the same invoice.
+      const settled = await Promise.allSettled(
         deps.endpoints.map(async (endpoint) => {
           const result = await deliverToEndpoint({
             endpoint,
@@ -145,6 +148,8 @@ export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): Record
           );
         }),
       );
+      const failure = settled.find((outcome) => outcome.status === "rejected");
+      if (failure !== undefined) throw failure.reason;
     }
   };
 }

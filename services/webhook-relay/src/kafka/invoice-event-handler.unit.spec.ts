@@ -151,6 +151,30 @@ describe("invoice event handler", () => {
     await expect(handler(goodRecord)).rejects.toThrow("broker away");
   });
 
+  it("throws only after the other endpoints finished with the event (no old retry outlives the record)", async () => {
+    let slowFinished = false;
+    const slow: DeliveryEndpoint = {
+      name: "slow",
+      secretValue: "secret-secret-secret",
+      policy: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1 },
+      post: () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            slowFinished = true;
+            resolve({ kind: "response", status: 200 });
+          }, 80),
+        ),
+    };
+    const { handler } = handlerWith(
+      [endpointAnswering("broken", [{ kind: "response", status: 400 }]), slow],
+      {
+        failDeadLetters: true,
+      },
+    );
+    await expect(handler(goodRecord)).rejects.toThrow("broker away");
+    expect(slowFinished).toBe(true);
+  });
+
   it("heartbeats while a POST is in progress (a slow endpoint does not get the member thrown out of its group)", async () => {
     const slow: DeliveryEndpoint = {
       name: "slow",
