@@ -230,6 +230,12 @@ describe("webhook relay process", () => {
         const done = await committedOffsets(kafkaAdmin, groupId, topics.invoiceEvents);
         return ends.every((p) => p.high === "0" || done.get(p.partition) === p.high);
       });
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/ic_webhook_deliveries_total\{endpoint="shop"\} [1-9]/);
+      expect(metrics).toContain("ic_webhook_delivery_latency_seconds_bucket");
+      expect(metrics).not.toContain("secret-path-token");
     } finally {
       second.child.kill("SIGTERM");
       await kafkaAdmin.disconnect();

@@ -470,6 +470,7 @@ describe("webhook relay on the real broker", () => {
       .sort((a, b) => a - b);
     const figures = {
       metric: "webhook_relay.delivery_latency_ms",
+      mode: "burst",
       events: latencies.length,
       invoices: invoices.length,
       p50: percentile(latencies, 50),
@@ -478,5 +479,30 @@ describe("webhook relay on the real broker", () => {
     };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     expect(latencies.every((l) => l >= 0)).toBe(true);
+
+    // One event at a time, each sent once the previous one arrived: the path's own latency.
+    const single: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const event = invoiceEvent(randomBytes(32).toString("hex"), 1);
+      const started = Date.now();
+      await context.send(event);
+      await waitFor(
+        "the event delivered",
+        () => receiver.of("ok", 200).some((r) => r.eventId === event.eventId),
+        10_000,
+      );
+      single.push((receiver.of("ok", 200).find((r) => r.eventId === event.eventId)?.atMs ?? 0) - started);
+    }
+    single.sort((a, b) => a - b);
+    const idle = {
+      metric: "webhook_relay.delivery_latency_ms",
+      mode: "one-at-a-time",
+      events: single.length,
+      p50: percentile(single, 50),
+      p99: percentile(single, 99),
+      max: single.at(-1),
+    };
+    process.stdout.write(`${JSON.stringify(idle)}\n`);
+    expect(single.every((l) => l >= 0)).toBe(true);
   });
 });
