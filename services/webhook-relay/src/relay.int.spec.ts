@@ -204,6 +204,7 @@ async function relayFor(
   baseUrl: string,
   endpoints: { name: string; maxAttempts?: number; timeoutMs?: number }[],
   delivery: Record<string, number>,
+  startFrom: "earliest" | "latest" = "earliest",
 ): Promise<Relay> {
   const env: Record<string, string> = {};
   for (const endpoint of endpoints)
@@ -212,7 +213,7 @@ async function relayFor(
     {
       deployment: context.deployment,
       kafka: { brokers: testBrokers, credentialsFile: testCredentialsFiles().public },
-      startFrom: "earliest",
+      startFrom,
       delivery,
       endpoints: endpoints.map((e) => ({
         name: e.name,
@@ -436,6 +437,33 @@ describe("webhook relay on the real broker", () => {
       expect(delivered.filter((r) => r.paymentHash === hash).map((r) => r.sequence)).toEqual([1, 2, 3]);
     expectOrderedPerInvoice(receiver.of("gate").filter((r) => r.atMs >= (delivered[0]?.atMs ?? 0)));
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
+  });
+
+  it("startFrom latest: earlier events are not sent, and events published while a relay that never committed was down are not skipped", async () => {
+    const context = await provision();
+    cleanups.push(() => context.remove());
+    const receiver = new Receiver({ ok: secretOf("ok") }, { ok: () => 200 });
+    const baseUrl = await receiver.listen();
+    cleanups.push(() => receiver.close());
+    const delivery = { maxAttempts: 3, initialBackoffMs: 50, maxBackoffMs: 200, timeoutMs: 5000 };
+    const before = invoiceEvent(randomBytes(32).toString("hex"), 1);
+    await context.send(before);
+
+    const first = await relayFor(context, baseUrl, [{ name: "ok" }], delivery, "latest");
+    await first.stop();
+    // Published while no relay runs, and the group has handled nothing yet.
+    const whileDown = invoiceEvent(randomBytes(32).toString("hex"), 1);
+    await context.send(whileDown);
+    const second = await relayFor(context, baseUrl, [{ name: "ok" }], delivery, "latest");
+    cleanups.push(() => second.stop());
+    await waitFor(
+      "the event published while the relay was down delivered",
+      () => receiver.of("ok", 200).some((r) => r.eventId === whileDown.eventId),
+      30_000,
+    );
+    await waitFor("offsets at the end", () => offsetsCaughtUp(context));
+    expect(receiver.received.map((r) => r.eventId)).toEqual([whileDown.eventId]);
+    expect(before.eventId).not.toBe(whileDown.eventId);
   });
 
   it("delivery latency to a healthy endpoint: record written to 2xx received (prints p50/p99)", async () => {

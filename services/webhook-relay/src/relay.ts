@@ -19,6 +19,7 @@ import type { LoadedConfig } from "./config-source.ts";
 import { systemClock, type DeliveryClock, type DeliveryEndpoint } from "./endpoint-delivery.ts";
 import { createWebhookPoster, type WebhookPoster } from "./http/webhook-http-client.ts";
 import { createInvoiceEventHandler } from "./kafka/invoice-event-handler.ts";
+import { pinStartOffsets } from "./kafka/start-offsets.ts";
 import { createWebhookDeadLetterWriter } from "./kafka/webhook-dead-letters.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
 import { createRelayLogger, type RelayLogger } from "./relay-logger.ts";
@@ -119,6 +120,8 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
         signal: stopping.signal,
         onWaiting: (missing) => (waitingFor = `topics ${missing}`),
       });
+      if (config.startFrom === "latest")
+        await pinStartOffsets(admin, config.groupId, topics.invoiceEvents, logger);
     } finally {
       await admin.disconnect();
     }
