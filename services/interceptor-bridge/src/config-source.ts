@@ -1,10 +1,12 @@
 // Where the configuration comes from: the JSON file named by --config <path> (or
-// --config=<path>), else by IC_BRIDGE_CONFIG, else none (every field from IC_BRIDGE_*).
-// The files the configuration names are read once here, so a missing or unreadable one stops
-// the process at once with a message naming it (in a container: a mount that is wrong).
+// --config=<path>), else by IC_BRIDGE_CONFIG, else none (every field from IC_BRIDGE_*); read by
+// @ic/service-config as the matcher's is. The files the configuration names are read once here,
+// so a missing or unreadable one stops the process at once with a message naming it (in a
+// container: a mount that is wrong).
 import { readFile } from "node:fs/promises";
 import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
 import { err, type Result } from "@ic/lightning-protocol";
+import { configFilePath, readConfigFile } from "@ic/service-config";
 import { parseBridgeConfig, type BridgeConfig, type ConfigProblem } from "./config.ts";
 
 export interface ConfigSource {
@@ -16,19 +18,8 @@ export function configSource(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Result<ConfigSource, ConfigProblem[]> {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--config") {
-      const path = argv[i + 1];
-      if (path === undefined || path.startsWith("--")) {
-        return err([{ field: "", message: "--config needs a file path" }]);
-      }
-      return { ok: true, value: { path } };
-    }
-    if (arg.startsWith("--config=")) return { ok: true, value: { path: arg.slice("--config=".length) } };
-  }
-  const fromEnv = env["IC_BRIDGE_CONFIG"];
-  return { ok: true, value: { path: fromEnv === undefined || fromEnv === "" ? undefined : fromEnv } };
+  const path = configFilePath(argv, env, "IC_BRIDGE_CONFIG");
+  return path.ok ? { ok: true, value: { path: path.value } } : path;
 }
 
 export async function readBridgeConfig(
@@ -39,19 +30,9 @@ export async function readBridgeConfig(
   if (!source.ok) return source;
   const { path } = source.value;
   if (path === undefined) return withFileProblems(parseBridgeConfig(undefined, env));
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    return err([{ field: "", message: `cannot read the config file ${path}: ${(error as Error).message}` }]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return err([{ field: "", message: `the config file ${path} is not valid JSON: ${(error as Error).message}` }]);
-  }
-  return withFileProblems(parseBridgeConfig(json, env));
+  const json = readConfigFile(path, "bridge");
+  if (!json.ok) return json;
+  return withFileProblems(parseBridgeConfig(json.value, env));
 }
 
 async function withFileProblems(parsed: Result<BridgeConfig, ConfigProblem[]>): Promise<Result<BridgeConfig, ConfigProblem[]>> {

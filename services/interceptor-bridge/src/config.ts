@@ -1,11 +1,24 @@
 // The bridge's configuration: a JSON file (path from --config or IC_BRIDGE_CONFIG) with
-// per-field environment overrides IC_BRIDGE_<PATH> (camelCase path segments in
-// SCREAMING_SNAKE, joined by "_": lnd.grpcAddress -> IC_BRIDGE_LND_GRPC_ADDRESS; lists are
-// comma-separated). Everything is checked here, before any connection is made, and every
-// problem names the field and where its value came from, so an operator fixes all of them in
-// one pass. Pure: the caller reads the file and hands over its parsed JSON and the environment.
+// per-field environment overrides IC_BRIDGE_<PATH> (lnd.grpcAddress -> IC_BRIDGE_LND_GRPC_ADDRESS;
+// the scheme and the wording of every problem are @ic/service-config's, shared with the matcher).
+// Everything is checked here, before any connection is made. Pure: the caller reads the file and
+// hands over its parsed JSON and the environment.
 import { DEFAULT_DEPLOYMENT, deploymentNameProblem, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
 import { ok, err, type Result } from "@ic/lightning-protocol";
+import {
+  atLeast,
+  configEnvironmentVariables as tableVariables,
+  envNameFor as tableEnvName,
+  hostPort,
+  hostPortList,
+  nonEmpty,
+  oneOf,
+  parseConfigTable,
+  quote,
+  type ConfigProblem,
+  type ConfigTable,
+  type FieldSpec,
+} from "@ic/service-config";
 import { parseLndVersion } from "./lnd-version.ts";
 
 export const LND_NETWORKS = ["mainnet", "testnet", "testnet4", "signet", "simnet", "regtest"] as const;
@@ -102,11 +115,7 @@ export type BridgeConfigInput = {
   >
 >;
 
-export interface ConfigProblem {
-  /** Dotted field path, e.g. "lnd.grpcAddress". */
-  field: string;
-  message: string;
-}
+export type { ConfigProblem };
 
 export class BridgeConfigError extends Error {
   override readonly name = "BridgeConfigError";
@@ -114,34 +123,6 @@ export class BridgeConfigError extends Error {
     super(`invalid interceptor-bridge configuration:\n${problems.map((p) => `  - ${p.message}`).join("\n")}`);
   }
 }
-
-type Kind = "string" | "int" | "number" | "list" | "boolean";
-
-interface FieldSpec {
-  path: string;
-  kind: Kind;
-  /** undefined: required. A function: computed from the other fields' values. */
-  default?: string | number | boolean | ((values: Record<string, unknown>) => unknown);
-  /** Returns what is wrong with a well-typed value, or undefined. */
-  check?: (value: never, values: Record<string, unknown>) => string | undefined;
-}
-
-const HOST_PORT = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
-
-const hostPort = (value: string): string | undefined => {
-  const match = HOST_PORT.exec(value);
-  const port = Number(match?.[1]);
-  return match && port >= 1 && port <= 65535 ? undefined : `must be "host:port" (port 1-65535), got ${quote(value)}`;
-};
-const nonEmpty = (value: string): string | undefined => (value.trim().length > 0 ? undefined : "must not be empty");
-const oneOf =
-  (values: readonly string[]) =>
-  (value: string): string | undefined =>
-    values.includes(value) ? undefined : `must be one of ${values.join(", ")}, got ${quote(value)}`;
-const atLeast =
-  (min: number) =>
-  (value: number): string | undefined =>
-    value >= min ? undefined : `must be at least ${min}, got ${value}`;
 
 const FIELDS: readonly FieldSpec[] = [
   {
@@ -163,15 +144,7 @@ const FIELDS: readonly FieldSpec[] = [
   },
   { path: "network", kind: "string", check: oneOf(LND_NETWORKS) },
   { path: "deployment", kind: "string", default: DEFAULT_DEPLOYMENT, check: (value: string) => deploymentNameProblem(value) },
-  {
-    path: "kafka.brokers",
-    kind: "list",
-    check: (value: string[]) => {
-      if (value.length === 0) return "must list at least one broker";
-      const bad = value.find((broker) => hostPort(broker) !== undefined);
-      return bad === undefined ? undefined : `every broker must be "host:port", got ${quote(bad)}`;
-    },
-  },
+  { path: "kafka.brokers", kind: "list", check: hostPortList },
   {
     path: "kafka.clientId",
     kind: "string",
@@ -221,17 +194,29 @@ const FIELDS: readonly FieldSpec[] = [
   { path: "settleRecoveryLookbackHours", kind: "number", default: 0, check: atLeast(0) },
 ];
 
+// Fields of earlier versions, with what replaced them.
+const REMOVED_FIELDS: Readonly<Record<string, string>> = {
+  topics: 'topic names derive from "deployment" now (<deployment>.htlc.*.v1.<pubkey>)',
+  "kafka.createTopics": "topics are created by the provisioning CLI (packages/event-log/src/provisioning/main.ts), not by the bridge",
+  "kafka.topicPartitions": "partitions are set by the provisioning CLI (--partitions)",
+};
+
+/** Every field of the bridge's config, its variable, default and check (the README lists them all). */
+export const BRIDGE_CONFIG_TABLE: ConfigTable = {
+  envPrefix: "IC_BRIDGE",
+  fields: FIELDS,
+  removed: REMOVED_FIELDS,
+  unknownFields: "refuse",
+};
+
 /** IC_BRIDGE_LND_GRPC_ADDRESS for lnd.grpcAddress. */
 export function envNameFor(path: string): string {
-  return `IC_BRIDGE_${path
-    .split(".")
-    .map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
-    .join("_")}`;
+  return tableEnvName(BRIDGE_CONFIG_TABLE.envPrefix, path);
 }
 
 /** Every override variable with its field, for --help and the README. */
 export function configEnvironmentVariables(): { name: string; field: string }[] {
-  return FIELDS.map((spec) => ({ name: envNameFor(spec.path), field: spec.path }));
+  return tableVariables(BRIDGE_CONFIG_TABLE);
 }
 
 /**
@@ -242,51 +227,9 @@ export function parseBridgeConfig(
   file: unknown,
   env: Readonly<Record<string, string | undefined>> = {},
 ): Result<BridgeConfig, ConfigProblem[]> {
-  const problems: ConfigProblem[] = [];
-  if (file !== undefined && !isPlainObject(file)) {
-    return err([{ field: "", message: "the config file must hold a JSON object" }]);
-  }
-  const fileObject: Record<string, unknown> = file ?? {};
-  problems.push(...unknownFields(fileObject));
-
-  const values: Record<string, unknown> = {};
-  for (const spec of FIELDS) {
-    const envName = envNameFor(spec.path);
-    const envText = env[envName];
-    const fromEnv = envText !== undefined && envText !== "";
-    const raw = fromEnv ? fromEnvText(spec.kind, envText) : valueAt(fileObject, spec.path);
-    const source = fromEnv ? `${envName}` : `config field "${spec.path}"`;
-    const problem = (message: string) =>
-      problems.push({
-        field: spec.path,
-        message: fromEnv ? `${spec.path} (from ${source}): ${message}` : `${source}: ${message}`,
-      });
-
-    if (raw === undefined) {
-      if (spec.default === undefined) {
-        problems.push({
-          field: spec.path,
-          message: `config field "${spec.path}" is required (set it in the config file or ${envName})`,
-        });
-        continue;
-      }
-      values[spec.path] = typeof spec.default === "function" ? spec.default(values) : spec.default;
-      continue;
-    }
-    const typed = ofKind(spec.kind, raw);
-    if (typed === undefined) {
-      problem(`must be ${KIND_NAMES[spec.kind]}, got ${describe(raw)}`);
-      continue;
-    }
-    const complaint = spec.check?.(typed as never, values);
-    if (complaint !== undefined) {
-      problem(complaint);
-      continue;
-    }
-    values[spec.path] = typed;
-  }
-  if (problems.length > 0) return err(problems);
-
+  const parsed = parseConfigTable(BRIDGE_CONFIG_TABLE, file, env);
+  if (!parsed.ok) return err(parsed.error);
+  const values = parsed.value;
   const get = <T>(path: string): T => values[path] as T;
   const auth = kafkaAuthSetting({
     credentialsFile: get("kafka.credentialsFile"),
@@ -353,106 +296,4 @@ export function bridgeConfig(input: BridgeConfigInput | BridgeConfig): BridgeCon
   const parsed = parseBridgeConfig(input);
   if (!parsed.ok) throw new BridgeConfigError(parsed.error);
   return parsed.value;
-}
-
-const KIND_NAMES: Record<Kind, string> = {
-  string: "a string",
-  int: "an integer",
-  number: "a number",
-  list: "a list of strings",
-  boolean: "true or false",
-};
-
-function fromEnvText(kind: Kind, text: string): unknown {
-  switch (kind) {
-    case "string":
-      return text;
-    case "int":
-    case "number":
-      // Number("") and Number(" ") are 0: only digits (and one dot for numbers) count.
-      return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
-    case "list":
-      return text
-        .split(",")
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0);
-    case "boolean":
-      return text === "true" ? true : text === "false" ? false : text;
-  }
-}
-
-function ofKind(kind: Kind, value: unknown): unknown {
-  switch (kind) {
-    case "string":
-      return typeof value === "string" ? value : undefined;
-    case "int":
-      return Number.isSafeInteger(value) ? value : undefined;
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-    case "list":
-      return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
-    case "boolean":
-      return typeof value === "boolean" ? value : undefined;
-  }
-}
-
-function valueAt(object: Record<string, unknown>, path: string): unknown {
-  let current: unknown = object;
-  for (const segment of path.split(".")) {
-    if (!isPlainObject(current)) return undefined;
-    current = current[segment];
-  }
-  return current;
-}
-
-// Fields of earlier versions, with what replaced them.
-const REMOVED_FIELDS: Readonly<Record<string, string>> = {
-  topics: 'topic names derive from "deployment" now (<deployment>.htlc.*.v1.<pubkey>)',
-  "kafka.createTopics": "topics are created by the provisioning CLI (packages/event-log/src/provisioning/main.ts), not by the bridge",
-  "kafka.topicPartitions": "partitions are set by the provisioning CLI (--partitions)",
-};
-
-// A misspelt key would otherwise be ignored silently and its default used.
-function unknownFields(file: Record<string, unknown>): ConfigProblem[] {
-  const known = new Set(FIELDS.map((spec) => spec.path));
-  const groups = new Set(FIELDS.filter((spec) => spec.path.includes(".")).map((spec) => spec.path.split(".")[0]));
-  const problems: ConfigProblem[] = [];
-  for (const [key, value] of Object.entries(file)) {
-    const removed = REMOVED_FIELDS[key];
-    if (removed !== undefined) {
-      problems.push({ field: key, message: `config field "${key}" is no longer used: ${removed}` });
-      continue;
-    }
-    if (groups.has(key)) {
-      if (!isPlainObject(value)) {
-        problems.push({ field: key, message: `config field "${key}" must be an object, got ${describe(value)}` });
-        continue;
-      }
-      for (const inner of Object.keys(value)) {
-        const gone = REMOVED_FIELDS[`${key}.${inner}`];
-        if (gone !== undefined) problems.push({ field: `${key}.${inner}`, message: `config field "${key}.${inner}" is no longer used: ${gone}` });
-        else if (!known.has(`${key}.${inner}`))
-          problems.push({ field: `${key}.${inner}`, message: `unknown config field "${key}.${inner}"` });
-      }
-    } else if (!known.has(key)) {
-      problems.push({ field: key, message: `unknown config field "${key}"` });
-    }
-  }
-  return problems;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return quote(value);
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return `a ${typeof value}`;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }

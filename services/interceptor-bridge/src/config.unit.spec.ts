@@ -1,5 +1,15 @@
+import { readFileSync } from "node:fs";
+import { readmeConfigProblems } from "@ic/service-config";
 import { describe, expect, it } from "vitest";
-import { bridgeConfig, BridgeConfigError, bridgeKafkaAuth, configEnvironmentVariables, envNameFor, parseBridgeConfig } from "./config.ts";
+import {
+  BRIDGE_CONFIG_TABLE,
+  bridgeConfig,
+  BridgeConfigError,
+  bridgeKafkaAuth,
+  configEnvironmentVariables,
+  envNameFor,
+  parseBridgeConfig,
+} from "./config.ts";
 
 const PUBKEY = "02" + "ab".repeat(32);
 
@@ -244,5 +254,10 @@ describe("bridge config", () => {
     } catch (error) {
       expect((error as BridgeConfigError).problems.map((p) => p.field)).toEqual(["nodeName", "metricsPort"]);
     }
+  });
+
+  it("the README lists every field with its variable", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    expect(readmeConfigProblems(readme, BRIDGE_CONFIG_TABLE)).toEqual([]);
   });
 });

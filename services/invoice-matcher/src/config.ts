@@ -1,7 +1,7 @@
-// Matcher configuration: a JSON file plus environment overrides, validated at start. Secrets
-// (node key, preimage seed, API token) can be given by environment alone, so config files can be
-// shared; error messages name the field, never its value.
-import { readFileSync } from "node:fs";
+// Matcher configuration: a JSON file plus one environment variable per field (IC_MATCHER_<PATH>,
+// the scheme and the wording of every problem are @ic/service-config's, shared with the bridge),
+// validated at start. Secrets (node key, preimage seed, API token, Kafka password) can be given by
+// environment alone, so config files can be shared; messages name the field, never a secret.
 import {
   DEFAULT_DEPLOYMENT,
   deploymentGroups,
@@ -12,10 +12,27 @@ import {
   readKafkaCredentialsFile,
   type KafkaAuthSetting,
 } from "@ic/event-log";
+import { readFileSync } from "node:fs";
 import { LND_HTLC_TIMING, STRICTEST_LND_TIMING_LINE, type Bolt11Network } from "@ic/lightning-protocol";
+import {
+  configFilePath,
+  envNameFor,
+  hostPortList,
+  inRange,
+  nonEmpty,
+  oneOf,
+  parseConfigTable,
+  readConfigFile,
+  valueAt,
+  type ConfigProblem,
+  type ConfigTable,
+  type ConfigValues,
+  type FieldSpec,
+} from "@ic/service-config";
 import { validateMatcherConfig, type MatcherConfig } from "./domain/index.ts";
 import type { MatcherTopics } from "./application/matcher-topics.ts";
 import type { ClusterNodeSetting } from "./application/invoice-service-impl.ts";
+import { MAX_EXPIRY_SECONDS } from "./invoice-service/create-invoice-limits.ts";
 import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from "./postgres/matcher-pool.ts";
 
 export interface MatcherServiceConfig {
@@ -61,30 +78,121 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-const HEX32 = /^[0-9a-f]{64}$/;
-const PUBKEY = /^0[23][0-9a-f]{64}$/;
 const NETWORKS = ["mainnet", "testnet", "signet", "regtest"];
+const ENV_PREFIX = "IC_MATCHER";
 
-/** Env overrides: IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED, IC_MATCHER_API_TOKEN, IC_MATCHER_POSTGRES_URL,
- * IC_MATCHER_DB_SCHEMA, IC_MATCHER_DEPLOYMENT, IC_MATCHER_KAFKA_BROKERS (comma list), IC_MATCHER_KAFKA_CREDENTIALS_FILE,
- * IC_MATCHER_KAFKA_USERNAME + IC_MATCHER_KAFKA_PASSWORD, IC_MATCHER_API_LISTEN, IC_MATCHER_METRICS_PORT, IC_MATCHER_METRICS_HOST,
- * IC_MATCHER_MPP_TIMEOUT_MS. */
+const hex32 = (value: string): string | undefined => (/^[0-9a-fA-F]{64}$/.test(value) ? undefined : "must be 32 bytes of hex");
+const int = (path: string, fallback: number, min: number, max: number): FieldSpec => ({ path, kind: "int", default: fallback, check: inRange(min, max) });
+const envOnly = (path: string): string =>
+  `secrets of the Kafka login come from the environment (${envNameFor(ENV_PREFIX, path)}) or from kafka.credentialsFile, never from the config file itself`;
+
+/** cluster: [{name, pubkey}], at least one node; each problem names the entry. */
+const clusterNodes = (value: unknown): string | undefined => {
+  if (!Array.isArray(value)) return "must be a list of nodes ({name, pubkey})";
+  if (value.length === 0) return "must list at least one node ({name, pubkey})";
+  const problems = value.flatMap((node: unknown, i) => {
+    const entry = typeof node === "object" && node !== null ? (node as Record<string, unknown>) : {};
+    const found: string[] = [];
+    if (typeof entry.name !== "string" || entry.name.length === 0) found.push(`cluster[${i}].name is required (a non-empty string)`);
+    if (typeof entry.pubkey !== "string" || !/^0[23][0-9a-fA-F]{64}$/.test(entry.pubkey))
+      found.push(`cluster[${i}].pubkey must be a 33-byte compressed public key in hex`);
+    return found;
+  });
+  return problems.length === 0 ? undefined : problems.join("; ");
+};
+
+const FIELDS: readonly FieldSpec[] = [
+  { path: "network", kind: "string", default: "regtest", check: oneOf(NETWORKS) },
+  { path: "nodeKey", kind: "string", secret: true, check: hex32 },
+  { path: "preimageSeed", kind: "string", secret: true, check: hex32 },
+  { path: "postgresUrl", kind: "string", secret: true, check: nonEmpty },
+  {
+    path: "dbSchema",
+    kind: "string",
+    default: "matcher",
+    check: (value: string) => (/^[a-z_][a-z0-9_]{0,62}$/.test(value) ? undefined : `must be a lowercase SQL identifier, got ${JSON.stringify(value)}`),
+  },
+  { path: "deployment", kind: "string", default: DEFAULT_DEPLOYMENT, check: (value: string) => deploymentNameProblem(value) },
+  { path: "kafka.brokers", kind: "list", check: hostPortList },
+  { path: "kafka.clientId", kind: "string", default: (v) => `${String(v["deployment"])}-invoice-matcher`, check: nonEmpty },
+  { path: "kafka.credentialsFile", kind: "string", default: "" },
+  { path: "kafka.username", kind: "string", default: "", envOnly: envOnly("kafka.username") },
+  { path: "kafka.password", kind: "string", default: "", secret: true, envOnly: envOnly("kafka.password") },
+  { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
+  { path: "cluster", kind: "json", check: clusterNodes },
+  int("mppTimeoutMs", 120_000, 1, 24 * 3600_000),
+  int("acceptTimeoutMs", 3600_000, 1, 7 * 24 * 3600_000),
+  int("holdSafetyMarginBlocks", 3, 3, 1000),
+  int("virtualHopPolicy.feeBaseMsat", 0, 0, 2 ** 31),
+  int("virtualHopPolicy.feeProportionalMillionths", 0, 0, 1_000_000),
+  int("virtualHopPolicy.cltvExpiryDelta", 40, 0, 2016),
+  // Lower bound checked below against lnd's timing, with a message that names it.
+  int("minFinalCltvExpiryDelta", 40, 1, 2016),
+  int("defaultExpirySeconds", 3600, 1, MAX_EXPIRY_SECONDS),
+  { path: "api.listen", kind: "string", default: "127.0.0.1:10200", check: nonEmpty },
+  {
+    path: "api.authToken",
+    kind: "string",
+    secret: true,
+    // The name of earlier versions, kept: deployments pass it.
+    env: "IC_MATCHER_API_TOKEN",
+    check: (value: string) => (value.length >= 32 ? undefined : "must be at least 32 characters"),
+  },
+  { path: "api.tls.certPath", kind: "string", optional: true, check: nonEmpty },
+  { path: "api.tls.keyPath", kind: "string", optional: true, check: nonEmpty },
+  int("metricsPort", 0, 0, 65535),
+  { path: "metricsHost", kind: "string", default: "127.0.0.1", check: nonEmpty },
+  int("tickIntervalMs", 1000, 50, 60_000),
+  int("outboxRetentionHours", 168, 0, 87_600),
+  int("consumer.partitionsConcurrently", 3, 1, 64),
+  int("consumer.keyConcurrency", 4, 1, 64),
+  // Kafka's group.min.session.timeout.ms is 6 s by default: a shorter one is refused at join.
+  int("consumer.sessionTimeoutMs", 10_000, 6_000, 300_000),
+  {
+    path: "consumer.heartbeatIntervalMs",
+    kind: "int",
+    default: 1_000,
+    check: (value: number, values) => {
+      const session = values["consumer.sessionTimeoutMs"];
+      if (value < 100 || value > 100_000) return `must be in 100..100000, got ${value}`;
+      return typeof session === "number" && value * 3 > session ? `must be at most a third of consumer.sessionTimeoutMs (${session}), got ${value}` : undefined;
+    },
+  },
+  int("postgresPoolSize", 20, 2, 200),
+  int("postgresTimeouts.connectMs", DEFAULT_POSTGRES_TIMEOUTS.connectMs, 100, 600_000),
+  int("postgresTimeouts.statementMs", DEFAULT_POSTGRES_TIMEOUTS.statementMs, 100, 600_000),
+  int("postgresTimeouts.idleInTransactionMs", DEFAULT_POSTGRES_TIMEOUTS.idleInTransactionMs, 1_000, 3_600_000),
+  int("postgresTimeouts.idleMs", DEFAULT_POSTGRES_TIMEOUTS.idleMs, 1_000, 3_600_000),
+];
+
+/**
+ * Every field of the matcher's config, its variable, default and check (the README lists them
+ * all). Unknown fields of the file are ignored, as they always were (the bridge refuses them).
+ */
+export const MATCHER_CONFIG_TABLE: ConfigTable = {
+  envPrefix: ENV_PREFIX,
+  fields: FIELDS,
+  removed: {
+    topics: 'topic names derive from "deployment" (<deployment>.htlc.*.v1.<node pubkey>, <deployment>.invoice.events.v1, ...)',
+    groupId: 'the consumer group is "<deployment>.matcher"',
+  },
+  unknownFields: "ignore",
+};
+
+/** The config file's path: --config <path> (or --config=<path>), else IC_MATCHER_CONFIG; undefined: none. */
+export function matcherConfigPath(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = configFilePath(argv, env, `${ENV_PREFIX}_CONFIG`);
+  if (!path.ok) throw configError(path.error);
+  return path.value;
+}
+
+/** Reads and checks the config (file may be undefined: environment only); throws ConfigError. */
 export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): MatcherServiceConfig {
-  let raw: Record<string, unknown> = {};
+  let raw: unknown = undefined;
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (error) {
-      throw new ConfigError(`cannot read matcher config ${file}: ${(error as Error).message}`);
-    }
-    try {
-      raw = JSON.parse(text) as Record<string, unknown>;
-    } catch (error) {
-      // V8 quotes the text around a syntax error, which may be part of a key or seed.
-      const position = /at position \d+/.exec((error as Error).message)?.[0];
-      throw new ConfigError(`matcher config ${file} is not valid JSON${position === undefined ? "" : ` (${position})`}`);
-    }
+    const read = readConfigFile(file, "matcher");
+    if (!read.ok) throw new ConfigError(read.error.map((problem) => problem.message).join("\n"));
+    raw = read.value;
   }
   const config = parseMatcherConfig(raw, env);
   const problems = fileProblems(config);
@@ -117,140 +225,99 @@ function fileProblems(config: MatcherServiceConfig): string[] {
   return problems;
 }
 
-export function parseMatcherConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): MatcherServiceConfig {
-  const problems: string[] = [];
-  const str = (name: string, value: unknown, fallback?: string): string => {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value !== "string" || value.length === 0) {
-      problems.push(`${name} is required (a non-empty string)`);
-      return "";
-    }
-    return value;
-  };
-  const int = (name: string, value: unknown, fallback: number, min: number, max: number): number => {
-    const v = value === undefined ? fallback : typeof value === "string" ? Number(value) : value;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`${name} must be an integer in ${min}..${max}`);
-      return fallback;
-    }
-    return v;
-  };
-  const obj = (value: unknown): Record<string, unknown> => (typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {});
+function configError(problems: readonly (ConfigProblem | string)[]): ConfigError {
+  return new ConfigError(`invalid matcher config:\n  - ${problems.map((p) => (typeof p === "string" ? p : p.message)).join("\n  - ")}`);
+}
 
-  const network = str("network", raw.network, "regtest");
-  if (!NETWORKS.includes(network)) problems.push(`network must be one of ${NETWORKS.join(", ")}`);
-  const nodeKeyHex = str("nodeKey (env IC_MATCHER_NODE_KEY)", env.IC_MATCHER_NODE_KEY ?? raw.nodeKey).toLowerCase();
-  if (nodeKeyHex && !HEX32.test(nodeKeyHex)) problems.push("nodeKey must be 32 bytes of hex");
-  const preimageSeedHex = str("preimageSeed (env IC_MATCHER_PREIMAGE_SEED)", env.IC_MATCHER_PREIMAGE_SEED ?? raw.preimageSeed).toLowerCase();
-  if (preimageSeedHex && !HEX32.test(preimageSeedHex)) problems.push("preimageSeed must be 32 bytes of hex");
-  const postgresUrl = str("postgresUrl", env.IC_MATCHER_POSTGRES_URL ?? raw.postgresUrl);
-  const dbSchema = str("dbSchema", env.IC_MATCHER_DB_SCHEMA ?? raw.dbSchema, "matcher");
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(dbSchema)) problems.push("dbSchema must be a lowercase SQL identifier");
-  const kafka = obj(raw.kafka);
-  const brokers = env.IC_MATCHER_KAFKA_BROKERS?.split(",") ?? (Array.isArray(kafka.brokers) ? (kafka.brokers as string[]) : []);
-  if (brokers.length === 0 || brokers.some((b) => typeof b !== "string" || !/^[^\s:]+:\d+$/.test(b))) {
-    problems.push("kafka.brokers must be a non-empty list of host:port");
-  }
-  const deployment = str("deployment", env.IC_MATCHER_DEPLOYMENT ?? raw.deployment, DEFAULT_DEPLOYMENT);
-  const deploymentProblem = deploymentNameProblem(deployment);
-  if (deploymentProblem !== undefined) problems.push(`deployment ${deploymentProblem}`);
-  const topics = deploymentTopics(deploymentProblem === undefined ? deployment : DEFAULT_DEPLOYMENT);
-  if (raw.topics !== undefined) problems.push('topics is no longer a config field: topic names derive from "deployment" (<deployment>.htlc.*.v1.<node pubkey>, <deployment>.invoice.events.v1, ...)');
-  if (raw.groupId !== undefined) problems.push('groupId is no longer a config field: the consumer group is "<deployment>.matcher"');
-  const credentialsFile = env.IC_MATCHER_KAFKA_CREDENTIALS_FILE ?? kafka.credentialsFile;
-  if (credentialsFile !== undefined && typeof credentialsFile !== "string") problems.push("kafka.credentialsFile must be a file path");
-  if (kafka.allowUnauthenticated !== undefined && typeof kafka.allowUnauthenticated !== "boolean") problems.push("kafka.allowUnauthenticated must be true or false");
-  if (kafka.username !== undefined || kafka.password !== undefined)
-    problems.push("kafka.username/kafka.password are not read from the config file: use kafka.credentialsFile or IC_MATCHER_KAFKA_USERNAME and IC_MATCHER_KAFKA_PASSWORD");
+/** Checks a config file's parsed JSON (undefined: none) with the IC_MATCHER_* variables; throws ConfigError listing every problem. */
+export function parseMatcherConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): MatcherServiceConfig {
+  const parsed = parseConfigTable(MATCHER_CONFIG_TABLE, raw, env);
+  if (!parsed.ok) throw configError(parsed.error);
+  const values = parsed.value;
+  const get = <T>(path: string): T => values[path] as T;
+  const problems: string[] = [];
+
   const auth = kafkaAuthSetting({
-    credentialsFile: typeof credentialsFile === "string" ? credentialsFile : undefined,
-    username: env.IC_MATCHER_KAFKA_USERNAME,
-    password: env.IC_MATCHER_KAFKA_PASSWORD,
-    allowUnauthenticated: kafka.allowUnauthenticated === true,
+    credentialsFile: get("kafka.credentialsFile"),
+    username: get("kafka.username"),
+    password: get("kafka.password"),
+    allowUnauthenticated: get("kafka.allowUnauthenticated"),
     names: {
-      file: "kafka.credentialsFile (or IC_MATCHER_KAFKA_CREDENTIALS_FILE)",
-      username: "IC_MATCHER_KAFKA_USERNAME",
-      password: "IC_MATCHER_KAFKA_PASSWORD",
+      file: `kafka.credentialsFile (or ${envNameFor(ENV_PREFIX, "kafka.credentialsFile")})`,
+      username: envNameFor(ENV_PREFIX, "kafka.username"),
+      password: envNameFor(ENV_PREFIX, "kafka.password"),
       allowUnauthenticated: "kafka.allowUnauthenticated",
     },
   });
   if (!auth.ok) problems.push(auth.problem);
-  const clusterRaw = Array.isArray(raw.cluster) ? (raw.cluster as unknown[]) : [];
-  if (clusterRaw.length === 0) problems.push("cluster must list at least one node ({name, pubkey})");
-  const cluster = clusterRaw.map((n, i) => {
-    const o = obj(n);
-    const pubkey = str(`cluster[${i}].pubkey`, o.pubkey).toLowerCase();
-    if (pubkey && !PUBKEY.test(pubkey)) problems.push(`cluster[${i}].pubkey must be a 33-byte compressed public key in hex`);
-    return { name: str(`cluster[${i}].name`, o.name), pubkey };
-  });
-  const policy = obj(raw.virtualHopPolicy);
   let matcher: MatcherConfig | undefined;
   try {
     matcher = validateMatcherConfig({
-      mppTimeoutMs: int("mppTimeoutMs", env.IC_MATCHER_MPP_TIMEOUT_MS ?? raw.mppTimeoutMs, 120_000, 1, 24 * 3600_000),
-      acceptTimeoutMs: int("acceptTimeoutMs", raw.acceptTimeoutMs, 3600_000, 1, 7 * 24 * 3600_000),
-      holdSafetyMarginBlocks: int("holdSafetyMarginBlocks", raw.holdSafetyMarginBlocks, 3, 3, 1000),
+      mppTimeoutMs: get("mppTimeoutMs"),
+      acceptTimeoutMs: get("acceptTimeoutMs"),
+      holdSafetyMarginBlocks: get("holdSafetyMarginBlocks"),
       virtualHopPolicy: {
-        feeBaseMsat: BigInt(int("virtualHopPolicy.feeBaseMsat", policy.feeBaseMsat, 0, 0, 2 ** 31)),
-        feeProportionalMillionths: BigInt(int("virtualHopPolicy.feeProportionalMillionths", policy.feeProportionalMillionths, 0, 0, 1_000_000)),
-        cltvExpiryDelta: int("virtualHopPolicy.cltvExpiryDelta", policy.cltvExpiryDelta, 40, 0, 2016),
+        feeBaseMsat: BigInt(get<number>("virtualHopPolicy.feeBaseMsat")),
+        feeProportionalMillionths: BigInt(get<number>("virtualHopPolicy.feeProportionalMillionths")),
+        cltvExpiryDelta: get("virtualHopPolicy.cltvExpiryDelta"),
       },
     });
   } catch (error) {
     problems.push((error as Error).message);
   }
-  const api = obj(raw.api);
-  const authToken = str("api.authToken (env IC_MATCHER_API_TOKEN)", env.IC_MATCHER_API_TOKEN ?? api.authToken);
-  if (authToken && authToken.length < 32) problems.push("api.authToken must be at least 32 characters");
-  const tlsRaw = api.tls === undefined ? undefined : obj(api.tls);
-  const apiTls =
-    tlsRaw === undefined ? {} : { tls: { certPath: str("api.tls.certPath", tlsRaw.certPath), keyPath: str("api.tls.keyPath", tlsRaw.keyPath) } };
-  const config: MatcherServiceConfig = {
-    network: network as Bolt11Network,
-    nodeKeyHex,
-    preimageSeedHex,
-    postgresUrl,
-    dbSchema,
+  problems.push(...apiTlsProblems(raw, values));
+  problems.push(...lndTimingProblems(get("minFinalCltvExpiryDelta"), matcher));
+  if (problems.length > 0) throw configError(problems);
+
+  const deployment = get<string>("deployment");
+  const certPath = get<string | undefined>("api.tls.certPath");
+  const keyPath = get<string | undefined>("api.tls.keyPath");
+  return {
+    network: get("network"),
+    nodeKeyHex: get<string>("nodeKey").toLowerCase(),
+    preimageSeedHex: get<string>("preimageSeed").toLowerCase(),
+    postgresUrl: get("postgresUrl"),
+    dbSchema: get("dbSchema"),
     deployment,
-    kafka: {
-      brokers,
-      clientId: str("kafka.clientId", kafka.clientId, `${deployment}-invoice-matcher`),
-      auth: auth.ok ? auth.value : { kind: "unauthenticated" },
-    },
-    topics,
-    cluster,
+    kafka: { brokers: get("kafka.brokers"), clientId: get("kafka.clientId"), auth: auth.ok ? auth.value : { kind: "unauthenticated" } },
+    topics: deploymentTopics(deployment),
+    cluster: get<{ name: string; pubkey: string }[]>("cluster").map((node) => ({ name: node.name, pubkey: node.pubkey.toLowerCase() })),
     matcher: matcher!,
-    // Lower bound checked below against lnd's timing, with a message that names it.
-    minFinalCltvExpiryDelta: int("minFinalCltvExpiryDelta", raw.minFinalCltvExpiryDelta, 40, 1, 2016),
-    defaultExpirySeconds: int("defaultExpirySeconds", raw.defaultExpirySeconds, 3600, 1, 365 * 24 * 3600),
-    api: { listen: str("api.listen", env.IC_MATCHER_API_LISTEN ?? api.listen, "127.0.0.1:10200"), authToken, ...apiTls },
-    metricsPort: int("metricsPort", env.IC_MATCHER_METRICS_PORT ?? raw.metricsPort, 0, 0, 65535),
-    metricsHost: str("metricsHost", env.IC_MATCHER_METRICS_HOST ?? raw.metricsHost, "127.0.0.1"),
-    tickIntervalMs: int("tickIntervalMs", raw.tickIntervalMs, 1000, 50, 60_000),
-    outboxRetentionHours: int("outboxRetentionHours", raw.outboxRetentionHours, 168, 0, 87_600),
+    minFinalCltvExpiryDelta: get("minFinalCltvExpiryDelta"),
+    defaultExpirySeconds: get("defaultExpirySeconds"),
+    api: {
+      listen: get("api.listen"),
+      authToken: get("api.authToken"),
+      ...(certPath === undefined || keyPath === undefined ? {} : { tls: { certPath, keyPath } }),
+    },
+    metricsPort: get("metricsPort"),
+    metricsHost: get("metricsHost"),
+    tickIntervalMs: get("tickIntervalMs"),
+    outboxRetentionHours: get("outboxRetentionHours"),
     consumer: {
-      partitionsConcurrently: int("consumer.partitionsConcurrently", obj(raw.consumer).partitionsConcurrently, 3, 1, 64),
-      keyConcurrency: int("consumer.keyConcurrency", obj(raw.consumer).keyConcurrency, 4, 1, 64),
-      // Kafka's group.min.session.timeout.ms is 6 s by default: a shorter one is refused at join.
-      sessionTimeoutMs: int("consumer.sessionTimeoutMs", obj(raw.consumer).sessionTimeoutMs, 10_000, 6_000, 300_000),
-      heartbeatIntervalMs: int("consumer.heartbeatIntervalMs", obj(raw.consumer).heartbeatIntervalMs, 1_000, 100, 100_000),
+      partitionsConcurrently: get("consumer.partitionsConcurrently"),
+      keyConcurrency: get("consumer.keyConcurrency"),
+      sessionTimeoutMs: get("consumer.sessionTimeoutMs"),
+      heartbeatIntervalMs: get("consumer.heartbeatIntervalMs"),
     },
-    postgresPoolSize: int("postgresPoolSize", raw.postgresPoolSize, 20, 2, 200),
+    postgresPoolSize: get("postgresPoolSize"),
     postgresTimeouts: {
-      connectMs: int("postgresTimeouts.connectMs", obj(raw.postgresTimeouts).connectMs, DEFAULT_POSTGRES_TIMEOUTS.connectMs, 100, 600_000),
-      statementMs: int("postgresTimeouts.statementMs", obj(raw.postgresTimeouts).statementMs, DEFAULT_POSTGRES_TIMEOUTS.statementMs, 100, 600_000),
-      idleInTransactionMs: int("postgresTimeouts.idleInTransactionMs", obj(raw.postgresTimeouts).idleInTransactionMs, DEFAULT_POSTGRES_TIMEOUTS.idleInTransactionMs, 1_000, 3_600_000),
-      idleMs: int("postgresTimeouts.idleMs", obj(raw.postgresTimeouts).idleMs, DEFAULT_POSTGRES_TIMEOUTS.idleMs, 1_000, 3_600_000),
+      connectMs: get("postgresTimeouts.connectMs"),
+      statementMs: get("postgresTimeouts.statementMs"),
+      idleInTransactionMs: get("postgresTimeouts.idleInTransactionMs"),
+      idleMs: get("postgresTimeouts.idleMs"),
     },
-    groupId: deploymentGroups(deploymentProblem === undefined ? deployment : DEFAULT_DEPLOYMENT).matcher,
+    groupId: deploymentGroups(deployment).matcher,
   };
-  problems.push(...lndTimingProblems(config.minFinalCltvExpiryDelta, matcher));
-  if (config.consumer.heartbeatIntervalMs * 3 > config.consumer.sessionTimeoutMs)
-    problems.push(
-      `consumer.heartbeatIntervalMs (${config.consumer.heartbeatIntervalMs}) must be at most a third of consumer.sessionTimeoutMs (${config.consumer.sessionTimeoutMs})`,
-    );
-  if (problems.length > 0) throw new ConfigError(`invalid matcher config:\n  - ${problems.join("\n  - ")}`);
-  return config;
+}
+
+/** api.tls (in the file, or either variable) turns TLS on and then needs both paths. */
+function apiTlsProblems(raw: unknown, values: ConfigValues): string[] {
+  const wanted = valueAt(raw, "api.tls") !== undefined || values["api.tls.certPath"] !== undefined || values["api.tls.keyPath"] !== undefined;
+  if (!wanted) return [];
+  return (["api.tls.certPath", "api.tls.keyPath"] as const)
+    .filter((path) => values[path] === undefined)
+    .map((path) => `config field "${path}" is required with api.tls (set it in the config file or ${envNameFor(ENV_PREFIX, path)})`);
 }
 
 // Blocks a hold set can wait at least, beyond lnd's interceptor cut-off and the safety margin.

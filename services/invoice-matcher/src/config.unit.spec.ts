@@ -1,4 +1,5 @@
 import { deploymentTopics } from "@ic/event-log";
+import { readmeConfigProblems } from "@ic/service-config";
 import { describe, expect, it, vi } from "vitest";
 
 const files = vi.hoisted(() => new Map<string, string>());
@@ -10,7 +11,8 @@ vi.mock("node:fs", () => ({
   },
 }));
 
-const { ConfigError, loadMatcherConfig, parseMatcherConfig } = await import("./config.ts");
+const realFs = await vi.importActual<typeof import("node:fs")>("node:fs");
+const { ConfigError, loadMatcherConfig, MATCHER_CONFIG_TABLE, parseMatcherConfig } = await import("./config.ts");
 
 const NODE_KEY = "11".repeat(32);
 const SEED = "22".repeat(32);
@@ -75,7 +77,7 @@ describe("matcher config", () => {
       authToken: TOKEN,
       tls: { certPath: "/etc/ic/api.pem", keyPath: "/etc/ic/api.key" },
     });
-    expect(problemOf({ ...minimal(), api: { authToken: TOKEN, tls: { certPath: "/etc/ic/api.pem" } } })).toContain("api.tls.keyPath is required");
+    expect(problemOf({ ...minimal(), api: { authToken: TOKEN, tls: { certPath: "/etc/ic/api.pem" } } })).toContain('config field "api.tls.keyPath" is required with api.tls');
   });
 
   it("takes secrets and overrides from the environment", () => {
@@ -100,35 +102,35 @@ describe("matcher config", () => {
   });
 
   it.each([
-    ["network", { network: "bitcoin" }, "network must be one of mainnet, testnet, signet, regtest"],
-    ["nodeKey", { nodeKey: undefined }, "nodeKey (env IC_MATCHER_NODE_KEY) is required"],
-    ["nodeKey", { nodeKey: "ab".repeat(31) }, "nodeKey must be 32 bytes of hex"],
-    ["preimageSeed", { preimageSeed: "xy".repeat(32) }, "preimageSeed must be 32 bytes of hex"],
-    ["postgresUrl", { postgresUrl: "" }, "postgresUrl is required"],
-    ["dbSchema", { dbSchema: "Matcher; drop" }, "dbSchema must be a lowercase SQL identifier"],
-    ["kafka.brokers", { kafka: { brokers: ["localhost"] } }, "kafka.brokers must be a non-empty list of host:port"],
-    ["cluster", { cluster: [] }, "cluster must list at least one node"],
+    ["network", { network: "bitcoin" }, 'config field "network": must be one of mainnet, testnet, signet, regtest, got "bitcoin"'],
+    ["nodeKey", { nodeKey: undefined }, 'config field "nodeKey" is required (set it in the config file or IC_MATCHER_NODE_KEY)'],
+    ["nodeKey", { nodeKey: "ab".repeat(31) }, 'config field "nodeKey": must be 32 bytes of hex'],
+    ["preimageSeed", { preimageSeed: "xy".repeat(32) }, 'config field "preimageSeed": must be 32 bytes of hex'],
+    ["postgresUrl", { postgresUrl: "" }, 'config field "postgresUrl": must not be empty'],
+    ["dbSchema", { dbSchema: "Matcher; drop" }, 'config field "dbSchema": must be a lowercase SQL identifier'],
+    ["kafka.brokers", { kafka: { brokers: ["localhost"] } }, 'config field "kafka.brokers": every broker must be "host:port", got "localhost"'],
+    ["cluster", { cluster: [] }, 'config field "cluster": must list at least one node'],
     ["cluster[0].pubkey", { cluster: [{ name: "a", pubkey: "04" + "ab".repeat(32) }] }, "cluster[0].pubkey must be a 33-byte compressed public key"],
     ["cluster[0].name", { cluster: [{ pubkey: PUBKEY }] }, "cluster[0].name is required"],
     ["mppTimeoutMs", { mppTimeoutMs: 1000 }, "mppTimeoutMs must be an integer >= 60000"],
-    ["acceptTimeoutMs", { acceptTimeoutMs: 1.5 }, "acceptTimeoutMs must be an integer in"],
-    ["virtualHopPolicy.cltvExpiryDelta", { virtualHopPolicy: { cltvExpiryDelta: 5000 } }, "virtualHopPolicy.cltvExpiryDelta must be an integer in 0..2016"],
+    ["acceptTimeoutMs", { acceptTimeoutMs: 1.5 }, 'config field "acceptTimeoutMs": must be an integer, got 1.5'],
+    ["virtualHopPolicy.cltvExpiryDelta", { virtualHopPolicy: { cltvExpiryDelta: 5000 } }, 'config field "virtualHopPolicy.cltvExpiryDelta": must be in 0..2016, got 5000'],
     ["minFinalCltvExpiryDelta", { minFinalCltvExpiryDelta: 9 }, "minFinalCltvExpiryDelta is 9, below 24, lnd 0.21+'s minimum final CLTV delta"],
-    ["holdSafetyMarginBlocks", { holdSafetyMarginBlocks: 2 }, "holdSafetyMarginBlocks must be an integer in 3..1000"],
-    ["tickIntervalMs", { tickIntervalMs: "fast" }, "tickIntervalMs must be an integer in 50..60000"],
-    ["outboxRetentionHours", { outboxRetentionHours: -1 }, "outboxRetentionHours must be an integer in 0..87600"],
-    ["metricsPort", { metricsPort: 70000 }, "metricsPort must be an integer in 0..65535"],
-    ["api.authToken", { api: { authToken: "short" } }, "api.authToken must be at least 32 characters"],
-    ["topics (gone)", { topics: { invoiceEvents: "x" } }, 'topics is no longer a config field: topic names derive from "deployment"'],
-    ["groupId (gone)", { groupId: "g" }, 'groupId is no longer a config field: the consumer group is "<deployment>.matcher"'],
-    ["deployment", { deployment: "IC_prod" }, "deployment must be 1-100 characters of [a-z0-9-]"],
-    ["consumer.sessionTimeoutMs", { consumer: { sessionTimeoutMs: 1000 } }, "consumer.sessionTimeoutMs must be an integer in 6000..300000"],
+    ["holdSafetyMarginBlocks", { holdSafetyMarginBlocks: 2 }, 'config field "holdSafetyMarginBlocks": must be in 3..1000, got 2'],
+    ["tickIntervalMs", { tickIntervalMs: "fast" }, 'config field "tickIntervalMs": must be an integer, got "fast"'],
+    ["outboxRetentionHours", { outboxRetentionHours: -1 }, 'config field "outboxRetentionHours": must be in 0..87600, got -1'],
+    ["metricsPort", { metricsPort: 70000 }, 'config field "metricsPort": must be in 0..65535, got 70000'],
+    ["api.authToken", { api: { authToken: "short" } }, 'config field "api.authToken": must be at least 32 characters'],
+    ["topics (gone)", { topics: { invoiceEvents: "x" } }, 'config field "topics" is no longer used: topic names derive from "deployment"'],
+    ["groupId (gone)", { groupId: "g" }, 'config field "groupId" is no longer used: the consumer group is "<deployment>.matcher"'],
+    ["deployment", { deployment: "IC_prod" }, 'config field "deployment": must be 1-100 characters of [a-z0-9-], got "IC_prod"'],
+    ["consumer.sessionTimeoutMs", { consumer: { sessionTimeoutMs: 1000 } }, 'config field "consumer.sessionTimeoutMs": must be in 6000..300000, got 1000'],
     [
       "consumer.heartbeatIntervalMs",
       { consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 3000 } },
-      "consumer.heartbeatIntervalMs (3000) must be at most a third of consumer.sessionTimeoutMs (6000)",
+      'config field "consumer.heartbeatIntervalMs": must be at most a third of consumer.sessionTimeoutMs (6000), got 3000',
     ],
-    ["kafka.allowUnauthenticated", { kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: "yes" } }, "kafka.allowUnauthenticated must be true or false"],
+    ["kafka.allowUnauthenticated", { kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: "yes" } }, 'config field "kafka.allowUnauthenticated": must be true or false, got "yes"'],
   ])("names the field of a bad %s", (_field, override, expected) => {
     expect(problemOf({ ...minimal(), ...override })).toContain(expected);
   });
@@ -166,7 +168,7 @@ describe("matcher config", () => {
       expect(half).toContain("IC_MATCHER_KAFKA_USERNAME and IC_MATCHER_KAFKA_PASSWORD go together");
       expect(half).not.toContain("pw-789");
       const inFile = problemOf({ ...minimal(), kafka: { brokers: ["127.0.0.1:9092"], username: "m", password: "pw-in-file" } });
-      expect(inFile).toContain("kafka.username/kafka.password are not read from the config file");
+      expect(inFile).toContain('config field "kafka.username" is not read from the config file');
       expect(inFile).not.toContain("pw-in-file");
     });
 
@@ -245,5 +247,43 @@ describe("matcher config", () => {
       withFiles({ ...minimal(), api: { authToken: TOKEN, tls: { certPath: "/tls/api.crt", keyPath: "/tls/api.key" } } }, { "/run/kafka/matcher.json": credentials, "/tls/api.crt": "cert" });
       expect(() => loadMatcherConfig("/etc/files.json", {})).toThrow("invalid matcher config:\n  - cannot read api.tls.keyPath /tls/api.key: ENOENT");
     });
+  });
+});
+
+describe("matcher config: one variable per field (the table shared with the bridge's scheme)", () => {
+  it("takes any field from its IC_MATCHER_* variable, JSON ones as JSON text", () => {
+    const file = minimal();
+    delete file.cluster;
+    const config = parseMatcherConfig(file, {
+      IC_MATCHER_CLUSTER: JSON.stringify([{ name: "b", pubkey: PUBKEY.toUpperCase().replace("0X", "0x") }]),
+      IC_MATCHER_TICK_INTERVAL_MS: "250",
+      IC_MATCHER_VIRTUAL_HOP_POLICY_FEE_BASE_MSAT: "1000",
+      IC_MATCHER_CONSUMER_SESSION_TIMEOUT_MS: "30000",
+      IC_MATCHER_API_TLS_CERT_PATH: "/tls/api.crt",
+      IC_MATCHER_API_TLS_KEY_PATH: "/tls/api.key",
+      IC_MATCHER_KAFKA_ALLOW_UNAUTHENTICATED: "false",
+    });
+    expect(config.cluster).toEqual([{ name: "b", pubkey: PUBKEY }]);
+    expect(config.tickIntervalMs).toBe(250);
+    expect(config.matcher.virtualHopPolicy.feeBaseMsat).toBe(1000n);
+    expect(config.consumer.sessionTimeoutMs).toBe(30_000);
+    expect(config.api.tls).toEqual({ certPath: "/tls/api.crt", keyPath: "/tls/api.key" });
+  });
+
+  it("names the variable a bad value came from", () => {
+    expect(problemOf(minimal(), { IC_MATCHER_TICK_INTERVAL_MS: "soon" })).toContain(
+      'tickIntervalMs (from IC_MATCHER_TICK_INTERVAL_MS): must be an integer, got "soon"',
+    );
+    expect(problemOf(minimal(), { IC_MATCHER_CLUSTER: "alpha=02ab" })).toContain('cluster (from IC_MATCHER_CLUSTER): must be JSON, got "alpha=02ab"');
+  });
+
+  it("still reads a number written as a string in the file, and ignores fields it does not know", () => {
+    const config = parseMatcherConfig({ ...minimal(), metricsPort: "9100", comment: "shared by both regions" });
+    expect(config.metricsPort).toBe(9100);
+  });
+
+  it("the README lists every field with its variable", () => {
+    const readme = realFs.readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    expect(readmeConfigProblems(readme, MATCHER_CONFIG_TABLE)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // Runs the invoice matcher and the invoice API in one process (docs/architecture.md says why).
 import pino from "pino";
 import { startInvoiceApi } from "./api/grpc-server.ts";
-import { ConfigError, loadMatcherConfig } from "./config.ts";
+import { ConfigError, loadMatcherConfig, matcherConfigPath } from "./config.ts";
 import { createMatcherMetrics, serveMetrics } from "./metrics.ts";
 import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
 
@@ -17,13 +17,8 @@ const logger = pino({
   },
 });
 
-function configPath(argv: string[]): string | undefined {
-  const i = argv.indexOf("--config");
-  return i >= 0 ? argv[i + 1] : process.env.IC_MATCHER_CONFIG;
-}
-
 async function main(): Promise<void> {
-  const config = loadMatcherConfig(configPath(process.argv.slice(2)));
+  const config = loadMatcherConfig(matcherConfigPath(process.argv.slice(2)));
   // The probes serve from the start: while start-up waits (Postgres, Kafka, topics), /readyz
   // answers 503 with what it waits for.
   const metrics = createMatcherMetrics();
