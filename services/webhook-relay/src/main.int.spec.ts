@@ -24,11 +24,11 @@ import {
 import {
   committedOffsets,
   testBrokers,
-  testCredentialsFiles,
   testKafka,
   uniqueName,
   waitFor,
 } from "@ic/event-log/testing";
+import { relayTestPrincipal } from "./testing/relay-principal.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -101,7 +101,7 @@ describe("webhook relay process", () => {
     nodes: [{ name: "alpha", pubkey: NODE }],
     partitions: 3,
     replicationFactor: 1,
-    principals: { webhookRelay: "public" },
+    principals: { webhookRelay: relayTestPrincipal().user },
   });
   const topics = deploymentTopics(deployment);
   const groupId = deploymentGroups(deployment).webhookRelay;
@@ -172,7 +172,7 @@ describe("webhook relay process", () => {
       configFile,
       JSON.stringify({
         deployment,
-        kafka: { brokers: testBrokers, credentialsFile: testCredentialsFiles().public },
+        kafka: { brokers: testBrokers, credentialsFile: relayTestPrincipal().credentialsFile },
         startFrom: "earliest",
         // The killed member holds its partitions until this runs out; the restarted one waits for it.
         sessionTimeoutMs: 6000,

@@ -30,11 +30,11 @@ import {
   committedOffsets,
   readTopic,
   testBrokers,
-  testCredentialsFiles,
   testKafka,
   uniqueName,
   waitFor,
 } from "@ic/event-log/testing";
+import { relayTestPrincipal } from "./testing/relay-principal.ts";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -162,7 +162,7 @@ async function provision(): Promise<TestDeploymentContext> {
     nodes: [{ name: "alpha", pubkey: NODE }],
     partitions: 3,
     replicationFactor: 1,
-    principals: { webhookRelay: "public" },
+    principals: { webhookRelay: relayTestPrincipal().user },
   });
   const adminKafka = testKafka(`${deployment}-admin`);
   const admin = adminKafka.admin();
@@ -212,7 +212,7 @@ async function relayFor(
   const parsed = parseRelayConfig(
     {
       deployment: context.deployment,
-      kafka: { brokers: testBrokers, credentialsFile: testCredentialsFiles().public },
+      kafka: { brokers: testBrokers, credentialsFile: relayTestPrincipal().credentialsFile },
       startFrom,
       delivery,
       endpoints: endpoints.map((e) => ({

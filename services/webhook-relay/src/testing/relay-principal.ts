@@ -1,0 +1,19 @@
+// Which SCRAM user a test runs the relay as. The relay's own principal is `webhook-relay`; a stack
+// whose stack.json names its credentials (kafkaCredentials.webhookRelay) is used with the default
+// plan. The embedded stack does not create that user yet, so otherwise the relay runs as the
+// stack's `public` user, given the relay's grants in the test's own deployment (the same ACLs
+// under another name: planDeployment's principals.webhookRelay).
+import { testCredentialsFiles } from "@ic/event-log/testing";
+
+export interface RelayTestPrincipal {
+  /** The user name for planDeployment's principals.webhookRelay. */
+  readonly user: string;
+  readonly credentialsFile: string;
+}
+
+export function relayTestPrincipal(): RelayTestPrincipal {
+  const files = testCredentialsFiles() as ReturnType<typeof testCredentialsFiles> & { webhookRelay?: string };
+  return files.webhookRelay === undefined
+    ? { user: "public", credentialsFile: files.public }
+    : { user: "webhook-relay", credentialsFile: files.webhookRelay };
+}
