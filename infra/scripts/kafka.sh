@@ -218,6 +218,13 @@ wait_node() {
 
 cmd_start() {
   cmd_install
+  # A Kafka of another node count (IC_KAFKA_NODES changed since the last start) is stopped first:
+  # its storage is formatted again below.
+  local running_nodes; running_nodes="$(cat "$NODES_MARKER" 2>/dev/null || echo 1)"
+  if [[ "$running_nodes" != "$KAFKA_NODES" ]]; then
+    log "Kafka was formatted for $running_nodes node(s), $KAFKA_NODES asked: stopping the old one"
+    IC_KAFKA_NODES="$running_nodes" bash "${BASH_SOURCE[0]}" stop
+  fi
   if cmd_status; then log "Kafka already running on $(cmd_brokers)"; return; fi
   require_tool jq "install jq (Debian: jq)"
   local format=0 i
