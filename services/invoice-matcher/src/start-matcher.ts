@@ -87,10 +87,13 @@ export async function startMatcher(
   );
   options.onWaiting?.(undefined);
   const producer = createSerialProducer(kafka);
-  await producer.connect();
+  // Every connect waits too: one broker of a cluster down (its address first in kafkajs's pick)
+  // can outlast kafkajs's own retries, and a matcher that exits at start is a matcher less.
+  const kafkaWait = { ...waitOptions, isFatal: isKafkaAuthError };
+  await untilAvailable("Kafka (producer)", () => producer.connect(), kafkaWait);
   // Poison input records are copied here before their partition moves on (kafka/kafka-input-consumer.ts).
   const deadLetters = createDeadLetterWriter(kafka, config.topics.matcherDeadLetters, { value: "copy" });
-  await deadLetters.connect();
+  await untilAvailable("Kafka (dead-letter producer)", () => deadLetters.connect(), kafkaWait);
 
   const publisher = startOutboxPublisher({
     pool,
@@ -105,7 +108,8 @@ export async function startMatcher(
   const processor = createInvoiceProcessor({ pool, config: config.matcher, topics: config.topics, now, onOutboxWritten: () => publisher.wake() });
 
   // The input consumer (kafka/): routing by topic, poison and held records, the handlers.
-  const inputs = await startInputConsumer(kafka, {
+  const inputs = await untilAvailable("Kafka (input consumer)", () =>
+    startInputConsumer(kafka, {
     groupId: config.groupId,
     inputTopics,
     topics: config.topics,
@@ -116,7 +120,9 @@ export async function startMatcher(
     logger,
     metrics,
     onFatalError: (error) => options.onFatalError?.(error),
-  });
+    }),
+    kafkaWait,
+  );
 
   const ticker = startTicker({ pool, processor, now, intervalMs: config.tickIntervalMs, logger, onRound: (height) => metrics.tickBlockHeight.set(height) });
   const pruner = config.outboxRetentionHours > 0 ? startOutboxPruner({ pool, retentionHours: config.outboxRetentionHours, logger }) : undefined;
