@@ -60,6 +60,9 @@ interface Received {
 /** One HTTP server; each path is an endpoint whose behaviour is a function of the request count for that event. */
 class Receiver {
   readonly received: Received[] = [];
+  /** Most requests an endpoint had open at once (invoices delivered side by side). */
+  readonly maxInFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
   private readonly server: Server;
   private readonly counts = new Map<string, number>();
   constructor(
@@ -86,6 +89,10 @@ class Receiver {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString("utf8");
     const endpoint = (request.url ?? "/").slice(1);
+    const open = (this.inFlight.get(endpoint) ?? 0) + 1;
+    this.inFlight.set(endpoint, open);
+    this.maxInFlight.set(endpoint, Math.max(open, this.maxInFlight.get(endpoint) ?? 0));
+    response.on("close", () => this.inFlight.set(endpoint, (this.inFlight.get(endpoint) ?? 1) - 1));
     const parsed = JSON.parse(body) as { eventId: string; paymentHash: string; sequence: number };
     const eventId = String(request.headers["ic-webhook-id"]);
     const countKey = `${endpoint}/${eventId}`;
@@ -336,6 +343,8 @@ describe("webhook relay on the real broker", () => {
       ).toEqual([500, 500, 200]);
     // In order per invoice at every endpoint, retries included: an event's next one waits for it.
     for (const endpoint of ["flaky", "broken", "hang"]) expectOrderedPerInvoice(receiver.of(endpoint));
+    // Different invoices side by side: the hanging endpoint had several invoices' requests open at once.
+    expect(receiver.maxInFlight.get("hang")).toBeGreaterThanOrEqual(2);
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true);
     // N tries each for the endpoints that never take an event.
     for (const event of events) {
