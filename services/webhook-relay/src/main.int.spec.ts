@@ -21,13 +21,7 @@ import {
   provisionDeployment,
   type InvoiceEvent,
 } from "@ic/event-log";
-import {
-  committedOffsets,
-  testBrokers,
-  testKafka,
-  uniqueName,
-  waitFor,
-} from "@ic/event-log/testing";
+import { committedOffsets, testBrokers, testKafka, uniqueName, waitFor } from "@ic/event-log/testing";
 import { relayTestPrincipal } from "./testing/relay-principal.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,5 +1,5 @@
 // Prometheus metrics of one relay, in a registry of its own (tests run several relays in one process).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface RelayMetrics {
   readonly registry: Registry;
@@ -13,6 +13,8 @@ export interface RelayMetrics {
   readonly deadLettered: Counter<"endpoint" | "reason">;
   /** Seconds from the event's record timestamp (when it was written to the topic) to the endpoint's 2xx. */
   readonly deliveryLatency: Histogram<"endpoint">;
+  /** Partitions held by an event of a newer schema version (upgrade the relay). */
+  readonly stalledPartitions: Gauge;
 }
 
 export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}): RelayMetrics {
@@ -49,6 +51,11 @@ export function createRelayMetrics(options: { defaultMetrics?: boolean } = {}): 
       help: "From the event's record timestamp to the endpoint's 2xx, retries included",
       labelNames: ["endpoint"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      registers,
+    }),
+    stalledPartitions: new Gauge({
+      name: "ic_webhook_stalled_partitions",
+      help: "Partitions held by an invoice event of a newer schema version (upgrade the relay)",
       registers,
     }),
   };

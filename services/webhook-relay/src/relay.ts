@@ -81,6 +81,7 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
   let state: "starting" | "running" | "stopped" | "failed" = "starting";
   const currentState = () => state;
   let waitingFor = "topics";
+  const held = new Map<string, string>();
   let joined = false;
   let server: MetricsServer | undefined;
   let consumer: RunningConsumer | undefined;
@@ -98,9 +99,12 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
     if (config.metricsPort > 0) {
       server = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => ({
         live: state === "starting" || state === "running",
-        ready: state === "running" && joined,
+        ready: state === "running" && joined && held.size === 0,
         state,
         ...(joined ? {} : { waitingFor }),
+        ...(held.size === 0
+          ? {}
+          : { heldByNewerSchemaVersion: [...held].map(([partition, offset]) => `${partition}@${offset}`) }),
       }));
     }
     logger.info(
@@ -136,6 +140,7 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
       metrics,
       logger,
       heartbeatEveryMs: Math.floor(config.sessionTimeoutMs / 3),
+      held,
     });
     // kafkajs's run() resolves once the member joined the group and got its partitions.
     consumer = await runCommittingConsumer(kafka, {

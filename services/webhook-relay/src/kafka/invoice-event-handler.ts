@@ -35,6 +35,8 @@ export interface InvoiceEventHandlerDeps {
    * up to its timeout with no backoff (where the delivery loop heartbeats itself) in between.
    */
   readonly heartbeatEveryMs?: number;
+  /** Partitions held by a record of a newer schema version ("topic/partition" -> offset), for /readyz. */
+  readonly held?: Map<string, string>;
 }
 
 export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): RecordHandler {
@@ -42,9 +44,11 @@ export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): Record
   return async (record: ConsumedRecord, context) => {
     metrics.eventsConsumed.inc();
     const where = { topic: record.topic, partition: record.partition, offset: record.offset };
+    const partitionId = `${record.topic}/${record.partition}`;
     let event: InvoiceEvent;
     try {
       event = decodeAs("invoice-event", record);
+      if (deps.held?.delete(partitionId) === true) metrics.stalledPartitions.set(deps.held.size);
     } catch (error) {
       if (!(error instanceof EventDecodeError)) throw error;
       // A newer schema version: the relay is upgraded after the matcher; hold the partition.
@@ -53,6 +57,8 @@ export function createInvoiceEventHandler(deps: InvoiceEventHandlerDeps): Record
           { ...where, reason: error.reason, err: error.message },
           "invoice event of a newer schema version: partition held until the relay is upgraded",
         );
+        deps.held?.set(partitionId, record.offset);
+        metrics.stalledPartitions.set(deps.held?.size ?? 1);
         throw error;
       }
       await deps.deadLetters.write(record, {

@@ -65,7 +65,7 @@ function endpointAnswering(
 
 function handlerWith(
   endpoints: DeliveryEndpoint[],
-  options: { failDeadLetters?: boolean; signal?: AbortSignal } = {},
+  options: { failDeadLetters?: boolean; signal?: AbortSignal; held?: Map<string, string> } = {},
 ) {
   const letters: WebhookDeadLetter[] = [];
   const metrics = createRelayMetrics();
@@ -82,6 +82,7 @@ function handlerWith(
     signal: options.signal ?? new AbortController().signal,
     metrics,
     logger: pino({ level: "silent" }),
+    ...(options.held === undefined ? {} : { held: options.held }),
   });
   return {
     handler: (record: ConsumedRecord) => handler(record, { heartbeat: async () => undefined }),
@@ -136,12 +137,18 @@ describe("invoice event handler", () => {
     expect(letters[1]).toMatchObject({ reason: "corrupt-payload", endpoint: "*" });
   });
 
-  it("holds a record of a newer schema version (throws, so the partition waits), without a dead letter", async () => {
-    const { handler, letters } = handlerWith([endpointAnswering("good", [])]);
+  it("holds a record of a newer schema version (throws, so the partition waits), without a dead letter, listed until a record of the partition decodes", async () => {
+    const held = new Map<string, string>();
+    const { handler, letters, metrics } = handlerWith([endpointAnswering("good", [])], { held });
     await expect(
       handler(recordOf(encoded.value, { ...encoded.headers, "ic-schema-version": "99" })),
     ).rejects.toThrow();
     expect(letters).toEqual([]);
+    expect([...held]).toEqual([["t.invoice.events.v1/0", "7"]]);
+    expect(await metrics.registry.metrics()).toContain("ic_webhook_stalled_partitions 1");
+    await handler(goodRecord);
+    expect(held.size).toBe(0);
+    expect(await metrics.registry.metrics()).toContain("ic_webhook_stalled_partitions 0");
   });
 
   it("throws when a dead letter cannot be written: the record is handled again, never passed over", async () => {
