@@ -76,13 +76,13 @@ export default tseslint.config(
     },
   },
   {
-    // Pure code: the matcher's domain core, the protocol package, the bridge's decisions and the
+    // Pure code: the matcher's domain core, the protocol package, the bridge's decisions (and the state
+    // they read: held HTLCs, applied commands, keys awaiting a final resolution) and the
     // webhook relay's (signature, body, retry schedule, what to do after an attempt).
     files: [
       "services/invoice-matcher/src/domain/**/*.ts",
       "packages/lightning-protocol/src/**/*.ts",
-      "services/interceptor-bridge/src/**/intercept-decision.ts",
-      "services/interceptor-bridge/src/**/command-decision.ts",
+      "services/interceptor-bridge/src/decisions/**/*.ts",
       "services/webhook-relay/src/delivery/**/*.ts",
     ],
     ignores: ["**/*.spec.ts", "packages/lightning-protocol/src/crypto/**"],

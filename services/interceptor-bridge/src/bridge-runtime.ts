@@ -2,13 +2,13 @@
 // the block height, the keys awaiting final resolution, the commands carried out) and the
 // adapters. Mutated only from the event loop, so a check-then-send on it is atomic.
 import type { HtlcInterceptorStream, LndClient } from "@ic/lnd-client";
-import type { AppliedCommands } from "./applied-commands.ts";
+import type { AppliedCommands } from "./decisions/applied-commands.ts";
 import type { BridgeLogger } from "./bridge-logger.ts";
 import type { BridgeMetrics } from "./bridge-metrics.ts";
 import type { BridgeConfig } from "./config.ts";
 import type { HtlcPublisher } from "./event-ports.ts";
-import type { FinalResolutionWatch } from "./final-resolution-watch.ts";
-import type { HeldHtlcs } from "./held-htlcs.ts";
+import type { AwaitingFinalResolution } from "./decisions/awaiting-final-resolution.ts";
+import type { HeldHtlcs } from "./decisions/held-htlcs.ts";
 import type { HtlcBacklog } from "./htlc-backlog.ts";
 import type { KafkaHealth } from "./publish-queue.ts";
 
@@ -26,7 +26,7 @@ export interface BridgeState {
   session: InterceptorSession | undefined;
   htlcEventsSubscribed: boolean;
   interceptorSessions: number;
-  readonly finals: FinalResolutionWatch;
+  readonly finals: AwaitingFinalResolution;
   readonly applied: AppliedCommands;
   /** Called after the block height rose (the publish backlog fails entries near their auto-fail height). */
   onBlockHeight?: (height: number) => void;
@@ -41,7 +41,7 @@ export interface BridgeRuntime {
   readonly publisher: HtlcPublisher;
   /** Kafka as the last publishes saw it. */
   readonly kafka: KafkaHealth;
-  /** HtlcIntercepted records waiting for the event log (interceptor-sessions.ts offers them). */
+  /** HtlcIntercepted records waiting for the event log (lnd/interceptor-sessions.ts offers them). */
   readonly backlog: HtlcBacklog;
   readonly metrics: BridgeMetrics;
   readonly logger: BridgeLogger;

@@ -16,25 +16,25 @@
 import { randomUUID } from "node:crypto";
 import { connectLnd, type LndClient } from "@ic/lnd-client";
 import { formatShortChannelId, hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
-import { AppliedCommands } from "./applied-commands.ts";
-import { watchBlockEpochs } from "./block-epoch-watch.ts";
-import { pollBlockHeight } from "./block-height-poll.ts";
+import { AppliedCommands } from "./decisions/applied-commands.ts";
+import { watchBlockEpochs } from "./lnd/block-epoch-watch.ts";
+import { pollBlockHeight } from "./lnd/block-height-poll.ts";
 import { createBridgeLogger, type BridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
 import { errorText, type BridgeRuntime, type BridgeState } from "./bridge-runtime.ts";
-import { commandApplier } from "./command-applier.ts";
+import { commandApplier } from "./lnd/command-applier.ts";
 import { bridgeConfig, type BridgeConfig, type BridgeConfigInput } from "./config.ts";
 import type { EventPorts, HtlcPublisher } from "./event-ports.ts";
-import { FinalResolutionWatch } from "./final-resolution-watch.ts";
-import { FinalResolutions, type RecoveryState } from "./final-resolutions.ts";
+import { AwaitingFinalResolution } from "./decisions/awaiting-final-resolution.ts";
+import { FinalResolutions, type RecoveryState } from "./lnd/final-resolution-reporter.ts";
 import { HtlcBacklog } from "./htlc-backlog.ts";
-import { runInterceptorSessions } from "./interceptor-sessions.ts";
+import { runInterceptorSessions } from "./lnd/interceptor-sessions.ts";
 import { connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
 import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
-import { probeNode, waitForChainSync } from "./node-probe.ts";
-import { nodeProblems, nodeWarnings, NodeValidationError } from "./node-validation.ts";
+import { probeNode, waitForChainSync } from "./lnd/node-probe.ts";
+import { nodeProblems, nodeWarnings, NodeValidationError } from "./lnd/node-validation.ts";
 import { KafkaHealth } from "./publish-queue.ts";
-import { reconnectDelayMs } from "./reconnect-delay.ts";
+import { reconnectDelayMs } from "./decisions/reconnect-delay.ts";
 import { abortableDelay } from "./abortable-delay.ts";
 import { StatusReporter } from "./status-reporter.ts";
 
@@ -110,7 +110,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
     session: undefined,
     htlcEventsSubscribed: false,
     interceptorSessions: 0,
-    finals: new FinalResolutionWatch(),
+    finals: new AwaitingFinalResolution(),
     applied: new AppliedCommands(),
   };
 

@@ -12,7 +12,7 @@ import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics } from "./bridge-metrics.ts";
 import { startMetricsServer } from "./metrics-server.ts";
 import type { BridgeConfigInput } from "./config.ts";
-import { NodeValidationError } from "./node-validation.ts";
+import { NodeValidationError } from "./lnd/node-validation.ts";
 import { InMemoryEventLog } from "./testing/in-memory-event-log.ts";
 
 // The fake lnd's default identity.

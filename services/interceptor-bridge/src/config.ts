@@ -19,7 +19,7 @@ import {
   type ConfigTable,
   type FieldSpec,
 } from "@ic/service-config";
-import { parseLndVersion } from "./lnd-version.ts";
+import { parseLndVersion } from "./decisions/lnd-version.ts";
 
 export const LND_NETWORKS = ["mainnet", "testnet", "testnet4", "signet", "simnet", "regtest"] as const;
 export type LndNetwork = (typeof LND_NETWORKS)[number];

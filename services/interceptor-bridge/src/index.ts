@@ -29,8 +29,8 @@ export {
   type NodeExpectations,
   type NodeProbe,
   type NodeProblem,
-} from "./node-validation.ts";
-export { compareLndVersions, parseLndVersion, type LndVersion } from "./lnd-version.ts";
+} from "./lnd/node-validation.ts";
+export { compareLndVersions, parseLndVersion, type LndVersion } from "./decisions/lnd-version.ts";
 export { createBridgeLogger, type BridgeLogger } from "./bridge-logger.ts";
 export { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
 export type {
@@ -43,4 +43,4 @@ export type {
 } from "./event-ports.ts";
 export { bridgeTopics, connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
 export { commandGroupId } from "./kafka/kafka-command-source.ts";
-export type { RecoveryState } from "./final-resolutions.ts";
+export type { RecoveryState } from "./lnd/final-resolution-reporter.ts";

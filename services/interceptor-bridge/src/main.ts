@@ -4,7 +4,7 @@
 import { startBridge } from "./bridge.ts";
 import { configEnvironmentVariables } from "./config.ts";
 import { readBridgeConfig } from "./config-source.ts";
-import { NodeValidationError } from "./node-validation.ts";
+import { NodeValidationError } from "./lnd/node-validation.ts";
 
 const USAGE = `usage: tsx src/main.ts [--config <file.json>]
 

@@ -10,7 +10,7 @@
 // ended, lnd no longer holds the HTLC) are dropped before each batch and after a failed one.
 import { abortableDelay } from "./abortable-delay.ts";
 import { errorText } from "./bridge-runtime.ts";
-import { reconnectDelayMs, type ReconnectPolicy } from "./reconnect-delay.ts";
+import { reconnectDelayMs, type ReconnectPolicy } from "./decisions/reconnect-delay.ts";
 
 /** Kafka as the bridge's publishes last saw it. */
 export class KafkaHealth {

@@ -5,6 +5,7 @@
 // (money-safety rule 6). Held keys are watched too: lnd fails a held HTLC by itself at its
 // auto-fail height, and the matcher must learn that the set lost a part.
 // Keys of other forwards are never watched: their final events are ignored.
+// State only, no I/O: lnd/final-resolution-reporter.ts asks lnd about these keys and publishes.
 import type { HtlcOutcome } from "@ic/event-log";
 import { circuitKeyId, type CircuitKey } from "@ic/lnd-client";
 
@@ -16,7 +17,7 @@ export interface WatchedHtlc {
   readonly commandId: string | null;
 }
 
-export class FinalResolutionWatch {
+export class AwaitingFinalResolution {
   private readonly byKey = new Map<string, WatchedHtlc>();
 
   /** Starts watching, or records the command that answered an already watched key. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FinalResolutionWatch } from "./final-resolution-watch.ts";
+import { AwaitingFinalResolution } from "./awaiting-final-resolution.ts";
 import { HeldHtlcs } from "./held-htlcs.ts";
 import { reconnectDelayMs } from "./reconnect-delay.ts";
 
@@ -9,7 +9,7 @@ const HASH = "ab".repeat(32);
 
 describe("final resolution watch", () => {
   it("turns lnd's final word on a watched key into one FINAL outcome with the answering command", () => {
-    const watch = new FinalResolutionWatch();
+    const watch = new AwaitingFinalResolution();
     watch.watch({ circuitKey: KEY, paymentHash: HASH, commandId: null });
     watch.watch({ circuitKey: KEY, paymentHash: HASH, commandId: "cmd-9" });
     expect(watch.resolve(KEY, true, NODE_ID, 42)).toEqual({
@@ -27,25 +27,25 @@ describe("final resolution watch", () => {
   });
 
   it("reports a held key that lnd failed by itself as FINAL_FAILED without a command", () => {
-    const watch = new FinalResolutionWatch();
+    const watch = new AwaitingFinalResolution();
     watch.watch({ circuitKey: KEY, paymentHash: HASH, commandId: null });
     expect(watch.resolve(KEY, false, NODE_ID, 1)).toMatchObject({ kind: "FINAL_FAILED", commandId: null });
   });
 
   it("keeps the answering command when the key is offered (and watched) again", () => {
-    const watch = new FinalResolutionWatch();
+    const watch = new AwaitingFinalResolution();
     watch.watch({ circuitKey: KEY, paymentHash: HASH, commandId: "cmd-1" });
     watch.watch({ circuitKey: KEY, paymentHash: HASH, commandId: null });
     expect(watch.get(KEY)?.commandId).toBe("cmd-1");
   });
 
   it("ignores final events of keys it does not watch (other forwards)", () => {
-    const watch = new FinalResolutionWatch();
+    const watch = new AwaitingFinalResolution();
     expect(watch.resolve({ chanId: 5n, htlcId: 1n }, true, NODE_ID, 1)).toBeUndefined();
   });
 
   it("tells circuit keys apart by both halves", () => {
-    const watch = new FinalResolutionWatch();
+    const watch = new AwaitingFinalResolution();
     watch.watch({ circuitKey: { chanId: 1n, htlcId: 23n }, paymentHash: HASH, commandId: null });
     expect(watch.get({ chanId: 12n, htlcId: 3n })).toBeUndefined();
     expect(watch.entries()).toHaveLength(1);

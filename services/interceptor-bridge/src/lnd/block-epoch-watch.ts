@@ -5,9 +5,9 @@
 // lnd's; with this stream it follows lnd's within the time a notification takes. The GetInfo
 // poll (block-height-poll.ts) stays: it re-checks the node's identity and keeps the height while
 // this stream is down (a macaroon without onchain:read, an lnd built without chainrpc).
-import { abortableDelay } from "./abortable-delay.ts";
-import { errorText, type BridgeRuntime } from "./bridge-runtime.ts";
-import { reconnectDelayMs } from "./reconnect-delay.ts";
+import { abortableDelay } from "../abortable-delay.ts";
+import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import { reconnectDelayMs } from "../decisions/reconnect-delay.ts";
 
 export async function watchBlockEpochs(runtime: BridgeRuntime): Promise<void> {
   const { lnd, metrics, logger, signal, config } = runtime;

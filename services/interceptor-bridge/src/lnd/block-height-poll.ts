@@ -3,9 +3,9 @@
 // matcher checks expiries against it) and keeps the bridge from answering HTLCs lnd has
 // already failed at their auto-fail height. The same answer re-checks the node's identity: a
 // different node behind the configured address must stop the bridge, not receive commands.
-import { abortableDelay } from "./abortable-delay.ts";
+import { abortableDelay } from "../abortable-delay.ts";
 import { raiseBlockHeight } from "./block-epoch-watch.ts";
-import { errorText, type BridgeRuntime } from "./bridge-runtime.ts";
+import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
 
 export async function pollBlockHeight(runtime: BridgeRuntime, onWrongNode: (error: Error) => void): Promise<void> {
   const { lnd, logger, signal, config } = runtime;

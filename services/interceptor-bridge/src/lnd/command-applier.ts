@@ -1,4 +1,4 @@
-// Carries out a batch of commands from the matcher (decisions in command-decision.ts) and
+// Carries out a batch of commands from the matcher (decisions in ../decisions/command-decision.ts) and
 // reports what it did. Resolutions go to lnd first, then the outcomes to the log in one
 // write; if that write fails the batch is delivered again and the commands already carried
 // out are reported again from AppliedCommands, without a second resolution.
@@ -7,8 +7,8 @@
 // reason. Never with the preimage.
 import type { HtlcCommand, HtlcOutcome, HtlcOutcomeKind } from "@ic/event-log";
 import { circuitKeyId } from "@ic/lnd-client";
-import { errorText, type BridgeRuntime } from "./bridge-runtime.ts";
-import { decideCommand } from "./command-decision.ts";
+import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import { decideCommand } from "../decisions/command-decision.ts";
 
 export function commandApplier(runtime: BridgeRuntime): (commands: readonly HtlcCommand[]) => Promise<void> {
   return async (commands) => {

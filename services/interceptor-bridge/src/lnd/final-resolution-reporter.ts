@@ -1,4 +1,5 @@
-// lnd's final word on the coordinator's HTLCs, reported as FINAL_SETTLED / FINAL_FAILED.
+// lnd's final word on the coordinator's HTLCs, reported as FINAL_SETTLED / FINAL_FAILED: the loop
+// that asks lnd about the keys in ../decisions/awaiting-final-resolution.ts and publishes.
 // Two sources, so that nothing is lost across gaps:
 // - SubscribeHtlcEvents (reopened forever): a final_htlc_event for a watched key;
 // - LookupHtlcResolution for every watched key that is not held now, each time the
@@ -8,19 +9,19 @@
 // At start, this node's SETTLE commands are read back from the commands topic and watched too:
 // a bridge restarted between a SETTLE and its final event still reports the final. Duplicate
 // FINAL outcomes are harmless (the matcher is idempotent per key).
-// A FINAL outcome the event log does not accept waits in the outcome backlog (publish-queue.ts,
+// A FINAL outcome the event log does not accept waits in the outcome backlog (../publish-queue.ts,
 // bounded by publishBacklogLimit) and is retried with backoff, in order, until Kafka takes it.
 // When that backlog is full the key is watched again and the subscription reopened, which
 // repeats the lookup later: an outcome is never dropped silently. Outcomes still waiting when the
 // bridge stops are logged with their count.
 import type { HtlcOutcome } from "@ic/event-log";
 import { circuitKeyId, type CircuitKey, type HtlcEvent, type LndStream } from "@ic/lnd-client";
-import { abortableDelay } from "./abortable-delay.ts";
-import { errorText, type BridgeRuntime } from "./bridge-runtime.ts";
-import type { SettleHistory } from "./event-ports.ts";
-import type { WatchedHtlc } from "./final-resolution-watch.ts";
-import { PublishQueue } from "./publish-queue.ts";
-import { reconnectDelayMs } from "./reconnect-delay.ts";
+import { abortableDelay } from "../abortable-delay.ts";
+import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import type { SettleHistory } from "../event-ports.ts";
+import type { WatchedHtlc } from "../decisions/awaiting-final-resolution.ts";
+import { PublishQueue } from "../publish-queue.ts";
+import { reconnectDelayMs } from "../decisions/reconnect-delay.ts";
 
 export type RecoveryState = "pending" | "running" | "done" | "failed";
 

@@ -9,11 +9,11 @@
 // published when Kafka returns, or the HTLC is failed back before its auto-fail height. A
 // session that ends drops its backlog entries: lnd offers those HTLCs again on the next stream.
 import { circuitKeyId, LndError, type InterceptedHtlc, type InterceptResolution } from "@ic/lnd-client";
-import { abortableDelay } from "./abortable-delay.ts";
-import { errorText, type BridgeRuntime, type InterceptorSession } from "./bridge-runtime.ts";
-import { HeldHtlcs } from "./held-htlcs.ts";
-import { decideIntercepted } from "./intercept-decision.ts";
-import { reconnectDelayMs } from "./reconnect-delay.ts";
+import { abortableDelay } from "../abortable-delay.ts";
+import { errorText, type BridgeRuntime, type InterceptorSession } from "../bridge-runtime.ts";
+import { HeldHtlcs } from "../decisions/held-htlcs.ts";
+import { decideIntercepted } from "../decisions/intercept-decision.ts";
+import { reconnectDelayMs } from "../decisions/reconnect-delay.ts";
 
 /** Runs sessions until the bridge stops. instanceId makes session ids unique across restarts. */
 export async function runInterceptorSessions(runtime: BridgeRuntime, instanceId: string): Promise<void> {

@@ -4,11 +4,11 @@
 // will not go away by waiting and is reported at once. Once lnd answers and passed the checks,
 // waitForChainSync waits (up to lndSyncWaitMs) for it to report synced_to_chain.
 import { LndError, type LndClient, type NodeInfo } from "@ic/lnd-client";
-import { abortableDelay } from "./abortable-delay.ts";
-import type { BridgeLogger } from "./bridge-logger.ts";
-import { errorText } from "./bridge-runtime.ts";
+import { abortableDelay } from "../abortable-delay.ts";
+import type { BridgeLogger } from "../bridge-logger.ts";
+import { errorText } from "../bridge-runtime.ts";
 import type { NodeProbe } from "./node-validation.ts";
-import { reconnectDelayMs, type ReconnectPolicy } from "./reconnect-delay.ts";
+import { reconnectDelayMs, type ReconnectPolicy } from "../decisions/reconnect-delay.ts";
 
 const WORTH_WAITING_FOR = new Set(["unreachable", "not-ready", "deadline"]);
 

@@ -8,7 +8,7 @@
 // - below minLndVersion the interceptor lacks fields and fixes the coordinator relies on.
 import { lndHtlcTimingFor, OLDEST_TIMED_LND } from "@ic/lightning-protocol";
 import type { NodeInfo } from "@ic/lnd-client";
-import { compareLndVersions, parseLndVersion } from "./lnd-version.ts";
+import { compareLndVersions, parseLndVersion } from "../decisions/lnd-version.ts";
 
 /** What start-up learnt from lnd: its GetInfo, or why it could not be had. */
 export type NodeProbe =

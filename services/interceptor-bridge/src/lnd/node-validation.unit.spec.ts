@@ -1,6 +1,6 @@
 import type { NodeInfo } from "@ic/lnd-client";
 import { describe, expect, it } from "vitest";
-import { compareLndVersions, parseLndVersion } from "./lnd-version.ts";
+import { compareLndVersions, parseLndVersion } from "../decisions/lnd-version.ts";
 import { nodeProblems, nodeWarnings, type NodeExpectations } from "./node-validation.ts";
 
 const PUBKEY = "03" + "cd".repeat(32);
