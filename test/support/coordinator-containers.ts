@@ -275,20 +275,21 @@ export async function startCoordinatorContainers(
       () => false,
     );
   const waitHealthy = async (role: ContainerRole, timeoutMs = 120_000): Promise<number> => {
+    // A container that keeps exiting (bad config, a module missing) is restarted by the policy:
+    // that ends the wait at once with its last lines, rather than at the timeout.
+    let crashLoop: string | undefined;
     await waitUntil(
       `container ${names[role]} healthy (its /readyz)`,
       async () => {
         if (await healthy(role)) return true;
         const s = await state(role);
-        // A container that keeps exiting (bad config) is restarted by the policy; say why at once.
-        if (s.status === "exited" || s.restarts > 3)
-          throw new Error(
-            `${names[role]} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts: ${await containerLogs(names[role], 5)}`,
-          );
-        return undefined;
+        if (s.status !== "exited" && s.restarts <= 3) return undefined;
+        crashLoop = `${names[role]} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts; its last lines:\n${await containerLogs(names[role], 8)}`;
+        return true;
       },
       { timeoutMs, intervalMs: 250 },
     );
+    if (crashLoop !== undefined) throw new Error(crashLoop);
     return Date.now() - started;
   };
 
