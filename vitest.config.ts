@@ -44,6 +44,17 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
         },
       },
+      {
+        // The short chaos run (infra/run-chaos.sh): last, since it switches Kafka to three brokers.
+        test: {
+          name: "chaos",
+          include: ["**/*.chaos.spec.ts"],
+          exclude: ignore,
+          testTimeout: 1_500_000,
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
     ],
   },
 });

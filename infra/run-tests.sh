@@ -4,14 +4,15 @@
 #   real stack (PostgreSQL, Kafka, btcd + regtest lnd) and runs the integration and e2e suites,
 #   then the container suite (the services as Podman containers: Podman is installed from
 #   Debian's packages if missing and the images are built once per run, cached across runs;
-#   where Podman cannot be installed the suite fails, saying why).
+#   where Podman cannot be installed the suite fails, saying why), then the short chaos run
+#   (infra/run-chaos.sh 60 6: Kafka switched to three brokers, faults injected, money-safety checks).
 # Ends with "N passed, N failed" summed over all suites; exits non-zero on any failure.
-# Options: IC_SUITES="unit int e2e container" to choose suites. With CI=true (.ci/run) the stack is stopped
+# Options: IC_SUITES="unit int e2e container chaos" to choose suites. With CI=true (.ci/run) the stack is stopped
 # at the end, also after a failed start or an interruption, unless IC_KEEP_STACK=1; otherwise it
 # stays up for the next run (infra/stack down stops it).
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$REPO_DIR"
-SUITES="${IC_SUITES:-unit int e2e container}"
+SUITES="${IC_SUITES:-unit int e2e container chaos}"
 RESULTS="$RUN_DIR/test-results"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS" "$RUN_DIR/logs"
 started=$SECONDS

@@ -55,16 +55,16 @@ describe("infra/run-tests.sh", () => {
   it("in CI, stops the stack after the suites", () => {
     const result = runTests(scratch("ok"), { CI: "true" });
     expect(result.stackCalls).toEqual(["up", "down"]);
-    // typecheck, lint + the unit, int, e2e and container suites.
-    expect(result.lastLine).toBe("6 passed, 0 failed");
+    // typecheck, lint + the unit, int, e2e, container and chaos suites.
+    expect(result.lastLine).toBe("7 passed, 0 failed");
     expect(result.status).toBe(0);
   });
 
   it("in CI, stops what a failed stack start left running, and counts the suites it could not run", () => {
     const result = runTests(scratch("fails"), { CI: "true" });
     expect(result.stackCalls).toEqual(["up", "down"]);
-    // int, e2e and container never ran, plus the failed stack start.
-    expect(result.lastLine).toBe("3 passed, 4 failed");
+    // int, e2e, container and chaos never ran, plus the failed stack start.
+    expect(result.lastLine).toBe("3 passed, 5 failed");
     expect(result.status).toBe(1);
   });
 
