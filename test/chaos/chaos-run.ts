@@ -41,7 +41,8 @@ const MPP_TIMEOUT_MS = 60_000;
 const ACCEPT_TIMEOUT_MS = 60_000;
 /** How long past its timeout a part may still be held (faults stop deciding for a while). */
 const HELD_SLACK_MS = 90_000;
-const CONCURRENCY = 4;
+/** Payments in flight at once (IC_CHAOS_CONCURRENCY, default 4). */
+const CONCURRENCY = Math.max(1, Math.min(32, Number(process.env.IC_CHAOS_CONCURRENCY ?? "4") || 4));
 /** A payment not final by then is stuck: an HTLC nobody answers (counted as a lost settlement). */
 const PAYMENT_FINAL_MS = 180_000;
 
