@@ -62,6 +62,7 @@ export { kafkaLogCreator, silentLogger, type EventLogLogger } from "./kafka-logg
 export {
   describeKafkaAuth,
   kafkaAuthSetting,
+  configKafkaAuthSetting,
   kafkaAuthWarning,
   KafkaCredentialsError,
   readKafkaCredentialsFile,

@@ -118,3 +118,23 @@ export function kafkaAuthSetting(input: {
       (names.allowUnauthenticated === undefined ? "" : `; to connect without authentication set ${names.allowUnauthenticated}: true explicitly`),
   };
 }
+
+/**
+ * kafkaAuthSetting for a service config with the fields kafka.credentialsFile, kafka.username,
+ * kafka.password and kafka.allowUnauthenticated, set by the variables <envPrefix>_KAFKA_*
+ * (@ic/service-config's naming): the messages name those fields and variables.
+ */
+export function configKafkaAuthSetting(
+  fields: { credentialsFile: string; username: string; password: string; allowUnauthenticated: boolean },
+  envPrefix: string,
+): ReturnType<typeof kafkaAuthSetting> {
+  return kafkaAuthSetting({
+    ...fields,
+    names: {
+      file: `kafka.credentialsFile (or ${envPrefix}_KAFKA_CREDENTIALS_FILE)`,
+      username: `${envPrefix}_KAFKA_USERNAME`,
+      password: `${envPrefix}_KAFKA_PASSWORD`,
+      allowUnauthenticated: "kafka.allowUnauthenticated",
+    },
+  });
+}

@@ -3,7 +3,7 @@
 // the scheme and the wording of every problem are @ic/service-config's, shared with the matcher).
 // Everything is checked here, before any connection is made. Pure: the caller reads the file and
 // hands over its parsed JSON and the environment.
-import { DEFAULT_DEPLOYMENT, deploymentNameProblem, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
+import { configKafkaAuthSetting, DEFAULT_DEPLOYMENT, deploymentNameProblem, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
 import { ok, err, type Result } from "@ic/lightning-protocol";
 import {
   atLeast,
@@ -231,18 +231,15 @@ export function parseBridgeConfig(
   if (!parsed.ok) return err(parsed.error);
   const values = parsed.value;
   const get = <T>(path: string): T => values[path] as T;
-  const auth = kafkaAuthSetting({
-    credentialsFile: get("kafka.credentialsFile"),
-    username: get("kafka.username"),
-    password: get("kafka.password"),
-    allowUnauthenticated: get("kafka.allowUnauthenticated"),
-    names: {
-      file: `kafka.credentialsFile (or ${envNameFor("kafka.credentialsFile")})`,
-      username: envNameFor("kafka.username"),
-      password: envNameFor("kafka.password"),
-      allowUnauthenticated: "kafka.allowUnauthenticated",
+  const auth = configKafkaAuthSetting(
+    {
+      credentialsFile: get("kafka.credentialsFile"),
+      username: get("kafka.username"),
+      password: get("kafka.password"),
+      allowUnauthenticated: get("kafka.allowUnauthenticated"),
     },
-  });
+    BRIDGE_CONFIG_TABLE.envPrefix,
+  );
   if (!auth.ok) return err([{ field: "kafka.credentialsFile", message: auth.problem }]);
   return ok({
     nodeName: get("nodeName"),

@@ -7,8 +7,8 @@ import {
   deploymentGroups,
   deploymentNameProblem,
   deploymentTopics,
+  configKafkaAuthSetting,
   KafkaCredentialsError,
-  kafkaAuthSetting,
   readKafkaCredentialsFile,
   type KafkaAuthSetting,
 } from "@ic/event-log";
@@ -237,18 +237,15 @@ export function parseMatcherConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): M
   const get = <T>(path: string): T => values[path] as T;
   const problems: string[] = [];
 
-  const auth = kafkaAuthSetting({
-    credentialsFile: get("kafka.credentialsFile"),
-    username: get("kafka.username"),
-    password: get("kafka.password"),
-    allowUnauthenticated: get("kafka.allowUnauthenticated"),
-    names: {
-      file: `kafka.credentialsFile (or ${envNameFor(ENV_PREFIX, "kafka.credentialsFile")})`,
-      username: envNameFor(ENV_PREFIX, "kafka.username"),
-      password: envNameFor(ENV_PREFIX, "kafka.password"),
-      allowUnauthenticated: "kafka.allowUnauthenticated",
+  const auth = configKafkaAuthSetting(
+    {
+      credentialsFile: get("kafka.credentialsFile"),
+      username: get("kafka.username"),
+      password: get("kafka.password"),
+      allowUnauthenticated: get("kafka.allowUnauthenticated"),
     },
-  });
+    ENV_PREFIX,
+  );
   if (!auth.ok) problems.push(auth.problem);
   let matcher: MatcherConfig | undefined;
   try {
