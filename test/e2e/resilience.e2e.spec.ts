@@ -1,10 +1,12 @@
 // Fail-over and recovery on the real regtest cluster: a stopped cluster node (payment goes
 // through the other one, and the node's bridge reconnects when it is back), a bridge restarted
-// while an HTLC is held (the set still settles, once), and an incomplete MPP set failed with
-// mpp_timeout after the configured timeout.
+// while an HTLC is held (the set still settles, once), an lnd node restarted while a hold set is
+// ACCEPTED (settled once after SettleInvoice), and an incomplete MPP set failed with mpp_timeout
+// after the configured timeout.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { loadStackConfig } from "../support/stack-config.ts";
@@ -95,6 +97,36 @@ describe("resilience", () => {
     expect(attempt.failure?.code).toBe("MPP_TIMEOUT");
     expect(heldMs).toBeGreaterThanOrEqual(60_000);
     expect(await status(invoice.paymentHash)).toBe("OPEN");
+  });
+
+  it("lnd alpha restarted while a hold invoice is ACCEPTED, then SettleInvoice: the re-offered HTLC settles, once", { timeout: 240_000 }, async () => {
+    const amountMsat = 12_000_000n;
+    const { invoice } = await coordinator.matcher.service.createInvoice({ externalRef: ref("lnd-restart"), amountMsat, mode: "hold" });
+    const paying = nodes.payer.sendPaymentV2({ paymentRequest: invoice.bolt11, outgoingChanIds: [toAlpha], timeoutSeconds: 120, feeLimitMsat: 100_000n }).final();
+    await waitUntil("invoice ACCEPTED", async () => (await status(invoice.paymentHash)) === "ACCEPTED");
+    // alpha goes down holding the HTLC; when it is back it offers the HTLC to the bridge again.
+    try {
+      cluster("stop-node", "alpha");
+    } finally {
+      cluster("start-node", "alpha");
+    }
+    await waitUntil("alpha's bridge reconnected to lnd", () => coordinator.bridges.alpha?.status().interceptorStreamOpen === true, { timeoutMs: 90_000 });
+    await coordinator.matcher.service.settleInvoice(invoice.paymentHash);
+    const payment = await paying;
+    expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
+    await waitUntil("invoice SETTLED", async () => (await status(invoice.paymentHash)) === "SETTLED", { timeoutMs: 90_000 });
+    const settled = await coordinator.matcher.service.lookupInvoice({ paymentHash: invoice.paymentHash });
+    // Once: one HTLC, its amount, settled; the journal has one settle request and one settlement.
+    expect(settled.amountPaidMsat).toBe(amountMsat);
+    expect(settled.htlcs).toHaveLength(1);
+    const db = new pg.Client({ connectionString: stack.postgresUrl });
+    await db.connect();
+    const journal = await db
+      .query<{ event_type: string }>(`select event_type from ${coordinator.config.dbSchema}.invoice_event_journal where payment_hash = $1 order by sequence`, [invoice.paymentHash])
+      .then((r) => r.rows.map((row) => row.event_type))
+      .finally(() => db.end());
+    expect(journal.filter((type: string) => type === "InvoiceSettleRequested")).toHaveLength(1);
+    expect(journal.filter((type: string) => type === "InvoiceSettled")).toHaveLength(1);
   });
 
   it("cluster node alpha stopped: the payment goes through bravo; alpha comes back and its bridge reconnects", { timeout: 240_000 }, async () => {
