@@ -1,10 +1,11 @@
-// Where the configuration comes from: the JSON file named by --config <path> (or --config=<path>),
-// else by IC_WEBHOOK_CONFIG, else none (every field from IC_WEBHOOK_*). The files the configuration
-// names (the Kafka credentials, each endpoint's secret file and CA file) are read here, once, so a
+// Where the configuration comes from (@ic/service-config): the JSON file named by --config <path>
+// (or --config=<path>), else by IC_WEBHOOK_CONFIG, else none (every field from IC_WEBHOOK_*). The
+// files the configuration names (the Kafka credentials, each endpoint's secret file and CA file) are read here, once, so a
 // missing or unreadable one stops the process at start naming the file (in a container: a wrong
 // mount), and a secret never waits to be found missing at the first delivery.
 import { readFile } from "node:fs/promises";
 import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
+import { configFilePath, readConfigFile } from "@ic/service-config";
 import {
   MIN_SECRET_LENGTH,
   parseRelayConfig,
@@ -25,59 +26,18 @@ export interface LoadedConfig {
   readonly endpoints: readonly ResolvedEndpoint[];
 }
 
-export function configPath(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-): Result<string | undefined, ConfigProblem[]> {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--config") {
-      const path = argv[i + 1];
-      if (path === undefined || path.startsWith("--"))
-        return { ok: false, error: [{ field: "", message: "--config needs a file path" }] };
-      return { ok: true, value: path };
-    }
-    if (arg.startsWith("--config=")) return { ok: true, value: arg.slice("--config=".length) };
-  }
-  const fromEnv = env["IC_WEBHOOK_CONFIG"];
-  return { ok: true, value: fromEnv === undefined || fromEnv === "" ? undefined : fromEnv };
-}
-
 export async function loadRelayConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<Result<LoadedConfig, ConfigProblem[]>> {
-  const path = configPath(argv, env);
+  const path = configFilePath(argv, env, "IC_WEBHOOK_CONFIG");
   if (!path.ok) return path;
   let json: unknown;
   if (path.value !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(path.value, "utf8");
-    } catch (error) {
-      return {
-        ok: false,
-        error: [
-          {
-            field: "",
-            message: `cannot read the config file ${path.value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-          },
-        ],
-      };
-    }
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      return {
-        ok: false,
-        error: [
-          {
-            field: "",
-            message: `the config file ${path.value} is not valid JSON: ${(error as Error).message}`,
-          },
-        ],
-      };
-    }
+    // A JSON syntax error is given by position only (the text near it could be a password).
+    const file = readConfigFile(path.value, "webhook-relay");
+    if (!file.ok) return file;
+    json = file.value;
   }
   const parsed = parseRelayConfig(json, env);
   if (!parsed.ok) return parsed;

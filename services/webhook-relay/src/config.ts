@@ -1,9 +1,10 @@
-// The relay's configuration: a JSON file (path from --config or IC_WEBHOOK_CONFIG) with
-// per-field environment overrides IC_WEBHOOK_<PATH> (camelCase segments in SCREAMING_SNAKE joined
-// by "_": delivery.timeoutMs -> IC_WEBHOOK_DELIVERY_TIMEOUT_MS; lists comma-separated) and the
-// endpoint list from the file's "endpoints" or IC_WEBHOOK_ENDPOINTS (a JSON array). Every problem
-// names its field and where the value came from, all of them in one pass. Pure: the caller reads
-// the files (config-source.ts) and hands over the parsed JSON and the environment.
+// The relay's configuration: a JSON file (path from --config or IC_WEBHOOK_CONFIG) with one
+// environment variable per field, IC_WEBHOOK_<PATH> (delivery.timeoutMs ->
+// IC_WEBHOOK_DELIVERY_TIMEOUT_MS; lists comma-separated), read and checked by @ic/service-config
+// like every service's, and the endpoint list from the file's "endpoints" or IC_WEBHOOK_ENDPOINTS
+// (a JSON array), checked here endpoint by endpoint. Every problem names its field and where the
+// value came from, all of them in one pass. Pure: the caller reads the files (config-source.ts)
+// and hands over the parsed JSON and the environment.
 //
 // Secrets: an endpoint's HMAC secret comes from the environment (IC_WEBHOOK_SECRET_<NAME>) or a
 // mounted file ("secretFile"), never from the config file itself, and is never quoted in a message.
@@ -14,18 +15,27 @@ import {
   kafkaAuthSetting,
   type KafkaAuthSetting,
 } from "@ic/event-log";
+import {
+  configEnvironmentVariables as tableEnvironmentVariables,
+  envNameFor as tableEnvNameFor,
+  hostPortList,
+  inRange,
+  nonEmpty,
+  oneOf,
+  parseConfigTable,
+  quote,
+  type ConfigProblem,
+  type ConfigTable,
+  type ConfigValues,
+} from "@ic/service-config";
+
+export type { ConfigProblem };
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type Result<T, E> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
-
-export interface ConfigProblem {
-  /** Dotted field path, e.g. "delivery.timeoutMs" or "endpoints[1].url". */
-  readonly field: string;
-  readonly message: string;
-}
 
 /** Where an endpoint's secret is: read by config-source.ts (files) before the relay starts. */
 export type SecretSource =
@@ -83,102 +93,74 @@ export interface RelayConfig {
   readonly logLevel: LogLevel;
 }
 
-type Kind = "string" | "int" | "boolean" | "list";
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_ATTEMPTS = 8;
+const deploymentOf = (values: ConfigValues): string => String(values["deployment"] ?? DEFAULT_DEPLOYMENT);
 
-interface FieldSpec {
-  readonly path: string;
-  readonly kind: Kind;
-  /** undefined: required; a function: computed from the fields before it. */
-  readonly default?: string | number | boolean | ((values: Record<string, unknown>) => unknown);
-  readonly check?: (value: never, values: Record<string, unknown>) => string | undefined;
-}
-
-const HOST_PORT = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
-const quote = (value: string): string => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-const hostPort = (value: string): string | undefined => {
-  const port = Number(HOST_PORT.exec(value)?.[1]);
-  return port >= 1 && port <= 65535 ? undefined : `must be "host:port" (port 1-65535), got ${quote(value)}`;
+/** The relay's fields, read and checked by @ic/service-config. */
+export const RELAY_CONFIG_TABLE: ConfigTable = {
+  envPrefix: "IC_WEBHOOK",
+  unknownFields: "refuse",
+  fields: [
+    {
+      path: "deployment",
+      kind: "string",
+      default: DEFAULT_DEPLOYMENT,
+      check: (value: string) => deploymentNameProblem(value),
+    },
+    { path: "kafka.brokers", kind: "list", check: hostPortList },
+    {
+      path: "kafka.clientId",
+      kind: "string",
+      default: (v) => `${deploymentOf(v)}-webhook-relay`,
+      check: nonEmpty,
+    },
+    { path: "kafka.credentialsFile", kind: "string", default: "" },
+    { path: "kafka.username", kind: "string", default: "", secret: true },
+    { path: "kafka.password", kind: "string", default: "", secret: true },
+    { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
+    {
+      path: "groupId",
+      kind: "string",
+      default: (v) => deploymentGroups(deploymentOf(v)).webhookRelay,
+      check: (value: string, v) => {
+        const prefix = deploymentGroups(deploymentOf(v)).webhookRelay;
+        return value.startsWith(prefix)
+          ? undefined
+          : `must start with ${prefix} (the relay principal may read only groups with that prefix), got ${quote(value)}`;
+      },
+    },
+    { path: "startFrom", kind: "string", default: "latest", check: oneOf(["earliest", "latest"]) },
+    { path: "sessionTimeoutMs", kind: "int", default: 10_000, check: inRange(6000, 300_000) },
+    { path: "delivery.timeoutMs", kind: "int", default: DEFAULT_TIMEOUT_MS, check: inRange(10, 600_000) },
+    { path: "delivery.maxAttempts", kind: "int", default: DEFAULT_MAX_ATTEMPTS, check: inRange(1, 1000) },
+    { path: "delivery.initialBackoffMs", kind: "int", default: 1000, check: inRange(1, 3_600_000) },
+    {
+      path: "delivery.maxBackoffMs",
+      kind: "int",
+      default: 60_000,
+      check: (value: number, v) => {
+        const initial = v["delivery.initialBackoffMs"];
+        if (typeof initial === "number" && value < initial)
+          return `must be at least delivery.initialBackoffMs (${initial}), got ${value}`;
+        return inRange(1, 3_600_000)(value);
+      },
+    },
+    { path: "delivery.invoiceConcurrency", kind: "int", default: 16, check: inRange(1, 1000) },
+    { path: "delivery.partitionConcurrency", kind: "int", default: 3, check: inRange(1, 1000) },
+    // Checked endpoint by endpoint in parseEndpoints (each problem with its index); never quoted whole (URLs).
+    { path: "endpoints", kind: "json", optional: true, secret: true },
+    { path: "metricsPort", kind: "int", default: 0, check: inRange(0, 65535) },
+    { path: "metricsHost", kind: "string", default: "0.0.0.0", check: nonEmpty },
+    { path: "logLevel", kind: "string", default: "info", check: oneOf(LOG_LEVELS) },
+  ],
 };
-const between =
-  (min: number, max: number) =>
-  (value: number): string | undefined =>
-    value >= min && value <= max ? undefined : `must be ${min}-${max}, got ${value}`;
-const oneOf =
-  (values: readonly string[]) =>
-  (value: string): string | undefined =>
-    values.includes(value) ? undefined : `must be one of ${values.join(", ")}, got ${quote(value)}`;
-const deploymentOf = (values: Record<string, unknown>): string =>
-  String(values["deployment"] ?? DEFAULT_DEPLOYMENT);
-
-const FIELDS: readonly FieldSpec[] = [
-  {
-    path: "deployment",
-    kind: "string",
-    default: DEFAULT_DEPLOYMENT,
-    check: (value: string) => deploymentNameProblem(value),
-  },
-  {
-    path: "kafka.brokers",
-    kind: "list",
-    check: (value: string[]) => {
-      if (value.length === 0) return "must list at least one broker";
-      const bad = value.find((broker) => hostPort(broker) !== undefined);
-      return bad === undefined ? undefined : `every broker must be "host:port", got ${quote(bad)}`;
-    },
-  },
-  { path: "kafka.clientId", kind: "string", default: (v) => `${deploymentOf(v)}-webhook-relay` },
-  { path: "kafka.credentialsFile", kind: "string", default: "" },
-  // Values of these two are never quoted in messages.
-  { path: "kafka.username", kind: "string", default: "" },
-  { path: "kafka.password", kind: "string", default: "" },
-  { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
-  {
-    path: "groupId",
-    kind: "string",
-    default: (v) => deploymentGroups(deploymentOf(v)).webhookRelay,
-    check: (value: string, v) => {
-      const prefix = deploymentGroups(deploymentOf(v)).webhookRelay;
-      return value.startsWith(prefix)
-        ? undefined
-        : `must start with ${prefix} (the relay principal may read only groups with that prefix), got ${quote(value)}`;
-    },
-  },
-  { path: "startFrom", kind: "string", default: "latest", check: oneOf(["earliest", "latest"]) },
-  { path: "sessionTimeoutMs", kind: "int", default: 10_000, check: between(6000, 300_000) },
-  { path: "delivery.timeoutMs", kind: "int", default: 10_000, check: between(10, 600_000) },
-  { path: "delivery.maxAttempts", kind: "int", default: 8, check: between(1, 1000) },
-  { path: "delivery.initialBackoffMs", kind: "int", default: 1000, check: between(1, 3_600_000) },
-  {
-    path: "delivery.maxBackoffMs",
-    kind: "int",
-    default: 60_000,
-    check: (value: number, v) => {
-      const initial = v["delivery.initialBackoffMs"];
-      if (typeof initial === "number" && value < initial)
-        return `must be at least delivery.initialBackoffMs (${initial}), got ${value}`;
-      return between(1, 3_600_000)(value);
-    },
-  },
-  { path: "delivery.invoiceConcurrency", kind: "int", default: 16, check: between(1, 1000) },
-  { path: "delivery.partitionConcurrency", kind: "int", default: 3, check: between(1, 1000) },
-  { path: "metricsPort", kind: "int", default: 0, check: between(0, 65535) },
-  {
-    path: "metricsHost",
-    kind: "string",
-    default: "0.0.0.0",
-    check: (value: string) => (value.trim() === "" ? "must not be empty" : undefined),
-  },
-  { path: "logLevel", kind: "string", default: "info", check: oneOf(LOG_LEVELS) },
-];
 
 const ENDPOINT_FIELDS = new Set(["name", "url", "secretFile", "timeoutMs", "maxAttempts", "caFile"]);
 
 /** IC_WEBHOOK_DELIVERY_TIMEOUT_MS for delivery.timeoutMs. */
 export function envNameFor(path: string): string {
-  return `IC_WEBHOOK_${path
-    .split(".")
-    .map((segment) => segment.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase())
-    .join("_")}`;
+  return tableEnvNameFor(RELAY_CONFIG_TABLE.envPrefix, path);
 }
 
 /** IC_WEBHOOK_SECRET_ORDERS_API for the endpoint named orders-api. */
@@ -191,8 +173,7 @@ export const ENDPOINTS_ENV = "IC_WEBHOOK_ENDPOINTS";
 /** Every override variable with its field, for --help and the README. */
 export function configEnvironmentVariables(): { name: string; field: string }[] {
   return [
-    ...FIELDS.map((spec) => ({ name: envNameFor(spec.path), field: spec.path })),
-    { name: ENDPOINTS_ENV, field: "endpoints (a JSON array)" },
+    ...tableEnvironmentVariables(RELAY_CONFIG_TABLE),
     {
       name: secretEnvNameFor("<name>"),
       field: "endpoints[].secret of the endpoint <name> (or its secretFile)",
@@ -207,49 +188,12 @@ export function parseRelayConfig(
   file: unknown,
   env: Readonly<Record<string, string | undefined>> = {},
 ): Result<RelayConfig, ConfigProblem[]> {
-  if (file !== undefined && !isPlainObject(file))
-    return { ok: false, error: [{ field: "", message: "the config file must hold a JSON object" }] };
-  const fileObject: Record<string, unknown> = file ?? {};
-  const problems: ConfigProblem[] = [...unknownFields(fileObject)];
-  const values: Record<string, unknown> = {};
-  for (const spec of FIELDS) {
-    const envName = envNameFor(spec.path);
-    const envText = env[envName];
-    const fromEnv = envText !== undefined && envText !== "";
-    const raw = fromEnv ? fromEnvText(spec.kind, envText) : valueAt(fileObject, spec.path);
-    const secretField = spec.path === "kafka.password" || spec.path === "kafka.username";
-    const problem = (message: string) =>
-      problems.push({
-        field: spec.path,
-        message: fromEnv
-          ? `${spec.path} (from ${envName}): ${message}`
-          : `config field "${spec.path}": ${message}`,
-      });
-    if (raw === undefined) {
-      if (spec.default === undefined) {
-        problems.push({
-          field: spec.path,
-          message: `config field "${spec.path}" is required (set it in the config file or ${envName})`,
-        });
-        continue;
-      }
-      values[spec.path] = typeof spec.default === "function" ? spec.default(values) : spec.default;
-      continue;
-    }
-    const typed = ofKind(spec.kind, raw);
-    if (typed === undefined) {
-      problem(`must be ${KIND_NAMES[spec.kind]}${secretField ? "" : `, got ${describe(raw)}`}`);
-      continue;
-    }
-    const complaint = spec.check?.(typed as never, values);
-    if (complaint !== undefined) {
-      problem(complaint);
-      continue;
-    }
-    values[spec.path] = typed;
-  }
-
-  const endpoints = parseEndpoints(fileObject, env, values, problems);
+  const table = parseConfigTable(RELAY_CONFIG_TABLE, file, env);
+  if (!table.ok && table.error.some((p) => p.field === "")) return table;
+  const values: ConfigValues = table.ok ? table.value : {};
+  const problems: ConfigProblem[] = table.ok ? [] : [...table.error];
+  // The endpoints are read even when other fields are wrong, so every problem is listed at once.
+  const endpoints = parseEndpoints(file, env, values, problems);
   const get = <T>(path: string): T => values[path] as T;
   // Checked whenever the four fields are well-typed, so it is listed with the other problems.
   const authFields = [
@@ -302,12 +246,14 @@ export function parseRelayConfig(
 }
 
 function parseEndpoints(
-  fileObject: Record<string, unknown>,
+  file: unknown,
   env: Readonly<Record<string, string | undefined>>,
-  values: Record<string, unknown>,
+  values: ConfigValues,
   problems: ConfigProblem[],
 ): EndpointConfig[] {
-  let raw: unknown = fileObject["endpoints"];
+  // Not JSON at all: the table said so already.
+  if (problems.some((p) => p.field === "endpoints")) return [];
+  let raw: unknown = isPlainObject(file) ? file["endpoints"] : undefined;
   let source = 'config field "endpoints"';
   const envText = env[ENDPOINTS_ENV];
   if (envText !== undefined && envText !== "") {
@@ -382,8 +328,8 @@ function parseEndpoints(
       }
       return value as number;
     };
-    const timeoutMs = int("timeoutMs", values["delivery.timeoutMs"], 10, 600_000);
-    const maxAttempts = int("maxAttempts", values["delivery.maxAttempts"], 1, 1000);
+    const timeoutMs = int("timeoutMs", values["delivery.timeoutMs"] ?? DEFAULT_TIMEOUT_MS, 10, 600_000);
+    const maxAttempts = int("maxAttempts", values["delivery.maxAttempts"] ?? DEFAULT_MAX_ATTEMPTS, 1, 1000);
     const caFile = item["caFile"] ?? "";
     if (typeof caFile !== "string") add("caFile", `must be a file path, got ${describe(caFile)}`);
     else if (caFile !== "" && typeof url === "string" && !url.startsWith("https:"))
@@ -460,73 +406,6 @@ function relayKafkaAuthFrom(
         }
       : { file: "kafka.credentialsFile", username: "kafka.username", password: "kafka.password" },
   });
-}
-
-const KIND_NAMES: Record<Kind, string> = {
-  string: "a string",
-  int: "an integer",
-  boolean: "true or false",
-  list: "a list of strings",
-};
-
-function fromEnvText(kind: Kind, text: string): unknown {
-  switch (kind) {
-    case "string":
-      return text;
-    case "int":
-      return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
-    case "boolean":
-      return text === "true" ? true : text === "false" ? false : text;
-    case "list":
-      return text
-        .split(",")
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0);
-  }
-}
-
-function ofKind(kind: Kind, value: unknown): unknown {
-  switch (kind) {
-    case "string":
-      return typeof value === "string" ? value : undefined;
-    case "int":
-      return Number.isSafeInteger(value) ? value : undefined;
-    case "boolean":
-      return typeof value === "boolean" ? value : undefined;
-    case "list":
-      return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
-  }
-}
-
-function valueAt(object: Record<string, unknown>, path: string): unknown {
-  let current: unknown = object;
-  for (const segment of path.split(".")) {
-    if (!isPlainObject(current)) return undefined;
-    current = current[segment];
-  }
-  return current;
-}
-
-// A misspelt key would otherwise be ignored silently and its default used.
-function unknownFields(file: Record<string, unknown>): ConfigProblem[] {
-  const known = new Set([...FIELDS.map((spec) => spec.path), "endpoints"]);
-  const groups = new Set(
-    FIELDS.filter((spec) => spec.path.includes(".")).map((spec) => spec.path.split(".")[0] as string),
-  );
-  const problems: ConfigProblem[] = [];
-  for (const [key, value] of Object.entries(file)) {
-    if (groups.has(key) && isPlainObject(value)) {
-      for (const inner of Object.keys(value)) {
-        if (!known.has(`${key}.${inner}`))
-          problems.push({
-            field: `${key}.${inner}`,
-            message: `config field "${key}.${inner}" is not a known field`,
-          });
-      }
-    } else if (!known.has(key))
-      problems.push({ field: key, message: `config field "${key}" is not a known field` });
-  }
-  return problems;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

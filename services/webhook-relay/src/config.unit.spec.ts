@@ -1,8 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { readmeConfigProblems } from "@ic/service-config";
 import { describe, expect, it } from "vitest";
 import {
+  RELAY_CONFIG_TABLE,
   configEnvironmentVariables,
   envNameFor,
   parseRelayConfig,
@@ -154,7 +157,7 @@ describe("relay config", () => {
     );
     expect(problemsOf({ kafka: minimal.kafka })[0]?.message).toContain('"endpoints" is required');
     expect(problemsOf(minimal, { ...env, IC_WEBHOOK_ENDPOINTS: "[{" })[0]?.message).toBe(
-      "IC_WEBHOOK_ENDPOINTS must be a JSON array of endpoints",
+      "endpoints (from IC_WEBHOOK_ENDPOINTS): must be JSON",
     );
   });
 
@@ -191,10 +194,7 @@ describe("relay config", () => {
   });
 
   it("requires brokers and Kafka credentials (or an explicit allowUnauthenticated), and a group under the relay's ACL prefix", () => {
-    expect(problemsOf({ endpoints: minimal.endpoints }).map((p) => p.field)).toEqual([
-      "kafka.brokers",
-      "kafka.credentialsFile",
-    ]);
+    expect(problemsOf({ endpoints: minimal.endpoints }).map((p) => p.field)).toEqual(["kafka.brokers"]);
     expect(problemsOf({ ...minimal, kafka: { brokers: ["k:9092"] } })[0]?.message).toContain(
       "no Kafka credentials",
     );
@@ -260,5 +260,15 @@ describe("loading the config and its files", () => {
     const bad = await loadRelayConfig([`--config=${notJson}`], {});
     expect(bad.ok ? "" : bad.error[0]?.message).toContain("is not valid JSON");
     expect((await loadRelayConfig(["--config"], {})).ok).toBe(false);
+  });
+});
+
+describe("the README", () => {
+  it("has a table row naming every field with its variable", () => {
+    const readme = readFileSync(
+      path.join(path.dirname(fileURLToPath(import.meta.url)), "../README.md"),
+      "utf8",
+    );
+    expect(readmeConfigProblems(readme, RELAY_CONFIG_TABLE)).toEqual([]);
   });
 });
