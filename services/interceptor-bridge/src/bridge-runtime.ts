@@ -52,7 +52,3 @@ export interface BridgeRuntime {
   /** Keeps a background promise (a publish) for stop() to wait on. */
   track(work: Promise<unknown>): void;
 }
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -9,7 +9,7 @@
 // arrived meanwhile: order is kept. Entries the owner no longer wants (keep() false: their stream
 // ended, lnd no longer holds the HTLC) are dropped before each batch and after a failed one.
 import { abortableDelay } from "./abortable-delay.ts";
-import { errorText } from "./bridge-runtime.ts";
+import { errorText } from "./error-text.ts";
 import { reconnectDelayMs, type ReconnectPolicy } from "./decisions/reconnect-delay.ts";
 
 /** Kafka as the bridge's publishes last saw it. */

@@ -11,7 +11,7 @@
 import type { BridgeStatus as BridgeStatusRecord } from "@ic/event-log";
 import type { BridgeLogger } from "./bridge-logger.ts";
 import type { BridgeMetrics } from "./bridge-metrics.ts";
-import { errorText } from "./bridge-runtime.ts";
+import { errorText } from "./error-text.ts";
 import type { StatusPublisher } from "./event-ports.ts";
 
 export type StatusReason = "start" | "block" | "interval";

@@ -6,7 +6,8 @@
 // poll (block-height-poll.ts) stays: it re-checks the node's identity and keeps the height while
 // this stream is down (a macaroon without onchain:read, an lnd built without chainrpc).
 import { abortableDelay } from "../abortable-delay.ts";
-import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import { errorText } from "../error-text.ts";
+import type { BridgeRuntime } from "../bridge-runtime.ts";
 import { reconnectDelayMs } from "../decisions/reconnect-delay.ts";
 
 export async function watchBlockEpochs(runtime: BridgeRuntime): Promise<void> {

@@ -5,7 +5,8 @@
 // different node behind the configured address must stop the bridge, not receive commands.
 import { abortableDelay } from "../abortable-delay.ts";
 import { raiseBlockHeight } from "./block-epoch-watch.ts";
-import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import { errorText } from "../error-text.ts";
+import type { BridgeRuntime } from "../bridge-runtime.ts";
 
 export async function pollBlockHeight(runtime: BridgeRuntime, onWrongNode: (error: Error) => void): Promise<void> {
   const { lnd, logger, signal, config } = runtime;

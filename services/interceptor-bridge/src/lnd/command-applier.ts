@@ -7,7 +7,8 @@
 // reason. Never with the preimage.
 import type { HtlcCommand, HtlcOutcome, HtlcOutcomeKind } from "@ic/event-log";
 import { circuitKeyId } from "@ic/lnd-client";
-import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import { errorText } from "../error-text.ts";
+import type { BridgeRuntime } from "../bridge-runtime.ts";
 import { decideCommand } from "../decisions/command-decision.ts";
 
 export function commandApplier(runtime: BridgeRuntime): (commands: readonly HtlcCommand[]) => Promise<void> {

@@ -17,7 +17,8 @@
 import type { HtlcOutcome } from "@ic/event-log";
 import { circuitKeyId, type CircuitKey, type HtlcEvent, type LndStream } from "@ic/lnd-client";
 import { abortableDelay } from "../abortable-delay.ts";
-import { errorText, type BridgeRuntime } from "../bridge-runtime.ts";
+import { errorText } from "../error-text.ts";
+import type { BridgeRuntime } from "../bridge-runtime.ts";
 import type { SettleHistory } from "../event-ports.ts";
 import type { WatchedHtlc } from "../decisions/awaiting-final-resolution.ts";
 import { PublishQueue } from "../publish-queue.ts";

@@ -10,7 +10,8 @@
 // session that ends drops its backlog entries: lnd offers those HTLCs again on the next stream.
 import { circuitKeyId, LndError, type InterceptedHtlc, type InterceptResolution } from "@ic/lnd-client";
 import { abortableDelay } from "../abortable-delay.ts";
-import { errorText, type BridgeRuntime, type InterceptorSession } from "../bridge-runtime.ts";
+import { errorText } from "../error-text.ts";
+import type { BridgeRuntime, InterceptorSession } from "../bridge-runtime.ts";
 import { HeldHtlcs } from "../decisions/held-htlcs.ts";
 import { decideIntercepted } from "../decisions/intercept-decision.ts";
 import { reconnectDelayMs } from "../decisions/reconnect-delay.ts";

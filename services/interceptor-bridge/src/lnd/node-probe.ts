@@ -6,7 +6,7 @@
 import { LndError, type LndClient, type NodeInfo } from "@ic/lnd-client";
 import { abortableDelay } from "../abortable-delay.ts";
 import type { BridgeLogger } from "../bridge-logger.ts";
-import { errorText } from "../bridge-runtime.ts";
+import { errorText } from "../error-text.ts";
 import type { NodeProbe } from "./node-validation.ts";
 import { reconnectDelayMs, type ReconnectPolicy } from "../decisions/reconnect-delay.ts";
 
