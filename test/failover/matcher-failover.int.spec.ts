@@ -12,24 +12,22 @@
 //   its timers fired once (one MppSetTimedOut per incomplete set, one InvoiceCancelled per
 //   unsettled hold set, one InvoiceSettled per paid one).
 // Prints the fail-over time (kill -> the last HTLC sent right after it answered).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createSerialProducer, decodeAs, runCommittingConsumer, type RunningConsumer, type SerialProducer } from "@ic/event-log";
-import { provisionTestDeployment, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
-import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend, type Secp256k1Backend } from "@ic/lightning-protocol";
-import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
-import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
+import { provisionTestDeployment, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import type { InvoiceApiClient } from "@ic/invoice-api-client";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
+import { exited, matcherSetup, startMatcherProcess } from "../support/service-process.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stack = loadStackConfig();
 const run = randomBytes(4).toString("hex");
 const dbSchema = `failover_${run}`;
@@ -39,18 +37,20 @@ const MPP_TIMEOUT_MS = 60_000;
 const ACCEPT_TIMEOUT_MS = 5_000;
 const SESSION_TIMEOUT_MS = 6_000;
 
-let backend: Secp256k1Backend;
+const backend = loadSecp256k1Backend().backend;
+const setup = matcherSetup(stack, {
+  deployment: `failover-${run}`,
+  dbSchema,
+  extra: { tickIntervalMs: 200, mppTimeoutMs: MPP_TIMEOUT_MS, acceptTimeoutMs: ACCEPT_TIMEOUT_MS, consumer: { sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 500 } },
+});
+const { nodes, seed, config } = setup;
+const topics = config.topics;
+const groupId = config.groupId;
 let deployment: TestDeployment | undefined;
 let producer: SerialProducer | undefined;
 let sender: SyntheticHtlcSender;
-let topics: ReturnType<typeof parseMatcherConfig>["topics"];
-let groupId = "";
 const observers: RunningConsumer[] = [];
 const matchers: { child: ChildProcess; api: InvoiceApiClient; log: string }[] = [];
-const nodeKey = randomBytes(32);
-const seed = randomBytes(32).toString("hex");
-const token = randomBytes(24).toString("hex");
-let nodes: { a: string; b: string };
 
 interface Command {
   action: string;
@@ -66,62 +66,17 @@ interface LoggedEvent {
 }
 const matcherEvents: LoggedEvent[] = [];
 
-function startMatcher(i: number, dir: string, raw: Record<string, unknown>): void {
-  const apiPort = 11_000 + Math.floor(Math.random() * 3_000);
-  const file = path.join(dir, `matcher-${i}.json`);
-  writeFileSync(file, JSON.stringify({ ...raw, api: { listen: `127.0.0.1:${apiPort}` } }, null, 2));
-  const log = path.join(dir, `matcher-${i}.log`);
-  const out = openSync(log, "a");
-  // node --import tsx, not the tsx launcher: one process, so SIGKILL kills the matcher itself.
-  const child = spawn(process.execPath, ["--import", "tsx", "services/invoice-matcher/src/main.ts", "--config", file], {
-    cwd: repo,
-    env: {
-      ...process.env,
-      LOG_LEVEL: "info",
-      IC_MATCHER_NODE_KEY: nodeKey.toString("hex"),
-      IC_MATCHER_PREIMAGE_SEED: seed,
-      IC_MATCHER_API_TOKEN: token,
-      IC_MATCHER_MPP_TIMEOUT_MS: String(MPP_TIMEOUT_MS),
-    },
-    stdio: ["ignore", out, out],
-  });
-  matchers.push({ child, api: connectInvoiceApi(`127.0.0.1:${apiPort}`, token), log });
-}
-
 beforeAll(async () => {
-  backend = loadSecp256k1Backend().backend;
-  nodes = { a: bytesToHex(backend.publicKeyCreate(randomBytes(32))), b: bytesToHex(backend.publicKeyCreate(randomBytes(32))) };
-  const raw = {
-    network: "regtest",
-    postgresUrl: stack.postgresUrl,
-    dbSchema,
-    deployment: `failover-${run}`,
-    kafka: { brokers: stack.kafkaBrokers, clientId: `failover-${run}`, credentialsFile: testCredentialsFiles().matcher },
-    cluster: [
-      { name: "a", pubkey: nodes.a },
-      { name: "b", pubkey: nodes.b },
-    ],
-    virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
-    tickIntervalMs: 200,
-    acceptTimeoutMs: ACCEPT_TIMEOUT_MS,
-    consumer: { sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 500 },
-  };
-  const config = parseMatcherConfig({ ...raw, nodeKey: nodeKey.toString("hex"), preimageSeed: seed, api: { authToken: token } });
-  topics = config.topics;
-  groupId = config.groupId;
-  deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: raw.cluster, partitions: 4 });
+  deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: [{ name: "a", pubkey: nodes.a }, { name: "b", pubkey: nodes.b }], partitions: 4 });
   const dir = mkdtempSync(path.join(tmpdir(), `ic-failover-${run}-`));
-  mkdirSync(dir, { recursive: true });
   // The first matcher migrates the schema; the second starts once it answers.
-  startMatcher(0, dir, raw);
-  await waitUntil("matcher 0 answering its API", () => matchers[0]!.api.getInfo().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 250 });
-  startMatcher(1, dir, raw);
-  await waitUntil("matcher 1 answering its API", () => matchers[1]!.api.getInfo().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 250 });
+  matchers.push(await startMatcherProcess(setup, { dir, name: "matcher-0" }));
+  matchers.push(await startMatcherProcess(setup, { dir, name: "matcher-1" }));
 
   const kafka = testKafka(`failover-${run}`);
   producer = createSerialProducer(kafka);
   await producer.connect();
-  sender = syntheticHtlcSender({ backend, nodeKey, producer, topics });
+  sender = syntheticHtlcSender({ backend, nodeKey: setup.nodeKey, producer, topics });
   observers.push(
     await runCommittingConsumer(kafka, {
       groupId: `failover-${run}-commands`,
@@ -155,7 +110,7 @@ afterAll(async () => {
   for (const o of observers) await o.stop().catch(() => undefined);
   await producer?.disconnect().catch(() => undefined);
   for (const m of matchers) if (m.child.exitCode === null && m.child.signalCode === null) m.child.kill("SIGTERM");
-  await Promise.all(matchers.map((m) => (m.child.exitCode !== null || m.child.signalCode !== null ? undefined : new Promise((resolve) => m.child.once("exit", resolve)))));
+  await Promise.all(matchers.map((m) => exited(m.child)));
   await deployment?.remove([groupId, `failover-${run}-commands`, `failover-${run}-events`]).catch(() => undefined);
   const client = new pg.Client({ connectionString: stack.postgresUrl });
   await client.connect();
@@ -210,7 +165,7 @@ it("a matcher killed with -9 in the middle: the survivor decides the rest, nothi
   const victim = matchers[0]!;
   const killedAt = Date.now();
   victim.child.kill("SIGKILL");
-  await new Promise((resolve) => victim.child.once("exit", resolve));
+  await exited(victim.child);
 
   // After the kill: the rest, and the second part of the straddling sets.
   const after = [...byKind("single").slice(6), ...byKind("split").slice(6)];

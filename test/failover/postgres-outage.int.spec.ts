@@ -4,33 +4,28 @@
 // of a two-part set is held; Postgres dies; the second part arrives: nothing is decided, /readyz
 // turns 503, no command leaves. Postgres comes back: the matcher resumes by itself and settles both
 // parts, once each.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, openSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createSerialProducer, decodeAs, runCommittingConsumer, type RunningConsumer, type SerialProducer } from "@ic/event-log";
-import { provisionTestDeployment, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
-import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
-import { connectInvoiceApi } from "@ic/invoice-api-client";
-import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
+import { provisionTestDeployment, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
+import { exited, freePort, matcherSetup, startMatcherProcess } from "../support/service-process.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stack = loadStackConfig();
 const run = randomBytes(4).toString("hex");
 const dbSchema = `pgoutage_${run}`;
 const backend = loadSecp256k1Backend().backend;
-const nodeKey = randomBytes(32);
-const seed = randomBytes(32).toString("hex");
-const token = randomBytes(24).toString("hex");
-const nodes = { a: bytesToHex(backend.publicKeyCreate(randomBytes(32))), b: bytesToHex(backend.publicKeyCreate(randomBytes(32))) };
+const setup = matcherSetup(stack, { deployment: `pgout-${run}`, dbSchema });
+const { nodes, seed, config } = setup;
 const upstream = new URL(stack.postgresUrl);
 const kafka = testKafka(`pgoutage-${run}`);
 
@@ -68,18 +63,10 @@ let observer: RunningConsumer | undefined;
 let matcher: ChildProcess | undefined;
 const commands: { key: string; action: string }[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 beforeAll(async () => {
   proxy = new CuttableProxy(await freePort());
   await proxy.open();
-  deployment = await provisionTestDeployment({ deployment: `pgout-${run}`, nodes: [{ name: "a", pubkey: nodes.a }, { name: "b", pubkey: nodes.b }] });
+  deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: [{ name: "a", pubkey: nodes.a }, { name: "b", pubkey: nodes.b }] });
   producer = createSerialProducer(kafka);
   await producer.connect();
 }, 120_000);
@@ -87,12 +74,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await observer?.stop().catch(() => undefined);
   await producer?.disconnect().catch(() => undefined);
-  if (matcher && matcher.exitCode === null && matcher.signalCode === null) {
-    matcher.kill("SIGTERM");
-    await new Promise((resolve) => matcher!.once("exit", resolve));
-  }
+  matcher?.kill("SIGTERM");
+  if (matcher) await exited(matcher);
   await proxy?.cut();
-  await deployment?.remove([`pgout-${run}.matcher`, `pgout-${run}-observer`]).catch(() => undefined);
+  await deployment?.remove([config.groupId, `pgout-${run}-observer`]).catch(() => undefined);
   const db = new pg.Client({ connectionString: stack.postgresUrl });
   await db.connect();
   await db.query(`drop schema if exists ${dbSchema} cascade`);
@@ -103,34 +88,14 @@ it("Postgres dies with an MPP set half-arrived: nothing is decided meanwhile, re
   const viaProxy = new URL(stack.postgresUrl);
   viaProxy.hostname = "127.0.0.1";
   viaProxy.port = String(proxy.port);
-  const [apiPort, metricsPort] = [await freePort(), await freePort()];
-  const raw = {
-    network: "regtest",
-    postgresUrl: viaProxy.toString(),
-    dbSchema,
-    deployment: `pgout-${run}`,
-    kafka: { brokers: stack.kafkaBrokers, clientId: `pgout-${run}`, credentialsFile: testCredentialsFiles().matcher },
-    cluster: [
-      { name: "a", pubkey: nodes.a },
-      { name: "b", pubkey: nodes.b },
-    ],
-    virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
-    api: { listen: `127.0.0.1:${apiPort}` },
-    metricsPort,
-    postgresTimeouts: { connectMs: 1_000, statementMs: 2_000 },
-  };
-  const config = parseMatcherConfig({ ...raw, nodeKey: nodeKey.toString("hex"), preimageSeed: seed, api: { ...raw.api, authToken: token } });
-  const dir = mkdtempSync(path.join(tmpdir(), `ic-pgoutage-${run}-`));
-  const file = path.join(dir, "matcher.json");
-  writeFileSync(file, JSON.stringify(raw));
-  const out = openSync(path.join(dir, "matcher.log"), "a");
-  matcher = spawn(process.execPath, ["--import", "tsx", "services/invoice-matcher/src/main.ts", "--config", file], {
-    cwd: repo,
-    env: { ...process.env, LOG_LEVEL: "info", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token },
-    stdio: ["ignore", out, out],
+  const metricsPort = await freePort();
+  const started = await startMatcherProcess(setup, {
+    dir: mkdtempSync(path.join(tmpdir(), `ic-pgoutage-${run}-`)),
+    name: "matcher",
+    extra: { postgresUrl: viaProxy.toString(), metricsPort, postgresTimeouts: { connectMs: 1_000, statementMs: 2_000 } },
   });
-  const api = connectInvoiceApi(`127.0.0.1:${apiPort}`, token);
-  await waitUntil("the matcher answering its API", () => api.getInfo().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 250 });
+  matcher = started.child;
+  const api = started.api;
   const readiness = async () => {
     const response = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -150,7 +115,7 @@ it("Postgres dies with an MPP set half-arrived: nothing is decided meanwhile, re
   const { invoice } = await api.createInvoice({ externalRef: `pgout-${run}`, amountMsat: 100_000n, mode: "auto" });
   const decoded = decodeInvoice(backend, invoice.bolt11);
   if (!decoded.ok) throw new Error(decoded.error.message);
-  const sender = syntheticHtlcSender({ backend, nodeKey, producer: producer!, topics: config.topics });
+  const sender = syntheticHtlcSender({ backend, nodeKey: setup.nodeKey, producer: producer!, topics: config.topics });
   const part = { paymentHash: hexToBytes(invoice.paymentHash), paymentSecret: decoded.value.paymentSecret, totalMsat: 100_000n };
   await sender.sendHtlc({ ...part, nodeId: nodes.a, amountMsat: 60_000n });
   await waitUntil("the first part held", async () => (await api.lookupInvoice({ paymentHash: invoice.paymentHash })).htlcs.length === 1);

@@ -4,48 +4,30 @@
 // commands topic is revoked, so the decision commits (invoice SETTLE_REQUESTED, the command row in
 // the outbox) and the publish keeps failing; the matcher is then killed with SIGKILL. With the ACL
 // back, a new matcher process publishes the row: the SETTLE reaches the commands topic, once.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import kafkajs from "kafkajs";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createSerialProducer, decodeAs, runCommittingConsumer, type RunningConsumer, type SerialProducer } from "@ic/event-log";
-import { provisionTestDeployment, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
-import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
-import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
+import { provisionTestDeployment, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { toKafkaAcl } from "../../packages/event-log/src/provisioning/provision.ts";
-import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
+import { exited, matcherSetup, startMatcherProcess } from "../support/service-process.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
 const { AclPermissionTypes } = kafkajs;
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const stack = loadStackConfig();
 const run = randomBytes(4).toString("hex");
 const dbSchema = `unpublished_${run}`;
 const backend = loadSecp256k1Backend().backend;
-const nodeKey = randomBytes(32);
-const seed = randomBytes(32).toString("hex");
-const token = randomBytes(24).toString("hex");
-const nodes = { a: bytesToHex(backend.publicKeyCreate(randomBytes(32))), b: bytesToHex(backend.publicKeyCreate(randomBytes(32))) };
-const raw = {
-  network: "regtest",
-  postgresUrl: stack.postgresUrl,
-  dbSchema,
-  deployment: `unpub-${run}`,
-  kafka: { brokers: stack.kafkaBrokers, clientId: `unpub-${run}`, credentialsFile: testCredentialsFiles().matcher },
-  cluster: [
-    { name: "a", pubkey: nodes.a },
-    { name: "b", pubkey: nodes.b },
-  ],
-  virtualHopPolicy: { feeBaseMsat: 0, feeProportionalMillionths: 0, cltvExpiryDelta: 40 },
-};
-const config = parseMatcherConfig({ ...raw, nodeKey: nodeKey.toString("hex"), preimageSeed: seed, api: { authToken: token } });
+const setup = matcherSetup(stack, { deployment: `unpub-${run}`, dbSchema });
+const { nodes, config, seed } = setup;
 const dir = mkdtempSync(path.join(tmpdir(), `ic-unpublished-${run}-`));
 const kafka = testKafka(`unpub-${run}`);
 let deployment: TestDeployment | undefined;
@@ -56,27 +38,17 @@ let db: pg.Client;
 const children: ChildProcess[] = [];
 const commands: { key: string; action: string; commandId: string; preimage: string | null }[] = [];
 
-function startMatcher(name: string): { child: ChildProcess; api: InvoiceApiClient; log: string } {
-  const apiPort = 14_000 + Math.floor(Math.random() * 2_000);
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ ...raw, api: { listen: `127.0.0.1:${apiPort}` } }));
-  const log = path.join(dir, `${name}.log`);
-  const out = openSync(log, "a");
-  // node --import tsx: one process, so SIGKILL kills the matcher itself.
-  const child = spawn(process.execPath, ["--import", "tsx", "services/invoice-matcher/src/main.ts", "--config", file], {
-    cwd: repo,
-    env: { ...process.env, LOG_LEVEL: "info", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token },
-    stdio: ["ignore", out, out],
-  });
-  children.push(child);
-  return { child, api: connectInvoiceApi(`127.0.0.1:${apiPort}`, token), log };
+async function startMatcher(name: string) {
+  const started = await startMatcherProcess(setup, { dir, name });
+  children.push(started.child);
+  return started;
 }
 
 beforeAll(async () => {
-  deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: raw.cluster });
+  deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: [{ name: "a", pubkey: nodes.a }, { name: "b", pubkey: nodes.b }] });
   producer = createSerialProducer(kafka);
   await producer.connect();
-  sender = syntheticHtlcSender({ backend, nodeKey, producer, topics: config.topics });
+  sender = syntheticHtlcSender({ backend, nodeKey: setup.nodeKey, producer, topics: config.topics });
   observer = await runCommittingConsumer(kafka, {
     groupId: `unpub-${run}-observer`,
     topics: [config.topics.htlcCommands(nodes.a)],
@@ -95,15 +67,14 @@ afterAll(async () => {
   await observer?.stop().catch(() => undefined);
   await producer?.disconnect().catch(() => undefined);
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((resolve) => c.once("exit", resolve)))));
+  await Promise.all(children.map(exited));
   await deployment?.remove([config.groupId, `unpub-${run}-observer`]).catch(() => undefined);
   await db?.query(`drop schema if exists ${dbSchema} cascade`).catch(() => undefined);
   await db?.end();
 }, 120_000);
 
 it("a settle committed but not yet published when the matcher dies is published by the next one, once", async () => {
-  const first = startMatcher("matcher-1");
-  await waitUntil("matcher 1 answering its API", () => first.api.getInfo().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 250 });
+  const first = await startMatcher("matcher-1");
   const { invoice } = await first.api.createInvoice({ externalRef: `unpub-${run}`, amountMsat: 25_000n, mode: "auto" });
   const decoded = decodeInvoice(backend, invoice.bolt11);
   if (!decoded.ok) throw new Error(decoded.error.message);
@@ -136,7 +107,7 @@ it("a settle committed but not yet published when the matcher dies is published 
     expect(commands).toHaveLength(0);
 
     await admin.createAcls({ acl: [acl] });
-    const second = startMatcher("matcher-2");
+    const second = await startMatcher("matcher-2");
     await waitUntil("the SETTLE on the commands topic", () => commands.length >= 1, { timeoutMs: 90_000 });
     expect(commands[0]).toMatchObject({ key: `${nodes.a}:${htlcId}`, action: "SETTLE" });
     expect((await pending()).rows[0]?.unpublished).toBe("0");
@@ -145,7 +116,7 @@ it("a settle committed but not yet published when the matcher dies is published 
     const written = (await admin.fetchTopicOffsets(config.topics.htlcCommands(nodes.a))).reduce((sum, p) => sum + BigInt(p.high) - BigInt(p.low), 0n);
     expect(written).toBe(1n);
     expect(commands).toHaveLength(1);
-    const view = await waitUntil("matcher 2 answering its API", () => second.api.lookupInvoice({ paymentHash: invoice.paymentHash }).catch(() => undefined), { timeoutMs: 60_000, intervalMs: 250 });
+    const view = await second.api.lookupInvoice({ paymentHash: invoice.paymentHash });
     expect(view.status).toBe("SETTLE_REQUESTED");
     expect(readFileSync(first.log, "utf8") + readFileSync(second.log, "utf8")).not.toContain(seed);
   } finally {
