@@ -32,8 +32,8 @@ KAFKA_LIB="$CACHE_DIR/kafka-$KAFKA_VERSION/lib"
 KAFKA_DIR="$RUN_DIR/kafka"
 KAFKA_CREDENTIALS="$KAFKA_DIR/credentials"
 # One SCRAM user each: the set-up super user, the matcher, one per bridge (cluster nodes alpha and
-# bravo), the read-only consumer of public invoice events.
-KAFKA_PRINCIPALS="${IC_KAFKA_PRINCIPALS:-admin matcher public bridge-alpha bridge-bravo}"
+# bravo), the read-only consumer of public invoice events, the webhook relay.
+KAFKA_PRINCIPALS="${IC_KAFKA_PRINCIPALS:-admin matcher public bridge-alpha bridge-bravo webhook-relay}"
 # Written after a format with these SCRAM users: storage formatted
 # without them (before the broker was secured) is formatted again.
 SCRAM_MARKER="$KAFKA_DIR/scram-principals"

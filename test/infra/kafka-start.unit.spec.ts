@@ -107,11 +107,11 @@ esac
       IC_KAFKA_CONTROLLER_PORT: String(await freePort()),
     },
   });
-  expect(run.stderr).toContain("has not got the SCRAM users 'admin matcher public bridge-alpha bridge-bravo'");
+  expect(run.stderr).toContain("has not got the SCRAM users 'admin matcher public bridge-alpha bridge-bravo webhook-relay'");
   expect(existsSync(path.join(runDir, "kafka/data/meta.properties"))).toBe(false);
   const format = readFileSync(calls, "utf8").split("\n").find((line) => line.includes("StorageTool format"));
   const passwords = new Set<string>();
-  for (const principal of ["admin", "matcher", "public", "bridge-alpha", "bridge-bravo"]) {
+  for (const principal of ["admin", "matcher", "public", "bridge-alpha", "bridge-bravo", "webhook-relay"]) {
     const file = path.join(runDir, "kafka/credentials", `${principal}.json`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const credentials = JSON.parse(readFileSync(file, "utf8")) as { username: string; password: string; mechanism: string };
@@ -120,7 +120,7 @@ esac
     passwords.add(credentials.password);
     expect(format).toContain(`--add-scram SCRAM-SHA-512=[name=${principal},password=${credentials.password}]`);
   }
-  expect(passwords.size).toBe(5);
+  expect(passwords.size).toBe(6);
   const properties = readFileSync(path.join(runDir, "kafka/server.properties"), "utf8");
   expect(statSync(path.join(runDir, "kafka/server.properties")).mode & 0o777).toBe(0o600);
   for (const line of [
@@ -130,5 +130,5 @@ esac
     "listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512",
   ])
     expect(properties).toContain(line);
-  expect(readFileSync(path.join(runDir, "kafka/scram-principals"), "utf8")).toBe("admin matcher public bridge-alpha bridge-bravo");
+  expect(readFileSync(path.join(runDir, "kafka/scram-principals"), "utf8")).toBe("admin matcher public bridge-alpha bridge-bravo webhook-relay");
 });
