@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { connectLnd, type LndClient } from "@ic/lnd-client";
 import { formatShortChannelId, hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import { probesOf, startProbeServer, type ProbeServer } from "@ic/service-probes";
 import { AppliedCommands } from "./decisions/applied-commands.ts";
 import { watchBlockEpochs } from "./lnd/block-epoch-watch.ts";
 import { pollBlockHeight } from "./lnd/block-height-poll.ts";
@@ -31,7 +32,6 @@ import { FinalResolutions, type RecoveryState } from "./lnd/final-resolution-rep
 import { HtlcBacklog } from "./htlc-backlog.ts";
 import { runInterceptorSessions } from "./lnd/interceptor-sessions.ts";
 import { connectKafkaEventPorts } from "./kafka/kafka-event-ports.ts";
-import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
 import { probeNode, waitForChainSync } from "./lnd/node-probe.ts";
 import { nodeProblems, nodeWarnings, NodeValidationError } from "./lnd/node-validation.ts";
 import { KafkaHealth } from "./publish-queue.ts";
@@ -120,7 +120,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
   let virtualScid: bigint | undefined;
   let lnd: LndClient | undefined;
   let ports: EventPorts | undefined;
-  let metricsServer: MetricsServer | undefined;
+  let metricsServer: ProbeServer | undefined;
   let finals: FinalResolutions | undefined;
   let failure: string | undefined;
   let waitingFor: string | undefined;
@@ -138,7 +138,9 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
 
   const ready = (async () => {
     if (config.metricsPort > 0) {
-      metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => {
+      // GET /metrics, /healthz (live while it runs its loops), /readyz (ready once it runs with an
+      // interceptor stream open and Kafka reachable; the body says why not): @ic/service-probes.
+      metricsServer = await startProbeServer(metrics.registry, config.metricsPort, config.metricsHost, probesOf(() => {
         const streamOpen = state.session !== undefined;
         const stalledPartitions = ports?.commands.stalledPartitions?.() ?? [];
         return {
@@ -157,7 +159,7 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
           publishBacklog: backlog?.size ?? 0,
           outcomeBacklog: finals?.outcomeBacklog ?? 0,
         };
-      });
+      }));
     }
     lnd = await connectLndWaiting();
     throwIfStopped();

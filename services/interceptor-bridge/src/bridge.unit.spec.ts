@@ -6,11 +6,11 @@ import type { HtlcCommand } from "@ic/event-log";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd, type ReceivedResolution, type WireCircuitKey, type WireGetInfoResponse } from "@ic/lnd-client/testing";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import { startProbeServer } from "@ic/service-probes";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startBridge, type BridgeDeps, type RunningBridge } from "./bridge.ts";
 import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics } from "./bridge-metrics.ts";
-import { startMetricsServer } from "./metrics-server.ts";
 import type { BridgeConfigInput } from "./config.ts";
 import { NodeValidationError } from "./lnd/node-validation.ts";
 import { InMemoryEventLog } from "./testing/in-memory-event-log.ts";
@@ -631,7 +631,7 @@ describe("interceptor bridge against the fake lnd", () => {
     expect(text).toContain('ic_bridge_stream_connected{stream="interceptor",node="alpha"} 1');
     expect(text).toContain('ic_bridge_held_htlcs{node="alpha"} 1');
 
-    const server = await startMetricsServer(bridge.metrics.registry, 0, "127.0.0.1");
+    const server = await startProbeServer(bridge.metrics.registry, 0, "127.0.0.1");
     try {
       const response = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(response.status).toBe(200);

@@ -1,5 +1,6 @@
 // Prometheus metrics of the matcher (prom-client), served on metricsPort at /metrics.
 import { createServer, type Server } from "node:http";
+import { probeRequestListener, type ReadyReport } from "@ic/service-probes";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface MatcherMetrics {
@@ -90,30 +91,15 @@ export function createMatcherMetrics(): MatcherMetrics {
 }
 
 /** What /readyz reports; a failed check names what failed (no secrets: pg error messages name host and user at most). */
-export type ReadinessCheck = () => Promise<{ ready: boolean; [detail: string]: unknown }>;
+export type ReadinessCheck = () => Promise<ReadyReport>;
 
 /**
  * GET /metrics (Prometheus), /healthz (200 while the process serves), /readyz (200 when the
- * readiness check passes, else 503 with its reason: for a container orchestrator's probes).
+ * readiness check passes, else 503 with its reason: for a container orchestrator's probes). The
+ * endpoint is @ic/service-probes'; a failed /metrics answers 500 with an empty body here.
  */
 export function serveMetrics(registry: Registry, port: number, host = "127.0.0.1", readiness: ReadinessCheck = async () => ({ ready: true })): Server {
-  const server = createServer((req, res) => {
-    const path = req.url?.split("?")[0];
-    if (req.method === "GET" && path === "/metrics") {
-      registry
-        .metrics()
-        .then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text))
-        .catch(() => res.writeHead(500).end());
-    } else if (req.method === "GET" && path === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ live: true }));
-    } else if (req.method === "GET" && path === "/readyz") {
-      readiness()
-        .catch((error: unknown) => ({ ready: false, error: error instanceof Error ? error.message : String(error) }))
-        .then((state) => res.writeHead(state.ready ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify(state)));
-    } else {
-      res.writeHead(404).end();
-    }
-  });
+  const server = createServer(probeRequestListener(registry, { live: () => ({ live: true }), ready: readiness }, { metricsErrorText: false }));
   server.listen(port, host);
   return server;
 }

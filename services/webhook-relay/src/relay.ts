@@ -14,6 +14,7 @@ import {
   waitForTopics,
   type RunningConsumer,
 } from "@ic/event-log";
+import { probesOf, startProbeServer, type ProbeServer } from "@ic/service-probes";
 import { relayKafkaAuth } from "./config.ts";
 import type { LoadedConfig } from "./config-source.ts";
 import { systemClock, type DeliveryClock, type DeliveryEndpoint } from "./endpoint-delivery.ts";
@@ -21,7 +22,6 @@ import { createWebhookPoster, type WebhookPoster } from "./http/webhook-http-cli
 import { createInvoiceEventHandler } from "./kafka/invoice-event-handler.ts";
 import { pinStartOffsets } from "./kafka/start-offsets.ts";
 import { createWebhookDeadLetterWriter } from "./kafka/webhook-dead-letters.ts";
-import { startMetricsServer, type MetricsServer } from "./metrics-server.ts";
 import { createRelayLogger, type RelayLogger } from "./relay-logger.ts";
 import { createRelayMetrics, type RelayMetrics } from "./relay-metrics.ts";
 
@@ -83,7 +83,7 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
   let waitingFor = "topics";
   const held = new Map<string, string>();
   let joined = false;
-  let server: MetricsServer | undefined;
+  let server: ProbeServer | undefined;
   let consumer: RunningConsumer | undefined;
   let reportFailure: (error: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => {
@@ -97,7 +97,9 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
 
   const ready = (async () => {
     if (config.metricsPort > 0) {
-      server = await startMetricsServer(metrics.registry, config.metricsPort, config.metricsHost, () => ({
+      // GET /metrics, /healthz (live while it runs), /readyz (ready once the consumer joined its
+      // group; the body says on what it waits): @ic/service-probes.
+      server = await startProbeServer(metrics.registry, config.metricsPort, config.metricsHost, probesOf(() => ({
         live: state === "starting" || state === "running",
         ready: state === "running" && joined && held.size === 0,
         state,
@@ -105,7 +107,7 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
         ...(held.size === 0
           ? {}
           : { heldByNewerSchemaVersion: [...held].map(([partition, offset]) => `${partition}@${offset}`) }),
-      }));
+      })));
     }
     logger.info(
       {

@@ -1,0 +1,12 @@
+export {
+  probeRequestListener,
+  probesOf,
+  startProbeServer,
+  type LiveReport,
+  type MetricsRegistry,
+  type ProbeListenerOptions,
+  type ProbeServer,
+  type ProbeState,
+  type Probes,
+  type ReadyReport,
+} from "./probe-server.ts";
