@@ -65,6 +65,7 @@ export {
   configKafkaAuthSetting,
   kafkaAuthWarning,
   KafkaCredentialsError,
+  kafkaCredentialsFileProblem,
   readKafkaCredentialsFile,
   resolveKafkaCredentials,
   type KafkaAuthSetting,

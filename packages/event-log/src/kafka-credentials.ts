@@ -48,6 +48,21 @@ export function readKafkaCredentialsFile(path: string): KafkaCredentials {
   return { username: record["username"] as string, password: record["password"] as string, mechanism: "scram-sha-512" };
 }
 
+/**
+ * Why a credentials file a config names cannot be used (unreadable, not JSON, a field missing),
+ * or undefined when it can: the services check it once at start, so a wrong mount stops them at
+ * once naming the file. Any other error is thrown.
+ */
+export function kafkaCredentialsFileProblem(path: string): string | undefined {
+  try {
+    readKafkaCredentialsFile(path);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof KafkaCredentialsError)) throw error;
+    return error.message;
+  }
+}
+
 /** The credentials of a setting (undefined: unauthenticated). Reads the file of a file setting. */
 export function resolveKafkaCredentials(setting: KafkaAuthSetting): KafkaCredentials | undefined {
   switch (setting.kind) {

@@ -4,7 +4,7 @@
 // so a missing or unreadable one stops the process at once with a message naming it (in a
 // container: a mount that is wrong).
 import { readFile } from "node:fs/promises";
-import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
+import { kafkaCredentialsFileProblem } from "@ic/event-log";
 import { err, type Result } from "@ic/lightning-protocol";
 import { configFilePath, readConfigFile } from "@ic/service-config";
 import { parseBridgeConfig, type BridgeConfig, type ConfigProblem } from "./config.ts";
@@ -47,14 +47,8 @@ async function withFileProblems(parsed: Result<BridgeConfig, ConfigProblem[]>): 
  */
 async function fileProblems(config: BridgeConfig): Promise<ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
-  if (config.kafka.credentialsFile !== "") {
-    try {
-      readKafkaCredentialsFile(config.kafka.credentialsFile);
-    } catch (error) {
-      if (!(error instanceof KafkaCredentialsError)) throw error;
-      problems.push({ field: "kafka.credentialsFile", message: `kafka.credentialsFile: ${error.message}` });
-    }
-  }
+  const credentials = config.kafka.credentialsFile === "" ? undefined : kafkaCredentialsFileProblem(config.kafka.credentialsFile);
+  if (credentials !== undefined) problems.push({ field: "kafka.credentialsFile", message: `kafka.credentialsFile: ${credentials}` });
   if (config.lndFilesRequired) {
     for (const [field, path] of [
       ["lnd.tlsCertPath", config.lnd.tlsCertPath],

@@ -8,8 +8,7 @@ import {
   deploymentNameProblem,
   deploymentTopics,
   configKafkaAuthSetting,
-  KafkaCredentialsError,
-  readKafkaCredentialsFile,
+  kafkaCredentialsFileProblem,
   type KafkaAuthSetting,
 } from "@ic/event-log";
 import { readFileSync } from "node:fs";
@@ -207,14 +206,8 @@ export function loadMatcherConfig(file: string | undefined, env: NodeJS.ProcessE
  */
 function fileProblems(config: MatcherServiceConfig): string[] {
   const problems: string[] = [];
-  if (config.kafka.auth.kind === "file") {
-    try {
-      readKafkaCredentialsFile(config.kafka.auth.path);
-    } catch (error) {
-      if (!(error instanceof KafkaCredentialsError)) throw error;
-      problems.push(error.message);
-    }
-  }
+  const credentials = config.kafka.auth.kind === "file" ? kafkaCredentialsFileProblem(config.kafka.auth.path) : undefined;
+  if (credentials !== undefined) problems.push(credentials);
   for (const [field, path] of config.api.tls === undefined ? [] : ([["api.tls.certPath", config.api.tls.certPath], ["api.tls.keyPath", config.api.tls.keyPath]] as const)) {
     try {
       readFileSync(path);

@@ -4,7 +4,7 @@
 // missing or unreadable one stops the process at start naming the file (in a container: a wrong
 // mount), and a secret never waits to be found missing at the first delivery.
 import { readFile } from "node:fs/promises";
-import { KafkaCredentialsError, readKafkaCredentialsFile } from "@ic/event-log";
+import { kafkaCredentialsFileProblem } from "@ic/event-log";
 import { configFilePath, readConfigFile } from "@ic/service-config";
 import {
   MIN_SECRET_LENGTH,
@@ -47,14 +47,8 @@ export async function loadRelayConfig(
 /** Reads every file a valid config names; all problems at once. */
 export async function resolveFiles(config: RelayConfig): Promise<Result<LoadedConfig, ConfigProblem[]>> {
   const problems: ConfigProblem[] = [];
-  if (config.kafka.credentialsFile !== "") {
-    try {
-      readKafkaCredentialsFile(config.kafka.credentialsFile);
-    } catch (error) {
-      if (!(error instanceof KafkaCredentialsError)) throw error;
-      problems.push({ field: "kafka.credentialsFile", message: `kafka.credentialsFile: ${error.message}` });
-    }
-  }
+  const credentials = config.kafka.credentialsFile === "" ? undefined : kafkaCredentialsFileProblem(config.kafka.credentialsFile);
+  if (credentials !== undefined) problems.push({ field: "kafka.credentialsFile", message: `kafka.credentialsFile: ${credentials}` });
   const endpoints: ResolvedEndpoint[] = [];
   for (const [index, endpoint] of config.endpoints.entries()) {
     const at = `endpoints[${index}]`;
