@@ -161,8 +161,16 @@ write_config() {
   admin_password="$(jq -r .password "$KAFKA_CREDENTIALS/admin.json")"
   # The controller listener cannot use SCRAM in KRaft (the credentials live in the metadata log
   # it serves): PLAIN with a static user known only to these files, new at every start (the
-  # same on every node, which authenticate to each other with it).
-  controller_password="$(random_secret)"
+  # same on every node, which authenticate to each other with it). While some node still runs
+  # (a start after one node crashed), its password is kept, or the restarted node could not join.
+  controller_password=""
+  for i in $(all_nodes); do
+    if node_status "$i"; then
+      controller_password="$(sed -n 's/.*user_controller="\([^"]*\)".*/\1/p' "$(node_dir "$i")/server.properties" | head -1)"
+      break
+    fi
+  done
+  [[ -n "$controller_password" ]] || controller_password="$(random_secret)"
   for i in $(all_nodes); do write_node_config "$i" "$admin_password" "$controller_password"; done
   cat > "$KAFKA_DIR/log4j2.properties" <<'PROPS'
 status = warn
