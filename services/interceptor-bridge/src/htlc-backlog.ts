@@ -19,7 +19,7 @@ import { circuitKeyId, type CircuitKey } from "@ic/lnd-client";
 import type { BridgeLogger } from "./bridge-logger.ts";
 import type { BridgeMetrics } from "./bridge-metrics.ts";
 import { errorText } from "./error-text.ts";
-import type { BridgeState, InterceptorSession } from "./bridge-runtime.ts";
+import type { BridgeState, InterceptorSession } from "./bridge-state.ts";
 import type { BridgeConfig } from "./config.ts";
 import type { HtlcPublisher } from "./event-ports.ts";
 import { PublishQueue, type KafkaHealth } from "./publish-queue.ts";

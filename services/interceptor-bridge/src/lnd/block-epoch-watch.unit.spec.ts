@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { raiseBlockHeight } from "./block-epoch-watch.ts";
 import { createBridgeMetrics } from "../bridge-metrics.ts";
-import type { BridgeState } from "../bridge-runtime.ts";
+import type { BridgeState } from "../bridge-state.ts";
 
 describe("raiseBlockHeight", () => {
   it("moves the height and its gauge up, never down (a reorg's stale block, a late GetInfo answer)", async () => {

@@ -11,7 +11,8 @@
 import { circuitKeyId, LndError, type InterceptedHtlc, type InterceptResolution } from "@ic/lnd-client";
 import { abortableDelay } from "../abortable-delay.ts";
 import { errorText } from "../error-text.ts";
-import type { BridgeRuntime, InterceptorSession } from "../bridge-runtime.ts";
+import type { BridgeRuntime } from "../bridge-runtime.ts";
+import type { InterceptorSession } from "../bridge-state.ts";
 import { HeldHtlcs } from "../decisions/held-htlcs.ts";
 import { decideIntercepted } from "../decisions/intercept-decision.ts";
 import { reconnectDelayMs } from "../decisions/reconnect-delay.ts";
