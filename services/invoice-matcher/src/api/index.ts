@@ -4,7 +4,8 @@
 export { startInvoiceApi, type InvoiceApi, type InvoiceApiOptions, type InvoiceApiTlsFiles } from "./grpc-server.ts";
 export { InvoiceApiConfigError } from "./invoice-api-config-error.ts";
 export type { InvoiceApiLogger } from "./invoice-api-logger.ts";
-export { MIN_AUTH_TOKEN_LENGTH } from "./bearer-token.ts";
+// The token check is shared with the operator console (services/operator-console), which is behind the same token.
+export { bearerTokenCheck, MIN_AUTH_TOKEN_LENGTH, type BearerTokenCheck } from "./bearer-token.ts";
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./invoice-api-requests.ts";
 export {
   createInvoiceRequestProblem,
