@@ -39,6 +39,29 @@ const PURE_CODE_RULES = {
   ],
 };
 
+// What pure code may import: files of its own folder, pure packages (@ic/lightning-protocol; the
+// circuit key of @ic/lnd-client, a file with no imports), node:crypto for hashes and HMACs (its
+// random functions are refused above), and only the types of the I/O packages whose records and
+// messages it decides on (@ic/event-log, @ic/lnd-client). A value imported from anywhere else
+// would load an adapter (Kafka, gRPC, Postgres, a logger) or shared state into code whose answers
+// must depend on its inputs alone, and make its tests need that adapter.
+const PURE_IMPORTS_MESSAGE =
+  "pure code imports only its own folder, pure packages (@ic/lightning-protocol, @ic/lnd-client/circuit-key) and node:crypto's hashes, plus types (import type) from @ic/event-log and @ic/lnd-client: anything else would bring I/O or shared state into decisions that must depend on their inputs alone (docs/architecture.md, \"Code layout\").";
+const PURE_IMPORT_RULES = {
+  "@typescript-eslint/no-restricted-imports": [
+    "error",
+    {
+      patterns: [
+        {
+          regex: "^(?!\\./[^/]+$|\\./[a-z0-9-]+/[^/]+$|@ic/lightning-protocol$|@ic/lnd-client/circuit-key$|node:crypto$|@ic/event-log$|@ic/lnd-client$)",
+          message: PURE_IMPORTS_MESSAGE,
+        },
+        { regex: "^(@ic/event-log|@ic/lnd-client)$", allowTypeImports: true, message: PURE_IMPORTS_MESSAGE },
+      ],
+    },
+  ],
+};
+
 // kebab-case file names, dot-separated parts allowed (money-safety.property.unit.spec.ts).
 const KEBAB_CASE_FILE = /^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*\.[cm]?[jt]s$/;
 const local = {
@@ -87,5 +110,17 @@ export default tseslint.config(
     ],
     ignores: ["**/*.spec.ts", "packages/lightning-protocol/src/crypto/**"],
     rules: PURE_CODE_RULES,
+  },
+  {
+    // The pure folders of the services import nothing of the service around them (the matcher's
+    // domain, the bridge's decisions, the relay's delivery decisions); their test helpers may use
+    // the test framework.
+    files: [
+      "services/invoice-matcher/src/domain/**/*.ts",
+      "services/interceptor-bridge/src/decisions/**/*.ts",
+      "services/webhook-relay/src/delivery/**/*.ts",
+    ],
+    ignores: ["**/*.spec.ts", "**/testing/**"],
+    rules: PURE_IMPORT_RULES,
   },
 );

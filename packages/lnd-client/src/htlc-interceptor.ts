@@ -7,16 +7,11 @@
 //   encrypted error, so optional bytes fields are written only when they carry data.
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import { status as Status } from "@grpc/grpc-js";
+import { circuitKeyId, type CircuitKey } from "./circuit-key.ts";
 import { customRecordsFromWire, customRecordsToWire, type CustomRecords } from "./custom-records.ts";
 import { LndError } from "./lnd-error.ts";
 import { LndStreamReader, type StreamContext } from "./lnd-stream.ts";
 import { u64FromWire, u64ToWire } from "./uint64.ts";
-
-/** An incoming HTLC: (short channel id it arrived on, its index in that channel). */
-export interface CircuitKey {
-  chanId: bigint;
-  htlcId: bigint;
-}
 
 export interface InterceptedHtlc {
   /** The same key comes again after an interceptor reconnect or an lnd restart. */
@@ -281,9 +276,4 @@ export class HtlcInterceptorDuplex implements HtlcInterceptorStream {
   onFinish(callback: () => void): void {
     this.reader.onFinish(callback);
   }
-}
-
-/** "chanId:htlcId" in decimal, the form used in our messages. */
-export function circuitKeyId(key: CircuitKey): string {
-  return `${key.chanId}:${key.htlcId}`;
 }

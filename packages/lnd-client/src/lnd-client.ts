@@ -20,11 +20,11 @@ import {
   type WirePendingChannelsResponse,
 } from "./channels.ts";
 import { blockEpochFromWire, type BlockEpoch, type WireBlockEpoch } from "./block-epochs.ts";
+import type { CircuitKey } from "./circuit-key.ts";
 import { htlcEventFromWire, type HtlcEvent, type WireHtlcEvent } from "./htlc-events.ts";
 import {
   circuitKeyToWire,
   HtlcInterceptorDuplex,
-  type CircuitKey,
   type HtlcInterceptorStream,
   type InterceptorCall,
 } from "./htlc-interceptor.ts";

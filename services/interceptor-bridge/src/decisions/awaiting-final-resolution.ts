@@ -7,7 +7,7 @@
 // Keys of other forwards are never watched: their final events are ignored.
 // State only, no I/O: lnd/final-resolution-reporter.ts asks lnd about these keys and publishes.
 import type { HtlcOutcome } from "@ic/event-log";
-import { circuitKeyId, type CircuitKey } from "@ic/lnd-client";
+import { circuitKeyId, type CircuitKey } from "@ic/lnd-client/circuit-key";
 
 export interface WatchedHtlc {
   readonly circuitKey: CircuitKey;

@@ -2,7 +2,7 @@
 // not answered yet. Only these may be answered (money-safety rule 5: lnd ends the whole
 // stream on an answer for a key it does not hold), so a new stream starts with an empty set:
 // lnd offers everything it still holds again, with the same circuit keys.
-import { circuitKeyId, type CircuitKey } from "@ic/lnd-client";
+import { circuitKeyId, type CircuitKey } from "@ic/lnd-client/circuit-key";
 
 export interface HeldHtlc {
   readonly circuitKey: CircuitKey;
