@@ -78,8 +78,23 @@ export function parseConfigTable(
   file: unknown,
   env: Readonly<Record<string, string | undefined>>,
 ): Result<ConfigValues, ConfigProblem[]> {
+  const { values, problems } = readConfigTable(table, file, env);
+  return problems.length === 0 ? { ok: true, value: values } : { ok: false, error: problems };
+}
+
+/**
+ * parseConfigTable's reading, with the values of the good fields kept beside the problems of the
+ * others: a service whose cross-field checks (one that spans several fields) run whenever their
+ * own fields are good lists their problems with the rest, all at once. A file that is no object
+ * gives no values and the problem of field "".
+ */
+export function readConfigTable(
+  table: ConfigTable,
+  file: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+): { values: ConfigValues; problems: ConfigProblem[] } {
   if (file !== undefined && !isPlainObject(file)) {
-    return { ok: false, error: [{ field: "", message: "the config file must hold a JSON object" }] };
+    return { values: {}, problems: [{ field: "", message: "the config file must hold a JSON object" }] };
   }
   const fileObject: Record<string, unknown> = file ?? {};
   const problems: ConfigProblem[] = fileStructureProblems(table, fileObject);
@@ -122,7 +137,7 @@ export function parseConfigTable(
     }
     values[spec.path] = typed.value;
   }
-  return problems.length === 0 ? { ok: true, value: values } : { ok: false, error: problems };
+  return { values, problems };
 }
 
 const KIND_NAMES: Record<FieldKind, string> = {

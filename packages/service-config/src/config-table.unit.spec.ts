@@ -1,6 +1,6 @@
 // The parts of the table both services rely on; each service's own spec checks its fields.
 import { describe, expect, it } from "vitest";
-import { atLeast, configEnvironmentVariables, envNameFor, parseConfigTable, readmeConfigProblems, type ConfigTable } from "./index.ts";
+import { atLeast, configEnvironmentVariables, envNameFor, parseConfigTable, readConfigTable, readmeConfigProblems, type ConfigTable } from "./index.ts";
 
 const table = (unknownFields: "refuse" | "ignore"): ConfigTable => ({
   envPrefix: "IC_TEST",
@@ -43,6 +43,13 @@ describe("parseConfigTable", () => {
       value: { name: "b", retries: 5, token: "", "login.password": "", nodes: [{ x: 1 }], apiKey: "k" },
     });
     expect(parseConfigTable(table("refuse"), { name: "a" }, { IC_TEST_NODES: '[{"y":2}]' })).toMatchObject({ value: { nodes: [{ y: 2 }] } });
+  });
+
+  it("keeps the good fields' values beside the others' problems (readConfigTable), for checks across fields", () => {
+    const read = readConfigTable(table("refuse"), { retries: 0, token: "12345678" }, {});
+    expect(read.problems.map((p) => p.field)).toEqual(["name", "retries"]);
+    expect(read.values).toEqual({ token: "12345678", "login.password": "", nodes: [], apiKey: "" });
+    expect(readConfigTable(table("refuse"), [1], {})).toEqual({ values: {}, problems: [{ field: "", message: "the config file must hold a JSON object" }] });
   });
 
   it("refuses unknown fields at any depth, or ignores them, and always refuses removed and environment-only ones", () => {

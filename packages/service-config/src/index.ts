@@ -2,6 +2,7 @@ export {
   configEnvironmentVariables,
   envNameFor,
   parseConfigTable,
+  readConfigTable,
   valueAt,
   type ConfigProblem,
   type ConfigTable,

@@ -22,7 +22,7 @@ import {
   inRange,
   nonEmpty,
   oneOf,
-  parseConfigTable,
+  readConfigTable,
   quote,
   type ConfigProblem,
   type ConfigTable,
@@ -188,10 +188,10 @@ export function parseRelayConfig(
   file: unknown,
   env: Readonly<Record<string, string | undefined>> = {},
 ): Result<RelayConfig, ConfigProblem[]> {
-  const table = parseConfigTable(RELAY_CONFIG_TABLE, file, env);
-  if (!table.ok && table.error.some((p) => p.field === "")) return table;
-  const values: ConfigValues = table.ok ? table.value : {};
-  const problems: ConfigProblem[] = table.ok ? [] : [...table.error];
+  const table = readConfigTable(RELAY_CONFIG_TABLE, file, env);
+  if (table.problems.some((p) => p.field === "")) return { ok: false, error: table.problems };
+  const values: ConfigValues = table.values;
+  const problems: ConfigProblem[] = [...table.problems];
   // The endpoints are read even when other fields are wrong, so every problem is listed at once.
   const endpoints = parseEndpoints(file, env, values, problems);
   const get = <T>(path: string): T => values[path] as T;

@@ -194,7 +194,10 @@ describe("relay config", () => {
   });
 
   it("requires brokers and Kafka credentials (or an explicit allowUnauthenticated), and a group under the relay's ACL prefix", () => {
-    expect(problemsOf({ endpoints: minimal.endpoints }).map((p) => p.field)).toEqual(["kafka.brokers"]);
+    expect(problemsOf({ endpoints: minimal.endpoints }).map((p) => p.field)).toEqual([
+      "kafka.brokers",
+      "kafka.credentialsFile",
+    ]);
     expect(problemsOf({ ...minimal, kafka: { brokers: ["k:9092"] } })[0]?.message).toContain(
       "no Kafka credentials",
     );
