@@ -85,7 +85,8 @@ const local = {
 };
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", ".run/**", "infra/**"] },
+  // services/operator-console/dist: the built page (Vite output, not sources).
+  { ignores: ["**/node_modules/**", ".run/**", "infra/**", "services/operator-console/dist/**"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],
