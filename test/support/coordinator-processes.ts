@@ -20,14 +20,26 @@ export interface CoordinatorProcesses {
   readonly run: string;
   readonly deployment: string;
   readonly api: InvoiceApiClient;
+  /** host:port of the invoice API and its bearer token (for another client of it, such as the operator console). */
+  readonly apiAddress: string;
+  readonly apiToken: string;
   /** Where each process logs (pino JSON lines). */
   readonly logFiles: Record<"matcher" | "alpha" | "bravo", string>;
+  /** SIGTERM to one process, waiting for its exit (the others keep running). */
+  stopService(name: "matcher" | "alpha" | "bravo"): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface CoordinatorProcessOptions {
+  apiPort?: number;
+  logLevel?: string;
+  /** Serve /metrics on these loopback ports (default: no metrics endpoint). */
+  metricsPorts?: Record<"matcher" | "alpha" | "bravo", number>;
 }
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-export async function startCoordinatorProcesses(stack: StackConfig, options: { apiPort?: number; logLevel?: string } = {}): Promise<CoordinatorProcesses> {
+export async function startCoordinatorProcesses(stack: StackConfig, options: CoordinatorProcessOptions = {}): Promise<CoordinatorProcesses> {
   const run = randomBytes(4).toString("hex");
   const deployment = `bench-${run}`;
   const dir = path.join(stack.runDir, "bench", deployment);
@@ -42,18 +54,21 @@ export async function startCoordinatorProcesses(stack: StackConfig, options: { a
   const token = randomBytes(24).toString("hex");
   const apiAddress = `127.0.0.1:${options.apiPort ?? 10_250}`;
   const children: ChildProcess[] = [];
+  const byName = new Map<string, ChildProcess>();
+  const metrics = (name: "matcher" | "alpha" | "bravo") =>
+    options.metricsPorts === undefined ? {} : { metricsPort: options.metricsPorts[name], metricsHost: "127.0.0.1" };
   const logFiles = { matcher: path.join(dir, "matcher.log"), alpha: path.join(dir, "bridge-alpha.log"), bravo: path.join(dir, "bridge-bravo.log") };
   const start = (name: keyof typeof logFiles, entry: string, config: unknown, env: Record<string, string> = {}): void => {
     const file = path.join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(config, null, 2));
     const out = openSync(logFiles[name], "a");
-    children.push(
-      spawn(path.join(repo, "node_modules/.bin/tsx"), [entry, "--config", file], {
-        cwd: repo,
-        env: { ...process.env, LOG_LEVEL: options.logLevel ?? "info", ...env },
-        stdio: ["ignore", out, out],
-      }),
-    );
+    const child = spawn(path.join(repo, "node_modules/.bin/tsx"), [entry, "--config", file], {
+      cwd: repo,
+      env: { ...process.env, LOG_LEVEL: options.logLevel ?? "info", ...env },
+      stdio: ["ignore", out, out],
+    });
+    children.push(child);
+    byName.set(name, child);
   };
   const stop = (): Promise<void> =>
     runAllSteps(`stopping the coordinator processes of ${deployment}`, [
@@ -91,6 +106,7 @@ export async function startCoordinatorProcesses(stack: StackConfig, options: { a
         cluster: nodes,
         virtualHopPolicy: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 },
         api: { listen: apiAddress },
+        ...metrics("matcher"),
       },
       { IC_MATCHER_NODE_KEY: randomBytes(32).toString("hex"), IC_MATCHER_PREIMAGE_SEED: randomBytes(32).toString("hex"), IC_MATCHER_API_TOKEN: token },
     );
@@ -102,6 +118,7 @@ export async function startCoordinatorProcesses(stack: StackConfig, options: { a
         network: "regtest",
         deployment,
         kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.bridges[node.name as "alpha" | "bravo"] },
+        ...metrics(node.name as "alpha" | "bravo"),
       });
     }
     const api = connectInvoiceApi(apiAddress, token);
@@ -113,7 +130,13 @@ export async function startCoordinatorProcesses(stack: StackConfig, options: { a
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     );
-    return { run, deployment, api, logFiles, stop };
+    const stopService = async (name: "matcher" | "alpha" | "bravo"): Promise<void> => {
+      const child = byName.get(name);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    };
+    return { run, deployment, api, apiAddress, apiToken: token, logFiles, stopService, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
