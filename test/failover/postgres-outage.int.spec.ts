@@ -16,7 +16,8 @@ import { createSerialProducer, decodeAs, runCommittingConsumer, type RunningCons
 import { provisionTestDeployment, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
-import { exited, freePort, matcherSetup, startMatcherProcess } from "../support/service-process.ts";
+import { freePort } from "../support/free-port.ts";
+import { exited, matcherSetup, startMatcherProcess } from "../support/service-process.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 

@@ -5,26 +5,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { openSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { testCredentialsFiles } from "@ic/event-log/testing";
 import { bytesToHex, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import { parseMatcherConfig, type MatcherServiceConfig } from "../../services/invoice-matcher/src/config.ts";
+import { freePort } from "./free-port.ts";
 import type { StackConfig } from "./stack-config.ts";
 import { waitUntil } from "./wait-until.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** A TCP port free on 127.0.0.1 at the time of asking. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Writes the config to <dir>/<name>.json and starts the service, appending to <dir>/<name>.log. */
 export function spawnService(opts: { dir: string; name: string; entry: string; config: unknown; env?: Record<string, string> }): { child: ChildProcess; log: string } {

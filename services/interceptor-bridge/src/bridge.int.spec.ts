@@ -4,7 +4,7 @@
 // principal, so it runs under exactly the ACLs a deployment gives it. The test's own client is
 // the admin super user. Commands are written in transactions, some aborted: only committed ones
 // may reach lnd.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   createTransactionalProducer,
   deploymentGroups,
@@ -19,41 +19,20 @@ import {
 import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd } from "@ic/lnd-client/testing";
-import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import type { Admin, Consumer, Kafka } from "kafkajs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startBridge, type RunningBridge } from "./bridge.ts";
 import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics } from "./bridge-metrics.ts";
 import { createKafkaSettleHistory } from "./kafka/kafka-settle-history.ts";
+import { hashOf, NODE_ID, OTHER_NODE, preimageOf, scid, settleCommand as settleFor, VIRTUAL_SCID } from "./testing/bridge-harness.ts";
 
-const NODE_ID = "02" + "11".repeat(32);
-const OTHER_NODE = "03" + "44".repeat(32);
-const VIRTUAL_SCID = virtualScidForNode(hexToBytes(NODE_ID));
-const CHAN = ((850_000n << 40n) | (3n << 16n) | 0n).toString();
+const CHAN = scid(850_000n, 3n, 0n);
 const WAIT = { timeout: 60_000, interval: 50 };
 
-const preimageOf = (n: number) => Buffer.alloc(32, n);
-const hashOf = (preimage: Buffer) => createHash("sha256").update(preimage).digest();
-
-function settleCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCommand {
-  const preimage = preimageOf(htlcId);
-  return {
-    commandId: `settle-${htlcId}-${randomBytes(3).toString("hex")}`,
-    nodeId: NODE_ID,
-    circuitKey: { chanId: BigInt(CHAN), htlcId: BigInt(htlcId) },
-    paymentHash: hashOf(preimage).toString("hex"),
-    action: "SETTLE",
-    preimage,
-    failureMessage: null,
-    failureCode: null,
-    // The fake lnd's defaults for an offered HTLC: a SETTLE must name exactly what lnd offered.
-    expectedIncomingAmountMsat: 0n,
-    expectedIncomingExpiry: 0,
-    issuedAtMs: Date.now(),
-    ...fields,
-  };
-}
+/** A SETTLE for an HTLC the fake lnd offered with its defaults, under a command id of its own. */
+const settleCommand = (htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCommand =>
+  settleFor(CHAN, htlcId, { commandId: `settle-${htlcId}-${randomBytes(3).toString("hex")}`, issuedAtMs: Date.now(), ...fields });
 
 /** Collects every record of a topic (read_committed) while the test runs. */
 async function collect<T>(kafka: Kafka, topic: string, decodeRecord: (value: Parameters<typeof decodeAs>[1]) => T) {

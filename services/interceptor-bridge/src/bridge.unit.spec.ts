@@ -1,125 +1,39 @@
 // The whole bridge against the fake lnd (a real gRPC server on 127.0.0.1) and in-memory event
 // ports. Every wait is on a condition: the fake's and the log's waitFor re-check on each change.
-import { createHash } from "node:crypto";
-import { createServer, type AddressInfo } from "node:net";
 import type { HtlcCommand } from "@ic/event-log";
-import { connectLnd } from "@ic/lnd-client";
-import { startFakeLnd, type FakeLnd, type ReceivedResolution, type WireCircuitKey, type WireGetInfoResponse } from "@ic/lnd-client/testing";
-import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import type { ReceivedResolution, WireGetInfoResponse } from "@ic/lnd-client/testing";
 import { startProbeServer } from "@ic/service-probes";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startBridge, type BridgeDeps, type RunningBridge } from "./bridge.ts";
-import { createBridgeLogger } from "./bridge-logger.ts";
-import { createBridgeMetrics } from "./bridge-metrics.ts";
-import type { BridgeConfigInput } from "./config.ts";
 import { NodeValidationError } from "./lnd/node-validation.ts";
-import { InMemoryEventLog } from "./testing/in-memory-event-log.ts";
-
-// The fake lnd's default identity.
-const NODE_ID = "02" + "11".repeat(32);
-const OTHER_NODE = "03" + "44".repeat(32);
-const VIRTUAL_SCID = virtualScidForNode(hexToBytes(NODE_ID));
-// A real-looking scid above 2^53 (block 900000, tx 17, output 1).
-const CHAN = ((900_000n << 40n) | (17n << 16n) | 1n).toString();
+import {
+  bridgeHarness,
+  CHAN,
+  coordinatorResolutions,
+  hashOf,
+  metricValue,
+  NODE_ID,
+  offerOurs,
+  OTHER_NODE,
+  preimageOf,
+  runningBridge,
+  settleOffered,
+  VIRTUAL_SCID,
+  type BridgeHarness as Harness,
+} from "./testing/bridge-harness.ts";
+import { freePort } from "../../../test/support/free-port.ts";
 
 // gRPC status codes (the fake lnd takes them as numbers).
 const GrpcStatus = { UNKNOWN: 2, UNAVAILABLE: 14 } as const;
-
-const preimageOf = (n: number) => Buffer.alloc(32, n);
-const hashOf = (preimage: Buffer) => createHash("sha256").update(preimage).digest();
-
-interface Harness {
-  lnd: FakeLnd;
-  log: InMemoryEventLog;
-  logLines: string[];
-  start(config?: Partial<BridgeConfigInput>, deps?: BridgeDeps): RunningBridge;
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness> {
-  const lnd = await startFakeLnd();
-  lnd.setInfo(info);
-  cleanups.push(() => lnd.stop());
-  const log = new InMemoryEventLog();
-  const logLines: string[] = [];
-  return {
-    lnd,
-    log,
-    logLines,
-    start(config = {}, deps = {}) {
-      const bridge = startBridge(
-        {
-          nodeName: "alpha",
-          lnd: { grpcAddress: lnd.address, tlsCertPath: "unused", macaroonPath: "unused" },
-          expectedPubkey: NODE_ID,
-          network: "regtest",
-          // In-memory event ports: no broker is ever reached.
-          kafka: { brokers: ["127.0.0.1:1"], allowUnauthenticated: true },
-          reconnect: { initialDelayMs: 5, maxDelayMs: 40 },
-          blockHeightPollMs: 10,
-          lndStartupTimeoutMs: 0,
-          ...config,
-        },
-        {
-          connectLnd: () => connectLnd(lnd.connectOptions()),
-          connectEventPorts: async () => log.ports(),
-          logger: createBridgeLogger("alpha", "debug", { write: (line: string) => void logLines.push(line) }),
-          metrics: createBridgeMetrics("alpha"),
-          ...deps,
-        },
-      );
-      cleanups.push(() => bridge.stop());
-      return bridge;
-    },
-  };
-}
-
-async function running(h: Harness, config: Partial<BridgeConfigInput> = {}, deps: BridgeDeps = {}): Promise<RunningBridge> {
-  const bridge = h.start(config, deps);
-  await bridge.ready;
-  await h.lnd.waitFor(() => h.lnd.interceptorConnected);
-  return bridge;
-}
-
-function offerOurs(lnd: FakeLnd, htlcId: number, preimage = preimageOf(htlcId), fields: object = {}): WireCircuitKey {
-  const key = { chan_id: CHAN, htlc_id: String(htlcId) };
-  lnd.offerHtlc({
-    incoming_circuit_key: key,
-    payment_hash: hashOf(preimage),
-    outgoing_requested_chan_id: VIRTUAL_SCID.toString(),
-    incoming_amount_msat: "10001000",
-    outgoing_amount_msat: "10000000",
-    incoming_expiry: 900,
-    outgoing_expiry: 860,
-    auto_fail_height: 887,
-    onion_blob: Buffer.alloc(1366, 7),
-    ...fields,
-  });
-  return key;
-}
-
-function settleCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCommand {
-  const preimage = preimageOf(htlcId);
-  return {
-    commandId: `settle-${htlcId}`,
-    nodeId: NODE_ID,
-    circuitKey: { chanId: BigInt(CHAN), htlcId: BigInt(htlcId) },
-    paymentHash: hashOf(preimage).toString("hex"),
-    action: "SETTLE",
-    preimage,
-    failureMessage: null,
-    failureCode: null,
-    // What offerOurs offers by default: a SETTLE names exactly the HTLC it was decided for.
-    expectedIncomingAmountMsat: 10_001_000n,
-    expectedIncomingExpiry: 900,
-    issuedAtMs: 1,
-    ...fields,
-  };
-}
+const harness = (info: Partial<WireGetInfoResponse> = {}): Promise<Harness> => bridgeHarness(cleanups, info, { lndStartupTimeoutMs: 0 });
+const running = runningBridge;
+const settleCommand = settleOffered;
+const resolutionsAfterBarrier = (h: Harness): Promise<ReceivedResolution[]> => coordinatorResolutions(h.lnd);
 
 function failCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCommand {
   return settleCommand(htlcId, {
@@ -131,25 +45,6 @@ function failCommand(htlcId: number, fields: Partial<HtlcCommand> = {}): HtlcCom
     expectedIncomingExpiry: null,
     ...fields,
   });
-}
-
-let barriers = 0;
-/**
- * The resolutions lnd received for coordinator HTLCs, read after a barrier: a forward on
- * another scid is offered and its RESUME awaited. Answers travel in order on the stream, so
- * anything the bridge wrote before has arrived by then, and "nothing was sent" is a fact.
- */
-async function resolutionsAfterBarrier(h: Harness): Promise<ReceivedResolution[]> {
-  const key = { chan_id: "77", htlc_id: String(++barriers) };
-  h.lnd.offerHtlc({ incoming_circuit_key: key, outgoing_requested_chan_id: "5", payment_hash: Buffer.alloc(32, 0xbb) });
-  await h.lnd.waitFor(() => h.lnd.resolutions.some((r) => r.incoming_circuit_key.chan_id === "77" && r.incoming_circuit_key.htlc_id === key.htlc_id));
-  return h.lnd.resolutions.filter((r) => r.incoming_circuit_key.chan_id !== "77");
-}
-
-async function metricValue(bridge: RunningBridge, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = (await bridge.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-  return value?.value ?? 0;
 }
 
 describe("interceptor bridge against the fake lnd", () => {
@@ -703,14 +598,6 @@ describe("status records (liveness, lnd's best block)", () => {
 });
 
 describe("probes for a container orchestrator", () => {
-  async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
-
   it("/healthz while it runs; /readyz only while an interceptor stream is open, saying why not", async () => {
     const h = await harness();
     const port = await freePort();

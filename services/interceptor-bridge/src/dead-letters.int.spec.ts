@@ -6,26 +6,25 @@
 // naming it and ic_bridge_stalled_partitions counts it, and nothing is dead-lettered.
 // The bridge runs as the stack's bridge-alpha principal, so its WRITE on its dead-letter topic is
 // the provisioned ACL; the test's own client is the admin super user (the only reader).
-import { createHash, randomBytes } from "node:crypto";
-import { createServer } from "node:net";
-import { DEAD_LETTER_HEADERS, deploymentGroups, deploymentTopics, encode, type HtlcCommand } from "@ic/event-log";
+import { randomBytes } from "node:crypto";
+import { DEAD_LETTER_HEADERS, deploymentGroups, deploymentTopics, encode } from "@ic/event-log";
 import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd } from "@ic/lnd-client/testing";
-import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import type { Consumer, KafkaMessage, Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startBridge, type RunningBridge } from "./bridge.ts";
 import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
+import { hashOf, NODE_ID, scid, settleCommand, VIRTUAL_SCID } from "./testing/bridge-harness.ts";
+import { freePort } from "../../../test/support/free-port.ts";
 
-const NODE_ID = "02" + "11".repeat(32);
-const CHAN = ((850_000n << 40n) | (3n << 16n) | 0n).toString();
+const CHAN = scid(850_000n, 3n, 0n);
 const WAIT = { timeout: 60_000, interval: 50 };
 const run = randomBytes(4).toString("hex");
 const kafka = testKafka(`bridge-dlq-test-${run}`);
 const preimage = Buffer.alloc(32, 0x42);
-const paymentHash = createHash("sha256").update(preimage).digest();
+const paymentHash = hashOf(preimage);
 
 let deployment: TestDeployment;
 let topics: { commands: string; deadLetters: string };
@@ -36,15 +35,6 @@ let producer: Producer;
 let reader: Consumer;
 let metricsPort: number;
 const deadLetters: KafkaMessage[] = [];
-
-/** A port nothing listens on right now, for the bridge's probes. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function readyz(): Promise<{ status: number; body: { ready: boolean; stalledPartitions?: string[] } }> {
   const response = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
@@ -101,25 +91,13 @@ describe("poison on a bridge's commands topic", () => {
     lnd.offerHtlc({
       incoming_circuit_key: { chan_id: CHAN, htlc_id: "1" },
       payment_hash: paymentHash,
-      outgoing_requested_chan_id: virtualScidForNode(hexToBytes(NODE_ID)).toString(),
+      outgoing_requested_chan_id: VIRTUAL_SCID.toString(),
       onion_blob: Buffer.alloc(1366, 1),
       auto_fail_height: 900,
     });
     await vi.waitFor(() => expect(bridge.status().heldHtlcs).toBe(1), WAIT);
-    const settle: HtlcCommand = {
-      commandId: `settle-${run}`,
-      nodeId: NODE_ID,
-      circuitKey: { chanId: BigInt(CHAN), htlcId: 1n },
-      paymentHash: paymentHash.toString("hex"),
-      action: "SETTLE",
-      preimage,
-      failureMessage: null,
-      failureCode: null,
-      // The fake lnd's defaults for an offered HTLC.
-      expectedIncomingAmountMsat: 0n,
-      expectedIncomingExpiry: 0,
-      issuedAtMs: Date.now(),
-    };
+    // With the fake lnd's defaults for an offered HTLC.
+    const settle = settleCommand(CHAN, 1, { commandId: `settle-${run}`, preimage, paymentHash: paymentHash.toString("hex"), issuedAtMs: Date.now() });
     const encoded = encode("htlc-command", settle);
     // All with the key the matcher uses (the node id): one partition, in this order. The
     // unknown-schema record is a whole SETTLE under a schema name nobody knows: its bytes hold

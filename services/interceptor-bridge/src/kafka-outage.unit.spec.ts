@@ -1,143 +1,35 @@
 // A Kafka outage does not stop the node's routing, and start-up waits instead of dying: the whole
 // bridge against the fake lnd (a real gRPC server on 127.0.0.1) and the in-memory event log with
 // Kafka switched off and on. Every wait is on a condition, never on time.
-import { createHash } from "node:crypto";
-import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from "node:net";
-import type { HtlcCommand } from "@ic/event-log";
+import { createServer, connect as tcpConnect, type Server, type Socket } from "node:net";
 import { connectLnd } from "@ic/lnd-client";
-import { startFakeLnd, type FakeLnd, type ReceivedResolution, type WireGetInfoResponse } from "@ic/lnd-client/testing";
-import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
+import type { FakeLnd, WireGetInfoResponse } from "@ic/lnd-client/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startBridge, type BridgeDeps, type RunningBridge } from "./bridge.ts";
-import { createBridgeLogger } from "./bridge-logger.ts";
-import { createBridgeMetrics } from "./bridge-metrics.ts";
+import type { RunningBridge } from "./bridge.ts";
 import type { BridgeConfigInput } from "./config.ts";
-import { InMemoryEventLog } from "./testing/in-memory-event-log.ts";
+import {
+  bridgeHarness,
+  CHAN,
+  coordinatorResolutions,
+  metricValue,
+  offerOurs,
+  routeForward,
+  runningBridge,
+  settleOffered,
+  type BridgeHarness,
+} from "./testing/bridge-harness.ts";
+import { freePort } from "../../../test/support/free-port.ts";
 
-const NODE_ID = "02" + "11".repeat(32);
-const VIRTUAL_SCID = virtualScidForNode(hexToBytes(NODE_ID));
-const CHAN = ((900_000n << 40n) | (17n << 16n) | 1n).toString();
 const GrpcStatus = { UNAVAILABLE: 14 } as const;
-
-const preimageOf = (n: number) => Buffer.alloc(32, n);
-const hashOf = (preimage: Buffer) => createHash("sha256").update(preimage).digest();
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Harness {
-  lnd: FakeLnd;
-  log: InMemoryEventLog;
-  logLines: string[];
-  start(config?: Partial<BridgeConfigInput>, deps?: BridgeDeps): RunningBridge;
-}
-
-async function harness(info: Partial<WireGetInfoResponse> = {}): Promise<Harness> {
-  const lnd = await startFakeLnd();
-  lnd.setInfo(info);
-  cleanups.push(() => lnd.stop());
-  const log = new InMemoryEventLog();
-  const logLines: string[] = [];
-  return {
-    lnd,
-    log,
-    logLines,
-    start(config = {}, deps = {}) {
-      const bridge = startBridge(
-        {
-          nodeName: "alpha",
-          lnd: { grpcAddress: lnd.address, tlsCertPath: "unused", macaroonPath: "unused" },
-          expectedPubkey: NODE_ID,
-          network: "regtest",
-          kafka: { brokers: ["127.0.0.1:1"], allowUnauthenticated: true } as BridgeConfigInput["kafka"],
-          reconnect: { initialDelayMs: 5, maxDelayMs: 40 },
-          blockHeightPollMs: 10,
-          ...config,
-        },
-        {
-          connectLnd: () => connectLnd(lnd.connectOptions()),
-          connectEventPorts: () => log.connectPorts(),
-          logger: createBridgeLogger("alpha", "debug", { write: (line: string) => void logLines.push(line) }),
-          metrics: createBridgeMetrics("alpha"),
-          ...deps,
-        },
-      );
-      cleanups.push(() => bridge.stop());
-      return bridge;
-    },
-  };
-}
-
-async function running(h: Harness, config: Partial<BridgeConfigInput> = {}): Promise<RunningBridge> {
-  const bridge = h.start(config);
-  await bridge.ready;
-  await h.lnd.waitFor(() => h.lnd.interceptorConnected);
-  return bridge;
-}
-
-function offerOurs(lnd: FakeLnd, htlcId: number, fields: object = {}): void {
-  lnd.offerHtlc({
-    incoming_circuit_key: { chan_id: CHAN, htlc_id: String(htlcId) },
-    payment_hash: hashOf(preimageOf(htlcId)),
-    outgoing_requested_chan_id: VIRTUAL_SCID.toString(),
-    incoming_amount_msat: "10001000",
-    outgoing_amount_msat: "10000000",
-    incoming_expiry: 900,
-    outgoing_expiry: 860,
-    auto_fail_height: 887,
-    onion_blob: Buffer.alloc(1366, 7),
-    ...fields,
-  });
-}
-
-function settleCommand(htlcId: number): HtlcCommand {
-  const preimage = preimageOf(htlcId);
-  return {
-    commandId: `settle-${htlcId}`,
-    nodeId: NODE_ID,
-    circuitKey: { chanId: BigInt(CHAN), htlcId: BigInt(htlcId) },
-    paymentHash: hashOf(preimage).toString("hex"),
-    action: "SETTLE",
-    preimage,
-    failureMessage: null,
-    failureCode: null,
-    expectedIncomingAmountMsat: 10_001_000n,
-    expectedIncomingExpiry: 900,
-    issuedAtMs: 1,
-  };
-}
-
-let forwards = 0;
-/** Offers an ordinary forward (not the virtual scid) and waits for its RESUME. */
-async function routeForward(lnd: FakeLnd): Promise<void> {
-  const htlcId = String(++forwards);
-  lnd.offerHtlc({ incoming_circuit_key: { chan_id: "77", htlc_id: htlcId }, outgoing_requested_chan_id: "5", payment_hash: Buffer.alloc(32, 0xbb) });
-  await lnd.waitFor(() =>
-    lnd.resolutions.some((r) => r.incoming_circuit_key.chan_id === "77" && r.incoming_circuit_key.htlc_id === htlcId && r.action === "RESUME"),
-  );
-}
-
-/** Resolutions for coordinator HTLCs, read after an ordinary forward's RESUME arrived (answers travel in order). */
-async function coordinatorResolutions(lnd: FakeLnd): Promise<ReceivedResolution[]> {
-  await routeForward(lnd);
-  return lnd.resolutions.filter((r) => r.incoming_circuit_key.chan_id !== "77");
-}
-
-async function metricValue(bridge: RunningBridge, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = (await bridge.metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-  return value?.value ?? 0;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const harness = (info: Partial<WireGetInfoResponse> = {}): Promise<BridgeHarness> => bridgeHarness(cleanups, info);
+const running = (h: BridgeHarness, config: Partial<BridgeConfigInput> = {}): Promise<RunningBridge> => runningBridge(h, config);
+const settleCommand = settleOffered;
 
 async function probe(port: number, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);

@@ -24,6 +24,7 @@ import {
 import { committedOffsets, testBrokers, testKafka, uniqueName, waitFor } from "@ic/event-log/testing";
 import { relayTestPrincipal } from "./testing/relay-principal.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../../test/support/free-port.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const main = path.join(repo, "services/webhook-relay/src/main.ts");
@@ -54,14 +55,6 @@ function event(paymentHash: string, sequence: number): InvoiceEvent {
     reason: null,
     atMs: Date.now(),
   };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function startProcess(
