@@ -3,11 +3,12 @@
 # container registry answers (nothing can be pulled): Debian bookworm minbase from Debian's
 # package mirror (debootstrap; the root file system is cached as a tarball), plus this machine's
 # own Node.js 20 (binary, npm and corepack, in the official image's places under /usr/local) and
-# the official image's user "node" (uid/gid 1000). Imported as $LOCAL_BASE_IMAGE.
+# the official image's user "node" (uid/gid 1000). Imported as $LOCAL_BASE_IMAGE into Podman's
+# store, or Docker's with IC_CONTAINER_ENGINE=docker (podman import / docker import).
 # Idempotent: does nothing when the image exists for this Node.js version and architecture.
 # Prints the image name on stdout.
 source "$(dirname "$0")/lib.sh"
-ensure_podman
+ensure_engine
 
 arch="$(dpkg --print-architecture 2>/dev/null || uname -m)"
 node_bin="$(command -v node || true)"
@@ -21,7 +22,7 @@ case "$arch:$node_arch" in
 esac
 
 want="node-$node_version-$arch"
-if [[ "$(podman image inspect --format '{{ index .Config.Labels "io.invoice-coordinator.base" }}' "$LOCAL_BASE_IMAGE" 2>/dev/null || true)" == "$want" ]]; then
+if [[ "$(engine image inspect --format '{{ index .Config.Labels "io.invoice-coordinator.base" }}' "$LOCAL_BASE_IMAGE" 2>/dev/null || true)" == "$want" ]]; then
   echo "$LOCAL_BASE_IMAGE"
   exit 0
 fi
@@ -58,11 +59,11 @@ grep -q '^node:' "$work/root/etc/group" || echo 'node:x:1000:' >> "$work/root/et
 grep -q '^node:' "$work/root/etc/passwd" || echo 'node:x:1000:1000::/home/node:/bin/bash' >> "$work/root/etc/passwd"
 mkdir -p "$work/root/home/node" && chown 1000:1000 "$work/root/home/node"
 
-log "importing $LOCAL_BASE_IMAGE"
-tar -C "$work/root" -c . | podman import --quiet \
+log "importing $LOCAL_BASE_IMAGE ($CONTAINER_ENGINE)"
+tar -C "$work/root" -c . | engine import \
   --change "ENV NODE_VERSION=${node_version#v}" \
   --change 'CMD ["node"]' \
   --change "LABEL io.invoice-coordinator.base=$want" \
-  --change "LABEL org.opencontainers.image.description=Debian bookworm minbase with Node.js $node_version (local stand-in for node:20-bookworm-slim)" \
+  --change "LABEL org.opencontainers.image.description=\"Debian bookworm minbase with Node.js $node_version (local stand-in for node:20-bookworm-slim)\"" \
   - "$LOCAL_BASE_IMAGE" >/dev/null
 echo "$LOCAL_BASE_IMAGE"
