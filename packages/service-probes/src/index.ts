@@ -10,3 +10,10 @@ export {
   type Probes,
   type ReadyReport,
 } from "./probe-server.ts";
+export {
+  runServiceProcess,
+  serviceUsage,
+  type ProcessPort,
+  type RunningService,
+  type ServiceProcessSpec,
+} from "./service-process.ts";
