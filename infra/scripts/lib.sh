@@ -11,6 +11,8 @@ RUN_DIR="${IC_RUN_DIR:-$REPO_DIR/.run}"
 
 LND_VERSION="v0.21.2-beta"
 KAFKA_VERSION="4.1.1"
+# Apicurio Registry (the schema registry, Confluent-compatible API): infra/schema-registry/pom.xml.
+SCHEMA_REGISTRY_VERSION="2.4.2.Final"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
