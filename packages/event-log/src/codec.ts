@@ -1,11 +1,22 @@
-// Avro codec of the event log. A record's value is the bare Avro binary of the writer's
-// schema version; three headers say which one, so readers never guess:
+// Avro codec of the event log. Two record formats, told apart by the fingerprint header:
+//
+// Confluent wire format (what every process connected to the schema registry writes): the value
+// is magic byte 0, the writer schema's registry id (4 bytes, big-endian), then the Avro binary;
+// any Kafka tool with a Confluent-compatible Avro deserializer reads it. Two headers stay, for
+// people and tools that look at headers (kcat, dead-letter inspection):
 //   ic-schema              the schema name, e.g. "htlc-intercepted"
 //   ic-schema-version      its version, e.g. "1"
+// The ids come from the registry once, at start (schema-registry.ts, schema-ids.ts): encoding
+// and decoding a known id never asks the registry.
+//
+// Header format (everything written before the registry; still read, never written by a process
+// connected to the registry): the value is the bare Avro binary, and a third header says which
+// published file wrote it:
 //   ic-schema-fingerprint  SHA-256 of the writer schema's Parsing Canonical Form, hex
+//
 // A reader decodes with the writer version's schema and resolves into its current version, so
 // data written by older versions reads as the current type. Anything it cannot decode becomes
-// an EventDecodeError with a reason, for the consumer to dead-letter: nothing is skipped.
+// an EventDecodeError with a reason, for the consumer to dead-letter or hold: nothing is skipped.
 import type { Type } from "avsc";
 import {
   EventDecodeError,
@@ -17,11 +28,16 @@ import {
 import { SCHEMA_NAMES, type EventRecords } from "./event-records.ts";
 import { describeLogicalType } from "./logical-types.ts";
 import { eventRecordInvariants, type RecordInvariants } from "./record-invariants.ts";
-import { loadSchemaCatalog, type SchemaCatalog } from "./schema-catalog.ts";
+import { loadSchemaCatalog, type SchemaCatalog, type SchemaVersion } from "./schema-catalog.ts";
+import type { SchemaIdTable } from "./schema-ids.ts";
 
 export const SCHEMA_HEADER = "ic-schema";
 export const SCHEMA_VERSION_HEADER = "ic-schema-version";
 export const SCHEMA_FINGERPRINT_HEADER = "ic-schema-fingerprint";
+/** The first byte of a record value in the Confluent wire format. */
+export const WIRE_FORMAT_MAGIC_BYTE = 0;
+/** Magic byte + 4-byte schema id. */
+export const WIRE_FORMAT_PREFIX_BYTES = 5;
 
 /** The value and headers of a record to produce; spread into a kafkajs Message with a key. */
 export interface EncodedEvent {
@@ -46,6 +62,7 @@ export type DecodedEvent<M> = {
 
 export class EventCodec<M extends object = EventRecords> {
   private readonly resolvers = new Map<string, unknown>();
+  private schemaIds: SchemaIdTable | undefined;
 
   constructor(
     private readonly catalog: SchemaCatalog,
@@ -60,18 +77,111 @@ export class EventCodec<M extends object = EventRecords> {
     }
     const problems = [...schemaProblems(current.type, value), ...this.invariantProblems(schema, value)];
     if (problems.length > 0) throw new EventEncodeError(`${schema} v${current.version}`, problems);
-    return {
-      value: current.type.toBuffer(value),
-      headers: {
-        [SCHEMA_HEADER]: schema,
-        [SCHEMA_VERSION_HEADER]: String(current.version),
-        [SCHEMA_FINGERPRINT_HEADER]: current.fingerprint,
-      },
-    };
+    const body = current.type.toBuffer(value);
+    if (this.schemaIds === undefined) {
+      return {
+        value: body,
+        headers: {
+          [SCHEMA_HEADER]: schema,
+          [SCHEMA_VERSION_HEADER]: String(current.version),
+          [SCHEMA_FINGERPRINT_HEADER]: current.fingerprint,
+        },
+      };
+    }
+    const id = this.schemaIds.idOf(schema, current.version);
+    if (id === undefined) {
+      throw new EventEncodeError(`${schema} v${current.version}`, [
+        { path: "", problem: "has no schema registry id: this process registered no subject for it at start" },
+      ]);
+    }
+    const framed = Buffer.allocUnsafe(WIRE_FORMAT_PREFIX_BYTES + body.length);
+    framed[0] = WIRE_FORMAT_MAGIC_BYTE;
+    framed.writeUInt32BE(id, 1);
+    body.copy(framed, WIRE_FORMAT_PREFIX_BYTES);
+    return { value: framed, headers: { [SCHEMA_HEADER]: schema, [SCHEMA_VERSION_HEADER]: String(current.version) } };
   }
 
-  /** Decodes a record by its headers into the current version of its schema. Throws EventDecodeError. */
+  /**
+   * From now on, encode writes the Confluent wire format with these ids, and decode reads it.
+   * connectSchemaRegistry calls it once at start, before anything is produced or consumed.
+   */
+  bindSchemaIds(table: SchemaIdTable): void {
+    this.schemaIds = table;
+  }
+
+  /** The registry ids in use, or undefined before bindSchemaIds (header format). */
+  get boundSchemaIds(): SchemaIdTable | undefined {
+    return this.schemaIds;
+  }
+
+  /** Decodes a record, in either format, into the current version of its schema. Throws EventDecodeError. */
   decode(record: EventRecordBytes): DecodedEvent<M> {
+    const { name, version, current, writer, body } =
+      record.headers?.[SCHEMA_FINGERPRINT_HEADER] === undefined ? this.wireFormatWriter(record) : this.headerFormatWriter(record);
+    let value: M[keyof M & string];
+    try {
+      value = current.type.fromBuffer(body, this.resolverFor(current.type, writer.type, name, version));
+    } catch (error) {
+      throw new EventDecodeError(
+        "corrupt-payload",
+        `${name} v${version}: the value is not valid Avro for this schema (${(error as Error).message})`,
+        name,
+        version,
+        { cause: error },
+      );
+    }
+    const problems = this.invariantProblems(name as keyof M & string, value);
+    if (problems.length > 0) {
+      throw new EventDecodeError("invalid-value", `${name} v${version}: ${formatFieldProblems(problems)}`, name, version);
+    }
+    return { schema: name, writerVersion: version, value } as DecodedEvent<M>;
+  }
+
+  // The writer of a record in the Confluent wire format: its schema id, looked up in the table
+  // filled at start (or resolved with the registry in the background, holding the record meanwhile).
+  private wireFormatWriter(record: EventRecordBytes): WriterOf {
+    const bytes = record.value;
+    if (bytes === null) throw new EventDecodeError("missing-value", "the record has no value");
+    if (bytes.length < WIRE_FORMAT_PREFIX_BYTES || bytes[0] !== WIRE_FORMAT_MAGIC_BYTE) {
+      throw new EventDecodeError(
+        "corrupt-payload",
+        `the value is not in the Confluent wire format (magic byte ${WIRE_FORMAT_MAGIC_BYTE}, 4-byte schema id; got ${bytes.length} bytes${bytes.length > 0 ? `, first byte ${bytes[0]}` : ""}) and the record has no ${SCHEMA_FINGERPRINT_HEADER} header`,
+      );
+    }
+    const id = bytes.readUInt32BE(1);
+    const table = this.schemaIds;
+    if (table === undefined) {
+      throw new EventDecodeError("unresolved-schema-id", `schema id ${id}: this process is not connected to the schema registry, so it cannot read the Confluent wire format`);
+    }
+    let known = table.versionOf(id);
+    if (known === undefined) {
+      const answer = table.resolution(id);
+      if (answer === undefined) {
+        throw new EventDecodeError("unresolved-schema-id", `schema id ${id} is not one this process registered or looked up at start; asking the schema registry about it (the record is retried)`);
+      }
+      if (answer.kind === "unknown-to-registry") {
+        throw new EventDecodeError("unknown-schema-id", `schema id ${id} is unknown to the schema registry: no reader can decode this record`);
+      }
+      if (answer.kind === "not-in-catalog") {
+        throw new EventDecodeError("unknown-version", `schema id ${id} (${answer.description}) is a schema this reader does not know: upgrade the reader`);
+      }
+      known = answer;
+    }
+    const { schema: name, version } = known;
+    const headerName = optionalHeaderText(record, SCHEMA_HEADER);
+    if (headerName !== undefined && headerName !== name) {
+      throw new EventDecodeError("bad-header", `header ${SCHEMA_HEADER} says ${JSON.stringify(headerName)} but schema id ${id} is ${name} v${version}`, name, version);
+    }
+    const current = this.catalog.current(name);
+    const writer = this.catalog.get(name, version);
+    if (current === undefined || writer === undefined) {
+      throw new EventDecodeError("unknown-version", `schema id ${id} is ${name} v${version}, which this reader's catalog lacks: upgrade the reader`, name, version);
+    }
+    return { name, version, current, writer, body: bytes.subarray(WIRE_FORMAT_PREFIX_BYTES) };
+  }
+
+  // The writer of a record in the header format (written before the registry): its three headers.
+  private headerFormatWriter(record: EventRecordBytes): WriterOf {
     const name = headerText(record, SCHEMA_HEADER);
     const versionText = headerText(record, SCHEMA_VERSION_HEADER);
     const fingerprint = headerText(record, SCHEMA_FINGERPRINT_HEADER);
@@ -103,23 +213,7 @@ export class EventCodec<M extends object = EventRecords> {
     if (record.value === null) {
       throw new EventDecodeError("missing-value", `${name} v${version}: the record has no value`, name, version);
     }
-    let value: M[keyof M & string];
-    try {
-      value = current.type.fromBuffer(record.value, this.resolverFor(current.type, writer.type, name, version));
-    } catch (error) {
-      throw new EventDecodeError(
-        "corrupt-payload",
-        `${name} v${version}: the value is not valid Avro for this schema (${(error as Error).message})`,
-        name,
-        version,
-        { cause: error },
-      );
-    }
-    const problems = this.invariantProblems(name as keyof M & string, value);
-    if (problems.length > 0) {
-      throw new EventDecodeError("invalid-value", `${name} v${version}: ${formatFieldProblems(problems)}`, name, version);
-    }
-    return { schema: name, writerVersion: version, value } as DecodedEvent<M>;
+    return { name, version, current, writer, body: record.value };
   }
 
   /** decode, and insist on one schema (a topic carries one). Throws EventDecodeError. */
@@ -151,6 +245,19 @@ export class EventCodec<M extends object = EventRecords> {
     const invariant = this.invariants[schema];
     return invariant === undefined ? [] : invariant(value);
   }
+}
+
+interface WriterOf {
+  readonly name: string;
+  readonly version: number;
+  readonly current: SchemaVersion;
+  readonly writer: SchemaVersion;
+  /** The Avro binary. */
+  readonly body: Buffer;
+}
+
+function optionalHeaderText(record: EventRecordBytes, header: string): string | undefined {
+  return record.headers?.[header] === undefined ? undefined : headerText(record, header);
 }
 
 function headerText(record: EventRecordBytes, header: string): string {

@@ -32,9 +32,9 @@ describe("decodeFailureAction: what no retry can fix is dead-lettered, a newer v
     expect(decodeFailureAction(error)).toBe("dead-letter");
   });
 
-  it("dead-letters bytes with no schema headers (missing-header)", () => {
+  it("dead-letters bytes with no schema headers that are not in the Confluent wire format (corrupt-payload)", () => {
     const error = decodeError({ value: Buffer.from("garbage") });
-    expect(error.reason).toBe("missing-header");
+    expect(error.reason).toBe("corrupt-payload");
     expect(decodeFailureAction(error)).toBe("dead-letter");
   });
 

@@ -47,18 +47,27 @@ export type DecodeFailureReason =
   /** The bytes decode but break an invariant of the record (e.g. SETTLE without preimage). */
   | "invalid-value"
   /** The record decodes, but is not the schema the caller expected on this topic. */
-  | "unexpected-schema";
+  | "unexpected-schema"
+  /** Confluent wire format: the schema registry has no schema of the record's id. */
+  | "unknown-schema-id"
+  /**
+   * Confluent wire format: an id this process did not learn at start, whose registry answer is
+   * not in yet (asked in the background), or a process not connected to the registry. Retried.
+   */
+  | "unresolved-schema-id";
 
 /**
  * Whether no retry can make a record decode. A consumer passes such a record over (loudly):
  * thrown, it would block its partition for good. `unknown-version` is the exception: a newer
  * writer's record decodes once the reader is upgraded (readers deploy first, schemas/README.md),
- * so a consumer throws it and lets its partition wait rather than lose it. Exhaustive: a new
- * reason must be classified here.
+ * so a consumer throws it and lets its partition wait rather than lose it. So is
+ * `unresolved-schema-id`: the registry's answer about the id decides, on a later attempt, between
+ * decoding it and `unknown-schema-id` (poison). Exhaustive: a new reason must be classified here.
  */
 export function isPermanentDecodeFailure(reason: DecodeFailureReason): boolean {
   switch (reason) {
     case "unknown-version":
+    case "unresolved-schema-id":
       return false;
     case "missing-header":
     case "bad-header":
@@ -68,6 +77,7 @@ export function isPermanentDecodeFailure(reason: DecodeFailureReason): boolean {
     case "corrupt-payload":
     case "invalid-value":
     case "unexpected-schema":
+    case "unknown-schema-id":
       return true;
   }
 }

@@ -22,6 +22,8 @@ export {
   SCHEMA_FINGERPRINT_HEADER,
   SCHEMA_HEADER,
   SCHEMA_VERSION_HEADER,
+  WIRE_FORMAT_MAGIC_BYTE,
+  WIRE_FORMAT_PREFIX_BYTES,
   decode,
   decodeAs,
   encode,
@@ -49,6 +51,17 @@ export {
   type SchemaDefinition,
   type SchemaVersion,
 } from "./schema-catalog.ts";
+export { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
+export {
+  connectSchemaRegistry,
+  registerTopicSubjects,
+  SchemaRegistryError,
+  valueSubject,
+  type RegisteredSubject,
+  type SchemaRegistryOptions,
+  type SchemaRegistryProblem,
+  type TopicSchema,
+} from "./schema-registry.ts";
 export {
   checkSchemaEvolution,
   formatEvolutionReport,
@@ -96,7 +109,7 @@ export {
   type DeploymentPlanInput,
   type PlannedTopic,
 } from "./provisioning/access-plan.ts";
-export { deprovisionDeployment, provisionDeployment, type ProvisionResult } from "./provisioning/provision.ts";
+export { deprovisionDeployment, planTopicSchemas, provisionDeployment, type ProvisionResult } from "./provisioning/provision.ts";
 export { missingTopics, PROVISIONED_BY, waitForTopics, type WaitForTopicsOptions } from "./wait-for-topics.ts";
 export { defaultTopicConfig, ensureTopics, topicSchemas, type EnsureTopicsResult, type TopicSpec } from "./topics.ts";
 export { createSerialProducer, type EventLogRecord, type SerialProducer } from "./serial-producer.ts";

@@ -11,7 +11,8 @@ import type { Admin, Consumer, Kafka, KafkaMessage } from "kafkajs";
 import { createKafka } from "./kafka-client.ts";
 import { readKafkaCredentialsFile, type KafkaCredentials } from "./kafka-credentials.ts";
 import { planDeployment, type DeploymentPlan } from "./provisioning/access-plan.ts";
-import { deprovisionDeployment, provisionDeployment } from "./provisioning/provision.ts";
+import { deprovisionDeployment, planTopicSchemas, provisionDeployment } from "./provisioning/provision.ts";
+import { registerTopicSubjects } from "./schema-registry.ts";
 
 /** Valid sample values of every schema (uint64 fields past 2^53), for tests of any package. */
 export { sampleEvents } from "./sample-events.ts";
@@ -27,6 +28,8 @@ export interface StackKafkaCredentials {
 interface StackKafka {
   kafkaBrokers: string[];
   kafkaCredentials?: StackKafkaCredentials;
+  /** The schema registry's Confluent-compatible API (infra/stack up starts it). */
+  schemaRegistryUrl?: string;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -38,6 +41,23 @@ function stackKafka(): StackKafka {
 }
 
 export const testBrokers = process.env["IC_KAFKA_BROKERS"]?.split(",") ?? stackKafka().kafkaBrokers;
+
+/** The stack's schema registry (IC_SCHEMA_REGISTRY_URL overrides); fails clearly when the stack has none. */
+export function testSchemaRegistryUrl(): string {
+  const url = process.env["IC_SCHEMA_REGISTRY_URL"] ?? stackKafka().schemaRegistryUrl;
+  if (url === undefined) throw new Error("the stack config names no schemaRegistryUrl: bring the stack up again with 'infra/stack up'");
+  return url;
+}
+
+/** Deletes a test's subjects from the registry (soft, then permanent; a missing subject is fine). */
+export async function deleteTestSubjects(subjects: readonly string[], url: string = testSchemaRegistryUrl()): Promise<void> {
+  for (const subject of subjects) {
+    for (const suffix of ["", "?permanent=true"]) {
+      const response = await fetch(`${url}/subjects/${encodeURIComponent(subject)}${suffix}`, { method: "DELETE" });
+      if (!response.ok && response.status !== 404) throw new Error(`deleting subject ${subject}: HTTP ${response.status} ${await response.text()}`);
+    }
+  }
+}
 
 /** The stack's credentials files; fails clearly when the stack has none (started before the broker was secured). */
 export function testCredentialsFiles(): StackKafkaCredentials {
@@ -122,8 +142,9 @@ export interface TestDeployment {
 }
 
 /**
- * Provisions a deployment of a test's own (topics and ACLs, as the admin principal), the way
- * the provisioning CLI does for the stack's "ic". A deployment name of its own per test run.
+ * Provisions a deployment of a test's own (topics and ACLs, as the admin principal, and its
+ * subjects in the stack's schema registry), the way the provisioning CLI does for the stack's
+ * "ic". A deployment name of its own per test run.
  */
 export async function provisionTestDeployment(input: {
   deployment: string;
@@ -145,6 +166,7 @@ export async function provisionTestDeployment(input: {
   } finally {
     await admin.disconnect();
   }
+  const subjects = await registerTopicSubjects({ url: testSchemaRegistryUrl(), clientId: `${input.deployment}-provisioning` }, planTopicSchemas(plan));
   return {
     deployment: input.deployment,
     plan,
@@ -156,6 +178,7 @@ export async function provisionTestDeployment(input: {
       } finally {
         await cleanup.disconnect();
       }
+      await deleteTestSubjects(subjects.map((s) => s.subject));
     },
   };
 }

@@ -5,26 +5,29 @@
 //   tsx packages/event-log/src/provisioning/main.ts --brokers 127.0.0.1:9092 \
 //     --credentials-file .run/kafka/credentials/admin.json --deployment ic \
 //     --node alpha=<pubkey> --node bravo=<pubkey> [--partitions 3] [--replication-factor 1] \
-//     [--command-retention-ms 604800000]
+//     [--command-retention-ms 604800000] [--schema-registry http://127.0.0.1:18081/apis/ccompat/v7]
 //
+// With --schema-registry, each record topic's subject <topic>-value gets every version of its
+// schema from /schemas, oldest first, with BACKWARD compatibility (schema-registry.ts).
 // Admin credentials: --credentials-file, or IC_KAFKA_USERNAME and IC_KAFKA_PASSWORD (never a
 // password argument). Prints one JSON line; exit 0 done, 1 failed, 2 bad arguments.
 import { createKafka } from "../kafka-client.ts";
 import { kafkaAuthSetting, KafkaCredentialsError, resolveKafkaCredentials } from "../kafka-credentials.ts";
 import { DEFAULT_DEPLOYMENT } from "../deployment.ts";
 import { DEFAULT_COMMAND_RETENTION_MS, DeploymentPlanError, planDeployment } from "./access-plan.ts";
-import { provisionDeployment } from "./provision.ts";
+import { registerTopicSubjects } from "../schema-registry.ts";
+import { planTopicSchemas, provisionDeployment } from "./provision.ts";
 
 const USAGE = `usage: provisioning/main.ts --brokers <host:port,...> (--credentials-file <admin.json> | env IC_KAFKA_USERNAME + IC_KAFKA_PASSWORD)
        [--deployment ${DEFAULT_DEPLOYMENT}] --node <name>=<pubkey> [--node ...] [--partitions 3] [--replication-factor 1]
-       [--command-retention-ms ${DEFAULT_COMMAND_RETENTION_MS}]`;
+       [--command-retention-ms ${DEFAULT_COMMAND_RETENTION_MS}] [--schema-registry <url of the Confluent-compatible API>]`;
 
 class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[]) {
   const single = new Map<string, string>();
   const nodes: { name: string; pubkey: string }[] = [];
-  const known = ["--brokers", "--credentials-file", "--deployment", "--partitions", "--replication-factor", "--command-retention-ms"];
+  const known = ["--brokers", "--credentials-file", "--deployment", "--partitions", "--replication-factor", "--command-retention-ms", "--schema-registry"];
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i] as string;
     const value = argv[i + 1];
@@ -54,6 +57,7 @@ function parseArgs(argv: readonly string[]) {
   if (!auth.ok) throw new UsageError(auth.problem);
   return {
     brokers,
+    schemaRegistryUrl: single.get("--schema-registry"),
     auth: auth.value,
     plan: {
       deployment: single.get("--deployment") ?? DEFAULT_DEPLOYMENT,
@@ -84,8 +88,9 @@ async function main(): Promise<number> {
   await admin.connect();
   try {
     const result = await provisionDeployment(admin, plan);
+    const subjects = args.schemaRegistryUrl === undefined ? [] : await registerTopicSubjects({ url: args.schemaRegistryUrl, clientId: `${plan.deployment}.provisioning` }, planTopicSchemas(plan));
     process.stdout.write(
-      `${JSON.stringify({ deployment: plan.deployment, created: result.created, existing: result.existing, acls: result.acls, principals: plan.principals })}\n`,
+      `${JSON.stringify({ deployment: plan.deployment, created: result.created, existing: result.existing, acls: result.acls, principals: plan.principals, subjects })}\n`,
     );
     return 0;
   } finally {

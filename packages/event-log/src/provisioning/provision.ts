@@ -3,7 +3,9 @@
 // retention), and adds the ACLs (adding an existing ACL is a no-op). Idempotent: run it again after
 // adding a cluster node. Services never create topics; they wait until this has run.
 import kafkajs, { type Admin, type AclEntry as KafkaAclEntry } from "kafkajs";
-import { ensureTopics } from "../topics.ts";
+import type { RecordTopicRole } from "../deployment.ts";
+import type { TopicSchema } from "../schema-registry.ts";
+import { ensureTopics, topicSchemas } from "../topics.ts";
 import type { AclEntry, DeploymentPlan } from "./access-plan.ts";
 
 // kafkajs is CommonJS: Node's ESM loader does not see these enums as named exports.
@@ -25,6 +27,11 @@ export function toKafkaAcl(entry: AclEntry): KafkaAclEntry {
     operation: AclOperationTypes[entry.operation],
     permissionType: AclPermissionTypes.ALLOW,
   };
+}
+
+/** The deployment's record topics and their schemas: the registry subjects to register (dead-letter topics carry copies, no subject). */
+export function planTopicSchemas(plan: DeploymentPlan): TopicSchema[] {
+  return plan.topics.flatMap((t) => (t.role in topicSchemas ? [{ topic: t.topic, schema: topicSchemas[t.role as RecordTopicRole] }] : []));
 }
 
 export async function provisionDeployment(admin: Admin, plan: DeploymentPlan): Promise<ProvisionResult> {

@@ -1,0 +1,208 @@
+// The schema registry (Confluent Schema Registry API; the stack runs Apicurio Registry, see
+// infra/scripts/schema-registry.sh), through @kafkajs/confluent-schema-registry. Every topic's
+// records are registered under the subject `<topic>-value` with BACKWARD compatibility, from the
+// files in /schemas (still the source: the registry holds copies, checked by the registry's own
+// compatibility rules too).
+//
+// - registerTopicSubjects: provisioning. Sets BACKWARD and registers every version of each
+//   topic's schema, oldest first.
+// - connectSchemaRegistry: a process's start. For each subject it writes or reads, looks up the
+//   id of every version of its schema and registers the current one if missing (the registry
+//   refuses an incompatible one: the process does not start). The ids then go into the codec, so
+//   encoding and decoding a known id never asks the registry (schema-ids.ts).
+// Errors name the registry URL, the subject and the registry's reason; never a value.
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import type { EventCodec } from "./codec.ts";
+import { eventCodec } from "./codec.ts";
+import { fingerprintOf, loadSchemaCatalog, type SchemaCatalog, type SchemaVersion } from "./schema-catalog.ts";
+import { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
+
+/** The subject of a topic's record values (Confluent's TopicNameStrategy). */
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}
+
+/** A topic and the schema (name in /schemas) its records carry. */
+export interface TopicSchema {
+  readonly topic: string;
+  readonly schema: string;
+}
+
+export type SchemaRegistryProblem =
+  /** No answer (connection refused, timeout, a 5xx): nothing can be registered or looked up. */
+  | "unreachable"
+  /** The registry refused a schema version under a subject (incompatible, or another compatibility level). */
+  | "incompatible"
+  /** Any other refusal (a bad request, a schema the registry cannot parse). */
+  | "refused";
+
+export class SchemaRegistryError extends Error {
+  override readonly name = "SchemaRegistryError";
+  constructor(
+    readonly problem: SchemaRegistryProblem,
+    message: string,
+    readonly subject?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface SchemaRegistryOptions {
+  /** The Confluent-compatible API root, e.g. http://127.0.0.1:18081/apis/ccompat/v7. */
+  readonly url: string;
+  readonly clientId?: string;
+  /** Default: the repository's /schemas. */
+  readonly catalog?: SchemaCatalog;
+}
+
+interface HttpError {
+  readonly status?: unknown;
+  readonly message?: unknown;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as HttpError | null)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+// The client (mappersmith) reports a connection that failed as an HTTP 400 whose message is the
+// socket error: those are "no answer", not a refusal.
+const NO_ANSWER = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up|[Tt]imeout/;
+
+function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  // The client prefixes its id ("<clientId> - <registry message>").
+  return text.replace(/^[^ ]+ - /, "");
+}
+
+function client(options: SchemaRegistryOptions): SchemaRegistry {
+  return new SchemaRegistry({
+    host: options.url.replace(/\/+$/, ""),
+    clientId: options.clientId ?? "invoice-coordinator",
+    // A few quick retries, then a clear error: a process must not hang at start.
+    retry: { retries: 2, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+  });
+}
+
+function unreachable(url: string, error: unknown, subject?: string): SchemaRegistryError {
+  return new SchemaRegistryError(
+    "unreachable",
+    `the schema registry at ${url} did not answer (${reasonOf(error)}): start it (infra/stack up) or correct the schema registry URL`,
+    subject,
+    { cause: error },
+  );
+}
+
+// An error of a call about `subject`, classified.
+function registryError(url: string, subject: string, what: string, error: unknown): SchemaRegistryError {
+  if (error instanceof SchemaRegistryError) return error;
+  const status = httpStatus(error);
+  if (status === undefined && (error as Error | null)?.name === "ConfluentSchemaRegistryCompatibilityError") {
+    return new SchemaRegistryError("incompatible", `schema registry ${url}, subject ${subject}: ${what}: ${reasonOf(error)}`, subject, { cause: error });
+  }
+  if (status === undefined || status >= 500 || NO_ANSWER.test(reasonOf(error))) return unreachable(url, error, subject);
+  const problem: SchemaRegistryProblem = status === 409 ? "incompatible" : "refused";
+  return new SchemaRegistryError(problem, `schema registry ${url}, subject ${subject}: ${what} refused (HTTP ${status}): ${reasonOf(error)}`, subject, { cause: error });
+}
+
+function registrySchema(version: SchemaVersion) {
+  return { type: SchemaType.AVRO, schema: JSON.stringify(version.schema) } as const;
+}
+
+// The id of `version` under `subject`, or undefined if it was never registered there.
+async function lookUp(registry: SchemaRegistry, url: string, subject: string, version: SchemaVersion): Promise<number | undefined> {
+  try {
+    return await registry.getRegistryIdBySchema(subject, registrySchema(version));
+  } catch (error) {
+    // The client turns the registry's 404 into a ConfluentSchemaRegistryError without a status.
+    if ((error as Error | null)?.name === "ConfluentSchemaRegistryError") return undefined;
+    throw registryError(url, subject, `looking up ${version.name} v${version.version}`, error);
+  }
+}
+
+async function register(registry: SchemaRegistry, url: string, subject: string, version: SchemaVersion): Promise<number> {
+  try {
+    const { id } = await registry.register(registrySchema(version), { subject, compatibility: COMPATIBILITY.BACKWARD });
+    return id;
+  } catch (error) {
+    throw registryError(url, subject, `registering ${version.name} v${version.version} (${version.source}) with BACKWARD compatibility`, error);
+  }
+}
+
+function versionsOf(catalog: SchemaCatalog, schema: string): readonly SchemaVersion[] {
+  const versions = catalog.versionsOf(schema);
+  if (versions.length === 0) throw new SchemaRegistryError("refused", `no schema ${JSON.stringify(schema)} in /schemas`);
+  return versions;
+}
+
+export interface RegisteredSubject {
+  readonly subject: string;
+  readonly schema: string;
+  readonly ids: readonly { readonly version: number; readonly id: number }[];
+}
+
+/**
+ * Provisioning: each topic's subject gets every version of its schema, oldest first, under
+ * BACKWARD compatibility (idempotent: a registered version keeps its id). Throws SchemaRegistryError.
+ */
+export async function registerTopicSubjects(options: SchemaRegistryOptions, topics: readonly TopicSchema[]): Promise<RegisteredSubject[]> {
+  const catalog = options.catalog ?? loadSchemaCatalog();
+  const registry = client(options);
+  const registered: RegisteredSubject[] = [];
+  for (const { topic, schema } of topics) {
+    const subject = valueSubject(topic);
+    const ids: { version: number; id: number }[] = [];
+    for (const version of versionsOf(catalog, schema)) {
+      ids.push({ version: version.version, id: (await lookUp(registry, options.url, subject, version)) ?? (await register(registry, options.url, subject, version)) });
+    }
+    registered.push({ subject, schema, ids });
+  }
+  return registered;
+}
+
+/**
+ * A process's start: the ids of every version of the schemas of `topics` (the current version
+ * registered if the subject lacks it, which the registry refuses if incompatible), bound into the
+ * codec (default: the process's codec) so it writes and reads the Confluent wire format from now
+ * on. Ids met later that were not learnt here are resolved with the registry in the background.
+ * Throws SchemaRegistryError (unreachable, or incompatible naming the subject and the reason).
+ */
+export async function connectSchemaRegistry(
+  options: SchemaRegistryOptions & { readonly topics: readonly TopicSchema[]; readonly codec?: EventCodec<object> },
+): Promise<SchemaIdTable> {
+  const catalog = options.catalog ?? loadSchemaCatalog();
+  const registry = client(options);
+  const table = new SchemaIdTable((id) => resolveId(registry, options.url, catalog, id));
+  for (const { topic, schema } of options.topics) {
+    const subject = valueSubject(topic);
+    const versions = versionsOf(catalog, schema);
+    for (const version of versions) {
+      const id = await lookUp(registry, options.url, subject, version);
+      if (id !== undefined) table.add(version.name, version.version, id);
+    }
+    const current = versions.at(-1)!;
+    if (table.idOf(current.name, current.version) === undefined) {
+      table.add(current.name, current.version, await register(registry, options.url, subject, current));
+    }
+  }
+  (options.codec ?? eventCodec()).bindSchemaIds(table);
+  return table;
+}
+
+// What the registry says about an id this process did not learn at start.
+async function resolveId(registry: SchemaRegistry, url: string, catalog: SchemaCatalog, id: number): Promise<SchemaIdResolution> {
+  let fingerprint: string;
+  try {
+    const type = await registry.getSchema(id);
+    fingerprint = fingerprintOf(type as Parameters<typeof fingerprintOf>[0]);
+  } catch (error) {
+    if (httpStatus(error) === 404 && !NO_ANSWER.test(reasonOf(error))) return { kind: "unknown-to-registry" };
+    throw registryError(url, `(schema id ${id})`, "fetching the schema", error);
+  }
+  for (const name of catalog.names) {
+    const match = catalog.versionsOf(name).find((v) => v.fingerprint === fingerprint);
+    if (match !== undefined) return { kind: "known", schema: match.name, version: match.version };
+  }
+  return { kind: "not-in-catalog", description: `fingerprint ${fingerprint.slice(0, 16)}…` };
+}
