@@ -12,8 +12,9 @@
 // {"name","value","unit"} and writes every figure to .run/bench/concurrent-payments.json. Needs
 // the stack (infra/stack up).
 // Usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2]
-//          [--count] [--profile matcher,alpha,bravo]
+//          [--warmup 16] [--count] [--profile matcher,alpha,bravo]
 //   --payments: per kind and level (split over the rounds); each pays 1,000 sat.
+//   --warmup: payments of each kind first, 4 at a time, neither timed nor measured (0: none).
 //   --count: also count the Kafka requests (by API) and Postgres statements each service sends per
 //     payment (service-counters.cjs, loaded into the services with NODE_OPTIONS; off by default:
 //     the services then run exactly as deployed).
@@ -35,7 +36,7 @@ import { traceHtlcs, TRACE_SEGMENTS } from "../support/htlc-trace.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
 import { addCosts, costProbe, GROUPS, SERVICES, statementKind, type BatchCost, type CostProbe, type ServiceName } from "./payment-cost.ts";
 
-const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2] [--count] [--profile matcher,alpha,bravo]";
+const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2] [--warmup 16] [--count] [--profile matcher,alpha,bravo]";
 
 export interface ConcurrencyOptions {
   levels: number[];
@@ -43,15 +44,17 @@ export interface ConcurrencyOptions {
   rounds: number;
   count: boolean;
   profile: ServiceName[];
+  warmup: number;
 }
 
 export function parseConcurrencyOptions(argv: readonly string[]): ConcurrencyOptions {
-  const options: ConcurrencyOptions = { levels: [1, 8, 32], payments: 64, rounds: 2, count: false, profile: [] };
+  const options: ConcurrencyOptions = { levels: [1, 8, 32], payments: 64, rounds: 2, count: false, profile: [], warmup: 16 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "--levels") options.levels = wholeNumbers(flag, value, 400, USAGE);
     else if (flag === "--payments") options.payments = wholeNumbers(flag, value, 5_000, USAGE)[0]!;
     else if (flag === "--rounds") options.rounds = wholeNumbers(flag, value, 20, USAGE)[0]!;
+    else if (flag === "--warmup") options.warmup = value === "0" ? 0 : wholeNumbers(flag, value, 1_000, USAGE)[0]!;
     else if (flag === "--count") {
       options.count = true;
       i -= 1;
@@ -143,6 +146,16 @@ async function main(): Promise<void> {
       if (payment.status !== "SUCCEEDED") throw new Error(`${kind} payment ${payment.status}: ${payment.failureReason}`);
       if (paymentHash !== undefined) payerTimes.set(paymentHash, { startMs, endMs: Date.now() });
     };
+    // Warm-up, neither timed nor measured: the services have just started (tsx compiles, V8 has
+    // optimized nothing yet), and the first level would pay for that.
+    if (options.warmup > 0) {
+      say(`warming up: ${options.warmup} payments of each kind`);
+      const own = await Promise.all(Array.from({ length: options.warmup }, (_, i) => nodes.alpha.addInvoice({ valueMsat: amountMsat, memo: `bench warm-up ${i}` })));
+      const ours = await Promise.all(Array.from({ length: options.warmup }, async () => (await api.createInvoice({ externalRef: `bench-${coordinator!.run}-${serial++}`, amountMsat, mode: "auto" })).invoice));
+      await runConcurrently(options.warmup, 4, (i) => pay(own[i]!.paymentRequest, "native"));
+      await runConcurrently(options.warmup, 4, (i) => pay(ours[i]!.bolt11, "coordinator"));
+      await restorePayerLiquidity(stack, nodes);
+    }
     for (const level of options.levels) {
       const perRound = Math.ceil(options.payments / options.rounds);
       const samples = { native: [] as number[], coordinator: [] as number[] };
