@@ -17,6 +17,22 @@ import { eventCodec } from "./codec.ts";
 import { fingerprintOf, loadSchemaCatalog, type SchemaCatalog, type SchemaVersion } from "./schema-catalog.ts";
 import { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
 
+/** The stack's registry (infra/scripts/schema-registry.sh): the default of every service's schemaRegistryUrl. */
+export const DEFAULT_SCHEMA_REGISTRY_URL = "http://127.0.0.1:18081/apis/ccompat/v7";
+
+/** For a service's config table: what is wrong with a registry URL, or undefined. Never quotes it. */
+export function schemaRegistryUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be the http(s) URL of the schema registry's Confluent-compatible API, e.g. http://127.0.0.1:18081/apis/ccompat/v7";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `must be an http or https URL, got a ${url.protocol} one`;
+  if (url.username !== "" || url.password !== "") return "must not carry credentials";
+  return undefined;
+}
+
 /** The subject of a topic's record values (Confluent's TopicNameStrategy). */
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
@@ -166,6 +182,7 @@ export async function registerTopicSubjects(options: SchemaRegistryOptions, topi
  * registered if the subject lacks it, which the registry refuses if incompatible), bound into the
  * codec (default: the process's codec) so it writes and reads the Confluent wire format from now
  * on. Ids met later that were not learnt here are resolved with the registry in the background.
+ * Several services in one process (tests, the demo) share the codec's table: each adds its ids.
  * Throws SchemaRegistryError (unreachable, or incompatible naming the subject and the reason).
  */
 export async function connectSchemaRegistry(
@@ -173,7 +190,8 @@ export async function connectSchemaRegistry(
 ): Promise<SchemaIdTable> {
   const catalog = options.catalog ?? loadSchemaCatalog();
   const registry = client(options);
-  const table = new SchemaIdTable((id) => resolveId(registry, options.url, catalog, id));
+  const codec = options.codec ?? eventCodec();
+  const table = codec.boundSchemaIds ?? new SchemaIdTable((id) => resolveId(registry, options.url, catalog, id));
   for (const { topic, schema } of options.topics) {
     const subject = valueSubject(topic);
     const versions = versionsOf(catalog, schema);
@@ -186,7 +204,7 @@ export async function connectSchemaRegistry(
       table.add(current.name, current.version, await register(registry, options.url, subject, current));
     }
   }
-  (options.codec ?? eventCodec()).bindSchemaIds(table);
+  codec.bindSchemaIds(table);
   return table;
 }
 

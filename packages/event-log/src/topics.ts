@@ -2,7 +2,7 @@
 // deployment name and the node (deployment.ts). Brokers run with auto.create.topics.enable=false:
 // the provisioning CLI creates a deployment's topics (provisioning/), services never do.
 import type { Admin } from "kafkajs";
-import type { RecordTopicRole } from "./deployment.ts";
+import type { DeploymentTopics, NodeTopicRole, RecordTopicRole } from "./deployment.ts";
 import type { SchemaName } from "./event-records.ts";
 
 /** The schema each topic carries (dead-letter topics carry copies of whatever could not be read). */
@@ -14,6 +14,20 @@ export const topicSchemas: { readonly [R in RecordTopicRole]: SchemaName } = {
   matcherEvents: "matcher-event",
   bridgeStatus: "bridge-status",
 };
+
+const NODE_ROLES: ReadonlySet<RecordTopicRole> = new Set<NodeTopicRole>(["htlcIntercepted", "htlcOutcomes", "htlcCommands", "bridgeStatus"]);
+
+/**
+ * The topics of these roles (a per-node role: one topic per node) with their schemas: what a
+ * process registers with and looks up in the schema registry at start (connectSchemaRegistry).
+ */
+export function topicSchemasOf(topics: DeploymentTopics, nodeIds: readonly string[], roles: readonly RecordTopicRole[]): { topic: string; schema: SchemaName }[] {
+  return roles.flatMap((role) => {
+    const schema = topicSchemas[role];
+    if (NODE_ROLES.has(role)) return nodeIds.map((nodeId) => ({ topic: (topics[role as NodeTopicRole] as (id: string) => string)(nodeId), schema }));
+    return [{ topic: topics[role as Exclude<RecordTopicRole, NodeTopicRole>], schema }];
+  });
+}
 
 export interface TopicSpec {
   readonly topic: string;
