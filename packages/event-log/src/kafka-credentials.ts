@@ -135,12 +135,50 @@ export function kafkaAuthSetting(input: {
 }
 
 /**
+ * The Kafka section every service config has: kafka.brokers, kafka.clientId and the login fields
+ * kafka.credentialsFile, kafka.username, kafka.password, kafka.allowUnauthenticated.
+ */
+export interface ServiceKafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** JSON file {"username","password","mechanism":"scram-sha-512"}; "" none. */
+  readonly credentialsFile: string;
+  /** SASL/SCRAM username and password, "" none. */
+  readonly username: string;
+  readonly password: string;
+  /** Connect without authentication: only when set explicitly. */
+  readonly allowUnauthenticated: boolean;
+}
+
+/** That section from a config table's checked values, keyed by field path (@ic/service-config). */
+export function serviceKafkaConfig(values: Readonly<Record<string, unknown>>): ServiceKafkaConfig {
+  return {
+    brokers: values["kafka.brokers"] as string[],
+    clientId: values["kafka.clientId"] as string,
+    credentialsFile: values["kafka.credentialsFile"] as string,
+    username: values["kafka.username"] as string,
+    password: values["kafka.password"] as string,
+    allowUnauthenticated: values["kafka.allowUnauthenticated"] as boolean,
+  };
+}
+
+/** The login of a checked section, to connect with; throws when it has none (the config check refuses that). */
+export function serviceKafkaAuth(kafka: ServiceKafkaConfig): KafkaAuthSetting {
+  const auth = kafkaAuthSetting({
+    ...kafka,
+    names: { file: "kafka.credentialsFile", username: "kafka.username", password: "kafka.password" },
+  });
+  if (!auth.ok) throw new KafkaCredentialsError(auth.problem);
+  return auth.value;
+}
+
+/**
  * kafkaAuthSetting for a service config with the fields kafka.credentialsFile, kafka.username,
  * kafka.password and kafka.allowUnauthenticated, set by the variables <envPrefix>_KAFKA_*
  * (@ic/service-config's naming): the messages name those fields and variables.
  */
 export function configKafkaAuthSetting(
-  fields: { credentialsFile: string; username: string; password: string; allowUnauthenticated: boolean },
+  fields: Pick<ServiceKafkaConfig, "credentialsFile" | "username" | "password" | "allowUnauthenticated">,
   envPrefix: string,
 ): ReturnType<typeof kafkaAuthSetting> {
   return kafkaAuthSetting({
