@@ -12,7 +12,6 @@
 //   encoding and decoding a known id never asks the registry (schema-ids.ts).
 // Errors name the registry URL, the subject and the registry's reason; never a value.
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
-import type { EventCodec } from "./codec.ts";
 import { eventCodec } from "./codec.ts";
 import { fingerprintOf, loadSchemaCatalog, type SchemaCatalog, type SchemaVersion } from "./schema-catalog.ts";
 import { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
@@ -152,6 +151,12 @@ function versionsOf(catalog: SchemaCatalog, schema: string): readonly SchemaVers
   return versions;
 }
 
+/** What connectSchemaRegistry needs of a codec (an EventCodec of any record map). */
+export interface SchemaIdsHolder {
+  readonly boundSchemaIds: SchemaIdTable | undefined;
+  bindSchemaIds(table: SchemaIdTable): void;
+}
+
 export interface RegisteredSubject {
   readonly subject: string;
   readonly schema: string;
@@ -186,7 +191,7 @@ export async function registerTopicSubjects(options: SchemaRegistryOptions, topi
  * Throws SchemaRegistryError (unreachable, or incompatible naming the subject and the reason).
  */
 export async function connectSchemaRegistry(
-  options: SchemaRegistryOptions & { readonly topics: readonly TopicSchema[]; readonly codec?: EventCodec<object> },
+  options: SchemaRegistryOptions & { readonly topics: readonly TopicSchema[]; readonly codec?: SchemaIdsHolder },
 ): Promise<SchemaIdTable> {
   const catalog = options.catalog ?? loadSchemaCatalog();
   const registry = client(options);
