@@ -53,7 +53,9 @@ export {
 } from "./schema-catalog.ts";
 export { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
 export {
+  DEFAULT_SCHEMA_REGISTRY_URL,
   connectSchemaRegistry,
+  schemaRegistryUrlProblem,
   registerTopicSubjects,
   SchemaRegistryError,
   valueSubject,
@@ -76,12 +78,15 @@ export {
   describeKafkaAuth,
   kafkaAuthSetting,
   configKafkaAuthSetting,
+  serviceKafkaAuth,
+  serviceKafkaConfig,
   kafkaAuthWarning,
   KafkaCredentialsError,
   kafkaCredentialsFileProblem,
   readKafkaCredentialsFile,
   resolveKafkaCredentials,
   type KafkaAuthSetting,
+  type ServiceKafkaConfig,
   type KafkaCredentials,
 } from "./kafka-credentials.ts";
 export {
@@ -111,7 +116,7 @@ export {
 } from "./provisioning/access-plan.ts";
 export { deprovisionDeployment, planTopicSchemas, provisionDeployment, type ProvisionResult } from "./provisioning/provision.ts";
 export { missingTopics, PROVISIONED_BY, waitForTopics, type WaitForTopicsOptions } from "./wait-for-topics.ts";
-export { defaultTopicConfig, ensureTopics, topicSchemas, type EnsureTopicsResult, type TopicSpec } from "./topics.ts";
+export { defaultTopicConfig, ensureTopics, topicSchemas, topicSchemasOf, type EnsureTopicsResult, type TopicSpec } from "./topics.ts";
 export { createSerialProducer, type EventLogRecord, type SerialProducer } from "./serial-producer.ts";
 export {
   TransactionAbortFailedError,

@@ -2,7 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeKafkaAuth, kafkaAuthSetting, kafkaAuthWarning, readKafkaCredentialsFile, resolveKafkaCredentials } from "./kafka-credentials.ts";
+import {
+  configKafkaAuthSetting,
+  describeKafkaAuth,
+  kafkaAuthSetting,
+  kafkaAuthWarning,
+  KafkaCredentialsError,
+  readKafkaCredentialsFile,
+  resolveKafkaCredentials,
+  serviceKafkaAuth,
+  serviceKafkaConfig,
+} from "./kafka-credentials.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ic-credentials-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +56,34 @@ describe("Kafka credentials", () => {
     expect(password).toEqual({ ok: true, value: { kind: "password", username: "u", password: "pw-4" } });
     expect(password.ok && kafkaAuthWarning(password.value)).toBeUndefined();
     expect(password.ok && describeKafkaAuth(password.value)).not.toContain("pw-4");
+  });
+});
+
+describe("a service config's Kafka section", () => {
+  const values = {
+    "kafka.brokers": ["k1:9092", "k2:9092"],
+    "kafka.clientId": "ic-bridge-alpha",
+    "kafka.credentialsFile": "",
+    "kafka.username": "bridge-alpha",
+    "kafka.password": "pw-5",
+    "kafka.allowUnauthenticated": false,
+    metricsPort: 9464,
+  };
+
+  it("is read from the table's values by path, and its login is the one to connect with", () => {
+    const section = serviceKafkaConfig(values);
+    expect(section).toEqual({ brokers: ["k1:9092", "k2:9092"], clientId: "ic-bridge-alpha", credentialsFile: "", username: "bridge-alpha", password: "pw-5", allowUnauthenticated: false });
+    expect(serviceKafkaAuth(section)).toEqual({ kind: "password", username: "bridge-alpha", password: "pw-5" });
+    expect(configKafkaAuthSetting(section, "IC_BRIDGE")).toEqual({ ok: true, value: { kind: "password", username: "bridge-alpha", password: "pw-5" } });
+  });
+
+  it("a section without a login is refused by the config check, naming the variables, and cannot connect", () => {
+    const section = serviceKafkaConfig({ ...values, "kafka.username": "", "kafka.password": "" });
+    const checked = configKafkaAuthSetting(section, "IC_BRIDGE");
+    expect(checked.ok).toBe(false);
+    expect(checked.ok ? "" : checked.problem).toBe(
+      'no Kafka credentials: set kafka.credentialsFile (or IC_BRIDGE_KAFKA_CREDENTIALS_FILE) (a JSON file {"username","password","mechanism":"scram-sha-512"}) or IC_BRIDGE_KAFKA_USERNAME and IC_BRIDGE_KAFKA_PASSWORD; to connect without authentication set kafka.allowUnauthenticated: true explicitly',
+    );
+    expect(() => serviceKafkaAuth(section)).toThrow(KafkaCredentialsError);
   });
 });

@@ -3,7 +3,15 @@
 // the scheme and the wording of every problem are @ic/service-config's, shared with the matcher).
 // Everything is checked here, before any connection is made. Pure: the caller reads the file and
 // hands over its parsed JSON and the environment.
-import { configKafkaAuthSetting, DEFAULT_DEPLOYMENT, deploymentNameProblem, kafkaAuthSetting, type KafkaAuthSetting } from "@ic/event-log";
+import {
+  configKafkaAuthSetting,
+  DEFAULT_DEPLOYMENT,
+  deploymentNameProblem,
+  serviceKafkaAuth,
+  serviceKafkaConfig,
+  type KafkaAuthSetting,
+  type ServiceKafkaConfig,
+} from "@ic/event-log";
 import { ok, err, type Result } from "@ic/lightning-protocol";
 import {
   atLeast,
@@ -39,17 +47,8 @@ export interface BridgeConfig {
    * commands}.v1.<pubkey> and its command group <deployment>.bridge.<pubkey>. Default "ic".
    */
   deployment: string;
-  kafka: {
-    brokers: string[];
-    clientId: string;
-    /** JSON file {"username","password","mechanism":"scram-sha-512"}; "" none. */
-    credentialsFile: string;
-    /** SASL/SCRAM username and password (from IC_BRIDGE_KAFKA_USERNAME / IC_BRIDGE_KAFKA_PASSWORD); "" none. */
-    username: string;
-    password: string;
-    /** Connect without authentication: only when set explicitly (warned at start). */
-    allowUnauthenticated: boolean;
-  };
+  /** The login from a credentials file, or IC_BRIDGE_KAFKA_USERNAME / IC_BRIDGE_KAFKA_PASSWORD, or none when allowed explicitly (warned at start). */
+  kafka: ServiceKafkaConfig;
   /** 0: no metrics endpoint. */
   metricsPort: number;
   metricsHost: string;
@@ -231,15 +230,8 @@ export function parseBridgeConfig(
   if (!parsed.ok) return err(parsed.error);
   const values = parsed.value;
   const get = <T>(path: string): T => values[path] as T;
-  const auth = configKafkaAuthSetting(
-    {
-      credentialsFile: get("kafka.credentialsFile"),
-      username: get("kafka.username"),
-      password: get("kafka.password"),
-      allowUnauthenticated: get("kafka.allowUnauthenticated"),
-    },
-    BRIDGE_CONFIG_TABLE.envPrefix,
-  );
+  const kafka = serviceKafkaConfig(values);
+  const auth = configKafkaAuthSetting(kafka, BRIDGE_CONFIG_TABLE.envPrefix);
   if (!auth.ok) return err([{ field: "kafka.credentialsFile", message: auth.problem }]);
   return ok({
     nodeName: get("nodeName"),
@@ -251,14 +243,7 @@ export function parseBridgeConfig(
     expectedPubkey: get<string>("expectedPubkey").toLowerCase(),
     network: get("network"),
     deployment: get("deployment"),
-    kafka: {
-      brokers: get("kafka.brokers"),
-      clientId: get("kafka.clientId"),
-      credentialsFile: get("kafka.credentialsFile"),
-      username: get("kafka.username"),
-      password: get("kafka.password"),
-      allowUnauthenticated: get("kafka.allowUnauthenticated"),
-    },
+    kafka,
     metricsPort: get("metricsPort"),
     metricsHost: get("metricsHost"),
     minLndVersion: get("minLndVersion"),
@@ -277,15 +262,7 @@ export function parseBridgeConfig(
 
 /** How the bridge authenticates to Kafka (parseBridgeConfig made sure there is a way). */
 export function bridgeKafkaAuth(config: BridgeConfig): KafkaAuthSetting {
-  const auth = kafkaAuthSetting({
-    credentialsFile: config.kafka.credentialsFile,
-    username: config.kafka.username,
-    password: config.kafka.password,
-    allowUnauthenticated: config.kafka.allowUnauthenticated,
-    names: { file: "kafka.credentialsFile", username: "kafka.username", password: "kafka.password" },
-  });
-  if (!auth.ok) throw new BridgeConfigError([{ field: "kafka.credentialsFile", message: auth.problem }]);
-  return auth.value;
+  return serviceKafkaAuth(config.kafka);
 }
 
 /** parseBridgeConfig for configs built in code: throws BridgeConfigError instead of returning problems. */

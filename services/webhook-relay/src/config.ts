@@ -9,11 +9,14 @@
 // Secrets: an endpoint's HMAC secret comes from the environment (IC_WEBHOOK_SECRET_<NAME>) or a
 // mounted file ("secretFile"), never from the config file itself, and is never quoted in a message.
 import {
+  configKafkaAuthSetting,
   DEFAULT_DEPLOYMENT,
   deploymentGroups,
   deploymentNameProblem,
-  kafkaAuthSetting,
+  serviceKafkaAuth,
+  serviceKafkaConfig,
   type KafkaAuthSetting,
+  type ServiceKafkaConfig,
 } from "@ic/event-log";
 import {
   configEnvironmentVariables as tableEnvironmentVariables,
@@ -58,14 +61,7 @@ export interface EndpointConfig {
 export interface RelayConfig {
   /** Topics and groups derive from it: reads <deployment>.invoice.events.v1, dead letters to <deployment>.webhook.dead-letters.v1. */
   readonly deployment: string;
-  readonly kafka: {
-    readonly brokers: readonly string[];
-    readonly clientId: string;
-    readonly credentialsFile: string;
-    readonly username: string;
-    readonly password: string;
-    readonly allowUnauthenticated: boolean;
-  };
+  readonly kafka: ServiceKafkaConfig;
   /** Consumer group; must start with <deployment>.webhook-relay (the relay principal's ACL). */
   readonly groupId: string;
   /** Where a group without committed offsets starts: "latest" (new events only) or "earliest" (the whole topic). */
@@ -203,13 +199,7 @@ export function parseRelayConfig(
     "kafka.allowUnauthenticated",
   ];
   const auth = authFields.every((field) => field in values)
-    ? relayKafkaAuthFrom(
-        get("kafka.credentialsFile"),
-        get("kafka.username"),
-        get("kafka.password"),
-        get("kafka.allowUnauthenticated"),
-        true,
-      )
+    ? configKafkaAuthSetting(serviceKafkaConfig(values), RELAY_CONFIG_TABLE.envPrefix)
     : undefined;
   if (auth !== undefined && !auth.ok)
     problems.push({ field: "kafka.credentialsFile", message: auth.problem });
@@ -218,14 +208,7 @@ export function parseRelayConfig(
     ok: true,
     value: {
       deployment: get("deployment"),
-      kafka: {
-        brokers: get("kafka.brokers"),
-        clientId: get("kafka.clientId"),
-        credentialsFile: get("kafka.credentialsFile"),
-        username: get("kafka.username"),
-        password: get("kafka.password"),
-        allowUnauthenticated: get("kafka.allowUnauthenticated"),
-      },
+      kafka: serviceKafkaConfig(values),
       groupId: get("groupId"),
       startFrom: get("startFrom"),
       sessionTimeoutMs: get("sessionTimeoutMs"),
@@ -374,38 +357,7 @@ function parseEndpoints(
 
 /** How the relay authenticates to Kafka. */
 export function relayKafkaAuth(config: RelayConfig): KafkaAuthSetting {
-  const auth = relayKafkaAuthFrom(
-    config.kafka.credentialsFile,
-    config.kafka.username,
-    config.kafka.password,
-    config.kafka.allowUnauthenticated,
-    false,
-  );
-  if (!auth.ok) throw new Error(auth.problem);
-  return auth.value;
-}
-
-function relayKafkaAuthFrom(
-  file: string,
-  username: string,
-  password: string,
-  allowUnauthenticated: boolean,
-  envNames: boolean,
-) {
-  return kafkaAuthSetting({
-    credentialsFile: file,
-    username,
-    password,
-    allowUnauthenticated,
-    names: envNames
-      ? {
-          file: `kafka.credentialsFile (or ${envNameFor("kafka.credentialsFile")})`,
-          username: envNameFor("kafka.username"),
-          password: envNameFor("kafka.password"),
-          allowUnauthenticated: "kafka.allowUnauthenticated",
-        }
-      : { file: "kafka.credentialsFile", username: "kafka.username", password: "kafka.password" },
-  });
+  return serviceKafkaAuth(config.kafka);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
