@@ -8,8 +8,11 @@ import {
   deploymentNameProblem,
   deploymentTopics,
   configKafkaAuthSetting,
+  serviceKafkaConfig,
   kafkaCredentialsFileProblem,
   type KafkaAuthSetting,
+  DEFAULT_SCHEMA_REGISTRY_URL,
+  schemaRegistryUrlProblem,
 } from "@ic/event-log";
 import { readFileSync } from "node:fs";
 import { LND_HTLC_TIMING, STRICTEST_LND_TIMING_LINE, type Bolt11Network } from "@ic/lightning-protocol";
@@ -44,6 +47,8 @@ export interface MatcherServiceConfig {
   deployment: string;
   /** auth: credentials file, username/password from the environment, or explicitly none. */
   kafka: { brokers: string[]; clientId: string; auth: KafkaAuthSetting };
+  /** The schema registry's Confluent-compatible API: records are written in its wire format; unreachable at start = no start. */
+  schemaRegistryUrl: string;
   /** Derived from deployment: the per-node HTLC and command topics, invoice and matcher events. */
   topics: MatcherTopics;
   cluster: ClusterNodeSetting[];
@@ -118,6 +123,7 @@ const FIELDS: readonly FieldSpec[] = [
   { path: "kafka.username", kind: "string", default: "", envOnly: envOnly("kafka.username") },
   { path: "kafka.password", kind: "string", default: "", secret: true, envOnly: envOnly("kafka.password") },
   { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
+  { path: "schemaRegistryUrl", kind: "string", default: DEFAULT_SCHEMA_REGISTRY_URL, check: schemaRegistryUrlProblem },
   { path: "cluster", kind: "json", check: clusterNodes },
   int("mppTimeoutMs", 120_000, 1, 24 * 3600_000),
   int("acceptTimeoutMs", 3600_000, 1, 7 * 24 * 3600_000),
@@ -230,15 +236,7 @@ export function parseMatcherConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): M
   const get = <T>(path: string): T => values[path] as T;
   const problems: string[] = [];
 
-  const auth = configKafkaAuthSetting(
-    {
-      credentialsFile: get("kafka.credentialsFile"),
-      username: get("kafka.username"),
-      password: get("kafka.password"),
-      allowUnauthenticated: get("kafka.allowUnauthenticated"),
-    },
-    ENV_PREFIX,
-  );
+  const auth = configKafkaAuthSetting(serviceKafkaConfig(values), ENV_PREFIX);
   if (!auth.ok) problems.push(auth.problem);
   let matcher: MatcherConfig | undefined;
   try {
@@ -270,6 +268,7 @@ export function parseMatcherConfig(raw: unknown, env: NodeJS.ProcessEnv = {}): M
     dbSchema: get("dbSchema"),
     deployment,
     kafka: { brokers: get("kafka.brokers"), clientId: get("kafka.clientId"), auth: auth.ok ? auth.value : { kind: "unauthenticated" } },
+    schemaRegistryUrl: get("schemaRegistryUrl"),
     topics: deploymentTopics(deployment),
     cluster: get<{ name: string; pubkey: string }[]>("cluster").map((node) => ({ name: node.name, pubkey: node.pubkey.toLowerCase() })),
     matcher: matcher!,

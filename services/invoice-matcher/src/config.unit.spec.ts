@@ -48,6 +48,7 @@ describe("matcher config", () => {
       dbSchema: "matcher",
       deployment: "ic",
       kafka: { brokers: ["127.0.0.1:9092"], clientId: "ic-invoice-matcher", auth: { kind: "file", path: "/run/kafka/matcher.json" } },
+      schemaRegistryUrl: "http://127.0.0.1:18081/apis/ccompat/v7",
       topics: expect.objectContaining({ deployment: "ic", invoiceEvents: "ic.invoice.events.v1", matcherEvents: "ic.matcher.events.v1" }),
       cluster: [{ name: "a", pubkey: PUBKEY }],
       matcher: {
@@ -130,6 +131,9 @@ describe("matcher config", () => {
       { consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 3000 } },
       'config field "consumer.heartbeatIntervalMs": must be at most a third of consumer.sessionTimeoutMs (6000), got 3000',
     ],
+    ["schemaRegistryUrl", { schemaRegistryUrl: "registry:18081" }, 'config field "schemaRegistryUrl": must be an http or https URL, got a registry: one'],
+    ["schemaRegistryUrl", { schemaRegistryUrl: "not a url" }, 'config field "schemaRegistryUrl": must be the http(s) URL of the schema registry\'s Confluent-compatible API'],
+    ["schemaRegistryUrl", { schemaRegistryUrl: "http://u:p@127.0.0.1:18081/apis/ccompat/v7" }, 'config field "schemaRegistryUrl": must not carry credentials'],
     ["kafka.allowUnauthenticated", { kafka: { brokers: ["127.0.0.1:9092"], allowUnauthenticated: "yes" } }, 'config field "kafka.allowUnauthenticated": must be true or false, got "yes"'],
   ])("names the field of a bad %s", (_field, override, expected) => {
     expect(problemOf({ ...minimal(), ...override })).toContain(expected);

@@ -3,6 +3,7 @@
 // point, the demo and the e2e tests run it in-process.
 import pino, { type Logger } from "pino";
 import {
+  connectSchemaRegistry,
   createDeadLetterWriter,
   createKafka,
   createSerialProducer,
@@ -10,6 +11,7 @@ import {
   describeKafkaAuth,
   kafkaAuthWarning,
   resolveKafkaCredentials,
+  topicSchemasOf,
   waitForTopics,
 } from "@ic/event-log";
 import { createCoordinatorIdentity, type CoordinatorIdentity } from "./application/coordinator-identity.ts";
@@ -53,6 +55,20 @@ export async function startMatcher(
   const now = options.now ?? Date.now;
   const identity = createCoordinatorIdentity(config.nodeKeyHex, config.preimageSeedHex);
   logger.info({ coordinatorPubkey: identity.nodePubkeyHex, secp256k1: identity.backendNote }, "coordinator identity loaded");
+
+  // Every record is written in the schema registry's wire format: the ids of the matcher's subjects
+  // are learnt once, here. An unreachable registry or a schema it refuses as incompatible ends the
+  // start with a SchemaRegistryError naming the URL, or the subject and the reason.
+  const schemaIds = await connectSchemaRegistry({
+    url: config.schemaRegistryUrl,
+    clientId: config.kafka.clientId,
+    topics: topicSchemasOf(
+      config.topics,
+      config.cluster.map((node) => node.pubkey),
+      ["htlcIntercepted", "htlcOutcomes", "bridgeStatus", "htlcCommands", "invoiceEvents", "matcherEvents"],
+    ),
+  });
+  logger.info({ schemaRegistry: config.schemaRegistryUrl, schemaIds: schemaIds.entries().length }, "schema registry ids loaded");
 
   // Start-up waits for what is not there yet instead of exiting (start-up-wait.ts).
   const waitOptions = { logger, ...(options.onWaiting === undefined ? {} : { onWaiting: options.onWaiting }) };
