@@ -109,9 +109,14 @@ describe("both formats are read during the transition", () => {
     expect(codecWith(fullTable()).decodeAs("htlc-command", headerFormat)).toEqual(sample);
   });
 
-  it("an unbound codec holds a wire-format record (a process that is not connected cannot read it; nothing is lost)", () => {
+  it("an unbound codec (a test harness, a tool) reads a wire-format record by its name and version headers", () => {
     const wire = codecWith(fullTable()).encode("htlc-command", sample);
-    const error = decodeFailure(() => codecWith().decode(wire));
+    expect(codecWith().decodeAs("htlc-command", wire)).toEqual(sample);
+  });
+
+  it("an unbound codec holds a wire-format record without those headers (it cannot tell the schema; nothing is lost)", () => {
+    const wire = codecWith(fullTable()).encode("htlc-command", sample);
+    const error = decodeFailure(() => codecWith().decode({ value: wire.value }));
     expect(error.reason).toBe("unresolved-schema-id");
     expect(isPermanentDecodeFailure(error.reason)).toBe(false);
   });

@@ -7,7 +7,8 @@
 //   ic-schema              the schema name, e.g. "htlc-intercepted"
 //   ic-schema-version      its version, e.g. "1"
 // The ids come from the registry once, at start (schema-registry.ts, schema-ids.ts): encoding
-// and decoding a known id never asks the registry.
+// and decoding a known id never asks the registry. A process that never connected (a test
+// harness, a tool) writes the header format and reads wire-format records by those two headers.
 //
 // Header format (everything written before the registry; still read, never written by a process
 // connected to the registry): the value is the bare Avro binary, and a third header says which
@@ -150,9 +151,7 @@ export class EventCodec<M extends object = EventRecords> {
     }
     const id = bytes.readUInt32BE(1);
     const table = this.schemaIds;
-    if (table === undefined) {
-      throw new EventDecodeError("unresolved-schema-id", `schema id ${id}: this process is not connected to the schema registry, so it cannot read the Confluent wire format`);
-    }
+    if (table === undefined) return this.unboundWireFormatWriter(record, id, bytes);
     let known = table.versionOf(id);
     if (known === undefined) {
       const answer = table.resolution(id);
@@ -176,6 +175,27 @@ export class EventCodec<M extends object = EventRecords> {
     const writer = this.catalog.get(name, version);
     if (current === undefined || writer === undefined) {
       throw new EventDecodeError("unknown-version", `schema id ${id} is ${name} v${version}, which this reader's catalog lacks: upgrade the reader`, name, version);
+    }
+    return { name, version, current, writer, body: bytes.subarray(WIRE_FORMAT_PREFIX_BYTES) };
+  }
+
+  // A process not connected to the registry (a test harness, a tool) reads a wire-format record by
+  // its ic-schema and ic-schema-version headers; without them it cannot tell the schema and holds it.
+  private unboundWireFormatWriter(record: EventRecordBytes, id: number, bytes: Buffer): WriterOf {
+    const name = optionalHeaderText(record, SCHEMA_HEADER);
+    const versionText = optionalHeaderText(record, SCHEMA_VERSION_HEADER);
+    if (name === undefined || versionText === undefined) {
+      throw new EventDecodeError("unresolved-schema-id", `schema id ${id}: this process is not connected to the schema registry and the record has no ${SCHEMA_HEADER} and ${SCHEMA_VERSION_HEADER} headers`);
+    }
+    if (!/^[1-9][0-9]{0,8}$/.test(versionText)) {
+      throw new EventDecodeError("bad-header", `header ${SCHEMA_VERSION_HEADER} is not a positive integer`, name);
+    }
+    const version = Number(versionText);
+    const current = this.catalog.current(name);
+    if (current === undefined) throw new EventDecodeError("unknown-schema", `unknown schema ${JSON.stringify(name)}`, name, version);
+    const writer = this.catalog.get(name, version);
+    if (writer === undefined) {
+      throw new EventDecodeError("unknown-version", `${name} v${version} is unknown to this reader (it knows up to v${current.version}): upgrade the reader`, name, version);
     }
     return { name, version, current, writer, body: bytes.subarray(WIRE_FORMAT_PREFIX_BYTES) };
   }
