@@ -3,16 +3,18 @@
 // answer a circuit key once, invoice-event consumers dedupe by eventId/sequence).
 // One publisher per schema (a Postgres advisory lock paired with the schema's hash), so records
 // of one invoice keep their order. The same one writer stamps the journal's reader order after
-// each round (stampJournal).
+// each round, in the statement that marks the sent rows (markPublishedAndStamp).
 import type pg from "pg";
 import type { Logger } from "pino";
 import { encode, type EventLogRecord, type SerialProducer } from "@ic/event-log";
-import { loadOnionKey, markPublished, quarantineOutboxRow, stampJournal, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
+import { loadOnionKey, markPublished, markPublishedAndStamp, quarantineOutboxRow, stampJournal, unpublishedOutbox, type OutboxRow } from "../postgres/invoice-store.ts";
 import { outboxCommandFromJson, OutboxCommandFormatError, type OutboxCommand } from "../serialization/index.ts";
 import { buildHtlcCommand, PreimageSeedMismatchError } from "./htlc-command-builder.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 
 export const PUBLISHER_LOCK_ID = 7_234_001;
+/** Outbox rows read (and sent in one produce request) per round at most. */
+const ROUND_ROWS = 200;
 
 /** Why a row can never become a record (no retry helps). */
 class Unbuildable {
@@ -52,7 +54,6 @@ export function startOutboxPublisher(deps: {
   let stopped = false;
   let running: Promise<void> | null = null;
   let again = false;
-  let lastStampAt = 0;
   let lockClient: pg.PoolClient | null = null;
 
   async function holdLock(): Promise<boolean> {
@@ -86,26 +87,25 @@ export function startOutboxPublisher(deps: {
     logger.warn({ err: error.message }, "outbox publisher lost its lock connection; takes the lock again next round");
   }
 
-  // One round trip per batch of rows, not per row: every row read (up to 200) goes out in ONE
-  // produce request and is marked published with ONE update. A settle decision writes several
-  // rows (matcher events, public events, then the commands); sent one by one they cost a broker
+  // One round trip per batch of rows, not per row: every row read (up to ROUND_ROWS) goes out in
+  // ONE produce request, then ONE statement marks them published and stamps the journal rows
+  // committed meanwhile (their place in the order subscribers resume by; one writer: this
+  // publisher, under its lock), after the records left. A settle decision writes several rows
+  // (matcher events, public events, then the commands); sent one by one they cost a broker
   // acknowledgement each before the SETTLE left (~5 ms apiece here). Order is kept: the request
-  // holds each partition's records in id order, and a failed request marks nothing, so the
-  // next round sends the same rows again (at-least-once, as before).
+  // holds each partition's records in id order, and a failed request marks nothing, so the next
+  // round sends the same rows again (at-least-once, as before). A round that read fewer rows than
+  // it could ends there: rows committed since were announced by a wake(), which runs another
+  // round (`again`), so reading again until nothing is left would cost a query per round for
+  // nothing. A round with no rows still stamps (rows journalled without outbox rows, and the
+  // rare stamp left behind).
   async function round(): Promise<void> {
     if (!(await holdLock())) return;
     const held = lockClient;
     for (;;) {
-      const rows = await unpublishedOutbox(pool, 200);
+      const rows = await unpublishedOutbox(pool, ROUND_ROWS);
       if (rows.length === 0) {
-        // Then the journal rows committed meanwhile get their place in the order subscribers
-        // resume by (one writer: this publisher, under its lock). After the commands; and while
-        // another commit already asked for a round (`again`), that round goes first, so a command
-        // does not wait behind the stamping, unless stamps are 200 ms behind (no starving them).
-        if (lockClient === held && (!again || deps.now() - lastStampAt >= 200)) {
-          await stampJournal(pool);
-          lastStampAt = deps.now();
-        }
+        if (lockClient === held) await stampJournal(pool);
         return;
       }
       // Rows are sent only while the lock is ours: another matcher may hold it once it is lost.
@@ -144,9 +144,13 @@ export function startOutboxPublisher(deps: {
           );
           deps.onCommandPublished?.({ nodeId: c.nodeId, paymentHash: c.paymentHash, action: c.action });
         }
-        await markPublished(pool, ids);
       }
+      // Marked, and the journal stamped in the same statement while the lock is ours (stamps have
+      // one writer); also when every row read was quarantined (nothing to mark, stamps due).
+      if (lockClient === held) await markPublishedAndStamp(pool, ids);
+      else await markPublished(pool, ids);
       if (failed !== undefined) throw failed;
+      if (rows.length < ROUND_ROWS) return;
     }
   }
 

@@ -38,6 +38,7 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
   const published = new Set<string>();
   const quarantined = new Map<string, string>();
   const clients: FakeClient[] = [];
+  const statements = { reads: 0, marks: 0 };
   const pool = {
     connect: async () => {
       const client = new FakeClient(lockAnswers[Math.min(clients.length, lockAnswers.length - 1)]!);
@@ -45,8 +46,14 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
       return client;
     },
     query: async (sql: string, params: unknown[]) => {
+      if (sql.startsWith("select id, topic")) statements.reads += 1;
       if (sql.startsWith("select id, topic")) return { rows: rows.filter((r) => !published.has(r.id) && !quarantined.has(r.id)).slice(0, params[0] as number) };
-      if (sql.startsWith("select global_seq from invoice_event_journal")) return { rows: [] };
+      // The end of a round: the sent rows marked published and the journal stamped, one statement.
+      if (sql.startsWith("with marked as")) {
+        for (const id of params[0] as string[]) published.add(id);
+        statements.marks += 1;
+        return { rows: [{ stamped: 0 }], rowCount: 1 };
+      }
       if (sql.startsWith("update outbox set quarantined_reason")) {
         quarantined.set(String(params[0]), String(params[1]));
         return { rows: [], rowCount: 1 };
@@ -58,7 +65,7 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
       throw new Error(`unexpected query ${sql}`);
     },
   };
-  return { pool: pool as unknown as pg.Pool, rows, published, quarantined, clients };
+  return { pool: pool as unknown as pg.Pool, rows, published, quarantined, clients, statements };
 }
 
 function encodedRow(id: number): Row {
@@ -99,7 +106,7 @@ afterEach(async () => {
 let failedRounds = 0;
 let quarantinedKinds: string[] = [];
 
-function start(pool: pg.Pool, producer: SerialProducer, id: CoordinatorIdentity = identity): OutboxPublisher {
+function start(pool: pg.Pool, producer: SerialProducer, id: CoordinatorIdentity = identity, pollIntervalMs = 20): OutboxPublisher {
   failedRounds = 0;
   quarantinedKinds = [];
   publisher = startOutboxPublisher({
@@ -108,7 +115,7 @@ function start(pool: pg.Pool, producer: SerialProducer, id: CoordinatorIdentity 
     identity: id,
     logger,
     now: () => 0,
-    pollIntervalMs: 20,
+    pollIntervalMs,
     onRoundFailed: () => failedRounds++,
     onQuarantined: (row) => quarantinedKinds.push(row.kind),
   });
@@ -150,6 +157,27 @@ describe("outbox publisher", () => {
     await until(() => db.published.size === 4);
     expect(sent).toEqual(["v1", "v2", "v3", "v4"]);
     expect(batches).toEqual([4]);
+  });
+
+  it("a round is two statements: one read, then the sent rows marked and the journal stamped in one", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    db.rows.push(encodedRow(1), encodedRow(2), encodedRow(3));
+    const { producer } = fakeProducer();
+    // No poll during the test: only the first round runs.
+    start(db.pool, producer, identity, 60_000);
+    await until(() => db.published.size === 3);
+    // Fewer rows than a round takes: no second read (a commit meanwhile would have woken another round).
+    expect(db.statements).toEqual({ reads: 1, marks: 1 });
+  });
+
+  it("more rows than a round takes go out in rounds of 200, one after another without waiting for a wake", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    for (let id = 1; id <= 450; id++) db.rows.push(encodedRow(id));
+    const { producer, batches } = fakeProducer();
+    start(db.pool, producer, identity, 60_000);
+    await until(() => db.published.size === 450);
+    expect(batches).toEqual([200, 200, 50]);
+    expect(db.statements).toEqual({ reads: 3, marks: 3 });
   });
 
   it("a row Kafka refuses is retried, and the rows after it wait (order is kept)", async () => {

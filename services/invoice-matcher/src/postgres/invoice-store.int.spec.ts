@@ -14,6 +14,7 @@ import {
   journalOfInvoice,
   loadInvoice,
   markPublished,
+  markPublishedAndStamp,
   prunePublishedOutbox,
   saveDecision,
   saveInvoice,
@@ -77,6 +78,28 @@ describe("invoice_event_journal", () => {
       clientA.release();
       clientB.release();
     }
+  });
+
+  it("the publisher's end of a round: the sent outbox rows marked and the journal stamped, in one statement", async () => {
+    await stampJournal(pool);
+    const e = created(5);
+    const f = created(6);
+    await saveDecision(pool, { state: rebuildState([e.event]), previousVersion: 0, events: [e.event], atMs: 5 }, [
+      { topic: "t.round", recordKey: e.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+    ]);
+    await saveInvoice(pool, rebuildState([f.event]), 0, [f.event], 6);
+    const before = (await journalAfter(pool, 0n, 100_000)).at(-1)?.globalSeq ?? 0n;
+    const sent = (await unpublishedOutbox(pool, 100_000)).filter((r) => r.topic === "t.round").map((r) => r.id);
+    expect(sent).toHaveLength(1);
+    expect(await markPublishedAndStamp(pool, sent)).toBe(2);
+    expect((await unpublishedOutbox(pool, 100_000)).filter((r) => r.topic === "t.round")).toEqual([]);
+    const seen = await journalAfter(pool, before, 10);
+    expect(seen.map((r) => r.paymentHash)).toEqual([e.paymentHash, f.paymentHash]);
+    expect(seen[1]!.globalSeq).toBe(seen[0]!.globalSeq + 1n);
+    // Nothing left to stamp or mark: the statement does nothing.
+    expect(await markPublishedAndStamp(pool, [])).toBe(0);
+    // The outbox tests below count every row of the table.
+    await pool.query("delete from outbox where topic = 't.round'");
   });
 
   it("stamps committed rows in global_seq order, one invoice's rows in their order", async () => {

@@ -248,20 +248,40 @@ export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, limit:
  * invoice commit in their order (its row lock), so they are stamped in their order too.
  */
 export async function stampJournal(db: Queryable, limit = 1000): Promise<number> {
-  const pending = await db.query<{ global_seq: string }>(
-    "select global_seq from invoice_event_journal where visible_seq is null order by global_seq limit $1",
-    [limit],
+  return markPublishedAndStamp(db, [], limit);
+}
+
+/**
+ * markPublished and stampJournal in ONE statement (one round trip, one commit): the outbox
+ * publisher's end of a round. The stamps are drawn from the sequence (nextval, one per row) and
+ * paired with the rows both in ascending order, so the smallest global_seq gets the smallest
+ * stamp whatever order nextval ran in. Returns how many journal rows were stamped.
+ */
+export async function markPublishedAndStamp(db: Queryable, publishedIds: readonly bigint[], stampLimit = 1000): Promise<number> {
+  const result = await db.query<{ stamped: number }>(
+    `with marked as (
+       update outbox set published_at = now() where id = any($1::bigint[])
+     ),
+     pending as (
+       select global_seq from invoice_event_journal where visible_seq is null order by global_seq limit $2
+     ),
+     drawn as (
+       select nextval('invoice_event_journal_visible_seq_seq') as seq from pending
+     ),
+     pairs as (
+       select p.global_seq, d.seq
+       from (select global_seq, row_number() over (order by global_seq) as n from pending) p
+       join (select seq, row_number() over (order by seq) as n from drawn) d using (n)
+     ),
+     stamped as (
+       update invoice_event_journal j set visible_seq = pairs.seq from pairs
+       where j.global_seq = pairs.global_seq and j.visible_seq is null
+       returning 1
+     )
+     select count(*)::int as stamped from stamped`,
+    [publishedIds.map(String), stampLimit],
   );
-  if (pending.rows.length === 0) return 0;
-  const stamps = await db.query<{ seq: string }>("select nextval('invoice_event_journal_visible_seq_seq') as seq from generate_series(1, $1)", [pending.rows.length]);
-  // Both sorted here: the smallest global_seq gets the smallest stamp whatever order rows came in.
-  const globals = pending.rows.map((r) => BigInt(r.global_seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const seqs = stamps.rows.map((r) => BigInt(r.seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  await db.query(
-    "update invoice_event_journal j set visible_seq = v.seq from unnest($1::bigint[], $2::bigint[]) as v(g, seq) where j.global_seq = v.g and j.visible_seq is null",
-    [globals.map(String), seqs.map(String)],
-  );
-  return globals.length;
+  return result.rows[0]?.stamped ?? 0;
 }
 
 /** One journal row as written: the event's type and its data as jsonb (uint64 as decimal strings). */
