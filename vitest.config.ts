@@ -1,6 +1,7 @@
 // One runner, four tiers chosen by file name (see docs/testing.md):
 //   *.unit.spec.ts  no I/O, fast;  *.int.spec.ts  one real dependency;  *.e2e.spec.ts  the real stack;
-//   *.container.spec.ts  the services as containers (images built once per run) on the real stack.
+//   *.container.spec.ts  the services as containers (images built once per run) on the real stack;
+//   *.docker.spec.ts  compose.yaml on Docker's own engine (opt-in: IC_SUITES=docker).
 import { defineConfig } from "vitest/config";
 
 const ignore = ["**/node_modules/**", "**/.run/**"];
@@ -38,6 +39,20 @@ export default defineConfig({
           exclude: ignore,
           // A cold image build takes minutes (a warm one seconds); it runs once, before any file.
           globalSetup: ["test/containers/build-images.global-setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        // Opt-in (IC_SUITES=docker, not in the default run): compose.yaml on Docker's own engine,
+        // started by the global setup (infra/containers/docker.sh) and stopped after the tier.
+        test: {
+          name: "docker",
+          include: ["**/*.docker.spec.ts"],
+          exclude: ignore,
+          globalSetup: ["test/containers/docker-engine.global-setup.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           pool: "forks",

@@ -7,9 +7,10 @@
 #   where Podman cannot be installed the suite fails, saying why), then the short chaos run
 #   (infra/run-chaos.sh 60 6: Kafka switched to three brokers, faults injected, money-safety checks).
 # Ends with "N passed, N failed" summed over all suites; exits non-zero on any failure.
-# Options: IC_SUITES="unit int e2e container chaos" to choose suites. With CI=true (.ci/run) the stack is stopped
-# at the end, also after a failed start or an interruption, unless IC_KEEP_STACK=1; otherwise it
-# stays up for the next run (infra/stack down stops it).
+# Options: IC_SUITES="unit int e2e container chaos" to choose suites; the docker suite (compose.yaml
+# on Docker's own engine, started and stopped by the suite) runs only when named: IC_SUITES=docker.
+# With CI=true (.ci/run) the stack is stopped at the end, also after a failed start or an
+# interruption, unless IC_KEEP_STACK=1; otherwise it stays up for the next run (infra/stack down stops it).
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$REPO_DIR"
 SUITES="${IC_SUITES:-unit int e2e container chaos}"

@@ -204,7 +204,9 @@ ensure_docker() {
 # The engine's commands the build and compose scripts need, for either engine.
 ensure_engine() { if [[ "$CONTAINER_ENGINE" == docker ]]; then ensure_docker; else ensure_podman; fi; }
 engine() { "$CONTAINER_ENGINE" "$@"; }
-engine_image_exists() { engine image inspect "$1" >/dev/null 2>&1; }
+engine_image_exists() {
+  if [[ "$CONTAINER_ENGINE" == docker ]]; then docker image inspect "$1" >/dev/null 2>&1; else podman image exists "$1"; fi
+}
 engine_arch() {
   if [[ "$CONTAINER_ENGINE" == docker ]]; then docker version --format '{{.Server.Arch}}'; else podman info --format '{{.Host.Arch}}'; fi
 }

@@ -20,7 +20,6 @@ import { provisionTestDeployment } from "@ic/event-log/testing";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
-import { lastFailureCode, partsByNode } from "../support/payments.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import {
@@ -28,6 +27,7 @@ import {
   startCoordinatorContainers,
   type CoordinatorContainers,
 } from "../support/coordinator-containers.ts";
+import { payAcrossBothNodes as payAcross } from "./pay-across-cluster.ts";
 
 const stack = loadStackConfig();
 const run = randomBytes(4).toString("hex");
@@ -121,41 +121,9 @@ afterAll(async () => {
   ]);
 });
 
-/** Pays a 1.5M sat invoice (more than either 1M sat channel holds) and checks it settled once, split across alpha and bravo. */
-async function payAcrossBothNodes(label: string): Promise<void> {
-  const amountMsat = 1_500_000_000n;
-  await restorePayerLiquidity(stack, nodes!);
-  const { invoice } = await containers!.api.createInvoice({
-    externalRef: `${label}-${run}`,
-    amountMsat,
-    mode: "auto",
-    description: label,
-  });
-  const payment = await nodes!.payer
-    .sendPaymentV2({
-      paymentRequest: invoice.bolt11,
-      timeoutSeconds: 90,
-      feeLimitMsat: 2_000_000n,
-      maxParts: 16,
-    })
-    .final();
-  expect(payment.status, lastFailureCode(payment)).toBe("SUCCEEDED");
-  expect(new Set(partsByNode(payment, stack).map((p) => p.node))).toEqual(new Set(["alpha", "bravo"]));
-  await waitUntil(
-    `${label}: invoice SETTLED`,
-    async () =>
-      (await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash })).status === "SETTLED",
-    { timeoutMs: 60_000 },
-  );
-  await waitUntil(
-    `${label}: SETTLED on the public topic`,
-    () => events.get(invoice.paymentHash)?.includes("SETTLED"),
-    { timeoutMs: 30_000 },
-  );
-  const settled = await containers!.api.lookupInvoice({ paymentHash: invoice.paymentHash });
-  // Settled once: the paid amount is the parts the payer sent, and one SETTLED event.
-  expect(settled.amountPaidMsat).toBe(amountMsat);
-  expect(events.get(invoice.paymentHash)!.filter((k) => k === "SETTLED")).toEqual(["SETTLED"]);
+/** The 1.5M sat payment split across alpha and bravo, settled once (pay-across-cluster.ts). */
+function payAcrossBothNodes(label: string): Promise<void> {
+  return payAcross({ stack, nodes: nodes!, api: containers!.api, events }, `${label}-${run}`);
 }
 
 describe("the coordinator as containers", () => {

@@ -5,7 +5,8 @@
 // environment (matcher keys, API token) or mounted read-only files (Kafka credentials, lnd's
 // TLS cert and macaroon) copied for the images' user (uid 1000). The containers run with
 // --init (catatonit: SIGTERM reaches node), a read-only root file system and restart=always.
-// Used by the demo (--containers) and the container e2e test.
+// Used by the demo (--containers) and the container e2e test. The engine-level helpers (build,
+// inspect, crash, logs) also drive Docker (infra/containers/docker.sh): the compose-on-Docker test.
 import { execFile } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -22,36 +23,50 @@ const run = promisify(execFile);
 const IMAGE_UID = 1000;
 const IMAGE_PREFIX = process.env.IC_IMAGE_PREFIX ?? "localhost/invoice-coordinator";
 
-/** podman with the project's settings (infra/containers/podman.sh); throws with podman's stderr. */
-export function podman(...args: string[]): Promise<string> {
-  return podmanWithEnv({}, ...args);
-}
+/**
+ * The engines the project's scripts drive: Podman (infra/containers/podman.sh, the default) and
+ * Docker's own engine (infra/containers/docker.sh docker: the project's dockerd and its plugins).
+ */
+export type ContainerEngine = "podman" | "docker";
+const engineCommandLine: Record<ContainerEngine, string[]> = {
+  podman: [path.join(repo, "infra/containers/podman.sh")],
+  docker: [path.join(repo, "infra/containers/docker.sh"), "docker"],
+};
 
-/** podman with extra environment: `--env NAME` (no value) hands a secret to a container without putting it on a command line. */
-export async function podmanWithEnv(env: Record<string, string>, ...args: string[]): Promise<string> {
+/** A command of the engine with the project's settings and extra environment; throws with its stderr. */
+export async function engineCommand(
+  engine: ContainerEngine,
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<string> {
   try {
-    const { stdout } = await run("bash", [path.join(repo, "infra/containers/podman.sh"), ...args], {
+    const { stdout } = await run("bash", [...engineCommandLine[engine], ...args], {
       maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, ...env },
     });
     return stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`podman ${args[0]} failed: ${stderr || (error as Error).message}`);
+    throw new Error(`${engine} ${args[0]} failed: ${stderr || (error as Error).message}`);
   }
 }
 
-/** A container's output, stdout and stderr (podman logs splits them as the container wrote them). */
-export async function containerLogs(name: string, tail?: number): Promise<string> {
+/** podman with the project's settings (infra/containers/podman.sh); throws with podman's stderr. */
+export function podman(...args: string[]): Promise<string> {
+  return engineCommand("podman", {}, ...args);
+}
+
+/** podman with extra environment: `--env NAME` (no value) hands a secret to a container without putting it on a command line. */
+export function podmanWithEnv(env: Record<string, string>, ...args: string[]): Promise<string> {
+  return engineCommand("podman", env, ...args);
+}
+
+/** A container's output, stdout and stderr (the engine's logs split them as the container wrote them). */
+export async function containerLogs(name: string, tail?: number, engine: ContainerEngine = "podman"): Promise<string> {
   try {
     const { stdout, stderr } = await run(
       "bash",
-      [
-        path.join(repo, "infra/containers/podman.sh"),
-        "logs",
-        ...(tail === undefined ? [] : ["--tail", String(tail)]),
-        name,
-      ],
+      [...engineCommandLine[engine], "logs", ...(tail === undefined ? [] : ["--tail", String(tail)]), name],
       { maxBuffer: 64 * 1024 * 1024 },
     );
     return `${stdout}${stderr}`.trim();
@@ -61,19 +76,21 @@ export async function containerLogs(name: string, tail?: number): Promise<string
 }
 
 /**
- * Builds the service images (cached: only what changed since the last build). Fails with
- * build-images.sh's message: podman missing and not installable, no base image, a failed step.
+ * Builds the service images (cached: only what changed since the last build) with the engine
+ * (build-images.sh; IC_CONTAINER_ENGINE=docker for Docker). Fails with build-images.sh's message:
+ * the engine missing and not installable, no base image, a failed step.
  */
-export async function buildImages(): Promise<string[]> {
+export async function buildImages(engine: ContainerEngine = "podman", services: string[] = []): Promise<string[]> {
   try {
-    const { stdout } = await run("bash", [path.join(repo, "infra/containers/build-images.sh")], {
+    const { stdout } = await run("bash", [path.join(repo, "infra/containers/build-images.sh"), ...services], {
       maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, IC_CONTAINER_ENGINE: engine },
     });
     return stdout.trim().split("\n");
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim().split("\n").slice(-15).join("\n");
     throw new Error(
-      `building the service images failed (infra/containers/build-images.sh):\n${stderr || (error as Error).message}`,
+      `building the service images with ${engine} failed (infra/containers/build-images.sh):\n${stderr || (error as Error).message}`,
     );
   }
 }
@@ -87,6 +104,50 @@ export interface ContainerState {
   restarts: number;
   exitCode: number;
   pid: number;
+}
+
+/** A container's state as the engine reports it (Podman and Docker name the image differently). */
+export async function containerState(engine: ContainerEngine, name: string): Promise<ContainerState> {
+  const image = engine === "podman" ? "{{.ImageName}}" : "{{.Config.Image}}";
+  const [status, restarts, exitCode, pid, imageName] = (
+    await engineCommand(
+      engine,
+      {},
+      "inspect",
+      "--format",
+      `{{.State.Status}}|{{.RestartCount}}|{{.State.ExitCode}}|{{.State.Pid}}|${image}`,
+      name,
+    )
+  ).split("|");
+  return {
+    name,
+    image: imageName ?? "",
+    status: status ?? "",
+    restarts: Number(restarts),
+    exitCode: Number(exitCode),
+    pid: Number(pid),
+  };
+}
+
+/**
+ * Kills the container's processes from the host (SIGKILL to its init), as a crash would (the
+ * engine's own `kill` may count as a stop by the user, after which no policy restarts it).
+ * Resolves once the engine's restart policy has started it again.
+ */
+export async function crashContainer(engine: ContainerEngine, name: string): Promise<ContainerState> {
+  const before = await containerState(engine, name);
+  if (before.status !== "running" || before.pid <= 0) throw new Error(`${name} is not running (${before.status})`);
+  process.kill(before.pid, "SIGKILL");
+  return waitUntil(
+    `the restart policy to start ${name} again`,
+    async () => {
+      const after = await containerState(engine, name);
+      return after.restarts > before.restarts && after.status === "running" && after.pid !== before.pid
+        ? after
+        : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 export interface CoordinatorContainers {
@@ -251,24 +312,7 @@ export async function startCoordinatorContainers(
   };
   const runWithSecrets = (args: string[]): Promise<string> => podmanWithEnv(secretEnv, ...args);
 
-  const state = async (role: ContainerRole): Promise<ContainerState> => {
-    const [status, restarts, exitCode, pid, image] = (
-      await podman(
-        "inspect",
-        "--format",
-        "{{.State.Status}}|{{.RestartCount}}|{{.State.ExitCode}}|{{.State.Pid}}|{{.ImageName}}",
-        names[role],
-      )
-    ).split("|");
-    return {
-      name: names[role],
-      image: image ?? "",
-      status: status ?? "",
-      restarts: Number(restarts),
-      exitCode: Number(exitCode),
-      pid: Number(pid),
-    };
-  };
+  const state = (role: ContainerRole): Promise<ContainerState> => containerState("podman", names[role]);
   const healthy = async (role: ContainerRole): Promise<boolean> =>
     podman("healthcheck", "run", names[role]).then(
       () => true,
@@ -342,22 +386,7 @@ export async function startCoordinatorContainers(
       healthy,
       waitHealthy,
       state,
-      crash: async (role) => {
-        const before = await state(role);
-        if (before.status !== "running" || before.pid <= 0)
-          throw new Error(`${names[role]} is not running (${before.status})`);
-        process.kill(before.pid, "SIGKILL");
-        return waitUntil(
-          `the restart policy to start ${names[role]} again`,
-          async () => {
-            const after = await state(role);
-            return after.restarts > before.restarts && after.status === "running" && after.pid !== before.pid
-              ? after
-              : undefined;
-          },
-          { timeoutMs: 30_000, intervalMs: 200 },
-        );
-      },
+      crash: (role) => crashContainer("podman", names[role]),
       stop,
     };
   } catch (error) {
