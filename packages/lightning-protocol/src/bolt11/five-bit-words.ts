@@ -21,25 +21,21 @@ export function bytesToWords(bytes: Uint8Array): number[] {
 
 /** Words to bytes; null when the leftover bits are a whole word or not all zero. */
 export function wordsToBytes(words: readonly number[]): Uint8Array | null {
-  const out = new Uint8Array(Math.floor((words.length * 5) / 8));
-  let accumulator = 0;
-  let bits = 0;
-  let index = 0;
-  for (const word of words) {
-    accumulator = ((accumulator << 5) | word) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (accumulator >>> bits) & 0xff;
-    }
-  }
+  const { bytes, accumulator, bits } = packWords(words, Math.floor((words.length * 5) / 8));
   if (bits >= 5 || (accumulator & ((1 << bits) - 1)) !== 0) return null;
-  return out;
+  return bytes;
 }
 
 /** Words to bytes with the final partial byte zero-padded: the BOLT 11 signing preimage. */
 export function wordsToPaddedBytes(words: readonly number[]): Uint8Array {
-  const out = new Uint8Array(Math.ceil((words.length * 5) / 8));
+  const { bytes, accumulator, bits } = packWords(words, Math.ceil((words.length * 5) / 8));
+  if (bits > 0) bytes[bytes.length - 1] = (accumulator << (8 - bits)) & 0xff;
+  return bytes;
+}
+
+/** Packs the words' bits into `length` bytes; the bits left over (fewer than 8) stay in the accumulator. */
+function packWords(words: readonly number[], length: number): { bytes: Uint8Array; accumulator: number; bits: number } {
+  const bytes = new Uint8Array(length);
   let accumulator = 0;
   let bits = 0;
   let index = 0;
@@ -48,11 +44,10 @@ export function wordsToPaddedBytes(words: readonly number[]): Uint8Array {
     bits += 5;
     if (bits >= 8) {
       bits -= 8;
-      out[index++] = (accumulator >>> bits) & 0xff;
+      bytes[index++] = (accumulator >>> bits) & 0xff;
     }
   }
-  if (bits > 0) out[index] = (accumulator << (8 - bits)) & 0xff;
-  return out;
+  return { bytes, accumulator, bits };
 }
 
 /** Big-endian unsigned value of words; callers bound the word count so it stays below 2^53. */
