@@ -8,7 +8,7 @@ import type { InterceptedHtlc } from "./htlc-interceptor.ts";
 import type { LndClient } from "./lnd-client.ts";
 import { LndError } from "./lnd-error.ts";
 import { lndServices } from "./lnd-protos.ts";
-import { startFakeLnd, type FakeLnd, type WireCircuitKey } from "./testing/index.ts";
+import { lndErrorOf, startFakeLnd, type FakeLnd, type WireCircuitKey } from "./testing/index.ts";
 
 // 1122832:13:789 in lnd's block:tx:output notation; above 2^53.
 const BIG_CHAN_ID = (1122832n << 40n) | (13n << 16n) | 789n;
@@ -48,14 +48,7 @@ async function next(iterator: AsyncIterator<InterceptedHtlc>): Promise<Intercept
   return result.value;
 }
 
-async function nextError(iterator: AsyncIterator<unknown>): Promise<LndError> {
-  const error = await iterator.next().then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof LndError)) throw new Error(`expected an LndError, got ${String(error)}`);
-  return error;
-}
+const nextError = (iterator: AsyncIterator<unknown>): Promise<LndError> => lndErrorOf(iterator.next());
 
 beforeAll(async () => {
   fake = await startFakeLnd();

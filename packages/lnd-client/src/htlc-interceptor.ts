@@ -13,6 +13,9 @@ import { LndError } from "./lnd-error.ts";
 import { LndStreamReader, type StreamContext } from "./lnd-stream.ts";
 import { u64FromWire, u64ToWire } from "./uint64.ts";
 
+// The key and its id live in circuit-key.ts (no imports, for pure code); the client exports them from here.
+export { circuitKeyId, type CircuitKey };
+
 export interface InterceptedHtlc {
   /** The same key comes again after an interceptor reconnect or an lnd restart. */
   incomingCircuitKey: CircuitKey;

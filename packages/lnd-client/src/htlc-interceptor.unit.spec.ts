@@ -6,7 +6,7 @@ import {
   type InterceptResolution,
 } from "./htlc-interceptor.ts";
 import { lndServices } from "./lnd-protos.ts";
-import { topLevelFieldNumbers } from "./testing/fake-lnd.ts";
+import { defaultInterceptRequest, topLevelFieldNumbers } from "./testing/fake-lnd.ts";
 
 const circuitKey = { chanId: 1234567890123456789n, htlcId: 7n };
 
@@ -87,20 +87,7 @@ describe("intercepted HTLC decoding", () => {
 
   it("refuses a request without a circuit key", () => {
     expect(() =>
-      interceptedHtlcFromWire({
-        incoming_circuit_key: null,
-        incoming_amount_msat: "0",
-        incoming_expiry: 0,
-        payment_hash: Buffer.alloc(0),
-        outgoing_requested_chan_id: "0",
-        outgoing_amount_msat: "0",
-        outgoing_expiry: 0,
-        custom_records: {},
-        onion_blob: Buffer.alloc(0),
-        auto_fail_height: 0,
-        in_wire_custom_records: {},
-        outgoing_requested_node_id: Buffer.alloc(0),
-      }),
+      interceptedHtlcFromWire({ ...defaultInterceptRequest(), incoming_circuit_key: null, payment_hash: Buffer.alloc(0) }),
     ).toThrow(/incoming_circuit_key is absent/);
   });
 });

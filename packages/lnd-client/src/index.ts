@@ -41,9 +41,10 @@ export {
 } from "./payments.ts";
 export type { FailureDetail, HtlcEvent, HtlcEventType, HtlcInfo } from "./htlc-events.ts";
 export type { BlockEpoch } from "./block-epochs.ts";
-export { circuitKeyId, type CircuitKey } from "./circuit-key.ts";
 export {
+  circuitKeyId,
   FAILURE_MESSAGE_LENGTH,
+  type CircuitKey,
   type HtlcInterceptorStream,
   type InterceptedHtlc,
   type InterceptFailureCode,

@@ -6,6 +6,7 @@ import { connectLnd } from "./connect-lnd.ts";
 import type { LndClient } from "./lnd-client.ts";
 import { LndError } from "./lnd-error.ts";
 import {
+  lndErrorOf,
   MACAROON_MISMATCH_DETAILS,
   startFakeLnd,
   UNRELATED_TLS_CERT_PEM,
@@ -19,15 +20,6 @@ async function client(overrides: Parameters<FakeLnd["connectOptions"]>[0] = {}):
   const connected = await connectLnd(fake.connectOptions(overrides));
   clients.push(connected);
   return connected;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LndError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof LndError)) throw new Error(`expected an LndError, got ${String(error)}`);
-  return error;
 }
 
 beforeAll(async () => {
@@ -82,7 +74,7 @@ describe("getInfo over TLS with the macaroon", () => {
 describe("errors say what to check", () => {
   it("a wrong macaroon: lnd's verification failure, named as a macaroon problem, without the macaroon", async () => {
     const wrongMacaroon = "0201036c6e6402f801030a10" + "77".repeat(32);
-    const error = await rejection((await client({ macaroonHex: wrongMacaroon })).getInfo());
+    const error = await lndErrorOf((await client({ macaroonHex: wrongMacaroon })).getInfo());
     expect(error.kind).toBe("macaroon");
     expect(error.code).toBe(status.UNKNOWN);
     expect(error.details).toBe(MACAROON_MISMATCH_DETAILS);
@@ -99,14 +91,14 @@ describe("errors say what to check", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const error = await rejection((await client({ grpcAddress: `127.0.0.1:${port}` })).getInfo());
+    const error = await lndErrorOf((await client({ grpcAddress: `127.0.0.1:${port}` })).getInfo());
     expect(error.kind).toBe("unreachable");
     expect(error.code).toBe(status.UNAVAILABLE);
     expect(error.message).toMatch(new RegExp(`^cannot reach lnd at 127\\.0\\.0\\.1:${port} `));
   });
 
   it("a cert that is not the node's: TLS handshake failed", async () => {
-    const error = await rejection((await client({ tlsCertPem: UNRELATED_TLS_CERT_PEM })).getInfo());
+    const error = await lndErrorOf((await client({ tlsCertPem: UNRELATED_TLS_CERT_PEM })).getInfo());
     expect(error.kind).toBe("tls");
     expect(error.message).toContain(`TLS handshake with lnd at ${fake.address} failed`);
     expect(error.message).toContain("check the TLS cert path");
@@ -116,14 +108,14 @@ describe("errors say what to check", () => {
     fake.setState("LOCKED");
     const connected = await client();
     expect(await connected.getState()).toBe("LOCKED");
-    const error = await rejection(connected.getInfo());
+    const error = await lndErrorOf(connected.getInfo());
     expect(error.kind).toBe("not-ready");
     expect(error.details).toBe("wallet locked, unlock it to enable full RPC access");
   });
 
   it("an answer that does not come: deadline exceeded", async () => {
     fake.answer("WalletBalance", () => new Promise(() => undefined));
-    const error = await rejection((await client()).walletBalance({ timeoutMs: 100 }));
+    const error = await lndErrorOf((await client()).walletBalance({ timeoutMs: 100 }));
     expect(error.kind).toBe("deadline");
     expect(error.code).toBe(status.DEADLINE_EXCEEDED);
   });
@@ -377,7 +369,7 @@ describe("payments", () => {
       messages: [],
       end: { code: status.UNKNOWN, details: "invoice is already paid" },
     }));
-    const error = await rejection((await client()).sendPaymentV2({ paymentRequest: "lnbcrt1..." }).final());
+    const error = await lndErrorOf((await client()).sendPaymentV2({ paymentRequest: "lnbcrt1..." }).final());
     expect(error.kind).toBe("rpc");
     expect(error.details).toBe("invoice is already paid");
   });

@@ -689,7 +689,8 @@ function defaultGetInfo(): WireGetInfoResponse {
   };
 }
 
-function defaultInterceptRequest(): WireForwardHtlcInterceptRequest {
+/** A ForwardHtlcInterceptRequest as the fake lnd sends one: every field present, zero unless offered otherwise. */
+export function defaultInterceptRequest(): WireForwardHtlcInterceptRequest {
   return {
     incoming_circuit_key: { chan_id: "0", htlc_id: "0" },
     incoming_amount_msat: "0",

@@ -16,6 +16,7 @@ export {
   type StreamHandler,
   type UnaryHandler,
 } from "./fake-lnd.ts";
+export { lndErrorOf } from "./lnd-error-of.ts";
 export type { WireGetInfoResponse } from "../node-info.ts";
 export type { WireHtlcEvent } from "../htlc-events.ts";
 export type {
