@@ -13,7 +13,7 @@
 // IC_KAFKA_USERNAME and IC_KAFKA_PASSWORD. Exit 0 done, 1 failed, 2 bad arguments.
 import { randomBytes } from "node:crypto";
 import { createKafka } from "./kafka-client.ts";
-import { kafkaAuthSetting, KafkaCredentialsError, resolveKafkaCredentials } from "./kafka-credentials.ts";
+import { commandLineKafkaAuthSetting, KafkaCredentialsError, resolveKafkaCredentials } from "./kafka-credentials.ts";
 import { deadLetterView, parseSourceRef, replayPlan, type DeadLetterRecord } from "./dead-letter-inspection.ts";
 import { createSerialProducer } from "./serial-producer.ts";
 
@@ -40,13 +40,7 @@ function parseArgs(argv: readonly string[]) {
   const sourceText = flags.get("--source");
   const source = sourceText === undefined ? undefined : parseSourceRef(sourceText);
   if (command === "replay" && source === undefined) throw new UsageError("replay needs --source <topic>/<partition>@<offset>");
-  const auth = kafkaAuthSetting({
-    credentialsFile: flags.get("--credentials-file"),
-    username: process.env["IC_KAFKA_USERNAME"],
-    password: process.env["IC_KAFKA_PASSWORD"],
-    allowUnauthenticated: false,
-    names: { file: "--credentials-file", username: "IC_KAFKA_USERNAME", password: "IC_KAFKA_PASSWORD" },
-  });
+  const auth = commandLineKafkaAuthSetting(flags.get("--credentials-file"), process.env);
   if (!auth.ok) throw new UsageError(auth.problem);
   return { command, brokers, topic, source, auth: auth.value };
 }

@@ -173,6 +173,23 @@ export function serviceKafkaAuth(kafka: ServiceKafkaConfig): KafkaAuthSetting {
 }
 
 /**
+ * The login of an operator's command-line tool (provisioning, dead letters): --credentials-file,
+ * or IC_KAFKA_USERNAME and IC_KAFKA_PASSWORD from the environment; never unauthenticated.
+ */
+export function commandLineKafkaAuthSetting(
+  credentialsFile: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): ReturnType<typeof kafkaAuthSetting> {
+  return kafkaAuthSetting({
+    credentialsFile,
+    username: env["IC_KAFKA_USERNAME"],
+    password: env["IC_KAFKA_PASSWORD"],
+    allowUnauthenticated: false,
+    names: { file: "--credentials-file", username: "IC_KAFKA_USERNAME", password: "IC_KAFKA_PASSWORD" },
+  });
+}
+
+/**
  * kafkaAuthSetting for a service config with the fields kafka.credentialsFile, kafka.username,
  * kafka.password and kafka.allowUnauthenticated, set by the variables <envPrefix>_KAFKA_*
  * (@ic/service-config's naming): the messages name those fields and variables.

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  commandLineKafkaAuthSetting,
   configKafkaAuthSetting,
   describeKafkaAuth,
   kafkaAuthSetting,
@@ -85,5 +86,19 @@ describe("a service config's Kafka section", () => {
       'no Kafka credentials: set kafka.credentialsFile (or IC_BRIDGE_KAFKA_CREDENTIALS_FILE) (a JSON file {"username","password","mechanism":"scram-sha-512"}) or IC_BRIDGE_KAFKA_USERNAME and IC_BRIDGE_KAFKA_PASSWORD; to connect without authentication set kafka.allowUnauthenticated: true explicitly',
     );
     expect(() => serviceKafkaAuth(section)).toThrow(KafkaCredentialsError);
+  });
+});
+
+describe("an operator command's login", () => {
+  it("is --credentials-file or IC_KAFKA_USERNAME/IC_KAFKA_PASSWORD, never unauthenticated", () => {
+    expect(commandLineKafkaAuthSetting("/run/kafka/admin.json", {})).toEqual({ ok: true, value: { kind: "file", path: "/run/kafka/admin.json" } });
+    expect(commandLineKafkaAuthSetting(undefined, { IC_KAFKA_USERNAME: "admin", IC_KAFKA_PASSWORD: "pw-6" })).toEqual({
+      ok: true,
+      value: { kind: "password", username: "admin", password: "pw-6" },
+    });
+    const none = commandLineKafkaAuthSetting(undefined, {});
+    expect(none.ok ? "" : none.problem).toBe(
+      'no Kafka credentials: set --credentials-file (a JSON file {"username","password","mechanism":"scram-sha-512"}) or IC_KAFKA_USERNAME and IC_KAFKA_PASSWORD',
+    );
   });
 });

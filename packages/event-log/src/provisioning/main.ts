@@ -12,7 +12,7 @@
 // Admin credentials: --credentials-file, or IC_KAFKA_USERNAME and IC_KAFKA_PASSWORD (never a
 // password argument). Prints one JSON line; exit 0 done, 1 failed, 2 bad arguments.
 import { createKafka } from "../kafka-client.ts";
-import { kafkaAuthSetting, KafkaCredentialsError, resolveKafkaCredentials } from "../kafka-credentials.ts";
+import { commandLineKafkaAuthSetting, KafkaCredentialsError, resolveKafkaCredentials } from "../kafka-credentials.ts";
 import { DEFAULT_DEPLOYMENT } from "../deployment.ts";
 import { DEFAULT_COMMAND_RETENTION_MS, DeploymentPlanError, planDeployment } from "./access-plan.ts";
 import { registerTopicSubjects } from "../schema-registry.ts";
@@ -47,13 +47,7 @@ function parseArgs(argv: readonly string[]) {
     if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a positive integer, got ${text}`);
     return Number(text);
   };
-  const auth = kafkaAuthSetting({
-    credentialsFile: single.get("--credentials-file"),
-    username: process.env["IC_KAFKA_USERNAME"],
-    password: process.env["IC_KAFKA_PASSWORD"],
-    allowUnauthenticated: false,
-    names: { file: "--credentials-file", username: "IC_KAFKA_USERNAME", password: "IC_KAFKA_PASSWORD" },
-  });
+  const auth = commandLineKafkaAuthSetting(single.get("--credentials-file"), process.env);
   if (!auth.ok) throw new UsageError(auth.problem);
   return {
     brokers,
