@@ -9,6 +9,7 @@ import { htlcArrivedFrom } from "../application/htlc-arrival.ts";
 import type { InvoiceProcessor } from "../application/invoice-processor.ts";
 import type { MatcherMetrics } from "../metrics.ts";
 import { paymentHashOfHtlc, recordBridgeHeartbeat } from "../postgres/invoice-store.ts";
+import { HeightWrites } from "./height-writes.ts";
 import type { FinalOutcome } from "./input-record.ts";
 
 export interface InputHandlers {
@@ -26,6 +27,7 @@ export function createInputHandlers(deps: {
   metrics: MatcherMetrics;
 }): InputHandlers {
   const { pool, processor, identity, now, logger, metrics } = deps;
+  const heights = new HeightWrites();
   return {
     async bridgeStatus(status) {
       // The node's block height (and liveness) while no HTLC arrives: the ticker cancels a
@@ -51,8 +53,12 @@ export function createInputHandlers(deps: {
       const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
       const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
       const decidedAt = now();
-      // Liveness bookkeeping after the decision, off the settle path (the outbox was woken at commit).
-      await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
+      // The node's height after the decision, off the settle path (the outbox was woken at
+      // commit), and only when it rises (height-writes.ts): not a statement and a commit per HTLC.
+      if (heights.raises(htlc.nodeId, htlc.blockHeight)) {
+        await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
+        heights.wrote(htlc.nodeId, htlc.blockHeight);
+      }
       metrics.htlcsReceived.inc();
       for (const event of decision.events)
         if (event.type === "HtlcRejected" && event.data.reason === "reoffered_htlc_differs") {
