@@ -11,6 +11,8 @@
 import {
   configKafkaAuthSetting,
   DEFAULT_DEPLOYMENT,
+  DEFAULT_SCHEMA_REGISTRY_URL,
+  schemaRegistryUrlProblem,
   deploymentGroups,
   deploymentNameProblem,
   serviceKafkaAuth,
@@ -62,6 +64,8 @@ export interface RelayConfig {
   /** Topics and groups derive from it: reads <deployment>.invoice.events.v1, dead letters to <deployment>.webhook.dead-letters.v1. */
   readonly deployment: string;
   readonly kafka: ServiceKafkaConfig;
+  /** The schema registry's Confluent-compatible API; unreachable at start = no start. */
+  readonly schemaRegistryUrl: string;
   /** Consumer group; must start with <deployment>.webhook-relay (the relay principal's ACL). */
   readonly groupId: string;
   /** Where a group without committed offsets starts: "latest" (new events only) or "earliest" (the whole topic). */
@@ -115,6 +119,7 @@ export const RELAY_CONFIG_TABLE: ConfigTable = {
     { path: "kafka.username", kind: "string", default: "", secret: true },
     { path: "kafka.password", kind: "string", default: "", secret: true },
     { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
+    { path: "schemaRegistryUrl", kind: "string", default: DEFAULT_SCHEMA_REGISTRY_URL, check: schemaRegistryUrlProblem },
     {
       path: "groupId",
       kind: "string",
@@ -209,6 +214,7 @@ export function parseRelayConfig(
     value: {
       deployment: get("deployment"),
       kafka: serviceKafkaConfig(values),
+      schemaRegistryUrl: get("schemaRegistryUrl"),
       groupId: get("groupId"),
       startFrom: get("startFrom"),
       sessionTimeoutMs: get("sessionTimeoutMs"),

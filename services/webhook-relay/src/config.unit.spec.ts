@@ -40,6 +40,7 @@ describe("relay config", () => {
         password: "",
         allowUnauthenticated: false,
       },
+      schemaRegistryUrl: "http://127.0.0.1:18081/apis/ccompat/v7",
       groupId: "ic.webhook-relay",
       startFrom: "latest",
       sessionTimeoutMs: 10_000,

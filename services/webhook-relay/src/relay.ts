@@ -5,6 +5,7 @@
 // event again on the next start, never loses it.
 import { setMaxListeners } from "node:events";
 import {
+  connectSchemaRegistry,
   createKafka,
   deploymentTopics,
   describeKafkaAuth,
@@ -80,7 +81,7 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
 
   let state: "starting" | "running" | "stopped" | "failed" = "starting";
   const currentState = () => state;
-  let waitingFor = "topics";
+  let waitingFor = "schema registry";
   const held = new Map<string, string>();
   let joined = false;
   let server: ProbeServer | undefined;
@@ -118,6 +119,11 @@ export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Re
       },
       "webhook relay starting",
     );
+    // The ids of the invoice events' registry subject, once: records are in the Confluent wire
+    // format. An unreachable registry or an incompatible schema ends the start, naming the URL or
+    // the subject and the reason.
+    await connectSchemaRegistry({ url: config.schemaRegistryUrl, clientId: config.kafka.clientId, topics: [{ topic: topics.invoiceEvents, schema: "invoice-event" }] });
+    waitingFor = "topics";
     const admin = kafka.admin();
     await admin.connect();
     try {
