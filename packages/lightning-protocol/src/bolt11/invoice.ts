@@ -1,8 +1,8 @@
 import type { Bolt11Network } from "./network.ts";
 import type { RouteHint } from "./route-hint.ts";
 
-/** What the invoice API asks the virtual node to sign. */
-export interface InvoiceToSign {
+/** What every invoice states, whether to be signed or decoded. */
+interface InvoiceBasics {
   readonly network: Bolt11Network;
   /** Omitted for an amount-less invoice. */
   readonly amountMsat?: bigint;
@@ -13,6 +13,10 @@ export interface InvoiceToSign {
   /** Exactly one of description and descriptionHash. */
   readonly description?: string;
   readonly descriptionHash?: Uint8Array;
+}
+
+/** What the invoice API asks the virtual node to sign. */
+export interface InvoiceToSign extends InvoiceBasics {
   /** Omitted: readers assume 3600. */
   readonly expirySeconds?: number;
   readonly minFinalCltvExpiryDelta: number;
@@ -32,14 +36,7 @@ export interface FallbackAddress {
   readonly program: Uint8Array;
 }
 
-export interface DecodedInvoice {
-  readonly network: Bolt11Network;
-  readonly amountMsat?: bigint;
-  readonly timestamp: number;
-  readonly paymentHash: Uint8Array;
-  readonly paymentSecret: Uint8Array;
-  readonly description?: string;
-  readonly descriptionHash?: Uint8Array;
+export interface DecodedInvoice extends InvoiceBasics {
   /** The `x` field, or the 3600 s default. */
   readonly expirySeconds: number;
   /** The `c` field, or the 18-block default. */
