@@ -227,3 +227,24 @@ describe("an id not learnt at start is resolved with the registry once, in the b
     expect(resolver.asked).toEqual([5, 5]);
   });
 });
+
+describe("resolveSchemaIds: a batch's unknown ids are answered before decode", () => {
+  it("waits for the registry's answer, so the first decode already dead-letters (no hold, no redelivery)", async () => {
+    const asked: number[] = [];
+    const codec = codecWith(fullTable(async (id) => (asked.push(id), { kind: "unknown-to-registry" })));
+    const known = codec.encode("bridge-status", sampleEvents()["bridge-status"]);
+    const unknown = Buffer.from(known.value);
+    unknown.writeUInt32BE(31337, 1);
+    await codec.resolveSchemaIds([known, { value: unknown }, { value: unknown }, { value: Buffer.from("x") }, { value: null }]);
+    expect(asked).toEqual([31337]);
+    expect(decodeFailure(() => codec.decode({ value: unknown })).reason).toBe("unknown-schema-id");
+  });
+
+  it("a registry that does not answer: the ids stay unresolved (held), nothing throws", async () => {
+    const codec = codecWith(fullTable(async () => Promise.reject(new Error("ECONNREFUSED"))));
+    const value = codec.encode("bridge-status", sampleEvents()["bridge-status"]).value;
+    value.writeUInt32BE(31338, 1);
+    await codec.resolveSchemaIds([{ value }]);
+    expect(decodeFailure(() => codec.decode({ value })).reason).toBe("unresolved-schema-id");
+  });
+});

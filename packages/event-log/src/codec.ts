@@ -110,6 +110,23 @@ export class EventCodec<M extends object = EventRecords> {
     this.schemaIds = table;
   }
 
+  /**
+   * Before a batch is decoded: waits for the registry's answer about every schema id of these
+   * wire-format records that this process did not learn at start, so decode finds them resolved
+   * (decoded, or unknown-schema-id) instead of holding the record and having it redelivered. A
+   * known id costs a map lookup, no I/O. Never rejects.
+   */
+  async resolveSchemaIds(records: readonly EventRecordBytes[]): Promise<void> {
+    const table = this.schemaIds;
+    if (table === undefined) return;
+    for (const record of records) {
+      const bytes = record.value;
+      if (record.headers?.[SCHEMA_FINGERPRINT_HEADER] !== undefined || bytes === null || bytes.length < WIRE_FORMAT_PREFIX_BYTES || bytes[0] !== WIRE_FORMAT_MAGIC_BYTE) continue;
+      const id = bytes.readUInt32BE(1);
+      if (table.versionOf(id) === undefined) await table.settle(id);
+    }
+  }
+
   /** The registry ids in use, or undefined before bindSchemaIds (header format). */
   get boundSchemaIds(): SchemaIdTable | undefined {
     return this.schemaIds;
@@ -385,6 +402,11 @@ export function encode<K extends keyof EventRecords>(schema: K, value: EventReco
 
 export function decode(record: EventRecordBytes): DecodedEvent<EventRecords> {
   return eventCodec().decode(record);
+}
+
+/** The process codec's EventCodec.resolveSchemaIds (committing-consumer.ts calls it per batch). */
+export function resolveSchemaIds(records: readonly EventRecordBytes[]): Promise<void> {
+  return eventCodec().resolveSchemaIds(records);
 }
 
 export function decodeAs<K extends keyof EventRecords>(schema: K, record: EventRecordBytes): EventRecords[K] {

@@ -28,6 +28,7 @@ export {
   decodeAs,
   encode,
   eventCodec,
+  resolveSchemaIds,
   type DecodedEvent,
   type EncodedEvent,
   type EventRecordBytes,

@@ -17,7 +17,7 @@ export type SchemaIdResolution =
 export class SchemaIdTable {
   private readonly ids = new Map<string, number>();
   private readonly versions = new Map<number, { readonly schema: string; readonly version: number }>();
-  private readonly resolutions = new Map<number, SchemaIdResolution | "pending">();
+  private readonly resolutions = new Map<number, SchemaIdResolution | Promise<void>>();
 
   /**
    * @param resolve asks the registry about an unknown id (never on the hot path: once per
@@ -43,19 +43,36 @@ export class SchemaIdTable {
   /** The registry's answer about an id we did not know; undefined while none is in (and asks for one). */
   resolution(id: number): SchemaIdResolution | undefined {
     const found = this.resolutions.get(id);
-    if (found !== undefined && found !== "pending") return found;
-    if (found === undefined && this.resolve !== undefined) {
-      this.resolutions.set(id, "pending");
-      this.resolve(id).then(
-        (answer) => {
-          if (answer.kind === "known") this.add(answer.schema, answer.version, id);
-          this.resolutions.set(id, answer);
-        },
-        // Registry unreachable: ask again on the next attempt.
-        () => this.resolutions.delete(id),
-      );
-    }
+    if (found !== undefined && !(found instanceof Promise)) return found;
+    if (found === undefined) this.ask(id);
     return undefined;
+  }
+
+  /**
+   * Until the registry answered about `id` (at once for a known id). Never rejects: a registry
+   * that does not answer leaves the id unresolved, and decode holds its record.
+   */
+  async settle(id: number): Promise<void> {
+    if (this.versions.has(id)) return;
+    const found = this.resolutions.get(id);
+    if (found !== undefined && !(found instanceof Promise)) return;
+    await (found ?? this.ask(id));
+  }
+
+  private ask(id: number): Promise<void> {
+    if (this.resolve === undefined) return Promise.resolve();
+    const asking = this.resolve(id).then(
+      (answer) => {
+        if (answer.kind === "known") this.add(answer.schema, answer.version, id);
+        this.resolutions.set(id, answer);
+      },
+      // Registry unreachable: ask again on the next attempt.
+      () => {
+        this.resolutions.delete(id);
+      },
+    );
+    this.resolutions.set(id, asking);
+    return asking;
   }
 
   /** Every known (schema, version, id), for logs. */
