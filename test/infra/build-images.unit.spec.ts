@@ -1,5 +1,5 @@
 // infra/containers/build-images.sh in a scratch copy with stubbed tools: what it says when Podman
-// cannot be installed, when the base image is missing and cannot be pulled, and when the base
+// or Docker (IC_CONTAINER_ENGINE=docker) cannot be installed, when Docker's plugins cannot be built, when the base image is missing and cannot be pulled, and when the base
 // image is built for another architecture (the container tier must fail with these messages).
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -65,6 +65,24 @@ describe("infra/containers/build-images.sh says what to do", () => {
     const result = build(dir, { PATH: `${path.join(dir, "bin")}:${emptyPathWith(dir)}` });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/installing podman .*with apt-get failed/);
+  });
+
+  it("when Docker is asked for (IC_CONTAINER_ENGINE=docker) and apt-get cannot install it", () => {
+    const dir = scratch();
+    stub(dir, "apt-get", "echo 'E: Unable to locate package docker.io' >&2; exit 100");
+    stub(dir, "id", "echo 0");
+    const result = build(dir, { IC_CONTAINER_ENGINE: "docker", PATH: `${path.join(dir, "bin")}:${emptyPathWith(dir)}` });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("installing Debian's docker.io");
+    expect(result.stderr).toMatch(/installing docker\.io with apt-get failed/);
+  });
+
+  it("when Docker's compose plugin is missing and there is no Go to build it", () => {
+    const dir = scratch();
+    for (const tool of ["dockerd", "containerd", "runc", "docker-init", "docker"]) stub(dir, tool, "exit 0");
+    const result = build(dir, { IC_CONTAINER_ENGINE: "docker", PATH: `${path.join(dir, "bin")}:${emptyPathWith(dir)}` });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("required tool 'go' is missing: the docker compose plugin is built from the Go module proxy");
   });
 
   it("when the base image is missing and cannot be pulled", () => {
