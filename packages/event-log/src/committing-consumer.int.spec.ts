@@ -102,6 +102,59 @@ describe("the committing consumer against the broker", () => {
     expect(handled).toEqual(["cmd-new"]);
   });
 
+  it("with a commit interval, handled offsets are held back, then committed together at stop", async () => {
+    const topic = await topicWith(1, ["first"]);
+    const group = newGroup();
+    const handled: string[] = [];
+    const consumer = await runCommittingConsumer(kafka, {
+      groupId: group,
+      topics: [topic],
+      fromBeginning: true,
+      maxWaitTimeMs: 200,
+      commitIntervalMs: 60_000,
+      handler: async (record) => {
+        handled.push(commandIdOf(record)!);
+      },
+    });
+    try {
+      // The first batch commits at once (no commit yet within the interval).
+      await waitFor("the first record committed", async () => (await committedOffsets(admin, group, topic)).get(0) === "1");
+      await publish(topic, ["second"]);
+      await publish(topic, ["third"]);
+      await waitFor("both handled", () => handled.includes("third"));
+      // Handled, not yet committed: within the interval.
+      expect((await committedOffsets(admin, group, topic)).get(0)).toBe("1");
+    } finally {
+      await consumer.stop();
+    }
+    expect(handled).toEqual(["first", "second", "third"]);
+    expect(await committedOffsets(admin, group, topic)).toEqual(new Map([[0, "3"]]));
+  });
+
+  it("with a commit interval, offsets held back are committed once it has passed, with no further batch", async () => {
+    const topic = await topicWith(1, ["first"]);
+    const group = newGroup();
+    const handled: string[] = [];
+    const consumer = await runCommittingConsumer(kafka, {
+      groupId: group,
+      topics: [topic],
+      fromBeginning: true,
+      maxWaitTimeMs: 200,
+      commitIntervalMs: 300,
+      handler: async (record) => {
+        handled.push(commandIdOf(record)!);
+      },
+    });
+    try {
+      await waitFor("the first record committed", async () => (await committedOffsets(admin, group, topic)).get(0) === "1");
+      await publish(topic, ["second", "third"]);
+      await waitFor("both handled", () => handled.includes("third"));
+      await waitFor("the held offsets committed by the timer", async () => (await committedOffsets(admin, group, topic)).get(0) === "3");
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it("stop() lets the record in hand finish and commits it", async () => {
     const topic = await topicWith(1, ["slow", "never"]);
     const group = newGroup();

@@ -7,7 +7,7 @@
 // retries it restarts the member, which resumes from the committed offset. A record that can
 // never be handled (an EventDecodeError, say) must therefore be dead-lettered by the handler,
 // not thrown, or it blocks its partition: on purpose, nothing is skipped silently.
-import type { Consumer, IHeaders, Kafka } from "kafkajs";
+import type { Consumer, IHeaders, Kafka, OffsetsByTopicPartition, TopicPartitionOffsetAndMetadata } from "kafkajs";
 import { silentLogger, type EventLogLogger } from "./kafka-logger.ts";
 
 export interface ConsumedRecord {
@@ -65,6 +65,15 @@ export interface CommittingConsumerSettings {
   readonly heartbeatIntervalMs?: number;
   /** Upper bound on how long a fetch waits for new data (default 5000; lower means quicker stops). */
   readonly maxWaitTimeMs?: number;
+  /**
+   * 0 (default): commit after every handled batch. More: commit at most once per this many ms;
+   * what was handled since is committed by a timer, before the next batch past the interval, at
+   * stop, and before a failed handler's retry. An OffsetCommit is a broker request (and a
+   * write to __consumer_offsets); one per batch is one per record or two at low load. A crash
+   * redelivers at most this long of handled records, which the handlers take as replays
+   * (they are idempotent anyway).
+   */
+  readonly commitIntervalMs?: number;
   readonly logger?: EventLogLogger;
   /** Called when kafkajs gives up on the member for good (no restart); it has stopped consuming. */
   readonly onFatalError?: (error: Error) => void;
@@ -97,6 +106,10 @@ export async function runCommittingConsumer(kafka: Kafka, options: CommittingCon
     }
   });
 
+  const interval = options.commitIntervalMs ?? 0;
+  const delayed = createDelayedCommits(consumer, interval, logger, options.groupId);
+  consumer.on(consumer.events.GROUP_JOIN, (event) => delayed.assigned(event.payload.memberAssignment));
+
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
@@ -105,8 +118,11 @@ export async function runCommittingConsumer(kafka: Kafka, options: CommittingCon
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
-        const commitHandled = async (): Promise<void> => {
-          if (commitOffsets) await commitOffsetsIfNecessary(uncommittedOffsets());
+        const commitHandled = async (now: boolean): Promise<void> => {
+          if (!commitOffsets) return;
+          const handled = uncommittedOffsets();
+          if (interval === 0) await commitOffsetsIfNecessary(handled);
+          else await delayed.handled(handled, now);
         };
         const records = batch.messages.map(
           (message): ConsumedRecord => ({
@@ -143,20 +159,101 @@ export async function runCommittingConsumer(kafka: Kafka, options: CommittingCon
             }
           }
         } catch (error) {
-          await commitHandled();
+          await commitHandled(true);
           throw error;
         }
-        await commitHandled();
+        await commitHandled(false);
       },
     });
   } catch (error) {
+    delayed.cancel();
     await consumer.disconnect();
     throw error;
   }
 
   return {
     consumer,
-    stop: () => consumer.disconnect(),
+    async stop() {
+      // The offsets held back are committed now, and a batch still in hand commits its own (and
+      // any held since) as it ends, which kafkajs's disconnect waits for before leaving the group.
+      delayed.stopping();
+      await delayed.flush();
+      await consumer.disconnect();
+      delayed.cancel();
+    },
+  };
+}
+
+/** Handled offsets held back to be committed together, at most once per interval. */
+interface DelayedCommits {
+  /** The batch's handled offsets (kafkajs's uncommitted ones); commits them now when due or asked, else later. */
+  handled(offsets: OffsetsByTopicPartition, now: boolean): Promise<void>;
+  /** A new assignment: offsets of partitions no longer ours are dropped (their new owner commits). */
+  assigned(assignment: Record<string, number[]>): void;
+  /** Commits whatever is held back. */
+  flush(): Promise<void>;
+  /** From now on every batch commits as it ends (the consumer is stopping). */
+  stopping(): void;
+  cancel(): void;
+}
+
+function createDelayedCommits(consumer: Consumer, intervalMs: number, logger: EventLogLogger, groupId: string): DelayedCommits {
+  const held = new Map<string, TopicPartitionOffsetAndMetadata>();
+  let lastCommitAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  let commitEveryBatch = intervalMs === 0;
+
+  async function flush(): Promise<void> {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (held.size === 0) return;
+    const offsets = [...held.values()];
+    held.clear();
+    lastCommitAt = Date.now();
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (error) {
+      // A rebalance under way, the broker away: held again unless a newer offset came meanwhile;
+      // the next batch or timer tries again (a crash first only redelivers handled records).
+      for (const o of offsets) {
+        const key = `${o.topic}/${o.partition}`;
+        if (!held.has(key)) held.set(key, o);
+      }
+      logger.debug({ groupId, err: error instanceof Error ? error.message : String(error) }, "offset commit failed; retried later");
+      schedule();
+    }
+  }
+
+  function schedule(): void {
+    if (timer !== undefined || cancelled || held.size === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, Math.max(0, lastCommitAt + intervalMs - Date.now()));
+    timer.unref();
+  }
+
+  return {
+    async handled(offsets, now) {
+      for (const { topic, partitions } of offsets.topics) {
+        for (const { partition, offset } of partitions) held.set(`${topic}/${partition}`, { topic, partition, offset });
+      }
+      if (now || commitEveryBatch || Date.now() - lastCommitAt >= intervalMs) await flush();
+      else schedule();
+    },
+    assigned(assignment) {
+      for (const [key, o] of held) if (!(assignment[o.topic] ?? []).includes(o.partition)) held.delete(key);
+    },
+    flush,
+    stopping() {
+      commitEveryBatch = true;
+    },
+    cancel() {
+      cancelled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
   };
 }
 

@@ -39,6 +39,9 @@ import {
 import type { Kafka } from "kafkajs";
 import type { CommandSource } from "../event-ports.ts";
 
+/** How often the command consumer commits its offsets at most. */
+const COMMIT_INTERVAL_MS = 250;
+
 export function commandGroupId(deployment: string, nodeId: string): string {
   return deploymentGroups(deployment).bridge(nodeId);
 }
@@ -119,6 +122,11 @@ export function createKafkaCommandSource(
         topics: [options.topic],
         fromBeginning: true,
         maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
+        // Offsets at most every 250 ms, not after every batch (one OffsetCommit per HTLC at low
+        // load). A restart re-reads at most that much more of the commands, handled as any
+        // re-delivered command is: lnd is answered only for circuit keys offered on the current
+        // stream (rule 5), and a circuit key it resolved is not offered again.
+        commitIntervalMs: COMMIT_INTERVAL_MS,
         logger: options.logger,
         onFatalError: onFatal,
         batchHandler: async (records) => {
