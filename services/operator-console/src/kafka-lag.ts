@@ -46,7 +46,7 @@ export function createKafkaLagReader(options: { brokers: readonly string[]; cred
     sasl: readKafkaCredentialsFile(options.credentialsFile),
     connectionTimeoutMs: options.timeoutMs,
     requestTimeoutMs: options.timeoutMs,
-    retry: { retries: 0 },
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
   });
   const topics = deploymentTopics(options.deployment);
   const groups = deploymentGroups(options.deployment);

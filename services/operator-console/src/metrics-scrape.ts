@@ -29,8 +29,11 @@ export function reasonOf(error: unknown): string {
     if (error.name === "TimeoutError" || error.name === "AbortError") return "timed out";
     const cause = (error as { cause?: { code?: string } }).cause;
     if (cause?.code !== undefined) return cause.code;
-    const code = (error as { code?: string }).code;
-    if (code !== undefined) return code;
+    // kafkajs protocol errors: type "TOPIC_AUTHORIZATION_FAILED" and a numeric code.
+    const type = (error as { type?: unknown }).type;
+    if (typeof type === "string") return `${type}: ${error.message}`.slice(0, 200);
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string") return code;
     return error.message.slice(0, 200);
   }
   return String(error).slice(0, 200);

@@ -129,7 +129,7 @@ describe("operator console", () => {
     // Both bridges' metrics read, with lnd's height, and the matcher group's lag from Kafka.
     for (const node of ["alpha", "bravo"]) {
       const row = page.locator(`[data-testid=nodes] tr[data-node=${node}]`);
-      await row.locator('[data-testid=bridge-metrics]:text("up")').waitFor();
+      await row.locator('[data-testid=bridge-metrics]:has-text("up")').waitFor();
       await expect.poll(async () => Number(await row.locator("[data-testid=height]").textContent())).toBeGreaterThan(0);
     }
     await page.locator('[data-testid=kafka-state]:has-text("Kafka up")').waitFor();
@@ -171,8 +171,11 @@ describe("operator console", () => {
     await page.getByPlaceholder("payment hash or reference").fill(invoice.paymentHash);
     await page.getByRole("button", { name: "Look up" }).click();
     await detail.waitFor();
-    // The chart has points and counted the settlement.
-    await expect.poll(async () => Number(await page.locator("[data-testid=rate-chart]").getAttribute("data-points"))).toBeGreaterThan(2);
+    // The chart has points, and counted the settlement and the HTLC settles sent to lnd.
+    const chart = page.locator("[data-testid=rate-chart]");
+    await expect.poll(async () => Number(await chart.getAttribute("data-points"))).toBeGreaterThan(2);
+    await expect.poll(async () => Number(await chart.getAttribute("data-peak-settlements"))).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await chart.getAttribute("data-peak-decisions"))).toBeGreaterThan(0);
 
     expect(navigations).toBe(0);
     expect(await page.evaluate(() => (globalThis as { consoleMarker?: string }).consoleMarker)).toBe("same document");
@@ -183,9 +186,9 @@ describe("operator console", () => {
     await coordinator.stopService("bravo");
     const bravo = page.locator("[data-testid=nodes] tr[data-node=bravo]");
     await bravo.locator('[data-testid=bridge-metrics]:has-text("unreachable")').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid=nodes] tr[data-node=alpha] [data-testid=bridge-metrics]:text("up")').waitFor();
+    await page.locator('[data-testid=nodes] tr[data-node=alpha] [data-testid=bridge-metrics]:has-text("up")').waitFor();
 
-    deadApiConsole = await startOperatorConsole(consoleConfig({ listen: "127.0.0.1:0", api: { address: `127.0.0.1:${await freePort()}` }, pollIntervalMs: 200 }), {
+    deadApiConsole = await startOperatorConsole(consoleConfig({ listen: `127.0.0.1:${await freePort()}`, api: { address: `127.0.0.1:${await freePort()}` }, pollIntervalMs: 200 }), {
       logger: silent,
       distDir: (await ensureWebBuilt()).distDir,
     });

@@ -273,7 +273,15 @@ function RateChart({ points }: { points: readonly RatePoint[] }) {
       points.map((p) => p.failsPerSecond),
     ]);
   }, [points]);
-  return html`<div ref=${box} class="chart" data-testid="rate-chart" data-points=${points.length}></div>`;
+  const peak = (pick: (p: RatePoint) => number) => points.reduce((max, p) => Math.max(max, pick(p)), 0);
+  return html`<div
+    ref=${box}
+    class="chart"
+    data-testid="rate-chart"
+    data-points=${points.length}
+    data-peak-settlements=${peak((p) => p.settlementsPerSecond)}
+    data-peak-decisions=${peak((p) => p.settlesPerSecond + p.failsPerSecond)}
+  ></div>`;
 }
 
 const root = document.getElementById("app");

@@ -254,13 +254,16 @@ export function perSecond(count: number, spanMs: number): number {
   return spanMs <= 0 ? 0 : count / (spanMs / 1000);
 }
 
-/** Sum of a per-bridge counter by label value (e.g. action=settle), over the bridges that answered. */
+/**
+ * Sum of a per-bridge counter by label value (e.g. action=SETTLE), over the bridges that answered
+ * (undefined when none did). A bridge that answered without the series counts 0: a labelled
+ * counter has no series until its first increment, and the first settle must show as a rise.
+ */
 export function bridgeCounter(scrapes: readonly (Reading<ParsedMetrics> | undefined)[], name: string, where: Readonly<Record<string, string>>): number | undefined {
   let total: number | undefined;
   for (const scrape of scrapes) {
     if (scrape === undefined || !scrape.ok) continue;
-    const value = sumOf(scrape.value.samples, name, where);
-    if (value !== undefined) total = (total ?? 0) + value;
+    total = (total ?? 0) + (sumOf(scrape.value.samples, name, where) ?? 0);
   }
   return total;
 }

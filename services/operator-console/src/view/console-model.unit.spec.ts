@@ -157,5 +157,7 @@ describe("small rules", () => {
     const b = scrape('ic_bridge_commands_applied_total{action="SETTLE"} 6');
     expect(bridgeCounter([a, b, { ok: false, error: "x" }, undefined], "ic_bridge_commands_applied_total", { action: "SETTLE" })).toBe(10);
     expect(bridgeCounter([{ ok: false, error: "x" }], "ic_bridge_commands_applied_total", { action: "SETTLE" })).toBeUndefined();
+    // Before a bridge's first settle its labelled counter has no series: 0, so the first settle is a rise.
+    expect(bridgeCounter([scrape("ic_bridge_held_htlcs 0")], "ic_bridge_commands_applied_total", { action: "SETTLE" })).toBe(0);
   });
 });
