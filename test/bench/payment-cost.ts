@@ -96,13 +96,16 @@ export function costProbe(stack: StackConfig, deployment: string, countersDir?: 
     // This process alone: the services are its children, counted above.
     { name: "bench", kind: "set", members: () => [process.pid] },
   ];
+  // Of the processes naming the service's config (the tsx launcher and the node process it
+  // starts), the one that starts none of the others. Not simply a leaf of the tree: tsx's esbuild
+  // service runs as a child of the service while sources are being compiled.
   function servicePid(name: ServiceName): number {
     const table = readProcessTable();
-    const members = processTree(table, roots(name));
-    const parents = new Set(members.map((pid) => table.get(pid)?.ppid));
-    const leaves = members.filter((pid) => !parents.has(pid));
-    if (leaves.length !== 1) throw new Error(`${name}: expected one service process, found ${leaves.join(", ") || "none"}`);
-    return leaves[0]!;
+    const named = new Set(roots(name).filter((pid) => table.has(pid)));
+    const parents = new Set([...named].map((pid) => table.get(pid)?.ppid));
+    const services = [...named].filter((pid) => !parents.has(pid));
+    if (services.length !== 1) throw new Error(`${name}: expected one service process, found ${services.join(", ") || "none"}`);
+    return services[0]!;
   }
   const pids = new Map<ServiceName, number>(SERVICES.map((name) => [name, servicePid(name)]));
   const flushed = new Map<ServiceName, number>();
