@@ -7,6 +7,7 @@
 // retries it restarts the member, which resumes from the committed offset. A record that can
 // never be handled (an EventDecodeError, say) must therefore be dead-lettered by the handler,
 // not thrown, or it blocks its partition: on purpose, nothing is skipped silently.
+import { resolveSchemaIds } from "./codec.ts";
 import type { Consumer, IHeaders, Kafka, OffsetsByTopicPartition, TopicPartitionOffsetAndMetadata } from "kafkajs";
 import { silentLogger, type EventLogLogger } from "./kafka-logger.ts";
 
@@ -136,6 +137,9 @@ export async function runCommittingConsumer(kafka: Kafka, options: CommittingCon
           }),
         );
         try {
+          // Schema ids this process did not learn at start get the registry's answer before any
+          // handler decodes (codec.ts): no hold and redelivery for them. Known ids: no I/O.
+          await resolveSchemaIds(records);
           if (options.batchHandler !== undefined) {
             const last = records.at(-1);
             if (last !== undefined && isRunning() && !isStale()) {

@@ -316,6 +316,9 @@ describe("webhook relay on the real broker", () => {
       topic: context.topic,
       messages: [{ key: "garbage", value: Buffer.from("not an invoice event") }],
     });
+    // Confluent wire format with a schema id the registry has never given out.
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1, 2, 0]);
+    await context.producer.send({ topic: context.topic, messages: [{ key: "unknown-schema-id", value: unknownId }] });
 
     const relay = await relayFor(
       context,
@@ -382,8 +385,10 @@ describe("webhook relay on the real broker", () => {
         header(letter, WEBHOOK_DLQ_HEADERS.lastFailure),
       ]).toEqual(["attempts-exhausted", "timeout"]);
     expect(lettersOf("*").map((m) => [header(m, DEAD_LETTER_HEADERS.reason), m.key?.toString()])).toEqual([
-      ["missing-header", "garbage"],
+      ["corrupt-payload", "garbage"],
+      ["unknown-schema-id", "unknown-schema-id"],
     ]);
+    expect(header(lettersOf("*")[1]!, DEAD_LETTER_HEADERS.detail)).toBe(`schema id ${0x7ffffff1} is unknown to the schema registry: no reader can decode this record`);
     // No dead letter carries a secret or the endpoint's URL.
     const letterText = letters
       .map((m) =>
