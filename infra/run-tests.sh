@@ -24,6 +24,10 @@ if ! bash infra/scripts/bootstrap-node.sh >/dev/null; then
   exec node infra/scripts/summarize-tests.mjs "$RESULTS"
 fi
 export PATH="$REPO_DIR/node_modules/.bin:$PATH"
+# The operator console's browser test drives Debian's chromium (installed here when missing).
+if [[ " $SUITES " == *" e2e "* ]] && ! bash infra/scripts/install-chromium.sh; then
+  log "chromium could not be installed: the operator console's browser test (e2e) will fail"
+fi
 
 check() {
   local name="$1"; shift

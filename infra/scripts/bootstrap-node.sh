@@ -27,4 +27,9 @@ fi
 if ! bash "$INFRA_DIR/scripts/build-libsecp256k1-addon.sh" >&2; then
   log "warning: the libsecp256k1 addon did not build (see above); the matcher will fall back to the prebuilt npm secp256k1 backend (slower), and the unit tests that need the addon will fail"
 fi
+# The operator console's page (Vite build into services/operator-console/dist; skipped in well
+# under a second when its sources did not change).
+if ! node_modules/.bin/tsx services/operator-console/src/build-web.ts >&2; then
+  log "warning: the operator console's page did not build (see above); the console will not start"
+fi
 echo "$PNPM"

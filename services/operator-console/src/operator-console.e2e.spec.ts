@@ -4,7 +4,7 @@
 // data; after signing in, a payment split across alpha and bravo appears SETTLED with a part on
 // each node without a reload; a stopped bridge appears unreachable; an unreachable API is a
 // state, not a crash. Run under `flock /tmp/ic-lnd.lock` (the bridges hold lnd's interceptors).
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,8 +24,13 @@ import { startOperatorConsole, type RunningConsole } from "./operator-console.ts
 import type { Overview } from "./view/console-model.ts";
 
 const CHROMIUM = process.env["IC_CHROMIUM"] ?? "/usr/bin/chromium";
-const SCREENSHOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../docs/operator-console.png");
 const stack = loadStackConfig();
+// docs/operator-console.png is refreshed only on request (IC_UPDATE_SCREENSHOTS=1), so a test run
+// does not leave the work tree changed; otherwise the screenshot goes to .run/screenshots/.
+const SCREENSHOT =
+  process.env["IC_UPDATE_SCREENSHOTS"] === "1"
+    ? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../docs/operator-console.png")
+    : path.join(stack.runDir, "screenshots", "operator-console.png");
 const silent = pino({ level: process.env["IC_E2E_LOG"] ?? "silent" });
 
 let nodes: StackClients;
@@ -52,6 +57,7 @@ function consoleConfig(file: Record<string, unknown>): ConsoleConfig {
 }
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: bash infra/scripts/install-chromium.sh (Debian's package), or IC_CHROMIUM=<path>`);
   const built = await ensureWebBuilt();
   nodes = await connectAll(stack);
   await restorePayerLiquidity(stack, nodes);
