@@ -314,8 +314,9 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
 
   /**
    * The event ports, retried with backoff while Kafka is unreachable at start (the Kafka adapter
-   * waits for its topics itself). Wrong credentials (KafkaJSSASLAuthenticationError) refuse: no
-   * wait fixes them. A stop meanwhile gives up at once; ports that arrive after it are closed.
+   * waits for its topics itself). Wrong credentials (KafkaJSSASLAuthenticationError) and the
+   * schema registry's errors (SchemaRegistryError: unreachable, or an incompatible schema) refuse:
+   * the bridge does not start. A stop meanwhile gives up at once; ports that arrive after it are closed.
    */
   async function connectEventPortsWaiting(id: string): Promise<EventPorts> {
     const connect = deps.connectEventPorts ?? connectKafkaEventPorts;
@@ -341,7 +342,9 @@ export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: Bridg
           throw outcome.error;
         }
         const error = outcome.error;
-        if ((error as { name?: unknown } | null)?.name === "KafkaJSSASLAuthenticationError") throw error;
+        // Wrong credentials, an unreachable schema registry or a schema it refuses: no wait fixes them.
+        const name = (error as { name?: unknown } | null)?.name;
+        if (name === "KafkaJSSASLAuthenticationError" || name === "SchemaRegistryError") throw error;
         const delayMs = reconnectDelayMs(attempt, config.reconnect);
         kafka.failed(error);
         waitingFor = `Kafka at ${config.kafka.brokers.join(",")} (${errorText(error)})`;

@@ -3,15 +3,7 @@
 // the scheme and the wording of every problem are @ic/service-config's, shared with the matcher).
 // Everything is checked here, before any connection is made. Pure: the caller reads the file and
 // hands over its parsed JSON and the environment.
-import {
-  configKafkaAuthSetting,
-  DEFAULT_DEPLOYMENT,
-  deploymentNameProblem,
-  serviceKafkaAuth,
-  serviceKafkaConfig,
-  type KafkaAuthSetting,
-  type ServiceKafkaConfig,
-} from "@ic/event-log";
+import { configKafkaAuthSetting, DEFAULT_DEPLOYMENT, DEFAULT_SCHEMA_REGISTRY_URL, deploymentNameProblem, schemaRegistryUrlProblem, serviceKafkaAuth, serviceKafkaConfig, type KafkaAuthSetting, type ServiceKafkaConfig } from "@ic/event-log";
 import { ok, err, type Result } from "@ic/lightning-protocol";
 import {
   atLeast,
@@ -49,6 +41,8 @@ export interface BridgeConfig {
   deployment: string;
   /** The login from a credentials file, or IC_BRIDGE_KAFKA_USERNAME / IC_BRIDGE_KAFKA_PASSWORD, or none when allowed explicitly (warned at start). */
   kafka: ServiceKafkaConfig;
+  /** The schema registry's Confluent-compatible API: records are in its wire format; unreachable at start = no start. */
+  schemaRegistryUrl: string;
   /** 0: no metrics endpoint. */
   metricsPort: number;
   metricsHost: string;
@@ -99,6 +93,7 @@ export type BridgeConfigInput = {
 } & Partial<
   Pick<
     BridgeConfig,
+    | "schemaRegistryUrl"
     | "metricsPort"
     | "metricsHost"
     | "minLndVersion"
@@ -155,6 +150,7 @@ const FIELDS: readonly FieldSpec[] = [
   { path: "kafka.username", kind: "string", default: "" },
   { path: "kafka.password", kind: "string", default: "" },
   { path: "kafka.allowUnauthenticated", kind: "boolean", default: false },
+  { path: "schemaRegistryUrl", kind: "string", default: DEFAULT_SCHEMA_REGISTRY_URL, check: schemaRegistryUrlProblem },
   {
     path: "metricsPort",
     kind: "int",
@@ -244,6 +240,7 @@ export function parseBridgeConfig(
     network: get("network"),
     deployment: get("deployment"),
     kafka,
+    schemaRegistryUrl: get("schemaRegistryUrl"),
     metricsPort: get("metricsPort"),
     metricsHost: get("metricsHost"),
     minLndVersion: get("minLndVersion"),

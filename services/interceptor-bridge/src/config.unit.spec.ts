@@ -43,6 +43,7 @@ describe("bridge config", () => {
           password: "",
           allowUnauthenticated: false,
         },
+        schemaRegistryUrl: "http://127.0.0.1:18081/apis/ccompat/v7",
         metricsPort: 0,
         metricsHost: "0.0.0.0",
         minLndVersion: "0.19.3",

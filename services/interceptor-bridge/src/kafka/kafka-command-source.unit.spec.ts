@@ -30,7 +30,8 @@ describe("readCommandRecord", () => {
     const cases: [ConsumedRecord, string][] = [
       [record(Buffer.from([0xde, 0xad, 0xbe, 0xef]), encoded.headers), "corrupt-payload"],
       [record(encoded.value, { ...encoded.headers, "ic-schema": "htlc-teleport" }), "unknown-schema"],
-      [record(encoded.value, {}), "missing-header"],
+      // Without the fingerprint header a record is read as the Confluent wire format, which bare Avro is not.
+      [record(encoded.value, {}), "corrupt-payload"],
       [record(encoded.value, { ...encoded.headers, "ic-schema-fingerprint": "ff".repeat(32) }), "fingerprint-mismatch"],
       [record(outcome.value, outcome.headers), "unexpected-schema"],
     ];
@@ -81,8 +82,8 @@ describe("commandsOfBatch", () => {
       onDeadLettered: (reason, topic) => counted.push(`${reason}@${topic}`),
     });
     expect(commands.map((c) => c.commandId)).toEqual(["settle-1"]);
-    expect(written).toEqual(["9:missing-header"]);
-    expect(counted).toEqual([`missing-header@${garbage.topic}`]);
+    expect(written).toEqual(["9:corrupt-payload"]);
+    expect(counted).toEqual([`corrupt-payload@${garbage.topic}`]);
   });
 
   it("a dead letter that cannot be written fails the batch (delivered again), and nothing is counted", async () => {

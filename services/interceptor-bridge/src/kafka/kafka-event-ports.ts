@@ -3,6 +3,7 @@
 // ACLs by the provisioning CLI (the bridge never creates topics): at start it waits, with a log
 // line per try, until they exist.
 import {
+  connectSchemaRegistry,
   createDeadLetterWriter,
   createKafka,
   createSerialProducer,
@@ -11,6 +12,7 @@ import {
   describeKafkaAuth,
   kafkaAuthWarning,
   resolveKafkaCredentials,
+  topicSchemasOf,
   waitForTopics,
   type EventLogLogger,
 } from "@ic/event-log";
@@ -41,6 +43,13 @@ export async function connectKafkaEventPorts(
   signal?: AbortSignal,
   metrics?: Pick<BridgeMetrics, "deadLettered" | "stalledPartitions">,
 ): Promise<EventPorts> {
+  // The ids of this node's subjects, once: records are in the schema registry's wire format. A
+  // SchemaRegistryError (unreachable, or a schema it refuses) ends the start (bridge.ts).
+  await connectSchemaRegistry({
+    url: config.schemaRegistryUrl,
+    clientId: config.kafka.clientId,
+    topics: topicSchemasOf(deploymentTopics(config.deployment), [nodeId], ["htlcIntercepted", "htlcOutcomes", "bridgeStatus", "htlcCommands"]),
+  });
   const auth = bridgeKafkaAuth(config);
   const warning = kafkaAuthWarning(auth);
   if (warning !== undefined) logger.warn({ brokers: config.kafka.brokers }, warning);
