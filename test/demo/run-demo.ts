@@ -62,6 +62,25 @@ writeFileSync(
     2,
   ),
 );
+const bridgeMetricsPort = { alpha: 9465, bravo: 9466 };
+// The operator console (services/operator-console) over the same API, metrics and Kafka group.
+const consoleAddress = process.env.IC_DEMO_CONSOLE ?? "127.0.0.1:9480";
+const consoleConfigFile = path.join(demoDir, "console.json");
+writeFileSync(
+  consoleConfigFile,
+  JSON.stringify(
+    {
+      listen: consoleAddress,
+      api: { address: apiAddress },
+      deployment,
+      bridges: (["alpha", "bravo"] as const).map((node) => ({ node, metricsUrl: `http://127.0.0.1:${bridgeMetricsPort[node]}/metrics` })),
+      matchers: [{ name: "matcher", metricsUrl: "http://127.0.0.1:9464/metrics" }],
+      kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.matcher },
+    },
+    null,
+    2,
+  ),
+);
 const bridgeConfigFile = (node: typeof alpha): string => {
   const file = path.join(demoDir, `bridge-${node.name}.json`);
   writeFileSync(
@@ -74,6 +93,8 @@ const bridgeConfigFile = (node: typeof alpha): string => {
         network: "regtest",
         deployment,
         kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.bridges[node.name as "alpha" | "bravo"] },
+        metricsPort: bridgeMetricsPort[node.name as "alpha" | "bravo"],
+        metricsHost: "127.0.0.1",
       },
       null,
       2,
@@ -125,6 +146,8 @@ async function startServices(): Promise<void> {
       IC_MATCHER_API_TOKEN: secrets.apiToken,
     });
     for (const node of [alpha, bravo]) startService(`bridge-${node.name}`, "services/interceptor-bridge/src/main.ts", bridgeConfigFile(node));
+    startService("operator-console", "services/operator-console/src/main.ts", consoleConfigFile, { IC_CONSOLE_API_AUTH_TOKEN: secrets.apiToken });
+    say(`operator console: http://${consoleAddress}/ (sign in with apiToken of ${path.relative(repo, secretsFile)}; it runs while the demo does)`);
     return;
   }
   say("starting the matcher and one bridge per cluster node as Podman containers (host networking: the stack listens on 127.0.0.1)");
