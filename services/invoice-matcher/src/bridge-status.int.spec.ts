@@ -5,36 +5,30 @@
 // safety margin (3 blocks) gets the set CANCELLED by the ticker, its part failed at that height.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pino from "pino";
-import { createSerialProducer, decodeAs, runCommittingConsumer, type HtlcCommand, type RunningConsumer, type SerialProducer } from "@ic/event-log";
-import { testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { decodeAs, runCommittingConsumer, type HtlcCommand, type RunningConsumer } from "@ic/event-log";
+import { testKafka } from "@ic/event-log/testing";
 import { decodeFailurePacket, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
-import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
-import { syntheticHtlcSender, type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
+import { type RunningMatcher } from "./start-matcher.ts";
+import { type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
 
-const { run, databaseUrl, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_bridge_status");
+const setup = testMatcherSetup("test_bridge_status");
+const { run, databaseUrl, nodeA, nodeB, config } = setup;
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 // synthetic-htlcs.ts: every HTLC it sends has autoFailHeight 527 and blockHeight 300.
 const AUTO_FAIL_HEIGHT = 527;
 
 let matcher: RunningMatcher;
-let producer: SerialProducer;
 let sender: SyntheticHtlcSender;
-let deployment: TestDeployment;
 let db: pg.Client;
 const commands: HtlcCommand[] = [];
 const consumers: RunningConsumer[] = [];
 const kafka = testKafka(`test-${run}-client`);
 
 beforeAll(async () => {
-  deployment = await provision();
-  matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
-  producer = createSerialProducer(kafka);
-  await producer.connect();
-  sender = syntheticHtlcSender({ backend, nodeKey, producer, topics });
+  ({ matcher, htlcs: sender } = await setup.start());
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: `test-${run}-observer`,
@@ -50,11 +44,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of consumers) await c.stop();
-  await producer?.disconnect();
-  await matcher?.stop();
-  await deployment?.remove([config.groupId, `test-${run}-observer`]);
-  await db?.query(`drop schema if exists ${config.dbSchema} cascade`);
   await db?.end();
+  await setup.stop({ groups: [`test-${run}-observer`] });
 });
 
 const heightOf = async (nodeId: string): Promise<number | undefined> =>

@@ -6,35 +6,31 @@
 // dead-letter topic is the provisioned ACL; the test's own client is the admin super user.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEAD_LETTER_HEADERS,
-  createSerialProducer,
   decodeAs,
   encode,
   runCommittingConsumer,
   type ConsumedRecord,
   type HtlcCommand,
   type RunningConsumer,
-  type SerialProducer,
 } from "@ic/event-log";
-import { testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { testKafka } from "@ic/event-log/testing";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import type { Producer } from "kafkajs";
 import { waitUntil } from "../../../test/support/wait-until.ts";
-import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
-import { syntheticHtlcSender, type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
+import { type RunningMatcher } from "./start-matcher.ts";
+import { type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
 
-const { run, databaseUrl, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_dlq");
+const setup = testMatcherSetup("test_dlq");
+const { run, databaseUrl, nodeA, nodeB, config } = setup;
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 const kafka = testKafka(`test-${run}-dlq-client`);
 
-let deployment: TestDeployment;
 let matcher: RunningMatcher;
-let producer: SerialProducer;
 let raw: Producer;
 let synthetic: SyntheticHtlcSender;
 const commands: HtlcCommand[] = [];
@@ -42,13 +38,9 @@ const deadLetters: ConsumedRecord[] = [];
 const consumers: RunningConsumer[] = [];
 
 beforeAll(async () => {
-  deployment = await provision();
-  matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
-  producer = createSerialProducer(kafka);
-  await producer.connect();
+  ({ matcher, htlcs: synthetic } = await setup.start());
   raw = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   await raw.connect();
-  synthetic = syntheticHtlcSender({ backend, nodeKey, producer, topics });
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: `test-${run}-observer`,
@@ -66,13 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of consumers) await c.stop();
   await raw?.disconnect();
-  await producer?.disconnect();
-  await matcher?.stop();
-  await deployment?.remove([config.groupId, `test-${run}-observer`]);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${config.dbSchema} cascade`);
-  await client.end();
+  await setup.stop({ groups: [`test-${run}-observer`] });
 });
 
 const header = (record: ConsumedRecord, name: string): string | undefined => record.headers[name]?.toString();

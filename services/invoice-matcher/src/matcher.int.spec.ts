@@ -3,11 +3,9 @@
 // the same answer, a wrong payment_secret gets incorrect_or_unknown_payment_details, and the
 // invoice is SETTLED only after both HTLCs are reported final. Each run owns its schema and topics.
 import { createHash, randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import {
-  createSerialProducer,
   decodeAs,
   runCommittingConsumer,
   type HtlcCommand,
@@ -15,16 +13,17 @@ import {
   type RunningConsumer,
   type SerialProducer,
 } from "@ic/event-log";
-import { testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { testKafka } from "@ic/event-log/testing";
 import { decodeFailurePacket, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { connectInvoiceApi } from "@ic/invoice-api-client";
 import { startInvoiceApi } from "./api/index.ts";
-import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
-import { syntheticHtlcSender, type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
+import { type RunningMatcher } from "./start-matcher.ts";
+import { type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
 
-const { run, databaseUrl, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_matcher");
+const setup = testMatcherSetup("test_matcher");
+const { run, nodeA, nodeB, config } = setup;
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 
@@ -35,14 +34,11 @@ const invoiceEvents: InvoiceEvent[] = [];
 const consumers: RunningConsumer[] = [];
 // The test's own client plays both bridges and the observer: the admin super user.
 const kafka = testKafka(`test-${run}-client`);
-let deployment: TestDeployment;
 
 beforeAll(async () => {
-  deployment = await provision();
-  matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
-  producer = createSerialProducer(kafka);
-  await producer.connect();
-  ({ sendHtlc, sendFinalSettled } = syntheticHtlcSender({ backend, nodeKey, producer, topics }));
+  let htlcs: SyntheticHtlcSender;
+  ({ matcher, producer, htlcs } = await setup.start());
+  ({ sendHtlc, sendFinalSettled } = htlcs);
   consumers.push(
     await runCommittingConsumer(kafka, {
       groupId: `test-${run}-observer`,
@@ -59,13 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of consumers) await c.stop();
-  await producer?.disconnect();
-  await matcher?.stop();
-  await deployment?.remove([config.groupId, `test-${run}-observer`]);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${config.dbSchema} cascade`);
-  await client.end();
+  await setup.stop({ groups: [`test-${run}-observer`] });
 });
 
 // Bound in beforeAll, once the producer exists.

@@ -1,36 +1,24 @@
 // A record of a schema version the matcher does not know yet holds its partition back (readers
 // upgrade first: it decodes once the matcher is upgraded), and that is visible: /readyz turns
 // not-ready naming the partition and offset, and ic_matcher_stalled_partitions counts it.
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSerialProducer, encode, type SerialProducer } from "@ic/event-log";
+import { encode, type SerialProducer } from "@ic/event-log";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
-import { testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { waitUntil } from "../../../test/support/wait-until.ts";
-import { startMatcher, type RunningMatcher } from "./start-matcher.ts";
+import { type RunningMatcher } from "./start-matcher.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
-import pg from "pg";
 
-const { run, databaseUrl, nodeA, config, provision } = testMatcherSetup("test_stall");
+const setup = testMatcherSetup("test_stall");
+const { nodeA, config } = setup;
 let matcher: RunningMatcher;
 let producer: SerialProducer;
-let deployment: TestDeployment;
 
 beforeAll(async () => {
-  deployment = await provision();
-  matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
-  producer = createSerialProducer(testKafka(`test-${run}-stall`));
-  await producer.connect();
+  ({ matcher, producer } = await setup.start());
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await matcher?.stop();
-  await deployment?.remove([config.groupId]);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${config.dbSchema} cascade`);
-  await client.end();
+  await setup.stop();
 });
 
 describe("a record of a newer schema version", () => {

@@ -9,47 +9,35 @@ import { promisify } from "node:util";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSerialProducer, readKafkaCredentialsFile, type SerialProducer } from "@ic/event-log";
-import { testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { readKafkaCredentialsFile } from "@ic/event-log";
+import { testCredentialsFiles } from "@ic/event-log/testing";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { createMatcherPool } from "../postgres/matcher-pool.ts";
-import { startMatcher, type RunningMatcher } from "../start-matcher.ts";
-import { syntheticHtlcSender, type SyntheticHtlcSender } from "../testing/synthetic-htlcs.ts";
+import { type RunningMatcher } from "../start-matcher.ts";
+import { type SyntheticHtlcSender } from "../testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "../testing/test-matcher-setup.ts";
 import { auditFoundProblems, auditProjection, type AuditReport } from "./replay-audit.ts";
 
-const { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_audit");
+const setup = testMatcherSetup("test_audit");
+const { run, databaseUrl, brokers, nodeA, nodeB, config } = setup;
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 
 const silent = pino({ level: "silent" });
 // The test's producer plays the bridges: the admin super user. The audit reads as the matcher.
-const kafka = testKafka(`test-${run}-client`);
-let deployment: TestDeployment;
 let matcher: RunningMatcher | undefined;
-let producer: SerialProducer;
 let htlcs: SyntheticHtlcSender;
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  deployment = await provision();
-  matcher = await startMatcher(config, { logger: silent });
-  producer = createSerialProducer(kafka);
-  await producer.connect();
-  htlcs = syntheticHtlcSender({ backend, nodeKey, producer, topics });
+  ({ matcher, htlcs } = await setup.start());
   pool = createMatcherPool(config, silent);
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await matcher?.stop();
   await pool?.end();
-  await deployment?.remove([config.groupId]);
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${config.dbSchema} cascade`);
-  await client.end();
+  await setup.stop({ matcher });
 });
 
 const audit = (): Promise<AuditReport> => auditProjection({

@@ -12,45 +12,37 @@ import { promisify } from "node:util";
 import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createSerialProducer, readKafkaCredentialsFile, type SerialProducer } from "@ic/event-log";
-import { testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
+import { readKafkaCredentialsFile } from "@ic/event-log";
+import { testCredentialsFiles } from "@ic/event-log/testing";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../../test/support/wait-until.ts";
 import { createMatcherPool } from "../postgres/matcher-pool.ts";
 import { startMatcher, type RunningMatcher } from "../start-matcher.ts";
-import { syntheticHtlcSender, type SyntheticHtlcSender } from "../testing/synthetic-htlcs.ts";
+import { type SyntheticHtlcSender } from "../testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "../testing/test-matcher-setup.ts";
 import { auditFoundProblems, auditProjection } from "../audit/replay-audit.ts";
 import { compareProjections, projectionsEqual, rebuildProjection, RebuildError, switchToRebuilt } from "./rebuild-projection.ts";
 
-const { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision } = testMatcherSetup("test_rebuild");
+const setup = testMatcherSetup("test_rebuild");
+const { run, databaseUrl, brokers, nodeA, nodeB, config } = setup;
 const live = config.dbSchema;
 const topics = config.topics;
 const backend = loadSecp256k1Backend().backend;
 const silent = pino({ level: "silent" });
-const kafka = testKafka(`test-${run}-client`);
 const sasl = readKafkaCredentialsFile(testCredentialsFiles().matcher);
 const schemas = [live, `${live}_rb1`, `${live}_rb2`];
-let deployment: TestDeployment;
 let matcher: RunningMatcher | undefined;
-let producer: SerialProducer;
 let htlcs: SyntheticHtlcSender;
 let admin: pg.Client;
 
 beforeAll(async () => {
-  deployment = await provision();
-  matcher = await startMatcher(config, { logger: silent });
-  producer = createSerialProducer(kafka);
-  await producer.connect();
-  htlcs = syntheticHtlcSender({ backend, nodeKey, producer, topics });
+  ({ matcher, htlcs } = await setup.start());
   admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
 });
 
 afterAll(async () => {
-  await producer?.disconnect();
-  await matcher?.stop();
-  await deployment?.remove([config.groupId]);
+  await setup.stop({ matcher });
   const leftovers = await admin.query<{ nspname: string }>("select nspname from pg_namespace where nspname like $1", [`${live}%`]);
   for (const { nspname } of leftovers.rows) await admin.query(`drop schema if exists ${nspname} cascade`);
   await admin.end();

@@ -1,11 +1,17 @@
 // One matcher set-up for the int tests: a fresh run id, its own deployment name (so its own
 // topics, groups and ACLs) and Postgres schema, a random coordinator key and seed, and two
 // made-up cluster nodes. The matcher authenticates as the stack's matcher principal; call
-// provision() (as admin) before starting it. Tests own their data.
+// provision() (as admin) before starting it, or start() for the whole set-up and stop() after.
+// Tests own their data.
 import { randomBytes } from "node:crypto";
-import { provisionTestDeployment, testBrokers, testCredentialsFiles, type TestDeployment } from "@ic/event-log/testing";
+import { createSerialProducer, type SerialProducer } from "@ic/event-log";
+import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { bytesToHex, loadSecp256k1Backend } from "@ic/lightning-protocol";
+import pg from "pg";
+import pino from "pino";
 import { parseMatcherConfig, type MatcherServiceConfig } from "../config.ts";
+import { startMatcher, type RunningMatcher } from "../start-matcher.ts";
+import { syntheticHtlcSender, type SyntheticHtlcSender } from "./synthetic-htlcs.ts";
 
 export interface TestMatcherSetup {
   run: string;
@@ -17,6 +23,22 @@ export interface TestMatcherSetup {
   config: MatcherServiceConfig;
   /** Creates this run's topics and ACLs (nodes "a" and "b"); remove() deletes them again. */
   provision(): Promise<TestDeployment>;
+  /**
+   * provision(), then the matcher (silent log) and a serial producer as the admin super user (the
+   * test plays the bridges), with the synthetic HTLC sender over it.
+   */
+  start(): Promise<StartedTestMatcher>;
+  /**
+   * Stops what start() started, removes the deployment (and the test's own `groups`) and drops the
+   * schema. A test that stopped or replaced the matcher itself passes the one running now (or undefined).
+   */
+  stop(opts?: { groups?: readonly string[]; matcher?: RunningMatcher | undefined }): Promise<void>;
+}
+
+export interface StartedTestMatcher {
+  matcher: RunningMatcher;
+  producer: SerialProducer;
+  htlcs: SyntheticHtlcSender;
 }
 
 export function testMatcherSetup(schemaPrefix: string): TestMatcherSetup {
@@ -51,5 +73,27 @@ export function testMatcherSetup(schemaPrefix: string): TestMatcherSetup {
         { name: "b", pubkey: nodeB },
       ],
     });
-  return { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision };
+  let deployment: TestDeployment | undefined;
+  let started: Partial<StartedTestMatcher> = {};
+  const start = async (): Promise<StartedTestMatcher> => {
+    deployment = await provision();
+    const matcher = await startMatcher(config, { logger: pino({ level: "silent" }) });
+    started.matcher = matcher;
+    const producer = createSerialProducer(testKafka(`test-${run}-client`));
+    started.producer = producer;
+    await producer.connect();
+    const htlcs = syntheticHtlcSender({ backend, nodeKey, producer, topics: config.topics });
+    return { matcher, producer, htlcs };
+  };
+  const stop = async (opts: { groups?: readonly string[]; matcher?: RunningMatcher | undefined } = {}): Promise<void> => {
+    await started.producer?.disconnect();
+    await ("matcher" in opts ? opts.matcher : started.matcher)?.stop();
+    started = {};
+    await deployment?.remove([config.groupId, ...(opts.groups ?? [])]);
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(`drop schema if exists ${config.dbSchema} cascade`);
+    await client.end();
+  };
+  return { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision, start, stop };
 }
