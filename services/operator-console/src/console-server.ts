@@ -120,7 +120,13 @@ export async function startConsoleServer(options: {
   }
 
   async function staticFile(pathname: string, res: ServerResponse): Promise<void> {
-    const relative = pathname === "/" ? "index.html" : decodeURIComponent(pathname).replace(/^\/+/, "");
+    let relative: string;
+    try {
+      relative = pathname === "/" ? "index.html" : decodeURIComponent(pathname).replace(/^\/+/, "");
+    } catch {
+      return json(res, 404, { error: "no such file" });
+    }
+    // Only files inside dist/: a path that climbs out (../, %2e%2e%2f) is not one.
     const file = path.resolve(distDir, relative);
     if (!file.startsWith(distDir + path.sep)) return json(res, 404, { error: "no such file" });
     try {
