@@ -34,7 +34,8 @@ check() {
   log "check: $name"
   if "$@"; then echo "$name=passed" >> "$RESULTS/checks.txt"; else echo "$name=failed" >> "$RESULTS/checks.txt"; fi
 }
-check typecheck tsc -p tsconfig.json --noEmit
+# Both programs: the Node code, and the operator console's page (browser code, its own tsconfig with DOM types).
+check typecheck bash -c 'tsc -p tsconfig.json --noEmit && tsc -p services/operator-console/web/tsconfig.json'
 check lint eslint --max-warnings=0 .
 [[ -f schemas/check-compatibility.ts ]] && check schema-compatibility tsx schemas/check-compatibility.ts
 
