@@ -3,57 +3,11 @@
 // principal, given only the broker, the topic and the registry URL. The events are written the way
 // the matcher writes them (the codec bound to the registry's ids); this test's own deployment,
 // topics and subjects. The e2e test (foreign-consumer.e2e.spec.ts) does the same for a paid invoice.
-import { spawn, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventCodec, connectSchemaRegistry, createSerialProducer, eventRecordInvariants, loadSchemaCatalog, type EventRecords, type InvoiceEvent } from "@ic/event-log";
-import { provisionTestDeployment, sampleEvents, testBrokers, testCredentialsFiles, testKafka, testSchemaRegistryUrl, type TestDeployment } from "@ic/event-log/testing";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-export interface ForeignEvent {
-  readonly kind: string;
-  readonly sequence: number;
-  readonly paymentHash: string;
-  readonly amountMsat: string | null;
-  readonly amountPaidMsat: string | null;
-  readonly parts: number;
-  readonly schemaId: number;
-}
-
-/** The venv's python (made once, cached: test/foreign-client/venv.sh). */
-export function foreignPython(): string {
-  return execFileSync("bash", [path.join(here, "venv.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-}
-
-/**
- * Runs the Python consumer until it saw SETTLED for paymentHash (or its deadline): every line it
- * printed for that invoice, and its exit code.
- */
-export function consumeWithPython(input: { python: string; topic: string; group: string; paymentHash: string; timeoutS?: number }): Promise<{ code: number | null; events: ForeignEvent[]; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      input.python,
-      [
-        path.join(here, "consume_invoice_events.py"),
-        ...["--bootstrap", testBrokers.join(","), "--credentials-file", testCredentialsFiles().public, "--topic", input.topic, "--group", input.group],
-        ...["--registry", testSchemaRegistryUrl(), "--payment-hash", input.paymentHash, "--timeout", String(input.timeoutS ?? 90)],
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const lines = stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolve({ code, events: lines.filter((line) => "kind" in line) as unknown as ForeignEvent[], stderr });
-    });
-  });
-}
+import { provisionTestDeployment, sampleEvents, testKafka, testSchemaRegistryUrl, type TestDeployment } from "@ic/event-log/testing";
+import { consumeWithPython, foreignPython } from "./python-consumer.ts";
 
 describe("a Python confluent-kafka consumer reads the public invoice events through the registry", () => {
   let deployment: TestDeployment;
