@@ -15,7 +15,13 @@
 # IC_COMPOSE_API_PORT (10200), and compose.yaml's IC_MATCHER_METRICS_PORT,
 # IC_BRIDGE_ALPHA_METRICS_PORT, IC_BRIDGE_BRAVO_METRICS_PORT.
 source "$(dirname "$0")/lib.sh"
-ensure_engine
+if [[ "$CONTAINER_ENGINE" == docker && "${1:-}" != up ]]; then
+  # down/ps never start an engine: with none running there are no containers.
+  use_docker_settings
+  docker_engine_running || { log "no Docker engine answers on $DOCKER_HOST: no containers to ${1:-list}"; exit 0; }
+else
+  ensure_engine
+fi
 cd "$REPO_DIR"
 PROJECT="${IC_COMPOSE_PROJECT:-invoice-coordinator}"
 DEPLOY="$RUN_DIR/containers/compose"

@@ -123,7 +123,7 @@ ensure_docker_plugin() {
   if [[ ! -x "$bin" ]]; then
     require_tool go "the docker $name plugin is built from the Go module proxy: install Go >= 1.26 (or put a docker-$name plugin into $DOCKER_CONFIG/cli-plugins)"
     local started=$SECONDS src dir
-    log "building the docker $name plugin $version from the Go module proxy ($module; once, 1-4 min on 2 cores; cached in $DOCKER_CACHE/plugins)"
+    log "building the docker $name plugin $version from the Go module proxy ($module; once, 2-5 min on 2 cores with cold Go caches; cached in $DOCKER_CACHE/plugins)"
     src="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
     [[ -n "$src" && -d "$src" ]] || die "go mod download $module@$version failed"
     dir="$(mktemp -d "$DOCKER_CACHE/plugins/src.XXXXXX")"
