@@ -20,6 +20,7 @@ import {
   parseConfigTable,
   type ConfigProblem,
   type ConfigTable,
+  valueAt,
 } from "@ic/service-config";
 
 export type { ConfigProblem };
@@ -136,9 +137,27 @@ export function isLoopbackListen(address: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+function cleartextProblem(listen: string): ConfigProblem {
+  return {
+    field: "listen",
+    message: `config field "listen": refusing to serve the console without TLS on ${listen}: the API token would cross the network in cleartext; listen on 127.0.0.1 or configure tls.certPath and tls.keyPath`,
+  };
+}
+
 export function parseConsoleConfig(file: unknown, env: Readonly<Record<string, string | undefined>> = {}): Result<ConsoleConfig, ConfigProblem[]> {
   const table = parseConfigTable(CONSOLE_CONFIG_TABLE, file, env);
-  if (!table.ok) return table;
+  if (!table.ok) {
+    // The cleartext check is listed with the table's problems, so every problem shows at once.
+    const raw = (path: string): unknown => {
+      const fromEnv = env[envNameFor(path)];
+      return fromEnv !== undefined && fromEnv !== "" ? fromEnv : valueAt(file, path);
+    };
+    const listen = raw("listen");
+    const cleartext = raw("tls.certPath") === undefined && raw("tls.keyPath") === undefined;
+    if (typeof listen === "string" && cleartext && !table.error.some((p) => p.field === "listen") && !isLoopbackListen(listen))
+      return { ok: false, error: [...table.error, cleartextProblem(listen)] };
+    return table;
+  }
   const v = table.value;
   const get = <T>(path: string): T => v[path] as T;
   const problems: ConfigProblem[] = [];
@@ -147,11 +166,7 @@ export function parseConsoleConfig(file: unknown, env: Readonly<Record<string, s
   if ((certPath === undefined) !== (keyPath === undefined))
     problems.push({ field: "tls", message: "config fields tls.certPath and tls.keyPath go together: give both to serve TLS, or neither" });
   const tls = certPath !== undefined && keyPath !== undefined ? { certPath, keyPath } : undefined;
-  if (tls === undefined && !isLoopbackListen(get("listen")))
-    problems.push({
-      field: "listen",
-      message: `config field "listen": refusing to serve the console without TLS on ${get<string>("listen")}: the API token would cross the network in cleartext; listen on 127.0.0.1 or configure tls.certPath and tls.keyPath`,
-    });
+  if (tls === undefined && !isLoopbackListen(get("listen"))) problems.push(cleartextProblem(get("listen")));
   const brokers = get<string[] | undefined>("kafka.brokers");
   const credentialsFile = get<string | undefined>("kafka.credentialsFile");
   if (brokers !== undefined && credentialsFile === undefined)

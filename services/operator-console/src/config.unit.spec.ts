@@ -56,6 +56,9 @@ describe("console config", () => {
 
   it("refuses cleartext beyond loopback, and half a TLS pair", () => {
     expect(problems({ listen: "0.0.0.0:9480" }).map((p) => p.field)).toEqual(["listen"]);
+    // Listed with the table's own problems, all at once.
+    expect(problems({ listen: "0.0.0.0:9480", pollIntervalMs: 1 }).map((p) => p.field)).toEqual(["pollIntervalMs", "listen"]);
+    expect(problems({}, { IC_CONSOLE_LISTEN: "10.0.0.5:9480" }).map((p) => p.field)).toEqual(["api.authToken", "listen"]);
     expect(parseConsoleConfig({ listen: "0.0.0.0:9480", tls: { certPath: "/c.pem", keyPath: "/k.pem" } }, env).ok).toBe(true);
     expect(problems({ tls: { certPath: "/c.pem" } }).map((p) => p.field)).toEqual(["tls"]);
     expect(isLoopbackListen("127.0.0.1:1")).toBe(true);
