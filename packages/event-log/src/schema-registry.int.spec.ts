@@ -67,6 +67,15 @@ describe("the schema registry", () => {
     );
   });
 
+  it("provisioning after a process registered its newer current version leaves the older versions out (BACKWARD would refuse them)", async () => {
+    const topic = newTopic("ic.test.registry.late");
+    const codec = new EventCodec<EventRecords>(catalog, eventRecordInvariants);
+    await connectSchemaRegistry({ url, topics: [{ topic, schema: "htlc-outcome" }], codec });
+    const [registered] = await registerTopicSubjects({ url }, [{ topic, schema: "htlc-outcome" }]);
+    expect(registered!.ids.map((v) => v.version)).toEqual([catalog.current("htlc-outcome")!.version]);
+    expect(await registry(`/subjects/${valueSubject(topic)}/versions`)).toEqual([1]);
+  });
+
   it("a process learns the ids once at start (registering its current version if missing) and writes records the registry describes", async () => {
     const topic = newTopic("ic.test.registry.status");
     const codec = new EventCodec<EventRecords>(catalog, eventRecordInvariants);

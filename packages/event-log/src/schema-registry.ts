@@ -165,7 +165,8 @@ export interface RegisteredSubject {
 
 /**
  * Provisioning: each topic's subject gets every version of its schema, oldest first, under
- * BACKWARD compatibility (idempotent: a registered version keeps its id). Throws SchemaRegistryError.
+ * BACKWARD compatibility (idempotent: a registered version keeps its id; versions older than one
+ * the subject already holds are left out). Throws SchemaRegistryError.
  */
 export async function registerTopicSubjects(options: SchemaRegistryOptions, topics: readonly TopicSchema[]): Promise<RegisteredSubject[]> {
   const catalog = options.catalog ?? loadSchemaCatalog();
@@ -173,9 +174,16 @@ export async function registerTopicSubjects(options: SchemaRegistryOptions, topi
   const registered: RegisteredSubject[] = [];
   for (const { topic, schema } of topics) {
     const subject = valueSubject(topic);
+    const versions = versionsOf(catalog, schema);
+    const found = await Promise.all(versions.map((version) => lookUp(registry, options.url, subject, version)));
+    // A subject that already holds a newer version (a process registered its current one first)
+    // does not get the older ones: nothing was written with them under it, and BACKWARD would
+    // refuse them after the newer one.
+    const newestFound = found.reduce<number>((newest, id, i) => (id === undefined ? newest : i), -1);
     const ids: { version: number; id: number }[] = [];
-    for (const version of versionsOf(catalog, schema)) {
-      ids.push({ version: version.version, id: (await lookUp(registry, options.url, subject, version)) ?? (await register(registry, options.url, subject, version)) });
+    for (const [i, version] of versions.entries()) {
+      const id = found[i] ?? (i > newestFound ? await register(registry, options.url, subject, version) : undefined);
+      if (id !== undefined) ids.push({ version: version.version, id });
     }
     registered.push({ subject, schema, ids });
   }
