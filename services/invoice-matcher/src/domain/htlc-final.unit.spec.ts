@@ -4,7 +4,6 @@ import { given, run } from "./testing/decider-specification.ts";
 import {
   INVOICE_MSAT,
   NODE_A,
-  NODE_B,
   NODE_C,
   PAYMENT_HASH,
   T0,
@@ -18,13 +17,14 @@ import {
   testConfig,
   tick,
   unknownPaymentDetails,
+  halfThroughA,
+  halfThroughB,
 } from "./testing/fixtures.ts";
 
 // Money-safety rule 6: an invoice is SETTLED only when lnd says every HTLC of the settled set is
 // final and settled; until then it is SETTLE_REQUESTED.
 
-const a = arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 50_000n, now: T0 + 1_000 });
-const b = arrival({ key: htlcKey(NODE_B, 1n), amtMsat: 50_000n, now: T0 + 2_000 });
+const [a, b] = [halfThroughA, halfThroughB];
 const create = (mode: "auto" | "hold" = "auto") => ({ type: "CreateInvoice" as const, data: terms({ mode }) });
 const settling = run([create(), a, b]);
 

@@ -4,7 +4,7 @@ import type { HtlcArrival, HtlcRejected, InvoiceEvent, ReofferedHtlcField } from
 import type { HtlcArrived } from "./inputs.ts";
 import { rebuildState } from "./state.ts";
 import { given, run } from "./testing/decider-specification.ts";
-import { INVOICE_MSAT, NODE_A, NODE_B, PAYMENT_HASH, T0, WRONG_SECRET, arrival, arrivalOf, htlcFinal, htlcKey, settleInvoice, terms } from "./testing/fixtures.ts";
+import { INVOICE_MSAT, NODE_A, NODE_B, PAYMENT_HASH, T0, WRONG_SECRET, arrival, arrivalOf, htlcFinal, htlcKey, settleInvoice, terms, halfThroughA, halfThroughB } from "./testing/fixtures.ts";
 
 // lnd gives a circuit key to one HTLC. A record that names a recorded key is a re-offer of that
 // HTLC only if it carries the same amounts, expiries and onion (ephemeral key): then it gets the
@@ -12,8 +12,7 @@ import { INVOICE_MSAT, NODE_A, NODE_B, PAYMENT_HASH, T0, WRONG_SECRET, arrival, 
 // holds, e.g. a forged record that named the key of the attacker's next HTLC: no SETTLE, a FAIL
 // with incorrect_or_unknown_payment_details, and the claim recorded as suspect.
 
-const a = arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 50_000n, now: T0 + 1_000 });
-const b = arrival({ key: htlcKey(NODE_B, 1n), amtMsat: 50_000n, now: T0 + 2_000 });
+const [a, b] = [halfThroughA, halfThroughB];
 // The same HTLC offered again later, at another height (after a reconnect or a restart).
 const again = (input: HtlcArrived, change: Partial<HtlcArrived["data"]> = {}): HtlcArrived => ({
   ...input,

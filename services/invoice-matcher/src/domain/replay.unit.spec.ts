@@ -18,14 +18,15 @@ import {
   testConfig,
   tick,
   unknownPaymentDetails,
+  halfThroughA,
+  halfThroughB,
 } from "./testing/fixtures.ts";
 
 // lnd re-offers every held HTLC after an interceptor reconnect or a restart (same circuit keys),
 // and Kafka redelivers after a consumer crash. Money-safety rules 2 and 4: a replayed HTLC gets
 // the answer it got the first time, and changes nothing.
 
-const a = arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 50_000n, now: T0 + 1_000 });
-const b = arrival({ key: htlcKey(NODE_B, 1n), amtMsat: 50_000n, now: T0 + 2_000 });
+const [a, b] = [halfThroughA, halfThroughB];
 // The same circuit offered again later, at another height: the answer must not change.
 const again = (input: typeof a) => ({ ...input, data: { ...input.data, now: input.data.now + 30_000, blockHeight: input.data.blockHeight + 2 } });
 

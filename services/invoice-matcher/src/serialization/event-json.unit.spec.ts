@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { rebuildState, type InvoiceEvent, type InvoiceEventType } from "../domain/index.ts";
 import { run } from "../domain/testing/decider-specification.ts";
-import { NODE_A, NODE_B, NODE_C, PAYMENT_HASH, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "../domain/testing/fixtures.ts";
+import { NODE_A, NODE_B, NODE_C, PAYMENT_HASH, T0, arrival, htlcFinal, htlcKey, terms, everyShapeInputs } from "../domain/testing/fixtures.ts";
 import { deserializeEvent, eventFromJson, eventToJson, InvoiceEventFormatError, serializeEvent } from "./event-json.ts";
 
 // The matcher-events topic is what the projection is audited against: a payload that reads back as
@@ -82,16 +82,7 @@ describe("event serialization for the matcher-events log", () => {
   });
 
   it("round-trips a history produced by the decider, and the state rebuilt from it", () => {
-    const history = run([
-      { type: "CreateInvoice", data: terms({ amountMsat: null, mode: "hold" }) },
-      arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 500n, totalMsat: 2_000n, now: T0 + 1_000 }),
-      arrival({ key: htlcKey(NODE_B, 2n), peel: { ok: false, failure: { kind: "failure_message", failure: { type: "invalid_onion_payload", tlvType: 2n ** 63n, offset: 3 } } } }),
-      arrival({ key: htlcKey(NODE_C, 3n), paymentSecret: WRONG_SECRET }),
-      tick(T0 + 1_000 + testConfig.mppTimeoutMs + 1),
-      htlcFinal(htlcKey(NODE_A, 1n), false),
-      arrival({ key: htlcKey(NODE_C, 4n), amtMsat: 700n, totalMsat: 700n, now: T0 + 200_000 }),
-      cancelInvoice(T0 + 201_000),
-    ]);
+    const history = run(everyShapeInputs());
     expect(history.length).toBeGreaterThan(5);
     const readBack = history.map(roundTrip);
     expect(readBack).toStrictEqual(history);

@@ -1,24 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { rebuildState } from "../domain/index.ts";
 import { run } from "../domain/testing/decider-specification.ts";
-import { NODE_A, NODE_B, NODE_C, T0, WRONG_SECRET, arrival, cancelInvoice, htlcFinal, htlcKey, terms, testConfig, tick } from "../domain/testing/fixtures.ts";
+import { NODE_A, NODE_B, T0, arrival, htlcFinal, htlcKey, terms, everyShapeInputs } from "../domain/testing/fixtures.ts";
 import { deserializeState, InvoiceStateFormatError, serializeState } from "./state-json.ts";
 
 // A state touching every shape: amount-less terms, accepted and rejected HTLCs, an onion failure
 // holding a bigint, an MPP timeout, a cancellation, lnd final reports, scids above 2^53.
-const richState = () =>
-  rebuildState(
-    run([
-      { type: "CreateInvoice", data: terms({ amountMsat: null, mode: "hold" }) },
-      arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 500n, totalMsat: 2_000n, now: T0 + 1_000 }),
-      arrival({ key: htlcKey(NODE_B, 2n), peel: { ok: false, failure: { kind: "failure_message", failure: { type: "invalid_onion_payload", tlvType: 2n ** 63n, offset: 3 } } } }),
-      arrival({ key: htlcKey(NODE_C, 3n), paymentSecret: WRONG_SECRET }),
-      tick(T0 + 1_000 + testConfig.mppTimeoutMs + 1),
-      htlcFinal(htlcKey(NODE_A, 1n), false),
-      arrival({ key: htlcKey(NODE_C, 4n), amtMsat: 700n, totalMsat: 700n, now: T0 + 200_000 }),
-      cancelInvoice(T0 + 201_000),
-    ]),
-  );
+const richState = () => rebuildState(run(everyShapeInputs()));
 
 describe("state serialization for the Postgres projection", () => {
   it("round-trips a state through JSON text without loss, uint64 values included", () => {

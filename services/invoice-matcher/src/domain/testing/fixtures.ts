@@ -3,7 +3,7 @@
 import type { HtlcFailure } from "../htlc-failure.ts";
 import type { HtlcKey } from "../htlc-key.ts";
 import type { HtlcAccepted, HtlcArrival, InvoiceCreated } from "../events.ts";
-import type { CancelInvoice, HtlcArrived, HtlcFinal, HtlcPayload, SettleInvoice, Tick } from "../inputs.ts";
+import type { CancelInvoice, HtlcArrived, HtlcFinal, HtlcPayload, MatcherInput, SettleInvoice, Tick } from "../inputs.ts";
 import type { InvoiceTerms } from "../invoice-terms.ts";
 import { validateMatcherConfig } from "../matcher-config.ts";
 import { virtualHopFeeMsat } from "../virtual-hop-policy.ts";
@@ -145,3 +145,23 @@ export const htlcFinal = (key: HtlcKey, settled: boolean, now = T0 + 20_000): Ht
   type: "HtlcFinal",
   data: { key, paymentHash: PAYMENT_HASH, settled, now },
 });
+
+/** The usual multi-part set: half the invoice's amount through node A, then the other half through node B a second later. */
+export const halfThroughA = arrival({ key: htlcKey(NODE_A, 1n), amtMsat: INVOICE_MSAT / 2n, now: T0 + 1_000 });
+export const halfThroughB = arrival({ key: htlcKey(NODE_B, 1n), amtMsat: INVOICE_MSAT / 2n, now: T0 + 2_000 });
+
+/**
+ * Inputs whose history touches every shape a serialization must keep: amount-less hold terms,
+ * accepted and rejected HTLCs, an onion failure holding a bigint (2^63), an MPP timeout, lnd's
+ * final report, a cancellation, scids above 2^53.
+ */
+export const everyShapeInputs = (): MatcherInput[] => [
+  { type: "CreateInvoice", data: terms({ amountMsat: null, mode: "hold" }) },
+  arrival({ key: htlcKey(NODE_A, 1n), amtMsat: 500n, totalMsat: 2_000n, now: T0 + 1_000 }),
+  arrival({ key: htlcKey(NODE_B, 2n), peel: { ok: false, failure: { kind: "failure_message", failure: { type: "invalid_onion_payload", tlvType: 2n ** 63n, offset: 3 } } } }),
+  arrival({ key: htlcKey(NODE_C, 3n), paymentSecret: WRONG_SECRET }),
+  tick(T0 + 1_000 + testConfig.mppTimeoutMs + 1),
+  htlcFinal(htlcKey(NODE_A, 1n), false),
+  arrival({ key: htlcKey(NODE_C, 4n), amtMsat: 700n, totalMsat: 700n, now: T0 + 200_000 }),
+  cancelInvoice(T0 + 201_000),
+];
