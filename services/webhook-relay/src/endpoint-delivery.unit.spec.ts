@@ -37,6 +37,19 @@ function scriptedEndpoint(outcomes: AttemptOutcome[], maxAttempts = 4) {
   return { endpoint, requests };
 }
 
+/** deliverToEndpoint of event "e" with body "{}" on a fresh fake clock, no stop, no heartbeat count; `over` replaces any of that. */
+function deliver(endpoint: DeliveryEndpoint, over: Partial<Parameters<typeof deliverToEndpoint>[0]> = {}) {
+  return deliverToEndpoint({
+    endpoint,
+    eventId: "e",
+    body: "{}",
+    clock: fakeClock(),
+    signal: new AbortController().signal,
+    heartbeat: async () => undefined,
+    ...over,
+  });
+}
+
 const ok: AttemptOutcome = { kind: "response", status: 200 };
 const err500: AttemptOutcome = { kind: "response", status: 500 };
 
@@ -81,14 +94,7 @@ describe("delivering one event to one endpoint", () => {
 
   it("gives up after maxAttempts, naming the last failure", async () => {
     const { endpoint, requests } = scriptedEndpoint([err500, err500, err500, err500]);
-    const result = await deliverToEndpoint({
-      endpoint,
-      eventId: "e",
-      body: "{}",
-      clock: fakeClock(),
-      signal: new AbortController().signal,
-      heartbeat: async () => undefined,
-    });
+    const result = await deliver(endpoint);
     expect(result).toEqual({
       kind: "gave-up",
       attempts: 4,
@@ -100,14 +106,7 @@ describe("delivering one event to one endpoint", () => {
 
   it("gives up at once on a refusal (404)", async () => {
     const { endpoint, requests } = scriptedEndpoint([{ kind: "response", status: 404 }]);
-    const result = await deliverToEndpoint({
-      endpoint,
-      eventId: "e",
-      body: "{}",
-      clock: fakeClock(),
-      signal: new AbortController().signal,
-      heartbeat: async () => undefined,
-    });
+    const result = await deliver(endpoint);
     expect(result).toEqual({ kind: "gave-up", attempts: 1, reason: "rejected", lastFailure: "http-404" });
     expect(requests).toHaveLength(1);
   });
@@ -116,14 +115,7 @@ describe("delivering one event to one endpoint", () => {
     const clock = fakeClock();
     const { endpoint } = scriptedEndpoint([{ kind: "response", status: 503, retryAfterMs: 10_000 }, ok]);
     let heartbeats = 0;
-    await deliverToEndpoint({
-      endpoint,
-      eventId: "e",
-      body: "{}",
-      clock,
-      signal: new AbortController().signal,
-      heartbeat: async () => void heartbeats++,
-    });
+    await deliver(endpoint, { clock, heartbeat: async () => void heartbeats++ });
     expect(clock.slept).toEqual([3000, 3000, 3000, 1000]);
     expect(heartbeats).toBe(4);
   });
@@ -137,25 +129,11 @@ describe("delivering one event to one endpoint", () => {
       throw new DeliveryAborted();
     };
     await expect(
-      deliverToEndpoint({
-        endpoint,
-        eventId: "e",
-        body: "{}",
-        clock,
-        signal: stop.signal,
-        heartbeat: async () => undefined,
-      }),
+      deliver(endpoint, { clock, signal: stop.signal }),
     ).rejects.toBeInstanceOf(DeliveryAborted);
     stop.abort();
     await expect(
-      deliverToEndpoint({
-        endpoint,
-        eventId: "e",
-        body: "{}",
-        clock: fakeClock(),
-        signal: stop.signal,
-        heartbeat: async () => undefined,
-      }),
+      deliver(endpoint, { signal: stop.signal }),
     ).rejects.toBeInstanceOf(DeliveryAborted);
   });
 });

@@ -17,12 +17,11 @@ import {
   deploymentTopics,
   deprovisionDeployment,
   encode,
-  planDeployment,
   provisionDeployment,
   type InvoiceEvent,
 } from "@ic/event-log";
 import { committedOffsets, testBrokers, testKafka, uniqueName, waitFor } from "@ic/event-log/testing";
-import { relayTestPrincipal } from "./testing/relay-principal.ts";
+import { relayTestPlan, relayTestPrincipal } from "./testing/relay-principal.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../test/support/free-port.ts";
 
@@ -83,13 +82,7 @@ async function readyz(port: number): Promise<boolean> {
 
 describe("webhook relay process", () => {
   const deployment = uniqueName("whp");
-  const plan = planDeployment({
-    deployment,
-    nodes: [{ name: "alpha", pubkey: NODE }],
-    partitions: 3,
-    replicationFactor: 1,
-    principals: { webhookRelay: relayTestPrincipal().user },
-  });
+  const plan = relayTestPlan(deployment, NODE);
   const topics = deploymentTopics(deployment);
   const groupId = deploymentGroups(deployment).webhookRelay;
   const admin = testKafka(`${deployment}-admin`);

@@ -19,7 +19,6 @@ import {
   deploymentGroups,
   deploymentTopics,
   encode,
-  planDeployment,
   provisionDeployment,
   deprovisionDeployment,
   type InvoiceEvent,
@@ -34,7 +33,7 @@ import {
   uniqueName,
   waitFor,
 } from "@ic/event-log/testing";
-import { relayTestPrincipal } from "./testing/relay-principal.ts";
+import { relayTestPlan, relayTestPrincipal } from "./testing/relay-principal.ts";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -164,13 +163,7 @@ interface TestDeploymentContext {
 async function provision(): Promise<TestDeploymentContext> {
   const deployment = uniqueName("wh");
   // The stack has SCRAM users admin, matcher, public, bridge-*: the relay runs as public here.
-  const plan = planDeployment({
-    deployment,
-    nodes: [{ name: "alpha", pubkey: NODE }],
-    partitions: 3,
-    replicationFactor: 1,
-    principals: { webhookRelay: relayTestPrincipal().user },
-  });
+  const plan = relayTestPlan(deployment, NODE);
   const adminKafka = testKafka(`${deployment}-admin`);
   const admin = adminKafka.admin();
   await admin.connect();

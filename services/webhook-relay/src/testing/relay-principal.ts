@@ -3,6 +3,7 @@
 // plan. The embedded stack does not create that user yet, so otherwise the relay runs as the
 // stack's `public` user, given the relay's grants in the test's own deployment (the same ACLs
 // under another name: planDeployment's principals.webhookRelay).
+import { planDeployment, type DeploymentPlan } from "@ic/event-log";
 import { testCredentialsFiles } from "@ic/event-log/testing";
 
 export interface RelayTestPrincipal {
@@ -16,4 +17,15 @@ export function relayTestPrincipal(): RelayTestPrincipal {
   return files.webhookRelay === undefined
     ? { user: "public", credentialsFile: files.public }
     : { user: "webhook-relay", credentialsFile: files.webhookRelay };
+}
+
+/** A test deployment's plan (one node, three partitions) whose relay grants go to relayTestPrincipal's user. */
+export function relayTestPlan(deployment: string, nodePubkey: string): DeploymentPlan {
+  return planDeployment({
+    deployment,
+    nodes: [{ name: "alpha", pubkey: nodePubkey }],
+    partitions: 3,
+    replicationFactor: 1,
+    principals: { webhookRelay: relayTestPrincipal().user },
+  });
 }
