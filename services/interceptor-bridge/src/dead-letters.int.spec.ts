@@ -7,7 +7,7 @@
 // The bridge runs as the stack's bridge-alpha principal, so its WRITE on its dead-letter topic is
 // the provisioned ACL; the test's own client is the admin super user (the only reader).
 import { randomBytes } from "node:crypto";
-import { DEAD_LETTER_HEADERS, deploymentGroups, deploymentTopics, encode } from "@ic/event-log";
+import { DEAD_LETTER_HEADERS, EventCodec, deploymentGroups, deploymentTopics, eventRecordInvariants, loadSchemaCatalog, type EventRecords } from "@ic/event-log";
 import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { connectLnd } from "@ic/lnd-client";
 import { startFakeLnd, type FakeLnd } from "@ic/lnd-client/testing";
@@ -18,6 +18,10 @@ import { createBridgeLogger } from "./bridge-logger.ts";
 import { createBridgeMetrics, type BridgeMetrics } from "./bridge-metrics.ts";
 import { hashOf, NODE_ID, scid, settleCommand, VIRTUAL_SCID } from "./testing/bridge-harness.ts";
 import { freePort } from "../../../test/support/free-port.ts";
+
+// Records in the header format (written before the schema registry), whose headers the tests
+// edit: in the Confluent wire format the registry id, not a header, says what a record is.
+const headerFormat = new EventCodec<EventRecords>(loadSchemaCatalog(), eventRecordInvariants);
 
 const CHAN = scid(850_000n, 3n, 0n);
 const WAIT = { timeout: 60_000, interval: 50 };
@@ -98,12 +102,13 @@ describe("poison on a bridge's commands topic", () => {
     await vi.waitFor(() => expect(bridge.status().heldHtlcs).toBe(1), WAIT);
     // With the fake lnd's defaults for an offered HTLC.
     const settle = settleCommand(CHAN, 1, { commandId: `settle-${run}`, preimage, paymentHash: paymentHash.toString("hex"), issuedAtMs: Date.now() });
-    const encoded = encode("htlc-command", settle);
+    const encoded = headerFormat.encode("htlc-command", settle);
     // All with the key the matcher uses (the node id): one partition, in this order. The
     // unknown-schema record is a whole SETTLE under a schema name nobody knows: its bytes hold
     // the preimage, and they must not be copied anywhere.
     const poison = [
-      { value: randomBytes(48), headers: {}, reason: "missing-header" },
+      // No headers and no magic byte: neither format.
+      { value: Buffer.concat([Buffer.from([0xff]), randomBytes(47)]), headers: {}, reason: "corrupt-payload" },
       { value: encoded.value, headers: { ...encoded.headers, "ic-schema": `htlc-teleport-${run}` }, reason: "unknown-schema" },
     ];
     const sent = [];
@@ -130,7 +135,7 @@ describe("poison on a bridge's commands topic", () => {
     }
     const counted = (await metrics.deadLettered.get()).values.map((v) => [v.labels.reason, v.labels.topic, v.value]);
     expect(counted.sort()).toEqual([
-      ["missing-header", topics.commands, 1],
+      ["corrupt-payload", topics.commands, 1],
       ["unknown-schema", topics.commands, 1],
     ]);
     expect(bridge.status().phase).toBe("running");
@@ -139,7 +144,7 @@ describe("poison on a bridge's commands topic", () => {
   it("a command of a newer schema version holds its partition: /readyz 503 naming it, the gauge counts it, no dead letter", async () => {
     await vi.waitFor(async () => expect((await readyz()).status).toBe(200), WAIT);
     const lettersBefore = deadLetters.length;
-    const newer = encode("htlc-command", {
+    const newer = headerFormat.encode("htlc-command", {
       commandId: `newer-${run}`,
       nodeId: NODE_ID,
       circuitKey: { chanId: BigInt(CHAN), htlcId: 9n },
