@@ -3,8 +3,9 @@
 // Kafka into real matcher processes and Postgres (no lnd). Single-part payments through node A
 // and two-part payments across nodes A and B, at fixed offered rates stepping up until the
 // matcher saturates; once with one matcher process, once with two in one consumer group.
-// For each step: decisions per second (commands that arrived on the commands topics) and the
-// latency from a record's publish to its command's arrival (p50, p99), as a bridge would see it.
+// For each step: decisions per second (commands that arrived on the commands topics), the
+// latency from a record's publish to its command's arrival (p50, p99), as a bridge would see it,
+// and ms of CPU per decision of the matcher processes and of their Postgres backends (/proc).
 // Prints JSON lines {"name","value","unit"}, ends with matcher.max_decisions_per_s.matchers_<n>
 // (the highest offered rate held with p99 <= 100 ms), writes every step to
 // .run/bench/matcher-load.json (docs/performance.md draws it), and removes its topics, ACLs,
@@ -24,6 +25,7 @@ import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client
 import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
 import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
 import { runWhenMain, wholeNumbers } from "./bench-cli.ts";
+import { backendsForPorts, clockTicks, localPortsTo, pidFromFile, processTree, readCpu, ticksBetween, type ProcessGroup } from "./process-cpu.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
@@ -85,6 +87,8 @@ interface StepResult {
   decisionsPerS: number;
   p50Ms: number;
   p99Ms: number;
+  matcherCpuMsPerDecision: number;
+  postgresCpuMsPerDecision: number;
 }
 
 interface Payment {
@@ -148,6 +152,13 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       await waitUntil(`matcher ${i} answering its API`, () => api.getInfo().then(() => true, () => undefined), { timeoutMs: 90_000, intervalMs: 250 });
     }
     say(`${count} matcher process(es) up (deployment ${config.deployment})`);
+    const postmaster = pidFromFile(path.join(stack.runDir, "postgres", "data", "postmaster.pid"));
+    const pgPort = Number(new URL(stack.postgresUrl).port || 5432);
+    const matcherPids = children.map((c) => c.pid).filter((pid): pid is number => pid !== undefined);
+    const cpuGroups: ProcessGroup[] = [
+      { name: "matcher", kind: "tree", members: () => matcherPids },
+      { name: "postgres.matchers", kind: "set", members: (table) => backendsForPorts(table, postmaster, localPortsTo(processTree(table, matcherPids), pgPort)) },
+    ];
 
     const kafka = testKafka(`bench-${run}`);
     producer = createSerialProducer(kafka);
@@ -188,6 +199,7 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       payments.sort(() => Math.random() - 0.5);
 
       // Offered load: records due at elapsed * rate, sent without waiting on each other.
+      const cpuBefore = readCpu(cpuGroups);
       const sentAt = new Map<string, number>();
       const sends: Promise<unknown>[] = [];
       const start = Date.now();
@@ -220,6 +232,7 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         () => ([...sentAt.keys()].every((k) => arrived.has(k)) ? true : undefined),
         { timeoutMs: 30_000, intervalMs: 50 },
       ).catch(() => say(`rate ${rate}/s: not every command arrived within 30 s of the last send`));
+      const cpuUsed = ticksBetween(cpuGroups, cpuBefore, readCpu(cpuGroups));
       const latencies: number[] = [];
       let lastArrival = start;
       for (const [key, t] of sentAt) {
@@ -236,6 +249,8 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         decisionsPerS: latencies.length / (Math.max(lastArrival, sendEnd) - start) * 1000,
         p50Ms: percentile(latencies, 50),
         p99Ms: percentile(latencies, 99),
+        matcherCpuMsPerDecision: ((cpuUsed.get("matcher") ?? 0) * 1000) / clockTicks() / Math.max(1, latencies.length),
+        postgresCpuMsPerDecision: ((cpuUsed.get("postgres.matchers") ?? 0) * 1000) / clockTicks() / Math.max(1, latencies.length),
       };
       results.push(result);
       const prefix = `matcher.matchers_${count}.offered_${rate}`;
@@ -249,6 +264,11 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       print(`${prefix}.decisions_per_s`, result.decisionsPerS, "1/s");
       print(`${prefix}.publish_to_command_p50`, result.p50Ms, "ms");
       print(`${prefix}.publish_to_command_p99`, result.p99Ms, "ms");
+      // CPU of the matcher processes and of their Postgres backends (from the send of the step's
+      // first record until its commands arrived), per decision: load on the rest of the machine
+      // moves it less than it moves latencies.
+      print(`${prefix}.cpu.matcher`, result.matcherCpuMsPerDecision, "ms/decision");
+      print(`${prefix}.cpu.postgres_backends`, result.postgresCpuMsPerDecision, "ms/decision");
       say(`${count} matcher(s), offered ${rate}/s: ${result.decided}/${result.sent} decided, ${result.decisionsPerS.toFixed(0)}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
       // Saturated: it no longer keeps up with what is offered, or answers too late to matter.
       if (result.decided < result.sent || result.decisionsPerS < 0.8 * rate || result.p99Ms > 2_000) {
