@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEAD_LETTER_HEADERS,
   decodeAs,
-  encode,
+  EventCodec,
+  eventRecordInvariants,
+  loadSchemaCatalog,
+  type EventRecords,
   runCommittingConsumer,
   type ConsumedRecord,
   type HtlcCommand,
@@ -23,6 +26,10 @@ import { waitUntil } from "../../../test/support/wait-until.ts";
 import { type RunningMatcher } from "./start-matcher.ts";
 import { type SyntheticHtlcSender } from "./testing/synthetic-htlcs.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
+
+// Records in the header format (written before the schema registry), whose headers the tests
+// edit: in the Confluent wire format the registry id, not a header, says what a record is.
+const headerFormat = new EventCodec<EventRecords>(loadSchemaCatalog(), eventRecordInvariants);
 
 const setup = testMatcherSetup("test_dlq");
 const { run, databaseUrl, nodeA, nodeB, config } = setup;
@@ -63,14 +70,19 @@ afterAll(async () => {
 
 const header = (record: ConsumedRecord, name: string): string | undefined => record.headers[name]?.toString();
 
-/** Writes garbage bytes (no headers) and an unknown-schema record with key; returns where each landed. */
+/**
+ * Writes garbage bytes (no headers, no magic byte), an unknown-schema record and a wire-format
+ * record whose schema id the registry never gave out, with key; returns where each landed.
+ */
 async function sendPoison(topic: string, key: string): Promise<{ partition: number; offset: string; value: Buffer; reason: string }[]> {
-  const garbage = randomBytes(40);
-  const valid = encode("bridge-status", { nodeId: nodeA, bridgeInstanceId: "x", blockHeight: 1, interceptorStreamOpen: true, heldHtlcs: 0, publishBacklog: 0, atMs: 1 });
+  const garbage = Buffer.concat([Buffer.from([0xff]), randomBytes(39)]);
+  const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf2, 2, 0]);
+  const valid = headerFormat.encode("bridge-status", { nodeId: nodeA, bridgeInstanceId: "x", blockHeight: 1, interceptorStreamOpen: true, heldHtlcs: 0, publishBacklog: 0, atMs: 1 });
   const sent = [];
   for (const [value, headers, reason] of [
-    [garbage, {}, "missing-header"],
+    [garbage, {}, "corrupt-payload"],
     [valid.value, { ...valid.headers, "ic-schema": `teleported-${run}` }, "unknown-schema"],
+    [unknownId, {}, "unknown-schema-id"],
   ] as const) {
     const [meta] = await raw.send({ topic, acks: -1, messages: [{ key, value, headers }] });
     sent.push({ partition: meta!.partition, offset: meta!.baseOffset!, value, reason });
@@ -94,8 +106,9 @@ async function expectDeadLettered(topic: string, key: string, sent: Awaited<Retu
     expect(header(letter, DEAD_LETTER_HEADERS.valueOmittedBytes)).toBeUndefined();
   }
   const counted = async (reason: string) => (await matcher.metrics.deadLettered.get()).values.find((v) => v.labels.reason === reason && v.labels.topic === topic)?.value;
-  expect(await counted("missing-header")).toBe(1);
+  expect(await counted("corrupt-payload")).toBe(1);
   expect(await counted("unknown-schema")).toBe(1);
+  expect(await counted("unknown-schema-id")).toBe(1);
 }
 
 async function newInvoice(ref: string, amountMsat: bigint) {
@@ -158,8 +171,8 @@ describe("poison on the matcher's input topics", () => {
   it("a newer schema version on the outcome and status topics is held, not dead-lettered: readiness names both partitions", async () => {
     const held: string[] = [];
     for (const [topic, record] of [
-      [topics.htlcOutcomes(nodeB), encode("htlc-outcome", { nodeId: nodeB, circuitKey: { chanId: 1n, htlcId: 1n }, paymentHash: "cd".repeat(32), kind: "FINAL_SETTLED", commandId: null, reason: null, atMs: 1 })],
-      [topics.bridgeStatus(nodeB), encode("bridge-status", { nodeId: nodeB, bridgeInstanceId: "x", blockHeight: 1, interceptorStreamOpen: true, heldHtlcs: 0, publishBacklog: 0, atMs: 1 })],
+      [topics.htlcOutcomes(nodeB), headerFormat.encode("htlc-outcome", { nodeId: nodeB, circuitKey: { chanId: 1n, htlcId: 1n }, paymentHash: "cd".repeat(32), kind: "FINAL_SETTLED", commandId: null, reason: null, atMs: 1 })],
+      [topics.bridgeStatus(nodeB), headerFormat.encode("bridge-status", { nodeId: nodeB, bridgeInstanceId: "x", blockHeight: 1, interceptorStreamOpen: true, heldHtlcs: 0, publishBacklog: 0, atMs: 1 })],
     ] as const) {
       const [meta] = await raw.send({ topic, acks: -1, messages: [{ key: nodeB, value: record.value, headers: { ...record.headers, "ic-schema-version": "99" } }] });
       held.push(`${topic}/${meta!.partition}@${meta!.baseOffset}: a newer schema version; upgrade the matcher`);

@@ -2,11 +2,15 @@
 // upgrade first: it decodes once the matcher is upgraded), and that is visible: /readyz turns
 // not-ready naming the partition and offset, and ic_matcher_stalled_partitions counts it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encode, type SerialProducer } from "@ic/event-log";
+import { EventCodec, eventRecordInvariants, loadSchemaCatalog, type EventRecords, type SerialProducer } from "@ic/event-log";
 import { hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { type RunningMatcher } from "./start-matcher.ts";
 import { testMatcherSetup } from "./testing/test-matcher-setup.ts";
+
+// Records in the header format (written before the schema registry), whose headers the tests
+// edit: in the Confluent wire format the registry id, not a header, says what a record is.
+const headerFormat = new EventCodec<EventRecords>(loadSchemaCatalog(), eventRecordInvariants);
 
 const setup = testMatcherSetup("test_stall");
 const { nodeA, config } = setup;
@@ -40,7 +44,7 @@ describe("a record of a newer schema version", () => {
       interceptedAtMs: Date.now(),
       bridgeInstanceId: "test",
     };
-    const encoded = encode("htlc-intercepted", sample);
+    const encoded = headerFormat.encode("htlc-intercepted", sample);
     // The same bytes, claimed as a version this matcher has never seen.
     const headers = { ...encoded.headers, "ic-schema-version": "99" };
     await producer.send({ topic: config.topics.htlcIntercepted(nodeA), messages: [{ key: sample.paymentHash, value: encoded.value, headers }] });
