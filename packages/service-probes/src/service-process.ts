@@ -3,12 +3,13 @@
 // configuration (every problem listed, then the usage). A second signal exits at once. `--help`
 // (or `-h`) prints the usage: every environment variable with the field it sets.
 
-/** What a running service gives the process around it. */
+/** What a running service gives the process around it (the bridge's and the relay's handles extend it). */
 export interface RunningService {
-  /** Resolves once it runs; rejects when its start-up is refused (then it exits 1). */
-  readonly ready: Promise<unknown>;
-  /** Resolves when it failed by itself while running (then it exits 1). */
-  readonly failed: Promise<unknown>;
+  /** Resolves once it runs; rejects when its start-up is refused (then the process exits 1). */
+  readonly ready: Promise<void>;
+  /** Resolves with the error that stopped it by itself while running (then the process exits 1). */
+  readonly failed: Promise<Error>;
+  /** Idempotent. Resolves once everything is closed. */
   stop(): Promise<void>;
 }
 

@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { connectLnd, type LndClient } from "@ic/lnd-client";
 import { formatShortChannelId, hexToBytes, virtualScidForNode } from "@ic/lightning-protocol";
-import { probesOf, startProbeServer, type ProbeServer } from "@ic/service-probes";
+import { probesOf, startProbeServer, type ProbeServer, type RunningService } from "@ic/service-probes";
 import { AppliedCommands } from "./decisions/applied-commands.ts";
 import { watchBlockEpochs } from "./lnd/block-epoch-watch.ts";
 import { pollBlockHeight } from "./lnd/block-height-poll.ts";
@@ -87,15 +87,10 @@ export interface BridgeStatus {
   outcomeBacklog: number;
 }
 
-export interface RunningBridge {
-  /** Resolves once the bridge runs; rejects (NodeValidationError, ...) when it cannot start. */
-  readonly ready: Promise<void>;
-  /** Resolves with the error that stopped a running bridge by itself (then it is already stopping). */
-  readonly failed: Promise<Error>;
+/** ready rejects with NodeValidationError (among others) when the node is refused; failed means it is already stopping. */
+export interface RunningBridge extends RunningService {
   readonly metrics: BridgeMetrics;
   status(): BridgeStatus;
-  /** Idempotent. Resolves once everything is closed. */
-  stop(): Promise<void>;
 }
 
 export function startBridge(input: BridgeConfigInput | BridgeConfig, deps: BridgeDeps = {}): RunningBridge {

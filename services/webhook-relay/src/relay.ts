@@ -15,7 +15,7 @@ import {
   waitForTopics,
   type RunningConsumer,
 } from "@ic/event-log";
-import { probesOf, startProbeServer, type ProbeServer } from "@ic/service-probes";
+import { probesOf, startProbeServer, type ProbeServer, type RunningService } from "@ic/service-probes";
 import { relayKafkaAuth } from "./config.ts";
 import type { LoadedConfig } from "./config-source.ts";
 import { systemClock, type DeliveryClock, type DeliveryEndpoint } from "./endpoint-delivery.ts";
@@ -32,16 +32,11 @@ export interface RelayOptions {
   readonly clock?: DeliveryClock;
 }
 
-export interface Relay {
-  /** Resolves once the consumer joined its group; rejects if start-up failed. */
-  readonly ready: Promise<void>;
-  /** Resolves (with the error) if the relay fails while running. */
-  readonly failed: Promise<Error>;
+/** ready resolves once the consumer joined its group; stop() abandons deliveries in progress (not committed: delivered again on the next start), leaves the group, disconnects. */
+export interface Relay extends RunningService {
   readonly metrics: RelayMetrics;
   /** The metrics endpoint's port once started (0 before, or without one). */
   metricsPort(): number;
-  /** Abandons deliveries in progress (not committed: delivered again on the next start), leaves the group, disconnects. */
-  stop(): Promise<void>;
 }
 
 export function startRelay(loaded: LoadedConfig, options: RelayOptions = {}): Relay {
