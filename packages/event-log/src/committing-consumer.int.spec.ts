@@ -37,6 +37,10 @@ describe("the committing consumer against the broker", () => {
     groups.push(group);
     return group;
   }
+  /** A committing consumer of one topic from its start, in a group of the test's own; `options` adds to that. */
+  function consume(topic: string, group: string, options: { handler: (record: ConsumedRecord) => Promise<void>; commitIntervalMs?: number }) {
+    return runCommittingConsumer(kafka, { groupId: group, topics: [topic], fromBeginning: true, maxWaitTimeMs: 200, ...options });
+  }
   async function endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
   }
@@ -62,11 +66,7 @@ describe("the committing consumer against the broker", () => {
     const handled: string[] = [];
     let failuresLeft = 1;
     const run = () =>
-      runCommittingConsumer(kafka, {
-        groupId: group,
-        topics: [topic],
-        fromBeginning: true,
-        maxWaitTimeMs: 200,
+      consume(topic, group, {
         handler: async (record) => {
           const id = commandIdOf(record)!;
           if (id === "cmd-4" && failuresLeft > 0) {
@@ -106,11 +106,7 @@ describe("the committing consumer against the broker", () => {
     const topic = await topicWith(1, ["first"]);
     const group = newGroup();
     const handled: string[] = [];
-    const consumer = await runCommittingConsumer(kafka, {
-      groupId: group,
-      topics: [topic],
-      fromBeginning: true,
-      maxWaitTimeMs: 200,
+    const consumer = await consume(topic, group, {
       commitIntervalMs: 60_000,
       handler: async (record) => {
         handled.push(commandIdOf(record)!);
@@ -135,11 +131,7 @@ describe("the committing consumer against the broker", () => {
     const topic = await topicWith(1, ["first"]);
     const group = newGroup();
     const handled: string[] = [];
-    const consumer = await runCommittingConsumer(kafka, {
-      groupId: group,
-      topics: [topic],
-      fromBeginning: true,
-      maxWaitTimeMs: 200,
+    const consumer = await consume(topic, group, {
       commitIntervalMs: 300,
       handler: async (record) => {
         handled.push(commandIdOf(record)!);
@@ -162,11 +154,7 @@ describe("the committing consumer against the broker", () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     const started: string[] = [];
     const finished: string[] = [];
-    const consumer = await runCommittingConsumer(kafka, {
-      groupId: group,
-      topics: [topic],
-      fromBeginning: true,
-      maxWaitTimeMs: 200,
+    const consumer = await consume(topic, group, {
       handler: async (record) => {
         const id = commandIdOf(record)!;
         started.push(id);

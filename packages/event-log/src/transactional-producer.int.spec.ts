@@ -3,13 +3,13 @@
 import type { Admin, Kafka, KafkaMessage } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeAs, encode } from "./codec.ts";
-import { runCommittingConsumer, type ConsumedRecord } from "./committing-consumer.ts";
+import { runCommittingConsumer, type ConsumedRecord, type RunningConsumer } from "./committing-consumer.ts";
 import { committedOffsets, readTopic, testKafka, uniqueName, waitFor } from "./kafka-test-support.ts";
 import { nextOffset } from "./offsets.ts";
 import { sampleEvents } from "./sample-events.ts";
 import { createSerialProducer } from "./serial-producer.ts";
 import { ensureTopics } from "./topics.ts";
-import { createTransactionalProducer } from "./transactional-producer.ts";
+import { createTransactionalProducer, type TransactionalProducer } from "./transactional-producer.ts";
 
 const outcome = (commandId: string) => encode("htlc-outcome", { ...sampleEvents()["htlc-outcome"], commandId });
 const commandIds = (messages: readonly KafkaMessage[]) => messages.map((m) => decodeAs("htlc-outcome", m).commandId);
@@ -20,6 +20,21 @@ describe("the transactional producer against the broker", () => {
   const input = uniqueName("ic.test.tx-in");
   const output = uniqueName("ic.test.tx-out");
   const groups: string[] = [];
+
+  /** The offsets a consume-transform-produce transaction commits for its input: just past `record`. */
+  const offsetsAfter = (group: string, record: ConsumedRecord) => ({
+    consumerGroupId: group,
+    topics: [{ topic: record.topic, partitions: [{ partition: record.partition, offset: nextOffset(record.offset) }] }],
+  });
+  /** Waits until the three input records' offsets are committed for `group`, then stops the consumer and the producer. */
+  async function untilInputCommitted(group: string, consumer: RunningConsumer, producer: TransactionalProducer): Promise<void> {
+    try {
+      await waitFor("all input offsets committed", async () => (await committedOffsets(admin, group, input)).get(0) === "3");
+    } finally {
+      await consumer.stop();
+      await producer.disconnect();
+    }
+  }
 
   beforeAll(async () => {
     kafka = testKafka("event-log-tx-test");
@@ -119,19 +134,11 @@ describe("the transactional producer against the broker", () => {
         const commandId = decodeAs("htlc-outcome", record).commandId;
         await producer.transaction(async (tx) => {
           await tx.send({ topic: target, messages: [outcome(`out-of-${commandId}`)] });
-          await tx.sendOffsets({
-            consumerGroupId: group,
-            topics: [{ topic: record.topic, partitions: [{ partition: record.partition, offset: nextOffset(record.offset) }] }],
-          });
+          await tx.sendOffsets(offsetsAfter(group, record));
         });
       },
     });
-    try {
-      await waitFor("all input offsets committed", async () => (await committedOffsets(admin, group, input)).get(0) === "3");
-    } finally {
-      await consumer.stop();
-      await producer.disconnect();
-    }
+    await untilInputCommitted(group, consumer, producer);
     const produced = await readTopic(kafka, target, { readUncommitted: false, until: (m) => m.length >= 3 });
     expect(commandIds(produced)).toEqual(["out-of-in-0", "out-of-in-1", "out-of-in-2"]);
     await admin.deleteTopics({ topics: [target] }).catch(() => {});
@@ -159,19 +166,11 @@ describe("the transactional producer against the broker", () => {
             topic: target,
             messages: records.map((r) => outcome(`out-of-${decodeAs("htlc-outcome", r).commandId}`)),
           });
-          await tx.sendOffsets({
-            consumerGroupId: group,
-            topics: [{ topic: last.topic, partitions: [{ partition: last.partition, offset: nextOffset(last.offset) }] }],
-          });
+          await tx.sendOffsets(offsetsAfter(group, last));
         });
       },
     });
-    try {
-      await waitFor("all input offsets committed", async () => (await committedOffsets(admin, group, input)).get(0) === "3");
-    } finally {
-      await consumer.stop();
-      await producer.disconnect();
-    }
+    await untilInputCommitted(group, consumer, producer);
     // The three input records were produced before the consumer started: one fetch, one batch.
     expect(batchSizes).toEqual([3]);
     const produced = await readTopic(kafka, target, { readUncommitted: false, until: (m) => m.length >= 3 });
