@@ -55,12 +55,14 @@ export {
 export { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
 export {
   DEFAULT_SCHEMA_REGISTRY_URL,
+  checkAgainstRegistry,
   connectSchemaRegistry,
   schemaRegistryUrlProblem,
   registerTopicSubjects,
   SchemaRegistryError,
   valueSubject,
   type RegisteredSubject,
+  type RegistryCheckReport,
   type SchemaRegistryOptions,
   type SchemaRegistryProblem,
   type TopicSchema,

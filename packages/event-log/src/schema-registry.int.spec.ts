@@ -13,7 +13,7 @@ import type { EventRecords } from "./event-records.ts";
 import { deleteTestSubjects, readTopic, testKafka, testSchemaRegistryUrl, uniqueName, waitFor } from "./kafka-test-support.ts";
 import { eventRecordInvariants } from "./record-invariants.ts";
 import { buildSchemaCatalog, loadSchemaCatalog } from "./schema-catalog.ts";
-import { SchemaRegistryError, connectSchemaRegistry, registerTopicSubjects, valueSubject } from "./schema-registry.ts";
+import { SchemaRegistryError, checkAgainstRegistry, connectSchemaRegistry, registerTopicSubjects, valueSubject } from "./schema-registry.ts";
 import { sampleEvents } from "./sample-events.ts";
 import { createSerialProducer } from "./serial-producer.ts";
 import { ensureTopics } from "./topics.ts";
@@ -105,6 +105,29 @@ describe("the schema registry", () => {
     expect((error as SchemaRegistryError).subject).toBe(valueSubject(topic));
     expect((error as Error).message).toContain(`subject ${valueSubject(topic)}: registering bridge-status v2 (bridge-status.v2.avsc) with BACKWARD compatibility refused (HTTP 409)`);
     expect(codec.boundSchemaIds).toBeUndefined();
+  });
+
+  it("the compatibility check against the registry passes /schemas, and fails a version the registry refuses or a subject holding a schema /schemas lacks", async () => {
+    const good = await checkAgainstRegistry({ url });
+    expect(good.ok).toBe(true);
+    expect(good.lines).toContain(`ok   htlc-outcome: v${catalog.versionsOf("htlc-outcome").map((v) => v.version).join(" -> v")} accepted by the registry under BACKWARD`);
+    const v1 = catalog.current("bridge-status")!;
+    const broken = { ...(v1.schema as { fields: unknown[] }), fields: [...(v1.schema as { fields: unknown[] }).fields, { name: "required", type: "string" }] };
+    const bad = buildSchemaCatalog([
+      { name: "bridge-status", version: 1, schema: v1.schema, source: "bridge-status.v1.avsc" },
+      { name: "bridge-status", version: 2, schema: broken, source: "bridge-status.v2.avsc" },
+    ]);
+    const refused = await checkAgainstRegistry({ url, catalog: bad });
+    expect(refused.ok).toBe(false);
+    expect(refused.lines.join("\n")).toMatch(/FAIL .*registering bridge-status v2 \(bridge-status.v2.avsc\) with BACKWARD compatibility refused \(HTTP 409\)/);
+    // A deployment whose subject holds a schema that is not one of the files.
+    const deployment = uniqueName("ic-test-check");
+    const topic = `${deployment}.bridge.status.v1.x`;
+    subjects.push(valueSubject(topic));
+    await registerTopicSubjects({ url, catalog: buildSchemaCatalog([{ name: "bridge-status", version: 1, schema: broken, source: "elsewhere" }]) }, [{ topic, schema: "bridge-status" }]);
+    const foreign = await checkAgainstRegistry({ url, deployment });
+    expect(foreign.ok).toBe(false);
+    expect(foreign.lines.join("\n")).toContain(`FAIL ${valueSubject(topic)} version 1: a schema none of /schemas has`);
   });
 
   it("refuses to start when the registry does not answer, naming its URL", async () => {

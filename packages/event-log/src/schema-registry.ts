@@ -13,7 +13,7 @@
 // Errors name the registry URL, the subject and the registry's reason; never a value.
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { eventCodec } from "./codec.ts";
-import { fingerprintOf, loadSchemaCatalog, type SchemaCatalog, type SchemaVersion } from "./schema-catalog.ts";
+import { fingerprintOf, loadSchemaCatalog, parseSchema, type SchemaCatalog, type SchemaVersion } from "./schema-catalog.ts";
 import { SchemaIdTable, type SchemaIdResolution } from "./schema-ids.ts";
 
 /** The stack's registry (infra/scripts/schema-registry.sh): the default of every service's schemaRegistryUrl. */
@@ -236,4 +236,89 @@ async function resolveId(registry: SchemaRegistry, url: string, catalog: SchemaC
     if (match !== undefined) return { kind: "known", schema: match.name, version: match.version };
   }
   return { kind: "not-in-catalog", description: `fingerprint ${fingerprint.slice(0, 16)}…` };
+}
+
+export interface RegistryCheckReport {
+  readonly ok: boolean;
+  /** One line per finding, for people. */
+  readonly lines: readonly string[];
+}
+
+/**
+ * The compatibility check against a real registry (schemas/check-compatibility.ts --registry):
+ * 1. every schema's versions, oldest first, go under a throwaway subject with BACKWARD: the
+ *    registry's own compatibility rules must accept each next version (then the subjects are
+ *    deleted);
+ * 2. for each subject of `deployment` the registry holds: every version registered there is one
+ *    of our files (same Parsing Canonical Form: nobody registered a schema that /schemas lacks),
+ *    and our current version is compatible with its latest (what the next start would register).
+ */
+export async function checkAgainstRegistry(options: SchemaRegistryOptions & { readonly deployment?: string }): Promise<RegistryCheckReport> {
+  const catalog = options.catalog ?? loadSchemaCatalog();
+  const root = options.url.replace(/\/+$/, "");
+  const lines: string[] = [];
+  let ok = true;
+  const run = `ic-compat-check.${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const throwaway = catalog.names.map((schema) => ({ topic: `${run}.${schema}`, schema }));
+  try {
+    for (const registered of await registerTopicSubjects({ ...options, catalog }, throwaway)) {
+      lines.push(`ok   ${registered.schema}: v${registered.ids.map((v) => v.version).join(" -> v")} accepted by the registry under BACKWARD`);
+    }
+  } catch (error) {
+    ok = false;
+    lines.push(`FAIL ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    for (const { topic } of throwaway) {
+      for (const suffix of ["", "?permanent=true"]) await fetch(`${root}/subjects/${encodeURIComponent(valueSubject(topic))}${suffix}`, { method: "DELETE" }).catch(() => undefined);
+    }
+  }
+  if (options.deployment === undefined) return { ok, lines };
+
+  const subjects = (await getJson(root, "/subjects")) as string[];
+  const prefix = `${options.deployment}.`;
+  const byFingerprint = new Map(catalog.names.flatMap((name) => catalog.versionsOf(name).map((v) => [v.fingerprint, v] as const)));
+  const mine = subjects.filter((s) => s.startsWith(prefix) && s.endsWith("-value")).sort();
+  if (mine.length === 0) lines.push(`note the registry holds no subject of deployment ${options.deployment}`);
+  for (const subject of mine) {
+    const versions = (await getJson(root, `/subjects/${encodeURIComponent(subject)}/versions`)) as number[];
+    let schemaName: string | undefined;
+    for (const n of versions) {
+      const { schema } = (await getJson(root, `/subjects/${encodeURIComponent(subject)}/versions/${n}`)) as { schema: string };
+      const fingerprint = buildSchemaCatalogFingerprint(schema);
+      const ours = byFingerprint.get(fingerprint);
+      if (ours === undefined) {
+        ok = false;
+        lines.push(`FAIL ${subject} version ${n}: a schema none of /schemas has (fingerprint ${fingerprint.slice(0, 16)}…)`);
+      } else schemaName = ours.name;
+    }
+    if (schemaName === undefined) continue;
+    const current = catalog.current(schemaName)!;
+    const answer = (await postJson(root, `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, { schema: JSON.stringify(current.schema) })) as { is_compatible?: boolean };
+    if (answer.is_compatible === true) lines.push(`ok   ${subject}: ${current.source} is compatible with its latest version`);
+    else {
+      ok = false;
+      lines.push(`FAIL ${subject}: ${current.source} is not BACKWARD compatible with its latest version`);
+    }
+  }
+  return { ok, lines };
+}
+
+function buildSchemaCatalogFingerprint(schemaText: string): string {
+  return fingerprintOf(parseSchema(JSON.parse(schemaText), "registry"));
+}
+
+async function getJson(root: string, path: string): Promise<unknown> {
+  const response = await fetch(`${root}${path}`).catch((error: unknown) => {
+    throw unreachable(root, error);
+  });
+  if (!response.ok) throw new SchemaRegistryError("refused", `schema registry ${root}: GET ${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function postJson(root: string, path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${root}${path}`, { method: "POST", headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: JSON.stringify(body) }).catch((error: unknown) => {
+    throw unreachable(root, error);
+  });
+  if (!response.ok) throw new SchemaRegistryError("refused", `schema registry ${root}: POST ${path}: HTTP ${response.status}: ${await response.text()}`);
+  return response.json();
 }
