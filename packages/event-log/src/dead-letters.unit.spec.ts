@@ -26,27 +26,14 @@ function decodeError(record: Partial<ConsumedRecord>): EventDecodeError {
 const encoded = encode("htlc-command", settle);
 
 describe("decodeFailureAction: what no retry can fix is dead-lettered, a newer version is held", () => {
-  it("dead-letters garbage bytes under valid headers (corrupt-payload)", () => {
-    const error = decodeError({ value: Buffer.from([0xff, 0xfe, 0x00]), headers: encoded.headers });
-    expect(error.reason).toBe("corrupt-payload");
-    expect(decodeFailureAction(error)).toBe("dead-letter");
-  });
-
-  it("dead-letters bytes with no schema headers that are not in the Confluent wire format (corrupt-payload)", () => {
-    const error = decodeError({ value: Buffer.from("garbage") });
-    expect(error.reason).toBe("corrupt-payload");
-    expect(decodeFailureAction(error)).toBe("dead-letter");
-  });
-
-  it("dead-letters a schema name no reader knows (unknown-schema)", () => {
-    const error = decodeError({ value: encoded.value, headers: { ...encoded.headers, "ic-schema": "htlc-teleported" } });
-    expect(error.reason).toBe("unknown-schema");
-    expect(decodeFailureAction(error)).toBe("dead-letter");
-  });
-
-  it("dead-letters a published version edited in place (fingerprint-mismatch)", () => {
-    const error = decodeError({ value: encoded.value, headers: { ...encoded.headers, "ic-schema-fingerprint": "00".repeat(32) } });
-    expect(error.reason).toBe("fingerprint-mismatch");
+  it.each<{ name: string; record: Partial<ConsumedRecord>; reason: string }>([
+    { name: "dead-letters garbage bytes under valid headers (corrupt-payload)", record: { value: Buffer.from([0xff, 0xfe, 0x00]), headers: encoded.headers }, reason: "corrupt-payload" },
+    { name: "dead-letters bytes with no schema headers that are not in the Confluent wire format (corrupt-payload)", record: { value: Buffer.from("garbage") }, reason: "corrupt-payload" },
+    { name: "dead-letters a schema name no reader knows (unknown-schema)", record: { value: encoded.value, headers: { ...encoded.headers, "ic-schema": "htlc-teleported" } }, reason: "unknown-schema" },
+    { name: "dead-letters a published version edited in place (fingerprint-mismatch)", record: { value: encoded.value, headers: { ...encoded.headers, "ic-schema-fingerprint": "00".repeat(32) } }, reason: "fingerprint-mismatch" },
+  ])("$name", ({ record, reason }) => {
+    const error = decodeError(record);
+    expect(error.reason).toBe(reason);
     expect(decodeFailureAction(error)).toBe("dead-letter");
   });
 
