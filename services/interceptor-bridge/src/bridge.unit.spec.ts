@@ -1,5 +1,6 @@
 // The whole bridge against the fake lnd (a real gRPC server on 127.0.0.1) and in-memory event
 // ports. Every wait is on a condition: the fake's and the log's waitFor re-check on each change.
+import { SchemaRegistryError } from "@ic/event-log";
 import type { HtlcCommand } from "@ic/event-log";
 import type { ReceivedResolution, WireGetInfoResponse } from "@ic/lnd-client/testing";
 import { startProbeServer } from "@ic/service-probes";
@@ -677,6 +678,21 @@ describe("start-up refusals", () => {
     await vi.waitFor(() => expect(bridge.status()).toMatchObject({ phase: "failed", error: "consumer crashed (injected)" }));
     expect(bridge.status().interceptorStreamOpen).toBe(false);
     expect(h.log.consuming).toBe(false);
+  });
+
+  it("does not start, and does not retry, when the schema registry does not answer (the error names its URL)", async () => {
+    const h = await harness();
+    let attempts = 0;
+    const bridge = h.start({}, {
+      connectEventPorts: async () => {
+        attempts++;
+        throw new SchemaRegistryError("unreachable", "the schema registry at http://127.0.0.1:9/apis/ccompat/v7 did not answer (connect ECONNREFUSED 127.0.0.1:9)");
+      },
+    });
+    await expect(bridge.ready).rejects.toThrow("the schema registry at http://127.0.0.1:9/apis/ccompat/v7 did not answer");
+    await vi.waitFor(() => expect(bridge.status().phase).toBe("failed"));
+    expect(attempts).toBe(1);
+    expect(bridge.status().interceptorStreamOpen).toBe(false);
   });
 
   it("stops cleanly when stopped during start-up", async () => {
