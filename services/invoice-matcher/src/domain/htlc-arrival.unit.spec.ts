@@ -22,6 +22,7 @@ import {
   invoiceCreated,
   testConfig,
   unknownPaymentDetails,
+  settleRequested,
 } from "./testing/fixtures.ts";
 import { virtualHopFeeMsat } from "./virtual-hop-policy.ts";
 import type { InvoiceEvent } from "./events.ts";
@@ -35,10 +36,7 @@ const rejectedWith = (input: HtlcArrived, reason: HtlcRejectionReason, failure: 
 const settledAlone = (input: HtlcArrived) => ({
   events: [
     htlcAccepted(input),
-    {
-      type: "InvoiceSettleRequested" as const,
-      data: { paymentHash: PAYMENT_HASH, htlcKeys: [input.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: input.data.now },
-    },
+    settleRequested([input]),
   ],
   commands: [settleHtlc(input.data.key, PAYMENT_HASH, input.data)],
 });
@@ -192,10 +190,7 @@ describe("total_msat against the invoice amount (BOLT 4 / BOLT 11)", () => {
       .then({
         events: [
           htlcAccepted(input),
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [input.data.key], setTotalMsat: 150_000n, amountPaidMsat: 150_000n, at: input.data.now },
-          },
+          settleRequested([input], { setTotalMsat: 150_000n, amountPaidMsat: 150_000n }),
         ],
         commands: [settleHtlc(input.data.key, PAYMENT_HASH, input.data)],
       });
@@ -214,10 +209,7 @@ describe("amount-less invoices: any total_msat >= 1, fixed by the first HTLC of 
       .then({
         events: [
           htlcAccepted(second),
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [first.data.key, second.data.key], setTotalMsat: 1_000n, amountPaidMsat: 1_000n, at: second.data.now },
-          },
+          settleRequested([first, second], { setTotalMsat: 1_000n, amountPaidMsat: 1_000n }),
         ],
         commands: [settleHtlc(first.data.key, PAYMENT_HASH, first.data), settleHtlc(second.data.key, PAYMENT_HASH, second.data)],
       });
@@ -259,10 +251,7 @@ describe("MPP set completion across cluster nodes", () => {
       .then({
         events: [
           htlcAccepted(c),
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key, c.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: c.data.now },
-          },
+          settleRequested([a, b, c]),
         ],
         commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data), settleHtlc(c.data.key, PAYMENT_HASH, c.data)],
       });
@@ -291,10 +280,7 @@ describe("MPP set completion across cluster nodes", () => {
       .then({
         events: [
           htlcAccepted(b),
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: 120_000n, at: b.data.now },
-          },
+          settleRequested([a, b], { amountPaidMsat: 120_000n }),
         ],
         commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data)],
       });
@@ -320,14 +306,11 @@ describe("MPP set completion across cluster nodes", () => {
 
 describe("invoice state: HTLCs never join a set that is complete, settled or cancelled", () => {
   const first = part(NODE_A, 1n, INVOICE_MSAT);
-  const settleRequested: InvoiceEvent = {
-    type: "InvoiceSettleRequested",
-    data: { paymentHash: PAYMENT_HASH, htlcKeys: [first.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: T0 + 1_000 },
-  };
+  const requested: InvoiceEvent = settleRequested([first], { at: T0 + 1_000 });
   const newcomer = part(NODE_B, 9n, INVOICE_MSAT, { now: T0 + 5_000 });
 
   it("fails a NEW HTLC for a settle-requested invoice (money-safety rule 2)", () => {
-    given(invoiceCreated(), htlcAccepted(first), settleRequested)
+    given(invoiceCreated(), htlcAccepted(first), requested)
       .when(newcomer)
       .then(rejectedWith(newcomer, "invoice_already_settled", unknownPaymentDetails(newcomer)));
   });
@@ -336,7 +319,7 @@ describe("invoice state: HTLCs never join a set that is complete, settled or can
     given(
       invoiceCreated(),
       htlcAccepted(first),
-      settleRequested,
+      requested,
       { type: "HtlcSettled", data: { paymentHash: PAYMENT_HASH, key: first.data.key, at: T0 + 2_000 } },
       { type: "InvoiceSettled", data: { paymentHash: PAYMENT_HASH, amountPaidMsat: INVOICE_MSAT, at: T0 + 2_000 } },
     )
@@ -385,10 +368,7 @@ describe("invoice expiry at arrival: no new set after expiresAt", () => {
       .then({
         events: [
           htlcAccepted(b),
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: b.data.now },
-          },
+          settleRequested([a, b]),
         ],
         commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data)],
       });

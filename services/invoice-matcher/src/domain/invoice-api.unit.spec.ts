@@ -18,6 +18,7 @@ import {
   invoiceCreated,
   settleInvoice,
   terms,
+  settleRequested,
 } from "./testing/fixtures.ts";
 
 const create = (overrides: Partial<InvoiceTerms> = {}) => ({ type: "CreateInvoice" as const, data: terms(overrides) });
@@ -68,10 +69,7 @@ describe("SettleInvoice (hold mode): settle only a complete, ACCEPTED set", () =
       .when(settleInvoice(T0 + 5_000))
       .then({
         events: [
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [a.data.key, b.data.key], setTotalMsat: INVOICE_MSAT, amountPaidMsat: INVOICE_MSAT, at: T0 + 5_000 },
-          },
+          settleRequested([a, b], { at: T0 + 5_000 }),
         ],
         commands: [settleHtlc(a.data.key, PAYMENT_HASH, a.data), settleHtlc(b.data.key, PAYMENT_HASH, b.data)],
       });

@@ -15,6 +15,7 @@ import {
   terms,
   testConfig,
   tick,
+  settleRequested,
 } from "./testing/fixtures.ts";
 
 const MPP = testConfig.mppTimeoutMs;
@@ -60,10 +61,7 @@ describe("MPP timeout (BOLT 4: fail the whole incomplete set after a while, at l
       .then({
         events: [
           htlcAccepted(next),
-          {
-            type: "InvoiceSettleRequested",
-            data: { paymentHash: PAYMENT_HASH, htlcKeys: [next.data.key], setTotalMsat: 100_000n, amountPaidMsat: 100_000n, at: next.data.now },
-          },
+          settleRequested([next], { setTotalMsat: 100_000n, amountPaidMsat: 100_000n }),
         ],
         commands: [settleHtlc(next.data.key, PAYMENT_HASH, next.data)],
       });

@@ -2,7 +2,7 @@
 // unless a test overrides the one field it is about.
 import type { HtlcFailure } from "../htlc-failure.ts";
 import type { HtlcKey } from "../htlc-key.ts";
-import type { HtlcAccepted, HtlcArrival, InvoiceCreated } from "../events.ts";
+import type { HtlcAccepted, HtlcArrival, InvoiceCreated, InvoiceSettleRequested } from "../events.ts";
 import type { CancelInvoice, HtlcArrived, HtlcFinal, HtlcPayload, MatcherInput, SettleInvoice, Tick } from "../inputs.ts";
 import type { InvoiceTerms } from "../invoice-terms.ts";
 import { validateMatcherConfig } from "../matcher-config.ts";
@@ -125,6 +125,24 @@ export const htlcAccepted = (input: HtlcArrived): HtlcAccepted => {
     },
   };
 };
+
+/**
+ * The event the decider records when the set of `parts` is complete: its total and the amount paid
+ * are the invoice's unless a test says otherwise, at the last part's arrival unless `at` is given.
+ */
+export const settleRequested = (
+  parts: readonly HtlcArrived[],
+  amounts: { setTotalMsat?: bigint; amountPaidMsat?: bigint; at?: number } = {},
+): InvoiceSettleRequested => ({
+  type: "InvoiceSettleRequested",
+  data: {
+    paymentHash: PAYMENT_HASH,
+    htlcKeys: parts.map((part) => part.data.key),
+    setTotalMsat: amounts.setTotalMsat ?? INVOICE_MSAT,
+    amountPaidMsat: amounts.amountPaidMsat ?? INVOICE_MSAT,
+    at: amounts.at ?? parts[parts.length - 1]!.data.now,
+  },
+});
 
 export const unknownPaymentDetails = (input: HtlcArrived): HtlcFailure => ({
   kind: "incorrect_or_unknown_payment_details",
