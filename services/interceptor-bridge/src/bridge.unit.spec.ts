@@ -17,6 +17,7 @@ import {
   OTHER_NODE,
   preimageOf,
   runningBridge,
+  settleFirstOffered,
   settleOffered,
   VIRTUAL_SCID,
   type BridgeHarness as Harness,
@@ -345,10 +346,7 @@ describe("interceptor bridge against the fake lnd", () => {
   it("reports lnd's final settle of an answered HTLC as FINAL_SETTLED", async () => {
     const h = await harness();
     const bridge = await running(h);
-    offerOurs(h.lnd, 21);
-    await h.log.waitFor(() => h.log.intercepted.length === 1);
-    await h.log.deliver(settleCommand(21));
-    await h.lnd.nextResolution();
+    await settleFirstOffered(h, 21);
 
     // A final event of an unrelated forward is not reported.
     h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "20", final_htlc_event: { settled: true, offchain: true } });
@@ -419,10 +417,7 @@ describe("interceptor bridge against the fake lnd", () => {
   it("looks up final resolutions missed while the event subscription was down", async () => {
     const h = await harness();
     const bridge = await running(h);
-    offerOurs(h.lnd, 24);
-    await h.log.waitFor(() => h.log.intercepted.length === 1);
-    await h.log.deliver(settleCommand(24));
-    await h.lnd.nextResolution();
+    await settleFirstOffered(h, 24);
 
     h.lnd.setHtlcResolution({ chan_id: CHAN, htlc_id: "24" }, { settled: true, offchain: true });
     h.lnd.endHtlcEventStreams({ code: GrpcStatus.UNAVAILABLE, details: "lnd restarting" });

@@ -15,6 +15,7 @@ import {
   offerOurs,
   routeForward,
   runningBridge,
+  settleFirstOffered,
   settleOffered,
   type BridgeHarness,
 } from "./testing/bridge-harness.ts";
@@ -154,10 +155,7 @@ describe("a Kafka outage does not stop the node's routing", () => {
   it("keeps a FINAL outcome that cannot be published and publishes it when Kafka returns, without reopening the HTLC event stream", async () => {
     const h = await harness();
     const bridge = await running(h);
-    offerOurs(h.lnd, 1);
-    await h.log.waitFor(() => h.log.intercepted.length === 1);
-    await h.log.deliver(settleCommand(1));
-    await h.lnd.nextResolution();
+    await settleFirstOffered(h, 1);
 
     h.log.setUnavailable(true);
     h.lnd.pushHtlcEvent({ incoming_channel_id: CHAN, incoming_htlc_id: "1", final_htlc_event: { settled: true, offchain: true } });

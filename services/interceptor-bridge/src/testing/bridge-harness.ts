@@ -77,6 +77,17 @@ export function settleOffered(htlcId: number, fields: Partial<HtlcCommand> = {})
   return settleCommand(CHAN, htlcId, { expectedIncomingAmountMsat: OFFERED.incomingAmountMsat, expectedIncomingExpiry: OFFERED.incomingExpiry, ...fields });
 }
 
+/**
+ * An HTLC answered by a SETTLE: offers coordinator HTLC `htlcId` (with no other on the log yet),
+ * waits until it is on the log, delivers its SETTLE and waits until lnd got the answer.
+ */
+export async function settleFirstOffered(h: BridgeHarness, htlcId: number): Promise<void> {
+  offerOurs(h.lnd, htlcId);
+  await h.log.waitFor(() => h.log.intercepted.length === 1);
+  await h.log.deliver(settleOffered(htlcId));
+  await h.lnd.nextResolution();
+}
+
 let forwards = 0;
 /** Offers an ordinary forward (not the virtual scid, on channel 77) and waits for its RESUME. */
 export async function routeForward(lnd: FakeLnd): Promise<void> {
