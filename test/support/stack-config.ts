@@ -18,6 +18,8 @@ export interface StackNode {
 export interface StackConfig {
   runDir: string;
   postgresUrl: string;
+  /** The schema registry's Confluent-compatible API (infra/scripts/schema-registry.sh): every service's schemaRegistryUrl. */
+  schemaRegistryUrl: string;
   kafkaBrokers: string[];
   /** Credentials file (JSON {username, password, mechanism}) of each Kafka principal. */
   kafkaCredentials: { admin: string; matcher: string; public: string; bridges: Record<"alpha" | "bravo", string> };
