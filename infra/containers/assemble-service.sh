@@ -3,7 +3,7 @@
 # production dependencies installed): copies into /app only that service, the workspace
 # packages it depends on (pnpm linked them into node_modules/@ic), their production
 # node_modules, and what they read at run time (protos, Avro schemas, migrations, the
-# libsecp256k1 addon). Tests, benches and test fakes stay behind.
+# libsecp256k1 addon, a page built into dist/). Tests, benches and test fakes stay behind.
 set -eu
 service="$1"
 [ -d "services/$service" ] || { echo "no service $service" >&2; exit 1; }
@@ -23,7 +23,7 @@ done
 for pkg in $keep; do
   mkdir -p "/app/$pkg"
   cp -a "$pkg/package.json" "/app/$pkg/"
-  for part in src build migrations node_modules; do
+  for part in src build dist migrations node_modules; do
     if [ -e "$pkg/$part" ]; then cp -a "$pkg/$part" "/app/$pkg/"; fi
   done
 done

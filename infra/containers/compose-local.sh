@@ -4,16 +4,19 @@
 # certs and macaroons copied for uid 1000, mode 0400) and runs compose with it: podman-compose
 # (default) or `docker compose` with IC_CONTAINER_ENGINE=docker (the project's own dockerd,
 # started by docker.sh when none runs; images from build-images.sh with the same engine).
-#   compose-local.sh up     start, then wait until every container's health check passes and
-#                           print how long from `up` until both bridges were ready
-#   compose-local.sh down   stop and remove the containers
+#   compose-local.sh up [--console]   start, then wait until every container's health check passes
+#                           and print how long from `up` until both bridges were ready; --console
+#                           also starts the operator console (compose profile `console`) on
+#                           127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}, signed in with the API token
+#   compose-local.sh down   stop and remove the containers (the console's too)
 #   compose-local.sh ps
 # The matcher's secrets are those of the demo (.run/demo/secrets.json), passed by environment,
 # unless IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED and IC_MATCHER_API_TOKEN are all set.
 # For a deployment of its own (the tests): IC_COMPOSE_PROJECT (also names the folder),
 # IC_COMPOSE_DEPLOYMENT (Kafka deployment; default the stack's), IC_COMPOSE_DB_SCHEMA (compose),
-# IC_COMPOSE_API_PORT (10200), and compose.yaml's IC_MATCHER_METRICS_PORT,
-# IC_BRIDGE_ALPHA_METRICS_PORT, IC_BRIDGE_BRAVO_METRICS_PORT.
+# IC_COMPOSE_API_PORT (10200), IC_COMPOSE_CONSOLE_PORT (9480), and compose.yaml's
+# IC_MATCHER_METRICS_PORT, IC_BRIDGE_ALPHA_METRICS_PORT, IC_BRIDGE_BRAVO_METRICS_PORT.
+# Every config names the stack's schema registry (stack.json schemaRegistryUrl).
 source "$(dirname "$0")/lib.sh"
 if [[ "$CONTAINER_ENGINE" == docker && "${1:-}" != up ]]; then
   # down/ps never start an engine: with none running there are no containers.
@@ -26,18 +29,25 @@ cd "$REPO_DIR"
 PROJECT="${IC_COMPOSE_PROJECT:-invoice-coordinator}"
 DEPLOY="$RUN_DIR/containers/compose"
 [[ "$PROJECT" == invoice-coordinator ]] || DEPLOY="$RUN_DIR/containers/compose-$PROJECT"
+# The console's service is in the profile `console`: `up --console` starts it; down and ps always
+# name the profile, so its container is stopped and listed with the others.
+with_console=false
+[[ "${1:-}" != up || "${2:-}" == --console ]] && with_console=true
+[[ "${1:-}" == up && -n "${2:-}" && "${2:-}" != --console ]] && die "usage: infra/containers/compose-local.sh up [--console]|down|ps"
+profile_args=()
+[[ "$with_console" == true ]] && profile_args=(--profile console)
 if [[ "$CONTAINER_ENGINE" == docker ]]; then
   # A `docker compose build` would build from the local base image too (no registry to pull from).
   compose() {
     IC_DEPLOY_DIR="$DEPLOY" IC_BASE_IMAGE="${IC_BASE_IMAGE:-$LOCAL_BASE_IMAGE}" \
-      docker compose -p "$PROJECT" -f "$INFRA_DIR/containers/compose.yaml" "$@"
+      docker compose -p "$PROJECT" -f "$INFRA_DIR/containers/compose.yaml" "${profile_args[@]}" "$@"
   }
   # Docker runs the images' health checks itself.
   healthy() { [[ "$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$1" 2>/dev/null)" == healthy ]]; }
   up_args=(up -d --no-build --pull never)
 else
   PODMAN_COMPOSE="$(podman_compose_path)"
-  compose() { IC_DEPLOY_DIR="$DEPLOY" "$PODMAN_COMPOSE" -p "$PROJECT" -f "$INFRA_DIR/containers/compose.yaml" "$@"; }
+  compose() { IC_DEPLOY_DIR="$DEPLOY" "$PODMAN_COMPOSE" -p "$PROJECT" -f "$INFRA_DIR/containers/compose.yaml" "${profile_args[@]}" "$@"; }
   # Podman runs health checks from systemd timers; without systemd they run only when asked,
   # so the wait runs each container's own HEALTHCHECK.
   healthy() { podman healthcheck run "$1" >/dev/null 2>&1; }
@@ -48,11 +58,13 @@ write_deployment() {
   local stack="$RUN_DIR/stack.json"
   [[ -f "$stack" ]] || die "no $stack: bring the stack up first (infra/stack up)"
   rm -rf "$DEPLOY"
-  mkdir -p "$DEPLOY"/{matcher,bridge-alpha,bridge-bravo}/secrets
+  jq -e '.schemaRegistryUrl' "$stack" >/dev/null || die "$stack names no schemaRegistryUrl: bring the stack up again (infra/stack up adds the schema registry)"
+  mkdir -p "$DEPLOY"/{matcher,bridge-alpha,bridge-bravo,console}/secrets
   jq --arg deployment "${IC_COMPOSE_DEPLOYMENT:-}" --arg schema "${IC_COMPOSE_DB_SCHEMA:-compose}" \
      --arg listen "127.0.0.1:${IC_COMPOSE_API_PORT:-10200}" \
      '{network: "regtest", postgresUrl, dbSchema: $schema,
        deployment: (if $deployment == "" then .kafkaDeployment else $deployment end),
+       schemaRegistryUrl,
        kafka: {brokers: .kafkaBrokers, credentialsFile: "/secrets/kafka.json"},
        cluster: [.cluster.nodes.alpha, .cluster.nodes.bravo] | map({name, pubkey}),
        virtualHopPolicy: {feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40},
@@ -63,11 +75,22 @@ write_deployment() {
          lnd: {grpcAddress: $node.grpcAddress, tlsCertPath: "/secrets/tls.cert", macaroonPath: "/secrets/admin.macaroon"},
          expectedPubkey: $node.pubkey, network: "regtest",
          deployment: (if $deployment == "" then .kafkaDeployment else $deployment end),
+         schemaRegistryUrl,
          kafka: {brokers: .kafkaBrokers, credentialsFile: "/secrets/kafka.json"}}' "$stack" > "$DEPLOY/bridge-$node/bridge.json"
     install -o 1000 -g 1000 -m 0400 "$(jq -r --arg n "$node" '.kafkaCredentials.bridges[$n]' "$stack")" "$DEPLOY/bridge-$node/secrets/kafka.json"
     install -o 1000 -g 1000 -m 0400 "$(jq -r --arg n "$node" '.cluster.nodes[$n].tlsCertPath' "$stack")" "$DEPLOY/bridge-$node/secrets/tls.cert"
     install -o 1000 -g 1000 -m 0400 "$(jq -r --arg n "$node" '.cluster.nodes[$n].macaroonPath' "$stack")" "$DEPLOY/bridge-$node/secrets/admin.macaroon"
   done
+  # The console: the API, both bridges' and the matcher's metrics, Kafka with the matcher's credentials (lag).
+  jq --arg deployment "${IC_COMPOSE_DEPLOYMENT:-}" --arg listen "127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}" \
+     --arg api "127.0.0.1:${IC_COMPOSE_API_PORT:-10200}" --arg matcher "${IC_MATCHER_METRICS_PORT:-9464}" \
+     --arg alpha "${IC_BRIDGE_ALPHA_METRICS_PORT:-9465}" --arg bravo "${IC_BRIDGE_BRAVO_METRICS_PORT:-9466}" \
+     '{listen: $listen, api: {address: $api},
+       deployment: (if $deployment == "" then .kafkaDeployment else $deployment end),
+       bridges: [{node: "alpha", metricsUrl: "http://127.0.0.1:\($alpha)/metrics"}, {node: "bravo", metricsUrl: "http://127.0.0.1:\($bravo)/metrics"}],
+       matchers: [{name: "matcher", metricsUrl: "http://127.0.0.1:\($matcher)/metrics"}],
+       kafka: {brokers: .kafkaBrokers, credentialsFile: "/secrets/kafka.json"}}' "$stack" > "$DEPLOY/console/console.json"
+  install -o 1000 -g 1000 -m 0400 "$(jq -r .kafkaCredentials.matcher "$stack")" "$DEPLOY/console/secrets/kafka.json"
   chown 1000:1000 "$DEPLOY"/*/secrets && chmod 0500 "$DEPLOY"/*/secrets
 }
 
@@ -84,21 +107,29 @@ case "${1:-}" in
       IC_MATCHER_PREIMAGE_SEED="$(jq -r .preimageSeed "$secrets")"
       IC_MATCHER_API_TOKEN="$(jq -r .apiToken "$secrets")"
     fi
-    export IC_MATCHER_NODE_KEY IC_MATCHER_PREIMAGE_SEED IC_MATCHER_API_TOKEN
+    # The console signs in to the API (and operators to the console) with the API's token.
+    IC_CONSOLE_API_AUTH_TOKEN="$IC_MATCHER_API_TOKEN"
+    export IC_MATCHER_NODE_KEY IC_MATCHER_PREIMAGE_SEED IC_MATCHER_API_TOKEN IC_CONSOLE_API_AUTH_TOKEN
     mkdir -p "$RUN_DIR/logs"
     up_log="$RUN_DIR/logs/compose-up-$PROJECT.log"
     started=$SECONDS
     # Docker's compose waits for the matcher's health (depends_on) before it starts the bridges.
     compose "${up_args[@]}" >"$up_log" 2>&1 || { tail -n 20 "$up_log" >&2; die "$CONTAINER_ENGINE compose up failed (log: $up_log)"; }
-    for service in matcher bridge-alpha bridge-bravo; do
+    services=(matcher bridge-alpha bridge-bravo)
+    if [[ "$with_console" == true ]]; then services+=(console); fi
+    for service in "${services[@]}"; do
       name="$(engine ps -a --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$service" --format '{{.Names}}' | head -1)"
       [[ -n "$name" ]] || die "compose started no container for $service (log: $up_log)"
       wait_for "$name healthy" 180 healthy "$name"
       log "$name healthy $((SECONDS - started))s after 'up'"
+      if [[ "$service" == bridge-bravo ]]; then bridges_ready=$((SECONDS - started)); fi
     done
-    log "both bridges ready $((SECONDS - started))s after $CONTAINER_ENGINE compose up (project $PROJECT; stop: $0 down)"
+    log "both bridges ready ${bridges_ready}s after $CONTAINER_ENGINE compose up (project $PROJECT; stop: $0 down)"
+    if [[ "$with_console" == true ]]; then
+      log "operator console: http://127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}/ (sign in with the API token: IC_MATCHER_API_TOKEN, or apiToken in $RUN_DIR/demo/secrets.json)"
+    fi
     ;;
   down) compose down -t 10 ;;
   ps) compose ps ;;
-  *) die "usage: infra/containers/compose-local.sh up|down|ps" ;;
+  *) die "usage: infra/containers/compose-local.sh up [--console]|down|ps" ;;
 esac

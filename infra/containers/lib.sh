@@ -6,7 +6,7 @@ CONTAINERS_CACHE="$CACHE_DIR/containers"
 IMAGE_PREFIX="${IC_IMAGE_PREFIX:-localhost/invoice-coordinator}"
 # The local stand-in for node:20-bookworm-slim (build-base-image.sh), used when no registry answers.
 LOCAL_BASE_IMAGE="${IC_LOCAL_BASE_IMAGE:-localhost/ic-node20-bookworm-slim:local}"
-SERVICES=(invoice-matcher interceptor-bridge coordinator-cli webhook-relay)
+SERVICES=(invoice-matcher interceptor-bridge coordinator-cli webhook-relay operator-console)
 
 # crun refuses this machine's hybrid cgroup layout and the default ulimits are too high for it
 # (docs: ../shared/DESIGN.md §12): runc and capped ulimits, in a containers.conf of our own that

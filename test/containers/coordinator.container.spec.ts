@@ -2,7 +2,9 @@
 // with host networking against the real stack): a multi-part payment across alpha and bravo,
 // then a crash of the matcher's and alpha's bridge's containers (their processes killed from
 // the host; the restart policy brings them back), then a second payment; each invoice settles
-// once. Then SIGTERM stops every container cleanly (exit code 0) within seconds.
+// once. Then SIGTERM stops every container cleanly (exit code 0) within seconds. The operator
+// console runs beside them from its own image: healthy by its check (/login), 401 to its API
+// without the token, the stack's nodes with it.
 // The images are built once per run by build-images.global-setup.ts.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -42,6 +44,7 @@ const clusterNodes = [
 
 let nodes: StackClients | undefined;
 let containers: CoordinatorContainers | undefined;
+const apiToken = randomBytes(24).toString("hex");
 let provisioned: Awaited<ReturnType<typeof provisionTestDeployment>> | undefined;
 let watcher: RunningConsumer | undefined;
 /** Public invoice events of this deployment: payment hash -> kinds in order. */
@@ -75,10 +78,11 @@ beforeAll(async () => {
     secrets: {
       nodeKey: randomBytes(32).toString("hex"),
       preimageSeed: randomBytes(32).toString("hex"),
-      apiToken: randomBytes(24).toString("hex"),
+      apiToken,
     },
     apiPort: 10_261,
     metricsPorts: { matcher: 19_464, alpha: 19_465, bravo: 19_466 },
+    console: { port: 19_480 },
     label: LABEL,
   });
   await waitUntil(
@@ -121,6 +125,14 @@ afterAll(async () => {
   ]);
 });
 
+/** What the test reads of the console's GET /api/overview (services/operator-console/src/view/console-model.ts). */
+interface ConsoleOverview {
+  api: { state: string };
+  kafka: { state: string; matcherGroup: string };
+  matchers: { metrics: string }[];
+  bridges: { node: string; pubkey?: string; metrics: string; apiSaysConnected?: boolean; lndConnected?: boolean }[];
+}
+
 /** The 1.5M sat payment split across alpha and bravo, settled once (pay-across-cluster.ts). */
 function payAcrossBothNodes(label: string): Promise<void> {
   return payAcross({ stack, nodes: nodes!, api: containers!.api, events }, `${label}-${run}`);
@@ -136,6 +148,44 @@ describe("the coordinator as containers", () => {
       );
       expect(await containers!.healthy(role)).toBe(true);
     }
+  });
+
+  it("runs the operator console from its image: /login healthy, 401 to /api without the token, the stack's nodes with it", async () => {
+    const state = await containers!.state("console");
+    expect(state.status).toBe("running");
+    expect(state.image).toMatch(/\/operator-console:latest$/);
+    expect(await containers!.healthy("console")).toBe(true);
+    const url = containers!.consoleUrl!;
+    const login = await fetch(`${url}/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain("<form");
+    for (const authorization of [undefined, `Bearer ${randomBytes(24).toString("hex")}`]) {
+      const refused = await fetch(`${url}/api/overview`, { headers: authorization === undefined ? {} : { authorization } });
+      expect(refused.status, authorization === undefined ? "no token" : "a wrong token").toBe(401);
+      expect(Object.keys((await refused.json()) as object)).toEqual(["error"]);
+    }
+    // With the token: GetInfo's nodes, each bridge's metrics read, the matcher's, and Kafka (lag) up.
+    const overview = await waitUntil(
+      "the console's overview with both bridges connected and every part read",
+      async () => {
+        const response = await fetch(`${url}/api/overview`, { headers: { authorization: `Bearer ${apiToken}` } });
+        expect(response.status).toBe(200);
+        const o = (await response.json()) as ConsoleOverview;
+        const ready =
+          o.api.state === "up" &&
+          o.kafka.state === "up" &&
+          o.matchers.every((m) => m.metrics === "up") &&
+          o.bridges.length === 2 &&
+          o.bridges.every((b) => b.metrics === "up" && b.apiSaysConnected === true && b.lndConnected === true);
+        return ready ? o : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(overview.bridges.map((b) => [b.node, b.pubkey]).sort()).toEqual([
+      ["alpha", alpha.pubkey],
+      ["bravo", bravo.pubkey],
+    ]);
+    expect(overview.kafka.matcherGroup).toBe(deploymentGroups(deployment).matcher);
   });
 
   it("pays a multi-part invoice across alpha and bravo, settled once", async () => {
@@ -166,5 +216,6 @@ describe("the coordinator as containers", () => {
       expect(state.exitCode, state.name).toBe(0);
       expect(state.stopMs, state.name).toBeLessThan(9_000);
     }
+    expect(Object.keys(stopped).sort()).toEqual(["alpha", "bravo", "console", "matcher"]);
   });
 });

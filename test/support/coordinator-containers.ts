@@ -5,6 +5,8 @@
 // environment (matcher keys, API token) or mounted read-only files (Kafka credentials, lnd's
 // TLS cert and macaroon) copied for the images' user (uid 1000). The containers run with
 // --init (catatonit: SIGTERM reaches node), a read-only root file system and restart=always.
+// Every config names the stack's schema registry. Optionally the operator console as a fourth
+// container (its page on loopback, the API token from the environment).
 // Used by the demo (--containers) and the container e2e test. The engine-level helpers (build,
 // inspect, crash, logs) also drive Docker (infra/containers/docker.sh): the compose-on-Docker test.
 import { execFile } from "node:child_process";
@@ -95,7 +97,11 @@ export async function buildImages(engine: ContainerEngine = "podman", services: 
   }
 }
 
+/** The coordinator's containers: the matcher and one bridge per cluster node. */
 export type ContainerRole = "matcher" | "alpha" | "bravo";
+/** With the operator console, when asked for (ContainerOptions.console). */
+export type AnyContainerRole = ContainerRole | "console";
+type StoppedContainer = ContainerState & { stopMs: number };
 
 export interface ContainerState {
   name: string;
@@ -151,15 +157,18 @@ export async function crashContainer(engine: ContainerEngine, name: string): Pro
 }
 
 export interface CoordinatorContainers {
-  readonly names: Record<ContainerRole, string>;
+  /** The containers started (console only when asked for). */
+  readonly names: Record<ContainerRole, string> & { console?: string };
   readonly api: InvoiceApiClient;
   readonly apiAddress: string;
+  /** The console's page, when it was started: http://127.0.0.1:<port>. */
+  readonly consoleUrl: string | undefined;
   /** When each container first reported healthy (ms since the start of `start`), for the demo's story. */
-  readonly readyAfterMs: Record<ContainerRole, number>;
+  readonly readyAfterMs: Record<ContainerRole, number> & { console?: number };
   /** Runs the image's HEALTHCHECK now (Podman schedules it only with systemd): true when healthy. */
-  healthy(role: ContainerRole): Promise<boolean>;
-  waitHealthy(role: ContainerRole, timeoutMs?: number): Promise<number>;
-  state(role: ContainerRole): Promise<ContainerState>;
+  healthy(role: AnyContainerRole): Promise<boolean>;
+  waitHealthy(role: AnyContainerRole, timeoutMs?: number): Promise<number>;
+  state(role: AnyContainerRole): Promise<ContainerState>;
   /**
    * Kills the container's processes from the host (SIGKILL to its init), as a crash would:
    * `podman kill` counts as stopped by the user and Podman would not restart the container.
@@ -167,7 +176,7 @@ export interface CoordinatorContainers {
    */
   crash(role: ContainerRole): Promise<ContainerState>;
   /** podman stop (SIGTERM, then SIGKILL after 10 s), logs saved to .run/logs, containers removed. Returns each one's exit state. */
-  stop(): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>>;
+  stop(): Promise<Record<ContainerRole, StoppedContainer> & { console?: StoppedContainer }>;
 }
 
 export interface ContainerOptions {
@@ -182,6 +191,11 @@ export interface ContainerOptions {
   logLevel?: string;
   /** Extra label on every container (tests clean up leftovers of an interrupted run by it). */
   label?: string;
+  /**
+   * Also run the operator console's image: its page on 127.0.0.1:<port>, polling the API, the
+   * three containers' metrics and Kafka (the matcher's credentials, for consumer lag).
+   */
+  console?: { port: number };
 }
 
 /** Removes containers with the label (left by an interrupted run: with restart=always they would go on holding lnd's interceptors). */
@@ -200,22 +214,36 @@ export async function startCoordinatorContainers(
   const started = Date.now();
   const dir = path.join(stack.runDir, "containers", options.namePrefix);
   const { alpha, bravo } = stack.cluster.nodes;
-  const names: Record<ContainerRole, string> = {
+  const names: Record<ContainerRole, string> & { console?: string } = {
     matcher: `${options.namePrefix}-matcher`,
     alpha: `${options.namePrefix}-bridge-alpha`,
     bravo: `${options.namePrefix}-bridge-bravo`,
+    ...(options.console === undefined ? {} : { console: `${options.namePrefix}-console` }),
+  };
+  const roles = Object.keys(names) as AnyContainerRole[];
+  const nameOf = (role: AnyContainerRole): string => {
+    const name = names[role];
+    if (name === undefined) throw new Error(`no ${role} container: startCoordinatorContainers was not asked for it`);
+    return name;
   };
   const apiAddress = `127.0.0.1:${options.apiPort}`;
+  const consoleUrl = options.console === undefined ? undefined : `http://127.0.0.1:${options.console.port}`;
   await podman("rm", "-f", "--ignore", ...Object.values(names));
   rmSync(dir, { recursive: true, force: true });
 
   // Per container: config/ (the JSON file) and secrets/ (copies readable by the image's user only), both mounted read-only.
-  const mountsFor = (role: ContainerRole, config: unknown, secretFiles: Record<string, string>): string[] => {
+  const configFileName: Record<AnyContainerRole, string> = {
+    matcher: "matcher.json",
+    alpha: "bridge.json",
+    bravo: "bridge.json",
+    console: "console.json",
+  };
+  const mountsFor = (role: AnyContainerRole, config: unknown, secretFiles: Record<string, string>): string[] => {
     const configDir = path.join(dir, role, "config");
     const secretsDir = path.join(dir, role, "secrets");
     mkdirSync(configDir, { recursive: true });
     mkdirSync(secretsDir, { recursive: true });
-    const configFile = path.join(configDir, role === "matcher" ? "matcher.json" : "bridge.json");
+    const configFile = path.join(configDir, configFileName[role]);
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     for (const [name, source] of Object.entries(secretFiles)) {
       const target = path.join(secretsDir, name);
@@ -227,11 +255,11 @@ export async function startCoordinatorContainers(
     chmodSync(secretsDir, 0o500);
     return ["-v", `${configDir}:/config:ro`, "-v", `${secretsDir}:/secrets:ro`];
   };
-  const common = (role: ContainerRole): string[] => [
+  const common = (role: AnyContainerRole): string[] => [
     "run",
     "--detach",
     "--name",
-    names[role],
+    nameOf(role),
     "--network",
     "host",
     "--init",
@@ -255,6 +283,7 @@ export async function startCoordinatorContainers(
         postgresUrl: stack.postgresUrl,
         dbSchema: options.dbSchema,
         deployment: options.deployment,
+        schemaRegistryUrl: stack.schemaRegistryUrl,
         kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
         cluster,
         virtualHopPolicy: { feeBaseMsat: 1000, feeProportionalMillionths: 100, cltvExpiryDelta: 40 },
@@ -290,6 +319,7 @@ export async function startCoordinatorContainers(
         expectedPubkey: node.pubkey,
         network: "regtest",
         deployment: options.deployment,
+        schemaRegistryUrl: stack.schemaRegistryUrl,
         kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
       },
       {
@@ -305,30 +335,58 @@ export async function startCoordinatorContainers(
     `${IMAGE_PREFIX}/interceptor-bridge:latest`,
   ];
 
+  const metricsUrl = (role: ContainerRole): string => `http://127.0.0.1:${options.metricsPorts[role]}/metrics`;
+  const consoleArgs = (port: number): string[] => [
+    ...common("console"),
+    ...mountsFor(
+      "console",
+      {
+        listen: `127.0.0.1:${port}`,
+        api: { address: apiAddress },
+        deployment: options.deployment,
+        bridges: [
+          { node: alpha.name, metricsUrl: metricsUrl("alpha") },
+          { node: bravo.name, metricsUrl: metricsUrl("bravo") },
+        ],
+        matchers: [{ name: "matcher", metricsUrl: metricsUrl("matcher") }],
+        kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
+        pollIntervalMs: 500,
+        logLevel: options.logLevel ?? "info",
+      },
+      // The matcher's principal: the console only describes groups and fetches offsets with it.
+      { "kafka.json": stack.kafkaCredentials.matcher },
+    ),
+    // The invoice API's token, by name only (the console calls the API with it; operators sign in with it).
+    "--env",
+    "IC_CONSOLE_API_AUTH_TOKEN",
+    `${IMAGE_PREFIX}/operator-console:latest`,
+  ];
+
   const secretEnv = {
     IC_MATCHER_NODE_KEY: options.secrets.nodeKey,
     IC_MATCHER_PREIMAGE_SEED: options.secrets.preimageSeed,
     IC_MATCHER_API_TOKEN: options.secrets.apiToken,
+    IC_CONSOLE_API_AUTH_TOKEN: options.secrets.apiToken,
   };
   const runWithSecrets = (args: string[]): Promise<string> => podmanWithEnv(secretEnv, ...args);
 
-  const state = (role: ContainerRole): Promise<ContainerState> => containerState("podman", names[role]);
-  const healthy = async (role: ContainerRole): Promise<boolean> =>
-    podman("healthcheck", "run", names[role]).then(
+  const state = (role: AnyContainerRole): Promise<ContainerState> => containerState("podman", nameOf(role));
+  const healthy = async (role: AnyContainerRole): Promise<boolean> =>
+    podman("healthcheck", "run", nameOf(role)).then(
       () => true,
       () => false,
     );
-  const waitHealthy = async (role: ContainerRole, timeoutMs = 120_000): Promise<number> => {
+  const waitHealthy = async (role: AnyContainerRole, timeoutMs = 120_000): Promise<number> => {
     // A container that keeps exiting (bad config, a module missing) is restarted by the policy:
     // that ends the wait at once with its last lines, rather than at the timeout.
     let crashLoop: string | undefined;
     await waitUntil(
-      `container ${names[role]} healthy (its /readyz)`,
+      `container ${nameOf(role)} healthy (its HEALTHCHECK)`,
       async () => {
         if (await healthy(role)) return true;
         const s = await state(role);
         if (s.status !== "exited" && s.restarts <= 3) return undefined;
-        crashLoop = `${names[role]} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts; its last lines:\n${await containerLogs(names[role], 8)}`;
+        crashLoop = `${nameOf(role)} ${s.status}, exit code ${s.exitCode}, ${s.restarts} restarts; its last lines:\n${await containerLogs(nameOf(role), 8)}`;
         return true;
       },
       { timeoutMs, intervalMs: 250 },
@@ -339,12 +397,12 @@ export async function startCoordinatorContainers(
 
   const api = connectInvoiceApi(apiAddress, options.secrets.apiToken);
   const logsDir = path.join(stack.runDir, "logs");
-  let stopping: Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> | undefined;
+  type Stopped = Record<ContainerRole, StoppedContainer> & { console?: StoppedContainer };
+  let stopping: Promise<Stopped> | undefined;
   // Once: a test that stops them and the cleanup after it share one stop.
-  const stop = (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> =>
-    (stopping ??= stopOnce());
-  const stopOnce = async (): Promise<Record<ContainerRole, ContainerState & { stopMs: number }>> => {
-    const result = {} as Record<ContainerRole, ContainerState & { stopMs: number }>;
+  const stop = (): Promise<Stopped> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<Stopped> => {
+    const result = {} as Stopped;
     await runAllSteps(`stopping the containers ${Object.values(names).join(", ")}`, [
       ["invoice API client", () => api.close()],
       [
@@ -352,12 +410,12 @@ export async function startCoordinatorContainers(
         async () => {
           // In parallel: each gets SIGTERM and 10 s before SIGKILL.
           await Promise.all(
-            (Object.keys(names) as ContainerRole[]).map(async (role) => {
+            roles.map(async (role) => {
               const t0 = Date.now();
-              await podman("stop", "-t", "10", "--ignore", names[role]);
+              await podman("stop", "-t", "10", "--ignore", nameOf(role));
               const stopMs = Date.now() - t0;
               mkdirSync(logsDir, { recursive: true });
-              writeFileSync(path.join(logsDir, `${names[role]}.log`), await containerLogs(names[role]));
+              writeFileSync(path.join(logsDir, `${nameOf(role)}.log`), await containerLogs(nameOf(role)));
               result[role] = { ...(await state(role)), stopMs };
             }),
           );
@@ -372,16 +430,14 @@ export async function startCoordinatorContainers(
     await runWithSecrets(matcherArgs);
     await runWithSecrets(bridgeArgs(alpha, "alpha"));
     await runWithSecrets(bridgeArgs(bravo, "bravo"));
-    const readyAfterMs = {} as Record<ContainerRole, number>;
-    await Promise.all(
-      (Object.keys(names) as ContainerRole[]).map(
-        async (role) => (readyAfterMs[role] = await waitHealthy(role)),
-      ),
-    );
+    if (options.console !== undefined) await runWithSecrets(consoleArgs(options.console.port));
+    const readyAfterMs = {} as Record<ContainerRole, number> & { console?: number };
+    await Promise.all(roles.map(async (role) => (readyAfterMs[role] = await waitHealthy(role))));
     return {
       names,
       api,
       apiAddress,
+      consoleUrl,
       readyAfterMs,
       healthy,
       waitHealthy,
