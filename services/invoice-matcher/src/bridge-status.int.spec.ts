@@ -5,8 +5,7 @@
 // safety margin (3 blocks) gets the set CANCELLED by the ticker, its part failed at that height.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeAs, runCommittingConsumer, type HtlcCommand, type RunningConsumer } from "@ic/event-log";
-import { testKafka } from "@ic/event-log/testing";
+import { decodeAs, type HtlcCommand } from "@ic/event-log";
 import { decodeFailurePacket, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { type RunningMatcher } from "./start-matcher.ts";
@@ -24,28 +23,17 @@ let matcher: RunningMatcher;
 let sender: SyntheticHtlcSender;
 let db: pg.Client;
 const commands: HtlcCommand[] = [];
-const consumers: RunningConsumer[] = [];
-const kafka = testKafka(`test-${run}-client`);
 
 beforeAll(async () => {
   ({ matcher, htlcs: sender } = await setup.start());
-  consumers.push(
-    await runCommittingConsumer(kafka, {
-      groupId: `test-${run}-observer`,
-      topics: [topics.htlcCommands(nodeA), topics.htlcCommands(nodeB)],
-      fromBeginning: true,
-      maxWaitTimeMs: 200,
-      handler: async (record) => void commands.push(decodeAs("htlc-command", record)),
-    }),
-  );
+  await setup.observe([topics.htlcCommands(nodeA), topics.htlcCommands(nodeB)], (record) => void commands.push(decodeAs("htlc-command", record)));
   db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
 });
 
 afterAll(async () => {
-  for (const c of consumers) await c.stop();
   await db?.end();
-  await setup.stop({ groups: [`test-${run}-observer`] });
+  await setup.stop();
 });
 
 const heightOf = async (nodeId: string): Promise<number | undefined> =>

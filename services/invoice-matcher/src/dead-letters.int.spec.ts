@@ -14,10 +14,8 @@ import {
   eventRecordInvariants,
   loadSchemaCatalog,
   type EventRecords,
-  runCommittingConsumer,
   type ConsumedRecord,
   type HtlcCommand,
-  type RunningConsumer,
 } from "@ic/event-log";
 import { testKafka } from "@ic/event-log/testing";
 import { decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
@@ -42,30 +40,20 @@ let raw: Producer;
 let synthetic: SyntheticHtlcSender;
 const commands: HtlcCommand[] = [];
 const deadLetters: ConsumedRecord[] = [];
-const consumers: RunningConsumer[] = [];
 
 beforeAll(async () => {
   ({ matcher, htlcs: synthetic } = await setup.start());
   raw = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
   await raw.connect();
-  consumers.push(
-    await runCommittingConsumer(kafka, {
-      groupId: `test-${run}-observer`,
-      topics: [topics.htlcCommands(nodeA), topics.htlcCommands(nodeB), topics.matcherDeadLetters],
-      fromBeginning: true,
-      maxWaitTimeMs: 200,
-      handler: async (record) => {
-        if (record.topic === topics.matcherDeadLetters) deadLetters.push(record);
-        else commands.push(decodeAs("htlc-command", record));
-      },
-    }),
-  );
+  await setup.observe([topics.htlcCommands(nodeA), topics.htlcCommands(nodeB), topics.matcherDeadLetters], (record) => {
+    if (record.topic === topics.matcherDeadLetters) deadLetters.push(record);
+    else commands.push(decodeAs("htlc-command", record));
+  });
 });
 
 afterAll(async () => {
-  for (const c of consumers) await c.stop();
   await raw?.disconnect();
-  await setup.stop({ groups: [`test-${run}-observer`] });
+  await setup.stop();
 });
 
 const header = (record: ConsumedRecord, name: string): string | undefined => record.headers[name]?.toString();

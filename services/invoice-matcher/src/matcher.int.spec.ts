@@ -7,13 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import {
   decodeAs,
-  runCommittingConsumer,
   type HtlcCommand,
   type InvoiceEvent,
-  type RunningConsumer,
   type SerialProducer,
 } from "@ic/event-log";
-import { testKafka } from "@ic/event-log/testing";
 import { decodeFailurePacket, decodeInvoice, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { connectInvoiceApi } from "@ic/invoice-api-client";
@@ -31,31 +28,20 @@ let matcher: RunningMatcher;
 let producer: SerialProducer;
 const commands: HtlcCommand[] = [];
 const invoiceEvents: InvoiceEvent[] = [];
-const consumers: RunningConsumer[] = [];
 // The test's own client plays both bridges and the observer: the admin super user.
-const kafka = testKafka(`test-${run}-client`);
 
 beforeAll(async () => {
   let htlcs: SyntheticHtlcSender;
   ({ matcher, producer, htlcs } = await setup.start());
   ({ sendHtlc, sendFinalSettled } = htlcs);
-  consumers.push(
-    await runCommittingConsumer(kafka, {
-      groupId: `test-${run}-observer`,
-      topics: [topics.htlcCommands(nodeA), topics.htlcCommands(nodeB), topics.invoiceEvents],
-      fromBeginning: true,
-      maxWaitTimeMs: 200,
-      handler: async (record) => {
-        if (record.topic !== topics.invoiceEvents) commands.push(decodeAs("htlc-command", record));
-        else invoiceEvents.push(decodeAs("invoice-event", record));
-      },
-    }),
-  );
+  await setup.observe([topics.htlcCommands(nodeA), topics.htlcCommands(nodeB), topics.invoiceEvents], (record) => {
+    if (record.topic !== topics.invoiceEvents) commands.push(decodeAs("htlc-command", record));
+    else invoiceEvents.push(decodeAs("invoice-event", record));
+  });
 });
 
 afterAll(async () => {
-  for (const c of consumers) await c.stop();
-  await setup.stop({ groups: [`test-${run}-observer`] });
+  await setup.stop();
 });
 
 // Bound in beforeAll, once the producer exists.

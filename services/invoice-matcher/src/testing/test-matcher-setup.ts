@@ -4,7 +4,7 @@
 // provision() (as admin) before starting it, or start() for the whole set-up and stop() after.
 // Tests own their data.
 import { randomBytes } from "node:crypto";
-import { createSerialProducer, type SerialProducer } from "@ic/event-log";
+import { createSerialProducer, runCommittingConsumer, type ConsumedRecord, type RunningConsumer, type SerialProducer } from "@ic/event-log";
 import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { bytesToHex, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import pg from "pg";
@@ -28,6 +28,8 @@ export interface TestMatcherSetup {
    * test plays the bridges), with the synthetic HTLC sender over it.
    */
   start(): Promise<StartedTestMatcher>;
+  /** Reads `topics` from their start into `handler` (group test-<run>-observer, as admin) until stop(). */
+  observe(topics: readonly string[], handler: (record: ConsumedRecord) => void): Promise<void>;
   /**
    * Stops what start() started, removes the deployment (and the test's own `groups`) and drops the
    * schema. A test that stopped or replaced the matcher itself passes the one running now (or undefined).
@@ -85,15 +87,28 @@ export function testMatcherSetup(schemaPrefix: string): TestMatcherSetup {
     const htlcs = syntheticHtlcSender({ backend, nodeKey, producer, topics: config.topics });
     return { matcher, producer, htlcs };
   };
+  const observers: RunningConsumer[] = [];
+  const observe = async (topics: readonly string[], handler: (record: ConsumedRecord) => void): Promise<void> => {
+    observers.push(
+      await runCommittingConsumer(testKafka(`test-${run}-observer`), {
+        groupId: `test-${run}-observer`,
+        topics,
+        fromBeginning: true,
+        maxWaitTimeMs: 200,
+        handler: async (record) => handler(record),
+      }),
+    );
+  };
   const stop = async (opts: { groups?: readonly string[]; matcher?: RunningMatcher | undefined } = {}): Promise<void> => {
+    for (const observer of observers.splice(0)) await observer.stop();
     await started.producer?.disconnect();
     await ("matcher" in opts ? opts.matcher : started.matcher)?.stop();
     started = {};
-    await deployment?.remove([config.groupId, ...(opts.groups ?? [])]);
+    await deployment?.remove([config.groupId, `test-${run}-observer`, ...(opts.groups ?? [])]);
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     await client.query(`drop schema if exists ${config.dbSchema} cascade`);
     await client.end();
   };
-  return { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision, start, stop };
+  return { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision, start, observe, stop };
 }
