@@ -41,6 +41,14 @@ describe("the committing consumer against the broker", () => {
   function consume(topic: string, group: string, options: { handler: (record: ConsumedRecord) => Promise<void>; commitIntervalMs?: number }) {
     return runCommittingConsumer(kafka, { groupId: group, topics: [topic], fromBeginning: true, maxWaitTimeMs: 200, ...options });
   }
+  /** A consumer committing at most every `commitIntervalMs`, of a one-partition topic holding "first"; the ids it handled. */
+  async function withCommitInterval(commitIntervalMs: number) {
+    const topic = await topicWith(1, ["first"]);
+    const group = newGroup();
+    const handled: string[] = [];
+    const consumer = await consume(topic, group, { commitIntervalMs, handler: async (record) => void handled.push(commandIdOf(record)!) });
+    return { topic, group, handled, consumer };
+  }
   async function endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
   }
@@ -103,15 +111,7 @@ describe("the committing consumer against the broker", () => {
   });
 
   it("with a commit interval, handled offsets are held back, then committed together at stop", async () => {
-    const topic = await topicWith(1, ["first"]);
-    const group = newGroup();
-    const handled: string[] = [];
-    const consumer = await consume(topic, group, {
-      commitIntervalMs: 60_000,
-      handler: async (record) => {
-        handled.push(commandIdOf(record)!);
-      },
-    });
+    const { topic, group, handled, consumer } = await withCommitInterval(60_000);
     try {
       // The first batch commits at once (no commit yet within the interval).
       await waitFor("the first record committed", async () => (await committedOffsets(admin, group, topic)).get(0) === "1");
@@ -128,15 +128,7 @@ describe("the committing consumer against the broker", () => {
   });
 
   it("with a commit interval, offsets held back are committed once it has passed, with no further batch", async () => {
-    const topic = await topicWith(1, ["first"]);
-    const group = newGroup();
-    const handled: string[] = [];
-    const consumer = await consume(topic, group, {
-      commitIntervalMs: 300,
-      handler: async (record) => {
-        handled.push(commandIdOf(record)!);
-      },
-    });
+    const { topic, group, handled, consumer } = await withCommitInterval(300);
     try {
       await waitFor("the first record committed", async () => (await committedOffsets(admin, group, topic)).get(0) === "1");
       await publish(topic, ["second", "third"]);

@@ -26,6 +26,16 @@ describe("the transactional producer against the broker", () => {
     consumerGroupId: group,
     topics: [{ topic: record.topic, partitions: [{ partition: record.partition, offset: nextOffset(record.offset) }] }],
   });
+  /** A consume-transform-produce test's group, output topic and connected transactional producer, all its own. */
+  async function transformSetup(name: string): Promise<{ group: string; target: string; producer: TransactionalProducer }> {
+    const group = uniqueName(`${name}-group`);
+    groups.push(group);
+    const target = uniqueName(`ic.test.tx-${name}`);
+    await ensureTopics(admin, [{ topic: target, partitions: 1 }]);
+    const producer = createTransactionalProducer(kafka, { transactionalId: uniqueName(name) });
+    await producer.connect();
+    return { group, target, producer };
+  }
   /** Waits until the three input records' offsets are committed for `group`, then stops the consumer and the producer. */
   async function untilInputCommitted(group: string, consumer: RunningConsumer, producer: TransactionalProducer): Promise<void> {
     try {
@@ -118,12 +128,7 @@ describe("the transactional producer against the broker", () => {
   });
 
   it("consume-transform-produce: the handler commits its input offsets inside its own transaction", async () => {
-    const group = uniqueName("ctp-group");
-    groups.push(group);
-    const target = uniqueName("ic.test.tx-ctp");
-    await ensureTopics(admin, [{ topic: target, partitions: 1 }]);
-    const producer = createTransactionalProducer(kafka, { transactionalId: uniqueName("ctp") });
-    await producer.connect();
+    const { group, target, producer } = await transformSetup("ctp");
     const consumer = await runCommittingConsumer(kafka, {
       groupId: group,
       topics: [input],
@@ -145,12 +150,7 @@ describe("the transactional producer against the broker", () => {
   });
 
   it("consume-transform-produce by batch: one transaction carries a batch's outputs and its last offset", async () => {
-    const group = uniqueName("ctp-batch-group");
-    groups.push(group);
-    const target = uniqueName("ic.test.tx-ctp-batch");
-    await ensureTopics(admin, [{ topic: target, partitions: 1 }]);
-    const producer = createTransactionalProducer(kafka, { transactionalId: uniqueName("ctp-batch") });
-    await producer.connect();
+    const { group, target, producer } = await transformSetup("ctp-batch");
     const batchSizes: number[] = [];
     const consumer = await runCommittingConsumer(kafka, {
       groupId: group,
