@@ -27,14 +27,16 @@ describe("the transactional producer against the broker", () => {
     topics: [{ topic: record.topic, partitions: [{ partition: record.partition, offset: nextOffset(record.offset) }] }],
   });
   /** A consume-transform-produce test's group, output topic and connected transactional producer, all its own. */
-  async function transformSetup(name: string): Promise<{ group: string; target: string; producer: TransactionalProducer }> {
+  async function transformSetup(name: string) {
     const group = uniqueName(`${name}-group`);
     groups.push(group);
     const target = uniqueName(`ic.test.tx-${name}`);
     await ensureTopics(admin, [{ topic: target, partitions: 1 }]);
     const producer = createTransactionalProducer(kafka, { transactionalId: uniqueName(name) });
     await producer.connect();
-    return { group, target, producer };
+    // The consumer of the input: it commits no offsets itself, the transactions do.
+    const consuming = { groupId: group, topics: [input], fromBeginning: true, commitOffsets: false, maxWaitTimeMs: 200 };
+    return { group, target, producer, consuming };
   }
   /** Waits until the three input records' offsets are committed for `group`, then stops the consumer and the producer. */
   async function untilInputCommitted(group: string, consumer: RunningConsumer, producer: TransactionalProducer): Promise<void> {
@@ -128,13 +130,9 @@ describe("the transactional producer against the broker", () => {
   });
 
   it("consume-transform-produce: the handler commits its input offsets inside its own transaction", async () => {
-    const { group, target, producer } = await transformSetup("ctp");
+    const { group, target, producer, consuming } = await transformSetup("ctp");
     const consumer = await runCommittingConsumer(kafka, {
-      groupId: group,
-      topics: [input],
-      fromBeginning: true,
-      commitOffsets: false,
-      maxWaitTimeMs: 200,
+      ...consuming,
       handler: async (record) => {
         const commandId = decodeAs("htlc-outcome", record).commandId;
         await producer.transaction(async (tx) => {
@@ -150,14 +148,10 @@ describe("the transactional producer against the broker", () => {
   });
 
   it("consume-transform-produce by batch: one transaction carries a batch's outputs and its last offset", async () => {
-    const { group, target, producer } = await transformSetup("ctp-batch");
+    const { group, target, producer, consuming } = await transformSetup("ctp-batch");
     const batchSizes: number[] = [];
     const consumer = await runCommittingConsumer(kafka, {
-      groupId: group,
-      topics: [input],
-      fromBeginning: true,
-      commitOffsets: false,
-      maxWaitTimeMs: 200,
+      ...consuming,
       batchHandler: async (records) => {
         batchSizes.push(records.length);
         const last = records.at(-1)!;
