@@ -1,13 +1,17 @@
-// The matcher's application service: one input at a time per invoice, in one Postgres
-// transaction: lock the invoice row, decide, persist the new state, journal the events and put
-// every record to publish (events, commands) in the outbox. Commands leave only after this
-// transaction commits, so a settle decision is durable before any SETTLE reaches lnd (rule 2).
+// The matcher's application service: one input at a time per invoice, each decision written in
+// ONE Postgres statement: the new state, the events journalled and every record to publish
+// (events, commands) put in the outbox, together or not at all. Commands leave only after that
+// statement commits, so a settle decision is durable before any SETTLE reaches lnd (rule 2).
+// Optimistic concurrency instead of a row lock: the invoice is read without a lock, decided, and
+// written only if its version is still the one read (saveDecision's guard); if another decision
+// wrote it meanwhile, nothing is written and this one is decided again on the new state. Two round
+// trips per decision (read, write), not four (begin, lock and read, write, commit).
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { encode, type EncodedEvent } from "@ic/event-log";
 import type { HtlcKey as DomainHtlcKey } from "../domain/index.ts";
 import { decide, evolve, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
-import { loadInvoiceForUpdate, saveDecision, type OutboxRow } from "../postgres/invoice-store.ts";
+import { InvoiceChangedConcurrentlyError, loadInvoiceVersion, saveDecision, type OutboxRow } from "../postgres/invoice-store.ts";
 import { outboxCommandToJson, serializeEvent } from "../serialization/index.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";
 import type { MatcherTopics } from "./matcher-topics.ts";
@@ -26,6 +30,12 @@ export interface InvoiceProcessor {
   process(paymentHash: string, input: MatcherInput, onionKey?: OnionKeyNote): Promise<ProcessedInput>;
 }
 
+/**
+ * Decisions of one invoice racing each other retry this often before the error goes to the caller
+ * (the consumer then delivers the record again). Each retry means another decision was written.
+ */
+const MAX_ATTEMPTS = 8;
+
 export function createInvoiceProcessor(deps: {
   pool: pg.Pool;
   config: MatcherConfig;
@@ -37,11 +47,8 @@ export function createInvoiceProcessor(deps: {
   const { pool, config, topics } = deps;
   return {
     async process(paymentHash, input, onionKey) {
-      const client = await pool.connect();
-      try {
-        await client.query("begin");
-        // The onion key is noted in the same statement that locks the row (one round trip).
-        const { state, version } = await loadInvoiceForUpdate(client, paymentHash, onionKey);
+      for (let attempt = 1; ; attempt++) {
+        const { state, version } = await loadInvoiceVersion(pool, paymentHash);
         const decision = decide(state, input, config);
         const next = decision.events.reduce(evolve, state);
         const atMs = deps.now();
@@ -78,16 +85,20 @@ export function createInvoiceProcessor(deps: {
             payload: outboxCommandToJson({ commandId: randomUUID(), command, paymentSecret }),
           });
         }
-        // State, journal and outbox in one statement: begin, lock, write, commit.
-        await saveDecision(client, writesInvoice ? { state: next, previousVersion: version, events: decision.events, atMs } : undefined, outbox);
-        await client.query("commit");
+        try {
+          // State, journal, outbox and the onion key in one statement, guarded by the version read.
+          await saveDecision(pool, writesInvoice ? { state: next, previousVersion: version, events: decision.events, atMs } : undefined, outbox, {
+            paymentHash,
+            expectVersion: version,
+            ...(onionKey === undefined ? {} : { onion: onionKey }),
+          });
+        } catch (error) {
+          // Decided on a state another decision replaced meanwhile: nothing was written; again.
+          if (error instanceof InvoiceChangedConcurrentlyError && attempt < MAX_ATTEMPTS) continue;
+          throw error;
+        }
         if (outbox.length > 0) deps.onOutboxWritten();
         return { decision, state: next };
-      } catch (error) {
-        await client.query("rollback").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
       }
     },
   };

@@ -1,6 +1,6 @@
 // The InvoiceService port over the matcher: invoices are created, settled and cancelled through
 // the same decider and transaction path as HTLCs, so API calls and HTLC decisions on one invoice
-// are serialized by its row lock.
+// are serialized by its version (one decision written per invoice version; invoice-processor.ts).
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import {

@@ -132,7 +132,7 @@ export async function startInputConsumer(kafka: Kafka, options: InputConsumerOpt
     fromBeginning: true,
     // Payments side by side: every partition at once, and within a fetched batch up to
     // keyConcurrency invoices at once (records of one payment hash stay in order; the invoice
-    // row lock serializes an invoice across partitions and topics anyway).
+    // version guard serializes an invoice across partitions and topics anyway).
     partitionsConsumedConcurrently: options.consumer.partitionsConcurrently,
     keyConcurrency: options.consumer.keyConcurrency,
     // A matcher that stops heartbeating loses its partitions to the others after this long.

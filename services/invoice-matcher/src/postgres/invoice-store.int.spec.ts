@@ -10,6 +10,7 @@ import { decide, evolve, initialState, rebuildState, type InvoiceEvent, type Mat
 import { NODE_A, NODE_B, T0, arrival, htlcFinal, htlcKey, invoiceCreated, settleInvoice, terms, testConfig } from "../domain/testing/fixtures.ts";
 import {
   addToOutbox,
+  InvoiceChangedConcurrentlyError,
   journalAfter,
   journalOfInvoice,
   loadInvoice,
@@ -190,6 +191,43 @@ describe("saveDecision (one statement per decision)", () => {
     expect(await journalOfInvoice(pool, c.paymentHash, 0, 10)).toHaveLength(1);
     const outbox = await unpublishedOutbox(pool, 100_000);
     expect(outbox.slice(before).map((r) => r.topic)).toEqual(["t.events", "t.commands"]);
+  });
+
+  it("outside a transaction, a decision on a stale version writes nothing: no journal, no outbox rows", async () => {
+    const c = created(9);
+    await saveInvoice(pool, rebuildState([c.event]), 0, [c.event], 9);
+    const outboxBefore = (await unpublishedOutbox(pool, 100_000)).length;
+    // Decided on version 0 (no row), but the row is there: the insert finds it.
+    await expect(
+      saveDecision(pool, { state: rebuildState([c.event]), previousVersion: 0, events: [c.event], atMs: 9 }, [
+        { topic: "t.x", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+      ]),
+    ).rejects.toBeInstanceOf(InvoiceChangedConcurrentlyError);
+    // Decided on version 3; the row is at 1: the update finds another version.
+    await expect(
+      saveDecision(pool, { state: rebuildState([c.event]), previousVersion: 3, events: [c.event], atMs: 9 }, [
+        { topic: "t.x", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+      ]),
+    ).rejects.toBeInstanceOf(InvoiceChangedConcurrentlyError);
+    expect(await journalOfInvoice(pool, c.paymentHash, 0, 10)).toHaveLength(1);
+    expect(await unpublishedOutbox(pool, 100_000)).toHaveLength(outboxBefore);
+  });
+
+  it("outbox rows without an invoice write are written only while the invoice is at the version decided on", async () => {
+    const c = created(10);
+    await saveInvoice(pool, rebuildState([c.event]), 0, [c.event], 10);
+    const row = { topic: "t.guarded", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } };
+    const guarded = async () => (await unpublishedOutbox(pool, 100_000)).filter((r) => r.topic === "t.guarded").length;
+    await expect(saveDecision(pool, undefined, [row], { paymentHash: c.paymentHash, expectVersion: 2 })).rejects.toBeInstanceOf(InvoiceChangedConcurrentlyError);
+    await expect(saveDecision(pool, undefined, [row], { paymentHash: c.paymentHash, expectVersion: 0 })).rejects.toBeInstanceOf(InvoiceChangedConcurrentlyError);
+    expect(await guarded()).toBe(0);
+    await saveDecision(pool, undefined, [row], { paymentHash: c.paymentHash, expectVersion: 1 });
+    expect(await guarded()).toBe(1);
+    // No invoice at all (an HTLC for a hash never issued): version 0 holds while no row appears.
+    const unknown = randomBytes(32).toString("hex");
+    await saveDecision(pool, undefined, [{ ...row, recordKey: unknown }], { paymentHash: unknown, expectVersion: 0 });
+    expect(await guarded()).toBe(2);
+    await pool.query("delete from outbox where topic = 't.guarded'");
   });
 
   it("a version that moved under the decision throws, and its transaction writes nothing", async () => {

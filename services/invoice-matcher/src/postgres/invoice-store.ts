@@ -14,33 +14,6 @@ export interface LoadedInvoice {
   version: number;
 }
 
-/**
- * Locks the invoice row for the rest of the transaction (one decision at a time per invoice).
- * With `onion`, first notes the HTLC's onion key (htlc_onions, kept to build failure packets
- * later; a replayed HTLC's key is already there) in the same statement:
- * one round trip less on every HTLC's decision.
- */
-export async function loadInvoiceForUpdate(
-  db: Queryable,
-  paymentHash: string,
-  onion?: { key: HtlcKey; ephemeralPubkey: Uint8Array },
-): Promise<LoadedInvoice> {
-  const result =
-    onion === undefined
-      ? await db.query<{ state: unknown; version: string }>("select state, version from invoices where payment_hash = $1 for update", [paymentHash])
-      : await db.query<{ state: unknown; version: string }>(
-          `with noted as (
-             insert into htlc_onions (node_id, chan_id, htlc_id, payment_hash, ephemeral_pubkey) values ($2, $3, $4, $1, $5)
-             on conflict do nothing
-           )
-           select state, version from invoices where payment_hash = $1 for update`,
-          [paymentHash, onion.key.nodeId, onion.key.chanId.toString(), onion.key.htlcId.toString(), Buffer.from(onion.ephemeralPubkey)],
-        );
-  const row = result.rows[0];
-  if (row === undefined) return { state: initialState(), version: 0 };
-  return { state: deserializeState(row.state), version: Number(row.version) };
-}
-
 export async function loadInvoice(db: Queryable, paymentHash: string): Promise<InvoiceState | undefined> {
   const result = await db.query<{ state: unknown }>("select state from invoices where payment_hash = $1", [paymentHash]);
   const row = result.rows[0];
@@ -57,24 +30,59 @@ export async function saveInvoice(db: Queryable, state: InvoiceState, previousVe
   await saveDecision(db, { state, previousVersion, events, atMs }, []);
 }
 
+/** The decision was made on a state that another decision changed since (retry it on the new state). */
+export class InvoiceChangedConcurrentlyError extends Error {
+  override readonly name = "InvoiceChangedConcurrentlyError";
+  constructor(readonly paymentHash: string) {
+    super(`invoice ${paymentHash} changed concurrently`);
+  }
+}
+
+// What the statement's last part casts to int when its guard failed: the cast fails, which aborts
+// the whole statement (all its parts, the journal and outbox rows too).
+const CHANGED_MARKER = "ic: invoice changed concurrently";
+
+/** Reads one invoice without locking it (a decision's read; its write is guarded by the version). */
+export async function loadInvoiceVersion(db: Queryable, paymentHash: string): Promise<LoadedInvoice> {
+  const result = await db.query<{ state: unknown; version: string }>("select state, version from invoices where payment_hash = $1", [paymentHash]);
+  const row = result.rows[0];
+  if (row === undefined) return { state: initialState(), version: 0 };
+  return { state: deserializeState(row.state), version: Number(row.version) };
+}
+
 /**
- * Everything one decision writes, in ONE statement (one round trip inside its transaction): the
- * invoice row (insert, or update guarded by its version), its journal rows and its outbox rows,
- * as saveInvoice and addToOutbox write them. The statement's parts see one snapshot and their
- * foreign keys are checked at its end, so a new invoice's journal rows may reference it.
+ * Everything one decision writes, in ONE statement (one round trip; outside a transaction, one
+ * commit): the invoice row (insert, or update guarded by its version), its journal rows and its
+ * outbox rows, as saveInvoice and addToOutbox write them, and with `options.onion` the HTLC's
+ * onion key (htlc_onions; a replayed HTLC's key is already there). The statement's parts see one
+ * snapshot and their foreign keys are checked at its end, so a new invoice's journal rows may
+ * reference it.
+ *
+ * The statement writes nothing and throws InvoiceChangedConcurrentlyError when the decision's
+ * state is no longer the invoice's: the update finds another version (it waits for a concurrent
+ * writer's row lock, then checks the version of the row that writer left), the insert of a new
+ * invoice finds one there, or, without an invoice write, `options.expectVersion` is not the
+ * invoice's version any more (checked under the row's lock, `for update`; 0: no row). So a
+ * decision read without a lock commits only on the state it was made on (optimistic
+ * concurrency: one writer per invoice version, as the row lock gave before).
  */
 export async function saveDecision(
   db: Queryable,
   invoiceWrite: { state: InvoiceState; previousVersion: number; events: readonly InvoiceEvent[]; atMs: number } | undefined,
   outbox: readonly Omit<OutboxRow, "id">[],
+  options: { paymentHash?: string; expectVersion?: number; onion?: { key: HtlcKey; ephemeralPubkey: Uint8Array } } = {},
 ): Promise<void> {
+  // Nothing to write: no statement (a decision with no events, no commands and no onion to note).
+  if (invoiceWrite === undefined && outbox.length === 0 && options.onion === undefined) return;
   const params: unknown[] = [];
   const p = (value: unknown): string => {
     params.push(value);
     return `$${params.length}`;
   };
   const parts: string[] = [];
-  let written = "select 1 as written";
+  // The row count the guard must see, or no guard.
+  let guard: string | undefined;
+  const paymentHash = invoiceWrite?.state.paymentHash ?? options.paymentHash;
   if (invoiceWrite !== undefined) {
     const { state, previousVersion, events, atMs } = invoiceWrite;
     const invoice = state.invoice;
@@ -88,13 +96,29 @@ export async function saveDecision(
         : `inv as (update invoices set status = ${p(invoice.status)}, state = ${p(serializeState(state))}, version = ${p(version)}, has_held_htlcs = ${p(hasHeld)}
              where payment_hash = ${p(state.paymentHash)} and version = ${p(previousVersion)} returning 1)`,
     );
+    guard = "inv";
     if (events.length > 0) {
       const hash = p(state.paymentHash);
       const at = p(atMs);
       const rows = events.map((event, i) => `(${hash}, ${p(previousVersion + i + 1)}, ${p(event.type)}, ${p(eventToJson(event))}, ${at})`);
       parts.push(`jrn as (insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms) values ${rows.join(", ")})`);
     }
-    written = "select count(*)::int as written from inv";
+  } else if (options.expectVersion !== undefined && paymentHash !== undefined) {
+    parts.push(
+      options.expectVersion === 0
+        ? `grd as (select 1 where not exists (select 1 from invoices where payment_hash = ${p(paymentHash)}))`
+        : `grd as (select 1 from invoices where payment_hash = ${p(paymentHash)} and version = ${p(options.expectVersion)} for update)`,
+    );
+    guard = "grd";
+  }
+  if (options.onion !== undefined) {
+    const { key, ephemeralPubkey } = options.onion;
+    if (paymentHash === undefined) throw new Error("saveDecision notes an onion key only with its payment hash");
+    parts.push(
+      `noted as (insert into htlc_onions (node_id, chan_id, htlc_id, payment_hash, ephemeral_pubkey)
+         values (${p(key.nodeId)}, ${p(key.chanId.toString())}, ${p(key.htlcId.toString())}, ${p(paymentHash)}, ${p(Buffer.from(ephemeralPubkey))})
+         on conflict do nothing)`,
+    );
   }
   if (outbox.length > 0) {
     // Ids are assigned in VALUES order, so the publisher sends them in the order given. Payloads
@@ -104,9 +128,24 @@ export async function saveDecision(
     parts.push(`obx as (insert into outbox (topic, record_key, kind, payload) values ${rows.join(", ")})`);
   }
   if (parts.length === 0) return;
-  const result = await db.query<{ written: number }>(`with ${parts.join(", ")} ${written}`, params);
-  // A version that moved under us: the caller rolls the whole transaction back.
-  if (invoiceWrite !== undefined && result.rows[0]?.written !== 1) throw new Error(`invoice ${invoiceWrite.state.paymentHash} changed concurrently`);
+  const last =
+    guard === undefined
+      ? "select 1 as written"
+      : `select (case when count(*) = 1 then '1' else ${p(CHANGED_MARKER)} end)::int as written from ${guard}`;
+  try {
+    await db.query(`with ${parts.join(", ")} ${last}`, params);
+  } catch (error) {
+    if (paymentHash !== undefined && isConcurrentChange(error)) throw new InvoiceChangedConcurrentlyError(paymentHash);
+    throw error;
+  }
+}
+
+/** The guard's cast failed (the version moved), or a new invoice's row was there already. */
+function isConcurrentChange(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; constraint?: string } | null;
+  if (e === null || typeof e !== "object") return false;
+  if (e.code === "22P02" && (e.message ?? "").includes(CHANGED_MARKER)) return true;
+  return e.code === "23505" && e.constraint === "invoices_pkey";
 }
 
 export interface OutboxRow {
@@ -245,7 +284,8 @@ export async function journalAfter(db: Queryable, afterGlobalSeq: bigint, limit:
  * global_seq order, and returns how many. Call from ONE writer at a time (the outbox publisher,
  * under its per-schema lock): each call commits its stamps at once, all above every earlier
  * stamp, so a reader that resumed after stamp N never misses a row stamped later. Rows of one
- * invoice commit in their order (its row lock), so they are stamped in their order too.
+ * invoice commit in their order (each written only on the version the one before left), so they
+ * are stamped in their order too.
  */
 export async function stampJournal(db: Queryable, limit = 1000): Promise<number> {
   return markPublishedAndStamp(db, [], limit);

@@ -1,0 +1,101 @@
+// The invoice processor against real PostgreSQL: a decision is read without a lock and written in
+// one statement guarded by the version it read, so two decisions racing on one invoice are both
+// written, the later one decided again on the state the earlier one left, and a decision made on
+// a stale state leaves no row behind (no journal row, no outbox row, no command).
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deploymentTopics } from "@ic/event-log";
+import { NODE_A, NODE_B, T0, arrival, htlcKey, terms, testConfig } from "../domain/testing/fixtures.ts";
+import { journalOfInvoice, loadInvoice, unpublishedOutbox } from "../postgres/invoice-store.ts";
+import { migrate } from "../postgres/migrate.ts";
+import { createInvoiceProcessor } from "./invoice-processor.ts";
+
+const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
+const schema = `test_processor_${randomBytes(4).toString("hex")}`;
+const topics = deploymentTopics(`test-${randomBytes(4).toString("hex")}`);
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  await migrate({ databaseUrl, schema });
+  pool = new pg.Pool({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+});
+
+afterAll(async () => {
+  await pool?.end();
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`);
+  await client.end();
+});
+
+/** A pool whose next write (the decision's one statement) first waits for `hold` to finish. */
+function poolHoldingNextWrite(): { pool: pg.Pool; holdNextWrite(hold: () => Promise<void>): void; writes: () => number } {
+  let hold: (() => Promise<void>) | undefined;
+  let writes = 0;
+  const wrapped = {
+    query: async (text: string, params?: unknown[]) => {
+      if (text.startsWith("with ")) {
+        writes++;
+        const h = hold;
+        hold = undefined;
+        if (h !== undefined) await h();
+      }
+      return pool.query(text, params);
+    },
+  };
+  return { pool: wrapped as unknown as pg.Pool, holdNextWrite: (h) => (hold = h), writes: () => writes };
+}
+
+function newInvoice(): { paymentHash: string; externalRef: string } {
+  return { paymentHash: randomBytes(32).toString("hex"), externalRef: `ref-${randomBytes(6).toString("hex")}` };
+}
+
+describe("invoice processor: one guarded statement per decision", () => {
+  it("two parts racing: the part decided on a stale state is decided again, and the set settles once", async () => {
+    const { paymentHash, externalRef } = newInvoice();
+    const plain = createInvoiceProcessor({ pool, config: testConfig, topics, now: () => T0, onOutboxWritten: () => {} });
+    await plain.process(paymentHash, { type: "CreateInvoice", data: terms({ paymentHash, externalRef }) });
+    const outboxBefore = (await unpublishedOutbox(pool, 100_000)).length;
+
+    const held = poolHoldingNextWrite();
+    const racing = createInvoiceProcessor({ pool: held.pool, config: testConfig, topics, now: () => T0 + 2_000, onOutboxWritten: () => {} });
+    const partA = arrival({ paymentHash, key: htlcKey(NODE_A, 1n), amtMsat: 60_000n, now: T0 + 1_000 });
+    const partB = arrival({ paymentHash, key: htlcKey(NODE_B, 2n), amtMsat: 40_000n, outgoingAmountMsat: 40_005n, now: T0 + 1_500 });
+    // A reads version 1 and decides (hold the part: the set is not complete); before its write,
+    // B is decided and written on the same version 1.
+    held.holdNextWrite(async () => {
+      const b = await plain.process(paymentHash, partB, { key: partB.data.key, ephemeralPubkey: Buffer.from("02".padEnd(66, "b"), "hex") });
+      expect(b.decision.commands).toEqual([]);
+    });
+    const a = await racing.process(paymentHash, partA, { key: partA.data.key, ephemeralPubkey: Buffer.from("02".padEnd(66, "a"), "hex") });
+
+    // A's first write found version 2 and wrote nothing; decided again on B's state, it completes the set.
+    expect(held.writes()).toBe(2);
+    expect(a.decision.commands.map((c) => c.type)).toEqual(["SettleHtlc", "SettleHtlc"]);
+    expect(a.decision.commands.map((c) => String(c.data.key.htlcId)).sort()).toEqual(["1", "2"]);
+    const state = await loadInvoice(pool, paymentHash);
+    expect(state?.invoice?.status).toBe("SETTLE_REQUESTED");
+    const journal = await journalOfInvoice(pool, paymentHash, 0, 1_000);
+    expect(journal.map((e) => e.sequence)).toEqual(journal.map((_e, i) => i + 1));
+    // Each part's commands once: the stale attempt left no outbox row.
+    const commands = (await unpublishedOutbox(pool, 100_000)).slice(outboxBefore).filter((r) => r.kind === "htlc-command");
+    expect(commands).toHaveLength(2);
+    // Both onion keys noted, in the statements that wrote each decision.
+    const onions = await pool.query("select htlc_id from htlc_onions where payment_hash = $1 order by htlc_id", [paymentHash]);
+    expect(onions.rows.map((r: { htlc_id: string }) => r.htlc_id)).toEqual(["1", "2"]);
+  });
+
+  it("a decision that writes nothing sends no statement at all", async () => {
+    const { paymentHash, externalRef } = newInvoice();
+    const counted = poolHoldingNextWrite();
+    const processor = createInvoiceProcessor({ pool: counted.pool, config: testConfig, topics, now: () => T0, onOutboxWritten: () => {} });
+    await processor.process(paymentHash, { type: "CreateInvoice", data: terms({ paymentHash, externalRef }) });
+    expect(counted.writes()).toBe(1);
+    // A tick long before any timeout changes nothing.
+    const { decision } = await processor.process(paymentHash, { type: "Tick", data: { paymentHash, now: T0 + 1, blockHeight: 850_000 } });
+    expect(decision.events).toEqual([]);
+    expect(decision.commands).toEqual([]);
+    expect(counted.writes()).toBe(1);
+  });
+});
