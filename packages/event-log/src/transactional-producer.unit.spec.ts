@@ -54,6 +54,12 @@ function fakeKafka(options: { abortFails?: boolean } = {}) {
 
 const offsets = { consumerGroupId: "g", topics: [{ topic: "in", partitions: [{ partition: 0, offset: "5" }] }] };
 
+/** A transactional producer over fakeKafka(options), and what the fake saw. */
+function fakeProducer(options?: Parameters<typeof fakeKafka>[0]) {
+  const fake = fakeKafka(options);
+  return { ...fake, producer: createTransactionalProducer(fake.kafka, { transactionalId: "t" }) };
+}
+
 describe("createTransactionalProducer", () => {
   it("configures an idempotent transactional producer with one request in flight", () => {
     const { kafka, configs } = fakeKafka();
@@ -62,8 +68,7 @@ describe("createTransactionalProducer", () => {
   });
 
   it("commits after work and every send it started, even sends it did not await", async () => {
-    const { kafka, log, maxInFlight } = fakeKafka();
-    const producer = createTransactionalProducer(kafka, { transactionalId: "t" });
+    const { producer, log, maxInFlight } = fakeProducer();
     const result = await producer.transaction(async (tx) => {
       void tx.send({ topic: "out", messages: [{ value: "a" }] });
       void tx.send({ topic: "out2", messages: [{ value: "b" }] });
@@ -76,8 +81,7 @@ describe("createTransactionalProducer", () => {
   });
 
   it("aborts and rethrows when work throws", async () => {
-    const { kafka, log } = fakeKafka();
-    const producer = createTransactionalProducer(kafka, { transactionalId: "t" });
+    const { producer, log } = fakeProducer();
     await expect(
       producer.transaction(async (tx) => {
         await tx.send({ topic: "out", messages: [{ value: "a" }] });
@@ -88,8 +92,7 @@ describe("createTransactionalProducer", () => {
   });
 
   it("aborts when a send fails, even one work did not await, and skips the requests after it", async () => {
-    const { kafka, log } = fakeKafka();
-    const producer = createTransactionalProducer(kafka, { transactionalId: "t" });
+    const { producer, log } = fakeProducer();
     await expect(
       producer.transaction(async (tx) => {
         void tx.send({ topic: "broken", messages: [{ value: "a" }] });
@@ -100,8 +103,7 @@ describe("createTransactionalProducer", () => {
   });
 
   it("refuses sends after the transaction finished", async () => {
-    const { kafka } = fakeKafka();
-    const producer = createTransactionalProducer(kafka, { transactionalId: "t" });
+    const { producer } = fakeProducer();
     let escaped: Parameters<Parameters<typeof producer.transaction>[0]>[0] | undefined;
     await producer.transaction(async (tx) => {
       escaped = tx;
@@ -110,8 +112,7 @@ describe("createTransactionalProducer", () => {
   });
 
   it("runs transactions one after the other", async () => {
-    const { kafka, log } = fakeKafka();
-    const producer = createTransactionalProducer(kafka, { transactionalId: "t" });
+    const { producer, log } = fakeProducer();
     await Promise.all([
       producer.transaction(async (tx) => void (await tx.send({ topic: "first", messages: [] }))),
       producer.transaction(async (tx) => void (await tx.send({ topic: "second", messages: [] }))),
@@ -120,8 +121,7 @@ describe("createTransactionalProducer", () => {
   });
 
   it("says so when the abort fails too: the producer must be discarded", async () => {
-    const { kafka } = fakeKafka({ abortFails: true });
-    const producer = createTransactionalProducer(kafka, { transactionalId: "t" });
+    const { producer } = fakeProducer({ abortFails: true });
     const failure = producer.transaction(async () => {
       throw new Error("decision failed");
     });

@@ -50,6 +50,13 @@ async function next(iterator: AsyncIterator<InterceptedHtlc>): Promise<Intercept
 
 const nextError = (iterator: AsyncIterator<unknown>): Promise<LndError> => lndErrorOf(iterator.next());
 
+/** An interceptor stream lnd has accepted, and its HTLCs as an iterator. */
+async function openInterceptor() {
+  const interceptor = (await client()).htlcInterceptor();
+  await fake.waitFor(() => fake.interceptorConnected);
+  return { interceptor, htlcs: interceptor[Symbol.asyncIterator]() };
+}
+
 beforeAll(async () => {
   fake = await startFakeLnd();
 });
@@ -68,9 +75,7 @@ afterAll(async () => {
 
 describe("HTLC interceptor round trip", () => {
   it("delivers typed forwards and sends SETTLE, FAIL and RESUME as lnd expects them", async () => {
-    const interceptor = (await client()).htlcInterceptor();
-    await fake.waitFor(() => fake.interceptorConnected);
-    const htlcs = interceptor[Symbol.asyncIterator]();
+    const { interceptor, htlcs } = await openInterceptor();
     for (const id of [1, 2, 3, 4]) offer(id);
 
     const first = await next(htlcs);
@@ -116,9 +121,7 @@ describe("HTLC interceptor round trip", () => {
   });
 
   it("lnd closing the stream on a circuit key it no longer holds surfaces as an error on the iterable", async () => {
-    const interceptor = (await client()).htlcInterceptor();
-    await fake.waitFor(() => fake.interceptorConnected);
-    const htlcs = interceptor[Symbol.asyncIterator]();
+    const { interceptor, htlcs } = await openInterceptor();
     offer(5);
     const htlc = await next(htlcs);
     // lnd failed it by itself at auto_fail_height while we were deciding.
@@ -136,9 +139,7 @@ describe("HTLC interceptor round trip", () => {
   });
 
   it("refuses, without writing, answers for keys not offered on this stream or already answered", async () => {
-    const interceptor = (await client()).htlcInterceptor();
-    await fake.waitFor(() => fake.interceptorConnected);
-    const htlcs = interceptor[Symbol.asyncIterator]();
+    const { interceptor, htlcs } = await openInterceptor();
     offer(6);
     const htlc = await next(htlcs);
     const resolutionsBefore = fake.resolutions.length;
