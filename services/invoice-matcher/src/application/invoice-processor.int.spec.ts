@@ -8,25 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploymentTopics } from "@ic/event-log";
 import { NODE_A, NODE_B, T0, arrival, htlcKey, terms, testConfig } from "../domain/testing/fixtures.ts";
 import { journalOfInvoice, loadInvoice, unpublishedOutbox } from "../postgres/invoice-store.ts";
-import { migrate } from "../postgres/migrate.ts";
 import { createInvoiceProcessor } from "./invoice-processor.ts";
+import { testSchema } from "../testing/test-schema.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
-const schema = `test_processor_${randomBytes(4).toString("hex")}`;
+const database = testSchema("test_processor");
 const topics = deploymentTopics(`test-${randomBytes(4).toString("hex")}`);
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  await migrate({ databaseUrl, schema });
-  pool = new pg.Pool({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+  pool = await database.create();
 });
 
 afterAll(async () => {
-  await pool?.end();
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
+  await database.drop();
 });
 
 /** A pool whose next write (the decision's one statement) first waits for `hold` to finish. */

@@ -10,8 +10,9 @@ import { addToOutbox } from "../postgres/invoice-store.ts";
 import { migrate } from "../postgres/migrate.ts";
 import type { CoordinatorIdentity } from "./coordinator-identity.ts";
 import { startOutboxPublisher, type OutboxPublisher } from "./outbox-publisher.ts";
+import { dropSchemas, TEST_DATABASE_URL } from "../testing/test-schema.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
+const databaseUrl = TEST_DATABASE_URL;
 const run = randomBytes(4).toString("hex");
 const schemas = [`test_outbox_${run}_a`, `test_outbox_${run}_b`];
 const pools: pg.Pool[] = [];
@@ -27,10 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of publishers) await p.stop();
   for (const p of pools) await p.end();
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  for (const schema of schemas) await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
+  await dropSchemas(...schemas);
 });
 
 function recordingProducer(): { producer: SerialProducer; sent: string[] } {

@@ -22,23 +22,17 @@ import {
   stampJournal,
   unpublishedOutbox,
 } from "./invoice-store.ts";
-import { migrate } from "./migrate.ts";
+import { testSchema } from "../testing/test-schema.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
-const schema = `test_store_${randomBytes(4).toString("hex")}`;
+const database = testSchema("test_store");
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  await migrate({ databaseUrl, schema });
-  pool = new pg.Pool({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
+  pool = await database.create();
 });
 
 afterAll(async () => {
-  await pool?.end();
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
+  await database.drop();
 });
 
 function created(n: number): { event: InvoiceEvent; paymentHash: string } {

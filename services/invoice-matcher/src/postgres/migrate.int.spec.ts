@@ -2,16 +2,14 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { dropSchemas, TEST_DATABASE_URL } from "../testing/test-schema.ts";
 import { migrate } from "./migrate.ts";
 
-const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
+const databaseUrl = TEST_DATABASE_URL;
 const schema = `test_migrate_${randomBytes(4).toString("hex")}`;
 
 afterAll(async () => {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query(`drop schema if exists ${schema} cascade`);
-  await client.end();
+  await dropSchemas(schema);
 });
 
 describe("matcher migrations", () => {

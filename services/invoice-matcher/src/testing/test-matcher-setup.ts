@@ -7,11 +7,11 @@ import { randomBytes } from "node:crypto";
 import { createSerialProducer, runCommittingConsumer, type ConsumedRecord, type RunningConsumer, type SerialProducer } from "@ic/event-log";
 import { provisionTestDeployment, testBrokers, testCredentialsFiles, testKafka, type TestDeployment } from "@ic/event-log/testing";
 import { bytesToHex, loadSecp256k1Backend } from "@ic/lightning-protocol";
-import pg from "pg";
 import pino from "pino";
 import { parseMatcherConfig, type MatcherServiceConfig } from "../config.ts";
 import { startMatcher, type RunningMatcher } from "../start-matcher.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "./synthetic-htlcs.ts";
+import { dropSchemas, TEST_DATABASE_URL } from "./test-schema.ts";
 
 export interface TestMatcherSetup {
   run: string;
@@ -44,7 +44,7 @@ export interface StartedTestMatcher {
 }
 
 export function testMatcherSetup(schemaPrefix: string): TestMatcherSetup {
-  const databaseUrl = process.env.IC_TEST_DATABASE_URL ?? "postgres://ic@127.0.0.1:15432/invoice_coordinator";
+  const databaseUrl = TEST_DATABASE_URL;
   const brokers = testBrokers;
   const run = randomBytes(4).toString("hex");
   const backend = loadSecp256k1Backend().backend;
@@ -105,10 +105,7 @@ export function testMatcherSetup(schemaPrefix: string): TestMatcherSetup {
     await ("matcher" in opts ? opts.matcher : started.matcher)?.stop();
     started = {};
     await deployment?.remove([config.groupId, `test-${run}-observer`, ...(opts.groups ?? [])]);
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`drop schema if exists ${config.dbSchema} cascade`);
-    await client.end();
+    await dropSchemas(config.dbSchema);
   };
   return { run, databaseUrl, brokers, nodeKey, nodeA, nodeB, config, provision, start, observe, stop };
 }
