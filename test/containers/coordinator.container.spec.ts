@@ -211,6 +211,11 @@ describe("the coordinator as containers", () => {
   it("stops every container on SIGTERM, cleanly (exit code 0) and well before podman's 10 s SIGKILL", async () => {
     const stopped = await containers!.stop();
     containers = undefined;
+    console.log(
+      `[container tier] SIGTERM -> exited: ${Object.values(stopped)
+        .map((s) => `${s.name} ${s.stopMs} ms (exit ${s.exitCode})`)
+        .join(", ")}`,
+    );
     for (const state of Object.values(stopped)) {
       expect(state.status, state.name).toBe("exited");
       expect(state.exitCode, state.name).toBe(0);
