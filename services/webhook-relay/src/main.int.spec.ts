@@ -143,6 +143,26 @@ describe("webhook relay process", () => {
     expect(text).not.toContain(SECRET);
   });
 
+  it("exits 1 when the schema registry does not answer, naming its URL", async () => {
+    const secretFile = path.join(dir, "registry-down.secret");
+    writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+    const configFile = path.join(dir, "registry-down.json");
+    const registryUrl = `http://127.0.0.1:${await freePort()}/apis/ccompat/v7`;
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        deployment,
+        kafka: { brokers: testBrokers, credentialsFile: relayTestPrincipal().credentialsFile },
+        schemaRegistryUrl: registryUrl,
+        endpoints: [{ name: "shop", url, secretFile }],
+      }),
+    );
+    const output: string[] = [];
+    const { exited } = startProcess(configFile, output);
+    expect(await exited).toBe(1);
+    expect(output.join("")).toContain(`the schema registry at ${registryUrl} did not answer`);
+  });
+
   it("killed with SIGKILL while an event is being retried: the next process delivers it and what follows, nothing lost", async () => {
     const secretFile = path.join(dir, "shop.secret");
     writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
