@@ -4,7 +4,8 @@
 # on the bus"): clients authenticate with SASL/SCRAM-SHA-512 (SASL_PLAINTEXT on loopback; a
 # production listener is SASL_SSL), the StandardAuthorizer denies whatever no ACL allows. SCRAM
 # users (IC_KAFKA_PRINCIPALS) are created when the storage is formatted, with random passwords
-# written to $RUN_DIR/kafka/credentials/<principal>.json (mode 0600). Topics and ACLs are made by
+# written to $RUN_DIR/kafka/credentials/<principal>.json (mode 0600); a principal added to the list
+# later is created on the running broker at the next `start` (no format). Topics and ACLs are made by
 # the provisioning CLI (packages/event-log/src/provisioning), which `infra/stack up` runs.
 #
 # IC_KAFKA_NODES=N (default 1) runs N nodes, each broker + controller (KRaft combined mode, a static
@@ -32,10 +33,11 @@ KAFKA_LIB="$CACHE_DIR/kafka-$KAFKA_VERSION/lib"
 KAFKA_DIR="$RUN_DIR/kafka"
 KAFKA_CREDENTIALS="$KAFKA_DIR/credentials"
 # One SCRAM user each: the set-up super user, the matcher, one per bridge (cluster nodes alpha and
-# bravo), the read-only consumer of public invoice events, the webhook relay.
-KAFKA_PRINCIPALS="${IC_KAFKA_PRINCIPALS:-admin matcher public bridge-alpha bridge-bravo webhook-relay}"
-# Written after a format with these SCRAM users: storage formatted
-# without them (before the broker was secured) is formatted again.
+# bravo), the read-only consumer of public invoice events, the webhook relay, the operator console
+# (describe only: consumer lag).
+KAFKA_PRINCIPALS="${IC_KAFKA_PRINCIPALS:-admin matcher public bridge-alpha bridge-bravo webhook-relay operator-console}"
+# The SCRAM users the storage holds (written at a format, extended when one is added to a running
+# broker): storage without it (formatted before the broker was secured) is formatted again.
 SCRAM_MARKER="$KAFKA_DIR/scram-principals"
 # How many nodes the storage was formatted for (a different count formats again).
 NODES_MARKER="$KAFKA_DIR/nodes"
@@ -74,14 +76,50 @@ cmd_status() { local i; for i in $(all_nodes); do node_status "$i" || return 1; 
 
 random_secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
-# True when the storage holds exactly the SCRAM users of KAFKA_PRINCIPALS and every one has its
-# credentials file.
+# True when the storage was formatted with SCRAM users for this node count and every principal of
+# KAFKA_PRINCIPALS that it holds has its credentials file (one it does not hold yet is added by
+# add_new_principals once the broker runs).
 storage_current() {
   [[ -f "$(node_dir 1)/data/meta.properties" && -f "$SCRAM_MARKER" ]] || return 1
-  [[ "$(cat "$SCRAM_MARKER")" == "$KAFKA_PRINCIPALS" ]] || return 1
   [[ "$(cat "$NODES_MARKER" 2>/dev/null || echo 1)" == "$KAFKA_NODES" ]] || return 1
   local principal
-  for principal in $KAFKA_PRINCIPALS; do [[ -f "$KAFKA_CREDENTIALS/$principal.json" ]] || return 1; done
+  for principal in $KAFKA_PRINCIPALS; do
+    stored_principal "$principal" || continue
+    [[ -f "$KAFKA_CREDENTIALS/$principal.json" ]] || return 1
+  done
+}
+
+# True when the storage holds the SCRAM user (the marker names it).
+stored_principal() { [[ " $(cat "$SCRAM_MARKER" 2>/dev/null) " == *" $1 "* ]]; }
+
+# Creates the principals of KAFKA_PRINCIPALS the running broker does not hold yet (added to the
+# list after the format), as the admin, through the AlterUserScramCredentials API (Kafka's
+# ConfigCommand): a random password each, written to its credentials file; nothing is restarted.
+# The passwords go through files in a private temporary directory, never on a command line.
+add_new_principals() {
+  local principal new=()
+  for principal in $KAFKA_PRINCIPALS; do stored_principal "$principal" || new+=("$principal"); done
+  (( ${#new[@]} )) || return 0
+  local tmp; tmp="$(mktemp -d)"; chmod 700 "$tmp"
+  (umask 077; printf '%s\n' "security.protocol=SASL_PLAINTEXT" "sasl.mechanism=SCRAM-SHA-512" \
+    "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(jq -r .password "$KAFKA_CREDENTIALS/admin.json")\";" \
+    > "$tmp/admin.properties")
+  for principal in "${new[@]}"; do
+    [[ "$principal" =~ ^[a-z0-9-]+$ ]] || { rm -rf "$tmp"; die "IC_KAFKA_PRINCIPALS: '$principal' is not [a-z0-9-]+"; }
+    log "adding SCRAM user $principal to the running Kafka"
+    local password; password="$(random_secret)"
+    (umask 077; printf 'SCRAM-SHA-512=iterations=8192,password=%s\n' "$password" > "$tmp/scram.properties")
+    if ! "${KAFKA_JAVA[@]}" -Dkafka.log.name=kafka-admin kafka.admin.ConfigCommand --bootstrap-server "$(cmd_brokers)" \
+      --command-config "$tmp/admin.properties" --alter --add-config-file "$tmp/scram.properties" \
+      --entity-type users --entity-name "$principal" >"$tmp/out" 2>&1; then
+      # (ConfigCommand may quote the property it refused: its password is cut out.)
+      sed 's/password=[^],"; ]*/password=[redacted]/g' "$tmp/out" >&2; rm -rf "$tmp"; die "could not add SCRAM user $principal"
+    fi
+    (umask 077; jq -n --arg u "$principal" --arg p "$password" \
+      '{username:$u, password:$p, mechanism:"scram-sha-512"}' > "$KAFKA_CREDENTIALS/$principal.json")
+    printf '%s' "$(cat "$SCRAM_MARKER") $principal" > "$SCRAM_MARKER"
+  done
+  rm -rf "$tmp"
 }
 
 # New random passwords for every principal (only before a format: the storage holds the users).
@@ -233,7 +271,7 @@ cmd_start() {
     log "Kafka was formatted for $running_nodes node(s), $KAFKA_NODES asked: stopping the old one"
     IC_KAFKA_NODES="$running_nodes" bash "${BASH_SOURCE[0]}" stop
   fi
-  if cmd_status; then log "Kafka already running on $(cmd_brokers)"; return; fi
+  if cmd_status; then log "Kafka already running on $(cmd_brokers)"; add_new_principals; return; fi
   require_tool jq "install jq (Debian: jq)"
   local format=0 i
   if ! storage_current; then
@@ -251,6 +289,7 @@ cmd_start() {
   # the controllers find their quorum.
   for i in $(all_nodes); do node_status "$i" || launch_node "$i"; done
   for i in $(all_nodes); do wait_node "$i"; done
+  add_new_principals
   log "Kafka ready: $(cmd_brokers) (SASL/SCRAM-SHA-512; credentials in $KAFKA_CREDENTIALS)"
 }
 

@@ -22,7 +22,14 @@ export interface StackConfig {
   schemaRegistryUrl: string;
   kafkaBrokers: string[];
   /** Credentials file (JSON {username, password, mechanism}) of each Kafka principal. */
-  kafkaCredentials: { admin: string; matcher: string; public: string; bridges: Record<"alpha" | "bravo", string> };
+  kafkaCredentials: {
+    admin: string;
+    matcher: string;
+    public: string;
+    bridges: Record<"alpha" | "bravo", string>;
+    /** The operator console's principal (DESCRIBE only, for consumer lag); absent in a stack.json from before it existed. */
+    operatorConsole?: string;
+  };
   /** Benchmarks only: the broker's unauthenticated listener, when Kafka was started with IC_KAFKA_OPEN_PORT. */
   kafkaOpenBrokers?: string[];
   /** The embedded deployment's name (topics, groups, ACL prefixes): "ic". */
@@ -35,6 +42,13 @@ export interface StackConfig {
     btcd: { rpcAddress: string; rpcCertPath: string; rpcUser: string; rpcPass: string };
     nodes: Record<"payer" | "alpha" | "bravo", StackNode>;
   };
+}
+
+/** The operator console's credentials file; fails clearly on a stack.json written before that principal existed. */
+export function operatorConsoleCredentials(stack: StackConfig): string {
+  const file = stack.kafkaCredentials.operatorConsole;
+  if (file === undefined) throw new Error("the stack config names no kafkaCredentials.operatorConsole: bring the stack up again with 'infra/stack up' (it adds the principal without a restart)");
+  return file;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

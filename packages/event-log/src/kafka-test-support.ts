@@ -23,6 +23,8 @@ export interface StackKafkaCredentials {
   matcher: string;
   public: string;
   bridges: Record<string, string>;
+  /** The operator console's (DESCRIBE only); absent in a stack.json written before it existed. */
+  operatorConsole?: string;
 }
 
 interface StackKafka {
@@ -66,12 +68,16 @@ export function testCredentialsFiles(): StackKafkaCredentials {
   return credentials;
 }
 
-export type TestPrincipal = "admin" | "matcher" | "public" | `bridge-${string}`;
+export type TestPrincipal = "admin" | "matcher" | "public" | "operator-console" | `bridge-${string}`;
 
 export function testCredentials(principal: TestPrincipal): KafkaCredentials {
   const files = testCredentialsFiles();
-  const file = principal.startsWith("bridge-") ? files.bridges[principal.slice("bridge-".length)] : files[principal as "admin" | "matcher" | "public"];
-  if (file === undefined) throw new Error(`the stack has no Kafka principal ${principal}`);
+  const file = principal.startsWith("bridge-")
+    ? files.bridges[principal.slice("bridge-".length)]
+    : principal === "operator-console"
+      ? files.operatorConsole
+      : files[principal as "admin" | "matcher" | "public"];
+  if (file === undefined) throw new Error(`the stack has no Kafka principal ${principal} (a stack.json from before it existed: bring the stack up again with 'infra/stack up')`);
   return readKafkaCredentialsFile(file);
 }
 

@@ -16,6 +16,8 @@
 //   groups: <d>.matcher (+ prefix <d>.matcher.) matcher; <d>.bridge.<node> (prefix) that bridge,
 //   DESCRIBE for the matcher (GetInfo's "bridge connected"); prefix <d>.public. the public principal;
 //   prefix <d>.webhook-relay the webhook relay (READ of the invoice events, like public, plus its dead letters).
+//   The operator console: DESCRIBE only (consumer lag, no record read or written): the matcher's
+//   group and each bridge's command group, the matcher's input topics and the command topics.
 // No transactional ids are granted: no service produces in transactions (both use idempotent
 // producers, which need only WRITE on a topic).
 import { deploymentGroups, deploymentNameProblem, deploymentTopics, type TopicRole } from "../deployment.ts";
@@ -34,8 +36,14 @@ export interface DeploymentPlanInput {
   readonly replicationFactor: number;
   /** Retention of the command topics (they carry preimages): default 7 days. */
   readonly commandRetentionMs?: number;
-  /** SCRAM user names; defaults: matcher, public, bridge-<node name>, webhook-relay. */
-  readonly principals?: { readonly matcher?: string; readonly public?: string; readonly bridgePrefix?: string; readonly webhookRelay?: string };
+  /** SCRAM user names; defaults: matcher, public, bridge-<node name>, webhook-relay, operator-console. */
+  readonly principals?: {
+    readonly matcher?: string;
+    readonly public?: string;
+    readonly bridgePrefix?: string;
+    readonly webhookRelay?: string;
+    readonly operatorConsole?: string;
+  };
 }
 
 export const DEFAULT_COMMAND_RETENTION_MS = 7 * 24 * 3600_000;
@@ -73,6 +81,7 @@ export interface DeploymentPlan {
     readonly public: string;
     readonly bridges: Readonly<Record<string, string>>;
     readonly webhookRelay: string;
+    readonly operatorConsole: string;
   };
 }
 
@@ -109,6 +118,11 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
   const bridgePrefix = input.principals?.bridgePrefix ?? "bridge-";
   const matcher = `User:${matcherName}`;
   const publicUser = `User:${publicName}`;
+  // The operator console reads consumer lag: ListOffsets and Metadata need DESCRIBE on the topic,
+  // OffsetFetch DESCRIBE on the group and the topic, FindCoordinator and DescribeGroups DESCRIBE on
+  // the group. DESCRIBE lets it read no record (Fetch needs READ) and write none (Produce, WRITE).
+  const operatorConsoleName = input.principals?.operatorConsole ?? "operator-console";
+  const operatorConsole = `User:${operatorConsoleName}`;
   const keep = { "retention.ms": "-1" };
   const commandsConfig = { "retention.ms": String(retention) };
   const statusConfig = { "retention.ms": String(BRIDGE_STATUS_RETENTION_MS), "cleanup.policy": "delete" };
@@ -152,6 +166,8 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
     allow(matcher, "TOPIC", "LITERAL", commands, "WRITE");
     allow(matcher, "TOPIC", "LITERAL", status, "READ");
     allow(matcher, "GROUP", "LITERAL", groups.bridge(node.pubkey), "DESCRIBE");
+    for (const topic of [intercepted, outcomes, status, commands]) allow(operatorConsole, "TOPIC", "LITERAL", topic, "DESCRIBE");
+    allow(operatorConsole, "GROUP", "LITERAL", groups.bridge(node.pubkey), "DESCRIBE");
   }
   planned.push(
     { topic: topics.invoiceEvents, role: "invoiceEvents", ...base, config: keep },
@@ -164,6 +180,7 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
   allow(matcher, "TOPIC", "LITERAL", topics.matcherDeadLetters, "WRITE");
   allow(matcher, "GROUP", "LITERAL", groups.matcher, "READ");
   allow(matcher, "GROUP", "PREFIXED", groups.matcherPrefix, "READ", "DELETE");
+  allow(operatorConsole, "GROUP", "LITERAL", groups.matcher, "DESCRIBE");
   allow(publicUser, "TOPIC", "LITERAL", topics.invoiceEvents, "READ");
   allow(publicUser, "GROUP", "PREFIXED", groups.publicPrefix, "READ");
   // The webhook relay (services/webhook-relay) reads what public reads, and writes its own dead
@@ -179,6 +196,6 @@ export function planDeployment(input: DeploymentPlanInput): DeploymentPlan {
     deployment: input.deployment,
     topics: planned,
     acls,
-    principals: { matcher: matcherName, public: publicName, bridges, webhookRelay: webhookRelayName },
+    principals: { matcher: matcherName, public: publicName, bridges, webhookRelay: webhookRelayName, operatorConsole: operatorConsoleName },
   };
 }

@@ -42,7 +42,7 @@ describe("planDeployment", () => {
       "ic.matcher.dead-letters.v1",
       "ic.webhook.dead-letters.v1",
     ]);
-    expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" }, webhookRelay: "webhook-relay" });
+    expect(plan.principals).toEqual({ matcher: "matcher", public: "public", bridges: { alpha: "bridge-alpha", bravo: "bridge-bravo" }, webhookRelay: "webhook-relay", operatorConsole: "operator-console" });
   });
 
   it("gives a bridge write on its own node's inputs and status and read on its own node's commands only", () => {
@@ -81,10 +81,10 @@ describe("planDeployment", () => {
     expect(grantsOf("public")).toEqual(["READ GROUP PREFIXED ic.public.", "READ TOPIC LITERAL ic.invoice.events.v1"]);
   });
 
-  it("lets only a node's bridge write its status topic, and only the matcher read it", () => {
+  it("lets only a node's bridge write its status topic, and only the matcher read it (the console describes it)", () => {
     for (const [name, node] of [["alpha", ALPHA], ["bravo", BRAVO]] as const) {
       const grants = plan.acls.filter((a) => a.resourceName === topics.bridgeStatus(node)).map((a) => `${a.operation} ${a.principal}`);
-      expect(grants.sort()).toEqual(["READ User:matcher", `WRITE User:bridge-${name}`]);
+      expect(grants.sort()).toEqual(["DESCRIBE User:operator-console", "READ User:matcher", `WRITE User:bridge-${name}`]);
     }
     expect(grantsOf("public").join("\n")).not.toContain("bridge.status");
   });
@@ -132,6 +132,26 @@ describe("planDeployment", () => {
     expect(renamed.acls.filter((a) => a.principal === "User:relay-2").map((a) => `${a.operation} ${a.resourceName}`).sort()).toEqual(
       ["READ t.invoice.events.v1", "READ t.webhook-relay", "WRITE t.webhook.dead-letters.v1"],
     );
+  });
+
+  it("operator console: DESCRIBE only (lag of the matcher's group and each bridge's command group), no READ or WRITE anywhere", () => {
+    expect(grantsOf("operator-console")).toEqual(
+      [
+        `DESCRIBE GROUP LITERAL ${groups.matcher}`,
+        ...[ALPHA, BRAVO].flatMap((node) => [
+          `DESCRIBE GROUP LITERAL ${groups.bridge(node)}`,
+          `DESCRIBE TOPIC LITERAL ${topics.htlcIntercepted(node)}`,
+          `DESCRIBE TOPIC LITERAL ${topics.htlcOutcomes(node)}`,
+          `DESCRIBE TOPIC LITERAL ${topics.bridgeStatus(node)}`,
+          `DESCRIBE TOPIC LITERAL ${topics.htlcCommands(node)}`,
+        ]),
+      ].sort(),
+    );
+    // Literal names only: no prefix reaches another group (the matcher's throwaway ones, a public reader's).
+    expect(plan.acls.filter((a) => a.principal === "User:operator-console" && (a.operation !== "DESCRIBE" || a.patternType !== "LITERAL"))).toEqual([]);
+    const renamed = planDeployment({ deployment: "t", nodes: [{ name: "alpha", pubkey: ALPHA }], partitions: 1, replicationFactor: 1, principals: { operatorConsole: "console-2" } });
+    expect(renamed.principals.operatorConsole).toBe("console-2");
+    expect(renamed.acls.filter((a) => a.principal === "User:console-2")).toHaveLength(6);
   });
 
   it("keeps commands for the configured retention (default 7 days), status a day and the other topics forever", () => {

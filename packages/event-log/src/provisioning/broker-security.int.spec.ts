@@ -92,6 +92,7 @@ afterAll(async () => {
     groups.bridge(ALPHA),
     `${groups.publicPrefix}commands`,
     `${groups.publicPrefix}dead-letters`,
+    `${groups.publicPrefix}console`,
     `${groups.matcherPrefix}dead-letters`,
     `${deployment}.admin-dead-letters`,
   ]);
@@ -152,6 +153,31 @@ describe("the project's Kafka broker", () => {
     await expect(publicAdmin.describeGroups([groups.bridge(ALPHA)])).rejects.toThrow();
     await publicAdmin.disconnect();
     await matcherAdmin.disconnect();
+  });
+
+  it("lets the operator console describe the groups and offsets it shows as lag, and neither read nor write a record", async () => {
+    const refused = /AUTHORIZATION_FAILED|Not authorized|find group coordinator/;
+    for (const topic of [topics.htlcCommands(ALPHA), topics.htlcIntercepted(ALPHA), topics.bridgeStatus(ALPHA), topics.invoiceEvents])
+      expect(await tryWrite("operator-console", topic), `writes ${topic}`).toMatch(refused);
+    // Not with the groups it may describe, nor with one of its own choosing.
+    expect(await tryRead("operator-console", topics.htlcCommands(ALPHA), groups.bridge(ALPHA))).toMatch(refused);
+    expect(await tryRead("operator-console", topics.htlcIntercepted(ALPHA), groups.matcher)).toMatch(refused);
+    expect(await tryRead("operator-console", topics.invoiceEvents, `${groups.publicPrefix}console`)).toMatch(refused);
+    const consoleAdmin = client("operator-console", { retries: 3 }).admin();
+    clients.push(consoleAdmin);
+    await consoleAdmin.connect();
+    const { groups: described } = await consoleAdmin.describeGroups([groups.matcher, groups.bridge(ALPHA)]);
+    expect(described.map((g) => [g.groupId, g.errorCode])).toEqual([
+      [groups.matcher, 0],
+      [groups.bridge(ALPHA), 0],
+    ]);
+    // The seeded command: watermarks 0..1, read through ListOffsets with DESCRIBE alone.
+    expect((await consoleAdmin.fetchTopicOffsets(topics.htlcCommands(ALPHA))).map((p) => [p.low, p.high])).toEqual([["0", "1"]]);
+    const [committed] = await consoleAdmin.fetchOffsets({ groupId: groups.bridge(ALPHA), topics: [topics.htlcCommands(ALPHA)] });
+    expect(committed?.partitions.map((p) => p.partition)).toEqual([0]);
+    // A group it was not given is refused.
+    await expect(consoleAdmin.describeGroups([`${groups.publicPrefix}reader`])).rejects.toThrow();
+    await consoleAdmin.disconnect();
   });
 
   it("dead letters: each consumer writes only its own, and only admin reads them (not public, not the bridges, not the matcher)", async () => {
