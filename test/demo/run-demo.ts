@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { createKafka, decodeAs, deploymentGroups, deploymentTopics, readKafkaCredentialsFile, runCommittingConsumer, type RunningConsumer } from "@ic/event-log";
 import { decodeInvoice, formatShortChannelId, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { connectInvoiceApi } from "@ic/invoice-api-client";
-import { loadStackConfig } from "../support/stack-config.ts";
+import { loadStackConfig, operatorConsoleCredentials } from "../support/stack-config.ts";
 import { connectAll, type StackClients } from "../support/lnd-nodes.ts";
 import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { partsByNode } from "../support/payments.ts";
@@ -63,7 +63,8 @@ writeFileSync(
   ),
 );
 const bridgeMetricsPort = { alpha: 9465, bravo: 9466 };
-// The operator console (services/operator-console) over the same API, metrics and Kafka group.
+// The operator console (services/operator-console) over the same API, metrics and Kafka groups;
+// its Kafka principal may only describe the groups and topics whose lag it shows.
 const consoleAddress = process.env.IC_DEMO_CONSOLE ?? "127.0.0.1:9480";
 const consoleConfigFile = path.join(demoDir, "console.json");
 writeFileSync(
@@ -75,7 +76,7 @@ writeFileSync(
       deployment,
       bridges: (["alpha", "bravo"] as const).map((node) => ({ node, metricsUrl: `http://127.0.0.1:${bridgeMetricsPort[node]}/metrics` })),
       matchers: [{ name: "matcher", metricsUrl: "http://127.0.0.1:9464/metrics" }],
-      kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.matcher },
+      kafka: { brokers: stack.kafkaBrokers, credentialsFile: operatorConsoleCredentials(stack) },
     },
     null,
     2,
