@@ -81,7 +81,7 @@ write_deployment() {
     install -o 1000 -g 1000 -m 0400 "$(jq -r --arg n "$node" '.cluster.nodes[$n].tlsCertPath' "$stack")" "$DEPLOY/bridge-$node/secrets/tls.cert"
     install -o 1000 -g 1000 -m 0400 "$(jq -r --arg n "$node" '.cluster.nodes[$n].macaroonPath' "$stack")" "$DEPLOY/bridge-$node/secrets/admin.macaroon"
   done
-  # The console: the API, both bridges' and the matcher's metrics, Kafka with the matcher's credentials (lag).
+  # The console: the API, both bridges' and the matcher's metrics, Kafka (lag) as its own principal.
   jq --arg deployment "${IC_COMPOSE_DEPLOYMENT:-}" --arg listen "127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}" \
      --arg api "127.0.0.1:${IC_COMPOSE_API_PORT:-10200}" --arg matcher "${IC_MATCHER_METRICS_PORT:-9464}" \
      --arg alpha "${IC_BRIDGE_ALPHA_METRICS_PORT:-9465}" --arg bravo "${IC_BRIDGE_BRAVO_METRICS_PORT:-9466}" \
@@ -90,7 +90,9 @@ write_deployment() {
        bridges: [{node: "alpha", metricsUrl: "http://127.0.0.1:\($alpha)/metrics"}, {node: "bravo", metricsUrl: "http://127.0.0.1:\($bravo)/metrics"}],
        matchers: [{name: "matcher", metricsUrl: "http://127.0.0.1:\($matcher)/metrics"}],
        kafka: {brokers: .kafkaBrokers, credentialsFile: "/secrets/kafka.json"}}' "$stack" > "$DEPLOY/console/console.json"
-  install -o 1000 -g 1000 -m 0400 "$(jq -r .kafkaCredentials.matcher "$stack")" "$DEPLOY/console/secrets/kafka.json"
+  jq -e .kafkaCredentials.operatorConsole "$stack" >/dev/null ||
+    die "$stack names no kafkaCredentials.operatorConsole: bring the stack up again (infra/stack up adds the principal without a restart)"
+  install -o 1000 -g 1000 -m 0400 "$(jq -r .kafkaCredentials.operatorConsole "$stack")" "$DEPLOY/console/secrets/kafka.json"
   chown 1000:1000 "$DEPLOY"/*/secrets && chmod 0500 "$DEPLOY"/*/secrets
 }
 

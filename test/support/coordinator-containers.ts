@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import { runAllSteps } from "./run-all-steps.ts";
-import type { StackConfig } from "./stack-config.ts";
+import { operatorConsoleCredentials, type StackConfig } from "./stack-config.ts";
 import { waitUntil } from "./wait-until.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -193,7 +193,7 @@ export interface ContainerOptions {
   label?: string;
   /**
    * Also run the operator console's image: its page on 127.0.0.1:<port>, polling the API, the
-   * three containers' metrics and Kafka (the matcher's credentials, for consumer lag).
+   * three containers' metrics and Kafka (consumer lag, as its own principal operator-console).
    */
   console?: { port: number };
 }
@@ -353,8 +353,8 @@ export async function startCoordinatorContainers(
         pollIntervalMs: 500,
         logLevel: options.logLevel ?? "info",
       },
-      // The matcher's principal: the console only describes groups and fetches offsets with it.
-      { "kafka.json": stack.kafkaCredentials.matcher },
+      // Its own principal: DESCRIBE only (groups and offsets, no record read or written).
+      { "kafka.json": operatorConsoleCredentials(stack) },
     ),
     // The invoice API's token, by name only (the console calls the API with it; operators sign in with it).
     "--env",
