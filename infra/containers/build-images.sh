@@ -2,7 +2,7 @@
 # Builds the service images from infra/containers/Containerfile, with Podman (default) or with
 # Docker (IC_CONTAINER_ENGINE=docker: the project's own dockerd, started by docker.sh if none runs;
 # `docker build` through the buildx plugin, BuildKit):
-#   $IMAGE_PREFIX/{invoice-matcher,interceptor-bridge,coordinator-cli,webhook-relay}:<version> (and :latest)
+#   $IMAGE_PREFIX/{invoice-matcher,interceptor-bridge,coordinator-cli,webhook-relay,operator-console}:<version> (and :latest)
 # Base image: IC_BASE_IMAGE if set (pulled if missing, e.g. node:20-bookworm-slim where a registry
 # answers), else the official image if it is already in local storage, else the local stand-in
 # that build-base-image.sh makes without a registry. Layers stay in the engine's store and the pnpm
