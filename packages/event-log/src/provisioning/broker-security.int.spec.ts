@@ -167,10 +167,8 @@ describe("the project's Kafka broker", () => {
     clients.push(consoleAdmin);
     await consoleAdmin.connect();
     const { groups: described } = await consoleAdmin.describeGroups([groups.matcher, groups.bridge(ALPHA)]);
-    expect(described.map((g) => [g.groupId, g.errorCode])).toEqual([
-      [groups.matcher, 0],
-      [groups.bridge(ALPHA), 0],
-    ]);
+    // (kafkajs throws on a group's error code: a refused one is the last check below.)
+    expect(described.map((g) => g.groupId)).toEqual([groups.matcher, groups.bridge(ALPHA)]);
     // The seeded command: watermarks 0..1, read through ListOffsets with DESCRIBE alone.
     expect((await consoleAdmin.fetchTopicOffsets(topics.htlcCommands(ALPHA))).map((p) => [p.low, p.high])).toEqual([["0", "1"]]);
     const [committed] = await consoleAdmin.fetchOffsets({ groupId: groups.bridge(ALPHA), topics: [topics.htlcCommands(ALPHA)] });
