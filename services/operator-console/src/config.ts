@@ -5,9 +5,9 @@
 //
 // The one secret is the invoice API's bearer token (api.authToken, only from IC_CONSOLE_API_AUTH_TOKEN):
 // the console calls the API with it, and an operator signs in to the page with the same token, so
-// the page is behind the API's authentication and no new secret exists. Kafka (for consumer lag and
-// the matcher group's members) is optional and uses a principal that exists already (the matcher's
-// credentials file): the console makes only describe and offset-fetch calls with it.
+// the page is behind the API's authentication. Kafka (for consumer lag and the matcher group's
+// members) is optional and uses the console's own principal, operator-console, which may only
+// DESCRIBE the groups and topics whose lag it shows (no record read or written).
 import { DEFAULT_DEPLOYMENT, deploymentNameProblem } from "@ic/event-log";
 import {
   configEnvironmentVariables as tableEnvironmentVariables,
@@ -172,7 +172,7 @@ export function parseConsoleConfig(file: unknown, env: Readonly<Record<string, s
   if (brokers !== undefined && credentialsFile === undefined)
     problems.push({
       field: "kafka.credentialsFile",
-      message: `config field "kafka.credentialsFile" is required with kafka.brokers: the credentials file of an existing principal that may describe the matcher's group (the matcher's), or ${envNameFor("kafka.credentialsFile")}`,
+      message: `config field "kafka.credentialsFile" is required with kafka.brokers: the credentials file of the console's own principal (operator-console, DESCRIBE only), or ${envNameFor("kafka.credentialsFile")}`,
     });
   if (problems.length > 0) return { ok: false, error: problems };
   const targets = (path: string, key: "node" | "name"): MetricsTarget[] =>

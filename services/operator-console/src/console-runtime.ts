@@ -3,6 +3,7 @@
 // SubscribeInvoices (reconnecting after the last sequence seen); and hands the page snapshots,
 // events and chart points through subscribe(). What is shown is made by the pure functions of
 // view/console-model.ts. Nothing here throws to the caller: an unreachable part is a state.
+import { setTimeout as delay } from "node:timers/promises";
 import type { InvoiceApiClient, InvoiceView } from "@ic/invoice-api-client";
 import type { Logger } from "pino";
 import type { ConsoleConfig } from "./config.ts";
@@ -244,17 +245,9 @@ export function startConsoleRuntime(
   };
 }
 
+/** Waits ms, or less when the console stops (Node's abortable timer; the abort ends the wait, it is no error). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

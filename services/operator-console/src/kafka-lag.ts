@@ -1,8 +1,8 @@
-// Consumer lag and the matcher group's members, read with Kafka admin calls (describe group,
-// fetch committed offsets, fetch topic watermarks) as an existing principal that may describe
-// them: the matcher's (READ on its group and input topics implies DESCRIBE; it has DESCRIBE on
-// every bridge's command group, and WRITE, so DESCRIBE, on the command topics). Nothing is
-// written. A failure is a reason on the page, not a crash.
+// Consumer lag and the matcher group's members, read with Kafka admin calls (DescribeGroups,
+// OffsetFetch, Metadata + ListOffsets) as the console's own principal, operator-console, whose
+// ACLs (packages/event-log/src/provisioning/access-plan.ts) are DESCRIBE only: the matcher's group,
+// each bridge's command group, the matcher's input topics and the command topics. It can neither
+// read a record nor write one. A failure is a reason on the page, not a crash.
 import { createKafka, deploymentGroups, deploymentTopics, readKafkaCredentialsFile } from "@ic/event-log";
 import type { Admin } from "kafkajs";
 import { reasonOf } from "./metrics-scrape.ts";

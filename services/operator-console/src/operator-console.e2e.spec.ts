@@ -16,7 +16,7 @@ import { startCoordinatorProcesses, type CoordinatorProcesses } from "../../../t
 import { restorePayerLiquidity } from "../../../test/support/liquidity.ts";
 import { connectAll, type StackClients } from "../../../test/support/lnd-nodes.ts";
 import { lastFailureCode, partsByNode } from "../../../test/support/payments.ts";
-import { loadStackConfig } from "../../../test/support/stack-config.ts";
+import { loadStackConfig, operatorConsoleCredentials } from "../../../test/support/stack-config.ts";
 import { waitUntil } from "../../../test/support/wait-until.ts";
 import { ensureWebBuilt } from "./build-web.ts";
 import { parseConsoleConfig, type ConsoleConfig } from "./config.ts";
@@ -71,7 +71,8 @@ beforeAll(async () => {
       deployment: coordinator.deployment,
       bridges: (["alpha", "bravo"] as const).map((node) => ({ node, metricsUrl: `http://127.0.0.1:${ports[node]}/metrics` })),
       matchers: [{ name: "matcher-1", metricsUrl: `http://127.0.0.1:${ports.matcher}/metrics` }],
-      kafka: { brokers: stack.kafkaBrokers, credentialsFile: stack.kafkaCredentials.matcher },
+      // The console's own principal (DESCRIBE only), not the matcher's.
+      kafka: { brokers: stack.kafkaBrokers, credentialsFile: operatorConsoleCredentials(stack) },
       pollIntervalMs: 500,
     }),
     { logger: silent, distDir: built.distDir },
