@@ -23,22 +23,30 @@ afterAll(async () => {
   await database.drop();
 });
 
-/** A pool whose next write (the decision's one statement) first waits for `hold` to finish. */
-function poolHoldingNextWrite(): { pool: pg.Pool; holdNextWrite(hold: () => Promise<void>): void; writes: () => number } {
+/** A pool whose connections' next write (the decision's one statement) first waits for `hold` to finish. */
+function poolHoldingNextWrite(): { pool: pg.Pool; holdNextWrite(hold: () => Promise<void>): void; writes: () => number; connections: () => number } {
   let hold: (() => Promise<void>) | undefined;
   let writes = 0;
+  let connections = 0;
   const wrapped = {
-    query: async (text: string, params?: unknown[]) => {
-      if (text.startsWith("with ")) {
-        writes++;
-        const h = hold;
-        hold = undefined;
-        if (h !== undefined) await h();
-      }
-      return pool.query(text, params);
+    connect: async () => {
+      const client = await pool.connect();
+      connections++;
+      return {
+        query: async (text: string, params?: unknown[]) => {
+          if (text.startsWith("with ")) {
+            writes++;
+            const h = hold;
+            hold = undefined;
+            if (h !== undefined) await h();
+          }
+          return client.query(text, params);
+        },
+        release: (error?: Error | boolean) => client.release(error),
+      };
     },
   };
-  return { pool: wrapped as unknown as pg.Pool, holdNextWrite: (h) => (hold = h), writes: () => writes };
+  return { pool: wrapped as unknown as pg.Pool, holdNextWrite: (h) => (hold = h), writes: () => writes, connections: () => connections };
 }
 
 function newInvoice(): { paymentHash: string; externalRef: string } {
@@ -64,8 +72,10 @@ describe("invoice processor: one guarded statement per decision", () => {
     });
     const a = await racing.process(paymentHash, partA, { key: partA.data.key, ephemeralPubkey: Buffer.from("02".padEnd(66, "a"), "hex") });
 
-    // A's first write found version 2 and wrote nothing; decided again on B's state, it completes the set.
+    // A's first write found version 2 and wrote nothing; decided again on B's state (on the same
+    // connection: the conflict does not cost one), it completes the set.
     expect(held.writes()).toBe(2);
+    expect(held.connections()).toBe(1);
     expect(a.decision.commands.map((c) => c.type)).toEqual(["SettleHtlc", "SettleHtlc"]);
     expect(a.decision.commands.map((c) => String(c.data.key.htlcId)).sort()).toEqual(["1", "2"]);
     const state = await loadInvoice(pool, paymentHash);

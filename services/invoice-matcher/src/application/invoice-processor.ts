@@ -47,61 +47,72 @@ export function createInvoiceProcessor(deps: {
   const { pool, config, topics } = deps;
   return {
     async process(paymentHash, input, onionKey) {
-      for (let attempt = 1; ; attempt++) {
-        const { state, version } = await loadInvoiceVersion(pool, paymentHash);
-        const decision = decide(state, input, config);
-        const next = decision.events.reduce(evolve, state);
-        const atMs = deps.now();
-        const outbox: Omit<OutboxRow, "id">[] = [];
-        // An HTLC for a hash we never issued leaves no invoice row: the answer (fail) is the
-        // same on every replay without storing anything.
-        const writesInvoice = decision.events.length > 0 && next.invoice !== null;
-        if (writesInvoice) {
-          for (const [i, event] of decision.events.entries()) {
-            const sequence = version + i + 1;
-            const eventId = randomUUID();
-            const matcherEvent = encode("matcher-event", {
-              eventId,
-              paymentHash,
-              type: event.type,
-              sequence,
-              payloadJson: serializeEvent(event),
-              atMs,
-            });
-            outbox.push({ topic: topics.matcherEvents, recordKey: paymentHash, kind: "encoded", payload: encodedPayload(matcherEvent) });
-            const publicEvent = toPublicInvoiceEvent(event, next, sequence, eventId, atMs);
-            if (publicEvent) {
-              const encoded = encode("invoice-event", publicEvent);
-              outbox.push({ topic: topics.invoiceEvents, recordKey: paymentHash, kind: "encoded", payload: encodedPayload(encoded) });
-            }
-          }
-        }
-        const paymentSecret = next.invoice?.terms.paymentSecret ?? null;
-        for (const command of decision.commands) {
-          outbox.push({
-            topic: topics.htlcCommands(command.data.key.nodeId),
-            recordKey: command.data.key.nodeId,
-            kind: "htlc-command",
-            payload: outboxCommandToJson({ commandId: randomUUID(), command, paymentSecret }),
-          });
-        }
-        try {
-          // State, journal, outbox and the onion key in one statement, guarded by the version read.
-          await saveDecision(pool, writesInvoice ? { state: next, previousVersion: version, events: decision.events, atMs } : undefined, outbox, {
-            paymentHash,
-            expectVersion: version,
-            ...(onionKey === undefined ? {} : { onion: onionKey }),
-          });
-        } catch (error) {
-          // Decided on a state another decision replaced meanwhile: nothing was written; again.
-          if (error instanceof InvoiceChangedConcurrentlyError && attempt < MAX_ATTEMPTS) continue;
-          throw error;
-        }
-        if (outbox.length > 0) deps.onOutboxWritten();
-        return { decision, state: next };
+      // One pooled connection for the attempts (no transaction is opened on it): pool.query would
+      // close the connection on the conflict's error, and a new one costs Postgres a backend.
+      const client = await pool.connect();
+      try {
+        return await decideAndWrite(client, paymentHash, input, onionKey);
+      } finally {
+        client.release();
       }
     },
   };
+
+  async function decideAndWrite(client: pg.PoolClient, paymentHash: string, input: MatcherInput, onionKey: OnionKeyNote | undefined): Promise<ProcessedInput> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await loadInvoiceVersion(client, paymentHash);
+      const decision = decide(state, input, config);
+      const next = decision.events.reduce(evolve, state);
+      const atMs = deps.now();
+      const outbox: Omit<OutboxRow, "id">[] = [];
+      // An HTLC for a hash we never issued leaves no invoice row: the answer (fail) is the
+      // same on every replay without storing anything.
+      const writesInvoice = decision.events.length > 0 && next.invoice !== null;
+      if (writesInvoice) {
+        for (const [i, event] of decision.events.entries()) {
+          const sequence = version + i + 1;
+          const eventId = randomUUID();
+          const matcherEvent = encode("matcher-event", {
+            eventId,
+            paymentHash,
+            type: event.type,
+            sequence,
+            payloadJson: serializeEvent(event),
+            atMs,
+          });
+          outbox.push({ topic: topics.matcherEvents, recordKey: paymentHash, kind: "encoded", payload: encodedPayload(matcherEvent) });
+          const publicEvent = toPublicInvoiceEvent(event, next, sequence, eventId, atMs);
+          if (publicEvent) {
+            const encoded = encode("invoice-event", publicEvent);
+            outbox.push({ topic: topics.invoiceEvents, recordKey: paymentHash, kind: "encoded", payload: encodedPayload(encoded) });
+          }
+        }
+      }
+      const paymentSecret = next.invoice?.terms.paymentSecret ?? null;
+      for (const command of decision.commands) {
+        outbox.push({
+          topic: topics.htlcCommands(command.data.key.nodeId),
+          recordKey: command.data.key.nodeId,
+          kind: "htlc-command",
+          payload: outboxCommandToJson({ commandId: randomUUID(), command, paymentSecret }),
+        });
+      }
+      try {
+        // State, journal, outbox and the onion key in one statement, guarded by the version read.
+        await saveDecision(client, writesInvoice ? { state: next, previousVersion: version, events: decision.events, atMs } : undefined, outbox, {
+          paymentHash,
+          expectVersion: version,
+          ...(onionKey === undefined ? {} : { onion: onionKey }),
+        });
+      } catch (error) {
+        // Decided on a state another decision replaced meanwhile: nothing was written; again.
+        if (error instanceof InvoiceChangedConcurrentlyError && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+      if (outbox.length > 0) deps.onOutboxWritten();
+      return { decision, state: next };
+    }
+  }
 }
 
 /** An already encoded record, stored as base64 in the outbox's jsonb. */
