@@ -17,3 +17,4 @@ export {
   type RunningService,
   type ServiceProcessSpec,
 } from "./service-process.ts";
+export { createServiceLogger, type ServiceLoggerOptions } from "./service-logger.ts";

@@ -1,7 +1,8 @@
 // pino JSON lines. Lines about one event carry paymentHash, eventId and the endpoint's name; an
 // endpoint's URL and secret are never logged (a URL may carry a token in its path or query), and
 // the redaction below censors secret-looking fields should one slip into a logged object anyway.
-import { pino, type DestinationStream, type Logger } from "pino";
+import { createServiceLogger } from "@ic/service-probes";
+import type { DestinationStream, Logger } from "pino";
 import type { LogLevel } from "./config.ts";
 
 export type RelayLogger = Logger;
@@ -19,11 +20,5 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 export function createRelayLogger(level: LogLevel, destination?: DestinationStream): RelayLogger {
-  const options = {
-    level,
-    base: { service: "webhook-relay" },
-    redact: { paths: REDACTED_LOG_PATHS, censor: "[redacted]" },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  return createServiceLogger({ service: "webhook-relay", level, redact: REDACTED_LOG_PATHS }, destination);
 }
