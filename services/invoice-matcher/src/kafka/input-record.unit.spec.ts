@@ -54,10 +54,10 @@ describe("readInputRecord: poison (no retry can fix it) becomes a dead letter", 
     ["outcomes", topics.htlcOutcomes(BRAVO)],
     ["status", topics.bridgeStatus(BRAVO)],
   ] as const) {
-    it(`garbage bytes on the ${name} topic: missing-header, or corrupt-payload under valid headers`, () => {
+    it(`garbage bytes on the ${name} topic: corrupt-payload without headers (not the wire format either) and under valid headers`, () => {
       const bare = read(record(topic, Buffer.from("not a record"), {}));
       expect(bare.kind).toBe("undecodable");
-      expect(poisonLetter(bare)?.reason).toBe("missing-header");
+      expect(poisonLetter(bare)?.reason).toBe("corrupt-payload");
       const headers = encode("htlc-intercepted", htlc).headers;
       const garbage = read(record(topic, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x01]), headers));
       expect(garbage.kind).toBe("undecodable");

@@ -59,8 +59,8 @@ describe("the matcher's input record handler", () => {
     await handler.handle(record("1", Buffer.from("garbage"), {}));
     await handler.handle(valid("2"));
     expect(events).toEqual(["dead-letter 1", "decide 2"]);
-    expect(letters[0]?.letter.reason).toBe("missing-header");
-    expect(await deadLettered()).toEqual([["missing-header", 1]]);
+    expect(letters[0]?.letter.reason).toBe("corrupt-payload");
+    expect(await deadLettered()).toEqual([["corrupt-payload", 1]]);
   });
 
   it("a dead letter that cannot be written fails the record: not counted, retried rather than passed over", async () => {
