@@ -31,7 +31,7 @@ interface MountedFile {
 
 /** Runs an image with /config and /secrets mounted read-only (no restart policy), waits for it to exit. */
 async function runToExit(
-  image: "invoice-matcher" | "interceptor-bridge",
+  image: "invoice-matcher" | "interceptor-bridge" | "operator-console",
   config: Record<string, MountedFile>,
   secrets: Record<string, MountedFile>,
 ) {
@@ -62,6 +62,7 @@ async function runToExit(
       IC_MATCHER_NODE_KEY: "11".repeat(32),
       IC_MATCHER_PREIMAGE_SEED: "22".repeat(32),
       IC_MATCHER_API_TOKEN: "t".repeat(40),
+      IC_CONSOLE_API_AUTH_TOKEN: "t".repeat(40),
     },
     ...[
       "run",
@@ -77,6 +78,7 @@ async function runToExit(
       ...mounts,
     ],
     ...["--env", "IC_MATCHER_NODE_KEY", "--env", "IC_MATCHER_PREIMAGE_SEED", "--env", "IC_MATCHER_API_TOKEN"],
+    ...["--env", "IC_CONSOLE_API_AUTH_TOKEN"],
     `localhost/invoice-coordinator/${image}:latest`,
   );
   const exitCode = Number(await podman("wait", name));
@@ -107,6 +109,13 @@ const bridgeConfig = (): MountedFile => ({
     },
     expectedPubkey: PUBKEY,
     network: "regtest",
+    kafka: { brokers: ["127.0.0.1:1"], credentialsFile: "/secrets/kafka.json" },
+  }),
+});
+
+const consoleConfig = (): MountedFile => ({
+  text: JSON.stringify({
+    listen: "127.0.0.1:9480",
     kafka: { brokers: ["127.0.0.1:1"], credentialsFile: "/secrets/kafka.json" },
   }),
 });
@@ -150,6 +159,24 @@ describe("a container with a bad mount exits at once, naming the file, and is ne
     expect(result.exitCode).toBe(2);
     expect(result.logs).toContain("cannot read the Kafka credentials file /secrets/kafka.json: EACCES");
     expect(result.logs).toContain("lnd.macaroonPath: cannot read /secrets/admin.macaroon (EACCES)");
+    expect(result.healthy).toBe(false);
+  });
+
+  it("operator console: no config file mounted", async () => {
+    const result = await runToExit("operator-console", {}, {});
+    expect(result.exitCode).toBe(2);
+    expect(result.logs).toContain("cannot read operator-console config /config/console.json: ENOENT");
+    expect(result.healthy).toBe(false);
+  });
+
+  it("operator console: the Kafka credentials file is not readable by the image's user", async () => {
+    const result = await runToExit(
+      "operator-console",
+      { "console.json": consoleConfig() },
+      { "kafka.json": { text: CREDENTIALS, unreadable: true } },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.logs).toContain("cannot read the Kafka credentials file /secrets/kafka.json: EACCES");
     expect(result.healthy).toBe(false);
   });
 });
