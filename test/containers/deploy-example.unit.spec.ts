@@ -10,6 +10,7 @@ import { DEFAULT_SCHEMA_REGISTRY_URL } from "@ic/event-log";
 import { parseBridgeConfig } from "@ic/interceptor-bridge";
 import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
 import { parseConsoleConfig } from "../../services/operator-console/src/config.ts";
+import { parseRelayConfig } from "../../services/webhook-relay/src/config.ts";
 
 const containers = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../infra/containers");
 const example = path.join(containers, "deploy.example");
@@ -53,10 +54,19 @@ describe("deploy.example", () => {
     expect(parsed.ok && parsed.value.bridges.map((b) => b.name)).toEqual(["alpha", "bravo"]);
   });
 
+  it("webhook-relay/relay.json is a valid relay config naming a schema registry of its own, endpoint secrets from mounted files", () => {
+    const file = exampleConfig("webhook-relay/relay.json");
+    const parsed = parseRelayConfig(file, {});
+    expect(parsed.ok ? [] : parsed.error.map((p) => p.message)).toEqual([]);
+    expect(file.schemaRegistryUrl).not.toBe(DEFAULT_SCHEMA_REGISTRY_URL);
+    expect(parsed.ok && parsed.value.schemaRegistryUrl).toBe(file.schemaRegistryUrl);
+    expect(parsed.ok && parsed.value.endpoints.map((e) => e.secret)).toEqual([{ kind: "file", path: "/secrets/orders.secret" }]);
+  });
+
   it("holds every file and folder compose.yaml mounts from $IC_DEPLOY_DIR", () => {
     const compose = readFileSync(path.join(containers, "compose.yaml"), "utf8");
     const mounted = [...compose.matchAll(/\$\{IC_DEPLOY_DIR:-\.\/deploy\}\/([^:]+):/g)].map((m) => m[1]!);
-    expect(mounted).toContain("console/console.json");
+    expect(mounted).toEqual(expect.arrayContaining(["console/console.json", "webhook-relay/relay.json", "webhook-relay/secrets"]));
     expect(mounted.filter((m) => !existsSync(path.join(example, m)))).toEqual([]);
   });
 });
