@@ -6,7 +6,8 @@ import { parseOptions as parseLoadOptions } from "./matcher-load.bench.ts";
 
 describe("benchmark arguments", () => {
   it("matcher-load: defaults, overrides, and refusals", () => {
-    expect(parseLoadOptions([])).toEqual({ rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5 });
+    expect(parseLoadOptions([])).toEqual({ rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5, profile: false });
+    expect(parseLoadOptions(["--profile", "--rates", "200"])).toMatchObject({ rates: [200], profile: true });
     expect(parseLoadOptions(["--rates", "400,100", "--matchers", "2", "--mpp-share", "0"])).toMatchObject({ rates: [100, 400], matchers: [2], mppShare: 0 });
     expect(() => parseLoadOptions(["--rates", "10,x"])).toThrow(/--rates takes whole numbers.*\nusage:/s);
     expect(() => parseLoadOptions(["--mpp-share", "2"])).toThrow(/--mpp-share takes a number from 0 to 1/);

@@ -11,10 +11,17 @@
 // .run/bench/matcher-load.json (docs/performance.md draws it), and removes its topics, ACLs,
 // consumer groups, Postgres schemas and processes.
 // Needs the stack (infra/stack up). Usage:
-//   tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5]
+//   tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5] [--profile]
+//   --profile: the matchers run as one node process each (node --import tsx, not the tsx launcher)
+//     with service-counters.cjs preloaded, and each step is a CPU profile of its own (sampling,
+//     1 ms; from the step's first send until its commands arrived, invoice creation left out),
+//     written with the step's Kafka request and Postgres statement counts to
+//     .run/bench/matcher-load-<run>/profiles/ as matcher-<i>-offered-<rate>.{cpuprofile,counts.json}
+//     (summarize: tsx test/bench/cpu-profile-summary.ts <files>). The profiler costs CPU itself:
+//     take CPU per decision from runs without it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -29,20 +36,25 @@ import { backendsForPorts, clockTicks, localPortsTo, pidFromFile, processTree, r
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
 
-const USAGE = "usage: tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5]";
+const USAGE = "usage: tsx test/bench/matcher-load.bench.ts [--rates 50,100,200,400] [--seconds 6] [--matchers 1,2] [--mpp-share 0.5] [--profile]";
 
 interface Options {
   rates: number[];
   seconds: number;
   matchers: number[];
   mppShare: number;
+  profile: boolean;
 }
 
 export function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5 };
+  const options: Options = { rates: [50, 100, 200, 400, 800], seconds: 6, matchers: [1, 2], mppShare: 0.5, profile: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     switch (flag) {
+      case "--profile":
+        options.profile = true;
+        i -= 1;
+        break;
       case "--rates":
         options.rates = wholeNumbers(flag, value, 20_000, USAGE).sort((a, b) => a - b);
         break;
@@ -122,6 +134,8 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
   const topics = config.topics;
   const dir = path.join(stack.runDir, "bench", `matcher-load-${run}`);
   mkdirSync(dir, { recursive: true });
+  const profileDir = path.join(dir, "profiles");
+  if (options.profile) mkdirSync(profileDir, { recursive: true });
   const children: ChildProcess[] = [];
   const logFiles: string[] = [];
   const consumers: RunningConsumer[] = [];
@@ -140,11 +154,15 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       // Info level: the breakdown below reads its "htlc decided" and "htlc command published" lines.
       const log = openSync(path.join(dir, `matcher-${i}.log`), "a");
       logFiles.push(path.join(dir, `matcher-${i}.log`));
-      const child = spawn(path.join(repo, "node_modules/.bin/tsx"), ["services/invoice-matcher/src/main.ts", "--config", file], {
-        cwd: repo,
-        env: { ...process.env, LOG_LEVEL: "info", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token },
-        stdio: ["ignore", log, log],
-      });
+      const env = { ...process.env, LOG_LEVEL: "info", IC_MATCHER_NODE_KEY: nodeKey.toString("hex"), IC_MATCHER_PREIMAGE_SEED: seed, IC_MATCHER_API_TOKEN: token };
+      const entry = "services/invoice-matcher/src/main.ts";
+      const child = options.profile
+        ? spawn(process.execPath, ["--import", "tsx", "--require", path.join(repo, "test/bench/service-counters.cjs"), entry, "--config", file], {
+            cwd: repo,
+            env: { ...env, IC_BENCH_COUNTERS_DIR: profileDir, IC_BENCH_PROFILE: `matcher-${i}` },
+            stdio: ["ignore", log, log],
+          })
+        : spawn(path.join(repo, "node_modules/.bin/tsx"), [entry, "--config", file], { cwd: repo, env, stdio: ["ignore", log, log] });
       children.push(child);
       apis.push(connectInvoiceApi(`127.0.0.1:${apiPort}`, token));
     }
@@ -199,6 +217,7 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
       payments.sort(() => Math.random() - 0.5);
 
       // Offered load: records due at elapsed * rate, sent without waiting on each other.
+      const countsBefore = options.profile ? await profileStep(children, profileDir, "start") : [];
       const cpuBefore = readCpu(cpuGroups);
       const sentAt = new Map<string, number>();
       const sends: Promise<unknown>[] = [];
@@ -233,6 +252,15 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         { timeoutMs: 30_000, intervalMs: 50 },
       ).catch(() => say(`rate ${rate}/s: not every command arrived within 30 s of the last send`));
       const cpuUsed = ticksBetween(cpuGroups, cpuBefore, readCpu(cpuGroups));
+      if (options.profile) {
+        const countsAfter = await profileStep(children, profileDir, "stop");
+        for (const [i, child] of children.entries()) {
+          const name = path.join(profileDir, `matcher-${i}-offered-${rate}`);
+          renameSync(path.join(profileDir, `${child.pid}-${options.rates.indexOf(rate) + 1}.cpuprofile`), `${name}.cpuprofile`);
+          writeFileSync(`${name}.counts.json`, JSON.stringify(countsBetween(countsBefore[i]!, countsAfter[i]!), null, 2));
+        }
+        say(`rate ${rate}/s: profiles and counts in ${path.relative(repo, profileDir)}`);
+      }
       const latencies: number[] = [];
       let lastArrival = start;
       for (const [key, t] of sentAt) {
@@ -288,6 +316,37 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
     await client.end();
   }
   return results;
+}
+
+type Counts = { kafka: Record<string, number>; pg: Record<string, number> };
+
+/**
+ * Signals each matcher (service-counters.cjs: SIGUSR2 writes its counts, then starts a profile or
+ * stops and writes it) and waits for what it writes: the counts so far, and on "stop" the profile.
+ */
+async function profileStep(children: readonly ChildProcess[], dir: string, phase: "start" | "stop"): Promise<Counts[]> {
+  const counts: Counts[] = [];
+  for (const child of children) {
+    const file = path.join(dir, `${child.pid}.counts.json`);
+    const flushed = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { flushes: number }).flushes : 0;
+    const profilesBefore = readdirSync(dir).filter((f) => f.startsWith(`${child.pid}-`)).length;
+    child.kill("SIGUSR2");
+    const written = await waitUntil(`matcher ${child.pid} writing its counts`, () => {
+      const now = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Counts & { flushes: number }) : undefined;
+      return now !== undefined && now.flushes > flushed ? now : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 20 });
+    if (phase === "stop") {
+      await waitUntil(`matcher ${child.pid} writing its profile`, () => (readdirSync(dir).filter((f) => f.startsWith(`${child.pid}-`)).length > profilesBefore ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+    }
+    counts.push({ kafka: written.kafka, pg: written.pg });
+  }
+  return counts;
+}
+
+function countsBetween(before: Counts, after: Counts): Counts {
+  const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)] as const).filter(([, v]) => v !== 0).sort((x, y) => y[1] - x[1]));
+  return { kafka: diff(before.kafka, after.kafka), pg: diff(before.pg, after.pg) };
 }
 
 /** Per decided HTLC: record in the broker -> taken by the matcher, taken -> committed, committed -> its command acknowledged. */
