@@ -4,18 +4,22 @@
 # certs and macaroons copied for uid 1000, mode 0400) and runs compose with it: podman-compose
 # (default) or `docker compose` with IC_CONTAINER_ENGINE=docker (the project's own dockerd,
 # started by docker.sh when none runs; images from build-images.sh with the same engine).
-#   compose-local.sh up [--console]   start, then wait until every container's health check passes
-#                           and print how long from `up` until both bridges were ready; --console
-#                           also starts the operator console (compose profile `console`) on
-#                           127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}, signed in with the API token
-#   compose-local.sh down   stop and remove the containers (the console's too)
+#   compose-local.sh up [--console] [--webhooks]   start, then wait until every container's health
+#                           check passes and print how long from `up` until both bridges were ready;
+#                           --console also starts the operator console (compose profile `console`) on
+#                           127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}, signed in with the API token;
+#                           --webhooks the webhook relay (profile `webhooks`), posting the invoice
+#                           events to ${IC_COMPOSE_WEBHOOK_URL:-http://127.0.0.1:9499/webhooks}
+#                           (endpoint `local`, its HMAC secret in .run/containers/webhook-local.secret)
+#   compose-local.sh down   stop and remove the containers (the console's and relay's too)
 #   compose-local.sh ps
 # The matcher's secrets are those of the demo (.run/demo/secrets.json), passed by environment,
 # unless IC_MATCHER_NODE_KEY, IC_MATCHER_PREIMAGE_SEED and IC_MATCHER_API_TOKEN are all set.
 # For a deployment of its own (the tests): IC_COMPOSE_PROJECT (also names the folder),
 # IC_COMPOSE_DEPLOYMENT (Kafka deployment; default the stack's), IC_COMPOSE_DB_SCHEMA (compose),
 # IC_COMPOSE_API_PORT (10200), IC_COMPOSE_CONSOLE_PORT (9480), and compose.yaml's
-# IC_MATCHER_METRICS_PORT, IC_BRIDGE_ALPHA_METRICS_PORT, IC_BRIDGE_BRAVO_METRICS_PORT.
+# IC_MATCHER_METRICS_PORT, IC_BRIDGE_ALPHA_METRICS_PORT, IC_BRIDGE_BRAVO_METRICS_PORT,
+# IC_WEBHOOK_METRICS_PORT (9467).
 # Every config names the stack's schema registry (stack.json schemaRegistryUrl).
 source "$(dirname "$0")/lib.sh"
 if [[ "$CONTAINER_ENGINE" == docker && "${1:-}" != up ]]; then
@@ -29,13 +33,28 @@ cd "$REPO_DIR"
 PROJECT="${IC_COMPOSE_PROJECT:-invoice-coordinator}"
 DEPLOY="$RUN_DIR/containers/compose"
 [[ "$PROJECT" == invoice-coordinator ]] || DEPLOY="$RUN_DIR/containers/compose-$PROJECT"
-# The console's service is in the profile `console`: `up --console` starts it; down and ps always
-# name the profile, so its container is stopped and listed with the others.
+# The console's service is in the profile `console`, the webhook relay's in `webhooks`: `up
+# --console` / `up --webhooks` start them; down and ps always name both profiles, so their
+# containers are stopped and listed with the others.
+usage="usage: infra/containers/compose-local.sh up [--console] [--webhooks]|down|ps"
 with_console=false
-[[ "${1:-}" != up || "${2:-}" == --console ]] && with_console=true
-[[ "${1:-}" == up && -n "${2:-}" && "${2:-}" != --console ]] && die "usage: infra/containers/compose-local.sh up [--console]|down|ps"
+with_webhooks=false
+if [[ "${1:-}" == up ]]; then
+  for option in "${@:2}"; do
+    case "$option" in
+      --console) with_console=true ;;
+      --webhooks) with_webhooks=true ;;
+      *) die "$usage" ;;
+    esac
+  done
+else
+  [[ $# -le 1 ]] || die "$usage"
+  with_console=true
+  with_webhooks=true
+fi
 profile_args=()
-[[ "$with_console" == true ]] && profile_args=(--profile console)
+[[ "$with_console" == true ]] && profile_args+=(--profile console)
+[[ "$with_webhooks" == true ]] && profile_args+=(--profile webhooks)
 if [[ "$CONTAINER_ENGINE" == docker ]]; then
   # A `docker compose build` would build from the local base image too (no registry to pull from).
   compose() {
@@ -59,7 +78,7 @@ write_deployment() {
   [[ -f "$stack" ]] || die "no $stack: bring the stack up first (infra/stack up)"
   rm -rf "$DEPLOY"
   jq -e '.schemaRegistryUrl' "$stack" >/dev/null || die "$stack names no schemaRegistryUrl: bring the stack up again (infra/stack up adds the schema registry)"
-  mkdir -p "$DEPLOY"/{matcher,bridge-alpha,bridge-bravo,console}/secrets
+  mkdir -p "$DEPLOY"/{matcher,bridge-alpha,bridge-bravo,console,webhook-relay}/secrets
   jq --arg deployment "${IC_COMPOSE_DEPLOYMENT:-}" --arg schema "${IC_COMPOSE_DB_SCHEMA:-compose}" \
      --arg listen "127.0.0.1:${IC_COMPOSE_API_PORT:-10200}" \
      '{network: "regtest", postgresUrl, dbSchema: $schema,
@@ -93,6 +112,19 @@ write_deployment() {
   jq -e .kafkaCredentials.operatorConsole "$stack" >/dev/null ||
     die "$stack names no kafkaCredentials.operatorConsole: bring the stack up again (infra/stack up adds the principal without a restart)"
   install -o 1000 -g 1000 -m 0400 "$(jq -r .kafkaCredentials.operatorConsole "$stack")" "$DEPLOY/console/secrets/kafka.json"
+  # The webhook relay: the invoice events to one endpoint (`local`), as its own principal.
+  jq -e .kafkaCredentials.webhookRelay "$stack" >/dev/null ||
+    die "$stack names no kafkaCredentials.webhookRelay: bring the stack up again (infra/stack up)"
+  jq --arg deployment "${IC_COMPOSE_DEPLOYMENT:-}" --arg url "${IC_COMPOSE_WEBHOOK_URL:-http://127.0.0.1:9499/webhooks}" \
+     '{deployment: (if $deployment == "" then .kafkaDeployment else $deployment end),
+       schemaRegistryUrl,
+       kafka: {brokers: .kafkaBrokers, credentialsFile: "/secrets/kafka.json"},
+       endpoints: [{name: "local", url: $url, secretFile: "/secrets/local.secret"}]}' "$stack" > "$DEPLOY/webhook-relay/relay.json"
+  install -o 1000 -g 1000 -m 0400 "$(jq -r .kafkaCredentials.webhookRelay "$stack")" "$DEPLOY/webhook-relay/secrets/kafka.json"
+  # The endpoint's HMAC secret: made once, kept for the receiver to check signatures with.
+  local webhook_secret="$RUN_DIR/containers/webhook-local.secret"
+  [[ -s "$webhook_secret" ]] || (umask 077; openssl rand -hex 32 > "$webhook_secret")
+  install -o 1000 -g 1000 -m 0400 "$webhook_secret" "$DEPLOY/webhook-relay/secrets/local.secret"
   chown 1000:1000 "$DEPLOY"/*/secrets && chmod 0500 "$DEPLOY"/*/secrets
 }
 
@@ -119,6 +151,7 @@ case "${1:-}" in
     compose "${up_args[@]}" >"$up_log" 2>&1 || { tail -n 20 "$up_log" >&2; die "$CONTAINER_ENGINE compose up failed (log: $up_log)"; }
     services=(matcher bridge-alpha bridge-bravo)
     if [[ "$with_console" == true ]]; then services+=(console); fi
+    if [[ "$with_webhooks" == true ]]; then services+=(webhook-relay); fi
     for service in "${services[@]}"; do
       name="$(engine ps -a --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$service" --format '{{.Names}}' | head -1)"
       [[ -n "$name" ]] || die "compose started no container for $service (log: $up_log)"
@@ -130,8 +163,11 @@ case "${1:-}" in
     if [[ "$with_console" == true ]]; then
       log "operator console: http://127.0.0.1:${IC_COMPOSE_CONSOLE_PORT:-9480}/ (sign in with the API token: IC_MATCHER_API_TOKEN, or apiToken in $RUN_DIR/demo/secrets.json)"
     fi
+    if [[ "$with_webhooks" == true ]]; then
+      log "webhook relay: invoice events to ${IC_COMPOSE_WEBHOOK_URL:-http://127.0.0.1:9499/webhooks} (endpoint local, HMAC secret in $RUN_DIR/containers/webhook-local.secret; readiness on 127.0.0.1:${IC_WEBHOOK_METRICS_PORT:-9467}/readyz)"
+    fi
     ;;
   down) compose down -t 10 ;;
   ps) compose ps ;;
-  *) die "usage: infra/containers/compose-local.sh up [--console]|down|ps" ;;
+  *) die "$usage" ;;
 esac
