@@ -6,12 +6,17 @@
 // written only if its version is still the one read (saveDecision's guard); if another decision
 // wrote it meanwhile, nothing is written and this one is decided again on the new state. Two round
 // trips per decision (read, write), not four (begin, lock and read, write, commit).
+// The read is skipped when this process holds the invoice's state from its own last read or write
+// (RecentStates): the write is guarded by that state's version all the same, so a state another
+// process (a second matcher) has moved on from is refused by the guard, forgotten, and the input
+// decided again on a fresh read. A decision from a remembered state that would write nothing has
+// no guard to meet, so it is decided again on a fresh read before anything is answered.
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { encode, type EncodedEvent } from "@ic/event-log";
 import type { HtlcKey as DomainHtlcKey } from "../domain/index.ts";
 import { decide, evolve, type Decision, type InvoiceState, type MatcherConfig, type MatcherInput } from "../domain/index.ts";
-import { InvoiceChangedConcurrentlyError, loadInvoiceVersion, saveDecision, type OutboxRow } from "../postgres/invoice-store.ts";
+import { InvoiceChangedConcurrentlyError, loadInvoiceVersion, saveDecision, type LoadedInvoice, type OutboxRow } from "../postgres/invoice-store.ts";
 import { outboxCommandToJson, serializeEvent } from "../serialization/index.ts";
 import { toPublicInvoiceEvent } from "./public-invoice-events.ts";
 import type { MatcherTopics } from "./matcher-topics.ts";
@@ -36,6 +41,51 @@ export interface InvoiceProcessor {
  */
 const MAX_ATTEMPTS = 8;
 
+/** How many invoices' states a processor remembers (the least recently used go first). */
+export const RECENT_STATES = 4096;
+
+/**
+ * The states of the invoices this process last read or wrote, with their versions. A remembered
+ * state is a claim, not a fact: it is only ever written over under its version's guard. A slower
+ * answer never replaces a newer version (versions only rise), and a state is forgotten on any
+ * failed write.
+ */
+export class RecentStates {
+  private readonly states = new Map<string, LoadedInvoice>();
+
+  constructor(private readonly capacity: number = RECENT_STATES) {}
+
+  get(paymentHash: string): LoadedInvoice | undefined {
+    const known = this.states.get(paymentHash);
+    if (known !== undefined) {
+      this.states.delete(paymentHash);
+      this.states.set(paymentHash, known);
+    }
+    return known;
+  }
+
+  note(paymentHash: string, loaded: LoadedInvoice): void {
+    // No row yet (version 0): nothing to remember; the first write inserts it.
+    if (loaded.version === 0) return;
+    const known = this.states.get(paymentHash);
+    if (known !== undefined && known.version > loaded.version) return;
+    this.states.delete(paymentHash);
+    this.states.set(paymentHash, loaded);
+    if (this.states.size > this.capacity) {
+      const oldest = this.states.keys().next();
+      if (oldest.done !== true) this.states.delete(oldest.value);
+    }
+  }
+
+  forget(paymentHash: string): void {
+    this.states.delete(paymentHash);
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+}
+
 export function createInvoiceProcessor(deps: {
   pool: pg.Pool;
   config: MatcherConfig;
@@ -43,8 +93,11 @@ export function createInvoiceProcessor(deps: {
   now: () => number;
   /** Called after each commit that added outbox rows. */
   onOutboxWritten: () => void;
+  /** The remembered states (tests pass their own to look at it); one per processor otherwise. */
+  recentStates?: RecentStates;
 }): InvoiceProcessor {
   const { pool, config, topics } = deps;
+  const recent = deps.recentStates ?? new RecentStates();
   return {
     async process(paymentHash, input, onionKey) {
       // One pooled connection for the attempts (no transaction is opened on it): pool.query would
@@ -59,8 +112,9 @@ export function createInvoiceProcessor(deps: {
   };
 
   async function decideAndWrite(client: pg.PoolClient, paymentHash: string, input: MatcherInput, onionKey: OnionKeyNote | undefined): Promise<ProcessedInput> {
+    let remembered = recent.get(paymentHash);
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await loadInvoiceVersion(client, paymentHash);
+      const { state, version } = remembered ?? (await loadInvoiceVersion(client, paymentHash));
       const decision = decide(state, input, config);
       const next = decision.events.reduce(evolve, state);
       const atMs = deps.now();
@@ -97,6 +151,11 @@ export function createInvoiceProcessor(deps: {
           payload: outboxCommandToJson({ commandId: randomUUID(), command, paymentSecret }),
         });
       }
+      if (remembered !== undefined && !writesInvoice && outbox.length === 0 && onionKey === undefined) {
+        // Nothing to write, so no guard would check the remembered state: decide on a read.
+        remembered = undefined;
+        continue;
+      }
       try {
         // State, journal, outbox and the onion key in one statement, guarded by the version read.
         await saveDecision(client, writesInvoice ? { state: next, previousVersion: version, events: decision.events, atMs } : undefined, outbox, {
@@ -105,10 +164,14 @@ export function createInvoiceProcessor(deps: {
           ...(onionKey === undefined ? {} : { onion: onionKey }),
         });
       } catch (error) {
+        // A write that failed may or may not have committed: what is remembered is no longer known.
+        recent.forget(paymentHash);
+        remembered = undefined;
         // Decided on a state another decision replaced meanwhile: nothing was written; again.
         if (error instanceof InvoiceChangedConcurrentlyError && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
+      recent.note(paymentHash, writesInvoice ? { state: next, version: version + decision.events.length } : { state, version });
       if (outbox.length > 0) deps.onOutboxWritten();
       return { decision, state: next };
     }
