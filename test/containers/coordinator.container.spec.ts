@@ -4,9 +4,13 @@
 // the host; the restart policy brings them back), then a second payment; each invoice settles
 // once. Then SIGTERM stops every container cleanly (exit code 0) within seconds. The operator
 // console runs beside them from its own image: healthy by its check (/login), 401 to its API
-// without the token, the stack's nodes with it.
+// without the token, the stack's nodes with it. The webhook relay too: healthy by its check
+// (/readyz: its consumer joined), and the first payment's SETTLED event reaches a receiver in this
+// test, signed with the endpoint's secret.
 // The images are built once per run by build-images.global-setup.ts.
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -49,6 +53,14 @@ let provisioned: Awaited<ReturnType<typeof provisionTestDeployment>> | undefined
 let watcher: RunningConsumer | undefined;
 /** Public invoice events of this deployment: payment hash -> kinds in order. */
 const events = new Map<string, string[]>();
+/** What the relay container POSTed to this test's receiver. */
+interface Webhook {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+const webhooks: Webhook[] = [];
+const webhookSecret = randomBytes(24).toString("hex");
+let receiver: Server | undefined;
 
 beforeAll(async () => {
   // Leftovers of an interrupted run would go on holding alpha's and bravo's interceptors (restart=always).
@@ -69,6 +81,17 @@ beforeAll(async () => {
       events.set(event.paymentHash, [...(events.get(event.paymentHash) ?? []), event.kind]);
     },
   });
+  // The webhook receiver, on the host's loopback (the relay's container shares the host's network).
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      webhooks.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver!.listen(0, "127.0.0.1", resolve));
+  const receiverPort = (receiver.address() as AddressInfo).port;
   nodes = await connectAll(stack);
   await restorePayerLiquidity(stack, nodes);
   containers = await startCoordinatorContainers(stack, {
@@ -83,6 +106,10 @@ beforeAll(async () => {
     apiPort: 10_261,
     metricsPorts: { matcher: 19_464, alpha: 19_465, bravo: 19_466 },
     console: { port: 19_480 },
+    webhooks: {
+      metricsPort: 19_467,
+      endpoint: { name: "tier", url: `http://127.0.0.1:${receiverPort}/hooks`, secret: webhookSecret },
+    },
     label: LABEL,
   });
   await waitUntil(
@@ -100,6 +127,7 @@ afterAll(async () => {
     ["containers", async () => void (await containers?.stop())],
     ["leftover containers", async () => void (await removeContainersLabelled(LABEL))],
     ["public event watcher", () => watcher?.stop()],
+    ["webhook receiver", () => new Promise<void>((resolve) => (receiver === undefined ? resolve() : receiver.close(() => resolve())))],
     ["lnd clients", () => nodes?.closeAll()],
     [
       "topics, ACLs and groups",
@@ -107,6 +135,7 @@ afterAll(async () => {
         provisioned?.remove([
           deploymentGroups(deployment).matcher,
           `${deploymentGroups(deployment).publicPrefix}container-e2e`,
+          deploymentGroups(deployment).webhookRelay,
           ...clusterNodes.map((n) => deploymentGroups(deployment).bridge(n.pubkey)),
         ]),
     ],
@@ -188,8 +217,34 @@ describe("the coordinator as containers", () => {
     expect(overview.kafka.matcherGroup).toBe(deploymentGroups(deployment).matcher);
   });
 
+  it("runs the webhook relay from its image, healthy once its consumer joined", async () => {
+    const state = await containers!.state("relay");
+    expect(state.status).toBe("running");
+    expect(state.image).toMatch(/\/webhook-relay:latest$/);
+    expect(await containers!.healthy("relay")).toBe(true);
+  });
+
   it("pays a multi-part invoice across alpha and bravo, settled once", async () => {
     await payAcrossBothNodes("before-crash");
+  });
+
+  it("the relay container POSTs the SETTLED event to the endpoint, signed with its secret", async () => {
+    const settledHashes = [...events].filter(([, kinds]) => kinds.includes("SETTLED")).map(([hash]) => hash);
+    expect(settledHashes).toHaveLength(1);
+    const settled = await waitUntil(
+      "the SETTLED webhook of the first payment",
+      () =>
+        webhooks.find((w) => {
+          const body = JSON.parse(w.body) as { kind: string; paymentHash: string };
+          return body.kind === "SETTLED" && body.paymentHash === settledHashes[0];
+        }),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const timestamp = String(settled.headers["ic-webhook-timestamp"]);
+    const expected = createHmac("sha256", webhookSecret).update(`${timestamp}.${settled.body}`).digest("hex");
+    expect(settled.headers["ic-webhook-signature"]).toBe(`v1=${expected}`);
+    expect(settled.headers["content-type"]).toMatch(/^application\/json/);
+    expect((JSON.parse(settled.body) as { deployment: string }).deployment).toBe(deployment);
   });
 
   it("after the matcher's and a bridge's containers crash, the restart policy brings them back and a second invoice settles once", async () => {
@@ -221,6 +276,6 @@ describe("the coordinator as containers", () => {
       expect(state.exitCode, state.name).toBe(0);
       expect(state.stopMs, state.name).toBeLessThan(9_000);
     }
-    expect(Object.keys(stopped).sort()).toEqual(["alpha", "bravo", "console", "matcher"]);
+    expect(Object.keys(stopped).sort()).toEqual(["alpha", "bravo", "console", "matcher", "relay"]);
   });
 });

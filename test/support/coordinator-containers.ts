@@ -5,8 +5,9 @@
 // environment (matcher keys, API token) or mounted read-only files (Kafka credentials, lnd's
 // TLS cert and macaroon) copied for the images' user (uid 1000). The containers run with
 // --init (catatonit: SIGTERM reaches node), a read-only root file system and restart=always.
-// Every config names the stack's schema registry. Optionally the operator console as a fourth
-// container (its page on loopback, the API token from the environment).
+// Every config names the stack's schema registry. Optionally the operator console (its page on
+// loopback, the API token from the environment) and the webhook relay (the public invoice events
+// to one endpoint, its HMAC secret from the environment) as containers of their own.
 // Used by the demo (--containers) and the container e2e test. The engine-level helpers (build,
 // inspect, crash, logs) also drive Docker (infra/containers/docker.sh): the compose-on-Docker test.
 import { execFile } from "node:child_process";
@@ -16,7 +17,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import { runAllSteps } from "./run-all-steps.ts";
-import { operatorConsoleCredentials, type StackConfig } from "./stack-config.ts";
+import { secretEnvNameFor } from "../../services/webhook-relay/src/config.ts";
+import { operatorConsoleCredentials, webhookRelayCredentials, type StackConfig } from "./stack-config.ts";
 import { waitUntil } from "./wait-until.ts";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -99,8 +101,9 @@ export async function buildImages(engine: ContainerEngine = "podman", services: 
 
 /** The coordinator's containers: the matcher and one bridge per cluster node. */
 export type ContainerRole = "matcher" | "alpha" | "bravo";
-/** With the operator console, when asked for (ContainerOptions.console). */
-export type AnyContainerRole = ContainerRole | "console";
+/** With the operator console and the webhook relay, when asked for (ContainerOptions.console, .webhooks). */
+export type OptionalContainerRole = "console" | "relay";
+export type AnyContainerRole = ContainerRole | OptionalContainerRole;
 type StoppedContainer = ContainerState & { stopMs: number };
 
 export interface ContainerState {
@@ -157,14 +160,14 @@ export async function crashContainer(engine: ContainerEngine, name: string): Pro
 }
 
 export interface CoordinatorContainers {
-  /** The containers started (console only when asked for). */
-  readonly names: Record<ContainerRole, string> & { console?: string };
+  /** The containers started (console and relay only when asked for). */
+  readonly names: Record<ContainerRole, string> & Partial<Record<OptionalContainerRole, string>>;
   readonly api: InvoiceApiClient;
   readonly apiAddress: string;
   /** The console's page, when it was started: http://127.0.0.1:<port>. */
   readonly consoleUrl: string | undefined;
   /** When each container first reported healthy (ms since the start of `start`), for the demo's story. */
-  readonly readyAfterMs: Record<ContainerRole, number> & { console?: number };
+  readonly readyAfterMs: Record<ContainerRole, number> & Partial<Record<OptionalContainerRole, number>>;
   /** Runs the image's HEALTHCHECK now (Podman schedules it only with systemd): true when healthy. */
   healthy(role: AnyContainerRole): Promise<boolean>;
   waitHealthy(role: AnyContainerRole, timeoutMs?: number): Promise<number>;
@@ -176,7 +179,7 @@ export interface CoordinatorContainers {
    */
   crash(role: ContainerRole): Promise<ContainerState>;
   /** podman stop (SIGTERM, then SIGKILL after 10 s), logs saved to .run/logs, containers removed. Returns each one's exit state. */
-  stop(): Promise<Record<ContainerRole, StoppedContainer> & { console?: StoppedContainer }>;
+  stop(): Promise<Record<ContainerRole, StoppedContainer> & Partial<Record<OptionalContainerRole, StoppedContainer>>>;
 }
 
 export interface ContainerOptions {
@@ -196,6 +199,12 @@ export interface ContainerOptions {
    * three containers' metrics and Kafka (consumer lag, as its own principal operator-console).
    */
   console?: { port: number };
+  /**
+   * Also run the webhook relay's image: the deployment's public invoice events (from the start of
+   * the topic) POSTed, signed, to one endpoint; its Kafka principal webhook-relay, its secret by
+   * environment (IC_WEBHOOK_SECRET_<NAME>), /readyz on 127.0.0.1:<metricsPort>.
+   */
+  webhooks?: { metricsPort: number; endpoint: { name: string; url: string; secret: string } };
 }
 
 /** Removes containers with the label (left by an interrupted run: with restart=always they would go on holding lnd's interceptors). */
@@ -214,11 +223,12 @@ export async function startCoordinatorContainers(
   const started = Date.now();
   const dir = path.join(stack.runDir, "containers", options.namePrefix);
   const { alpha, bravo } = stack.cluster.nodes;
-  const names: Record<ContainerRole, string> & { console?: string } = {
+  const names: Record<ContainerRole, string> & Partial<Record<OptionalContainerRole, string>> = {
     matcher: `${options.namePrefix}-matcher`,
     alpha: `${options.namePrefix}-bridge-alpha`,
     bravo: `${options.namePrefix}-bridge-bravo`,
     ...(options.console === undefined ? {} : { console: `${options.namePrefix}-console` }),
+    ...(options.webhooks === undefined ? {} : { relay: `${options.namePrefix}-webhook-relay` }),
   };
   const roles = Object.keys(names) as AnyContainerRole[];
   const nameOf = (role: AnyContainerRole): string => {
@@ -237,6 +247,7 @@ export async function startCoordinatorContainers(
     alpha: "bridge.json",
     bravo: "bridge.json",
     console: "console.json",
+    relay: "relay.json",
   };
   const mountsFor = (role: AnyContainerRole, config: unknown, secretFiles: Record<string, string>): string[] => {
     const configDir = path.join(dir, role, "config");
@@ -362,11 +373,39 @@ export async function startCoordinatorContainers(
     `${IMAGE_PREFIX}/operator-console:latest`,
   ];
 
-  const secretEnv = {
+  const relayArgs = (webhooks: NonNullable<ContainerOptions["webhooks"]>): string[] => [
+    ...common("relay"),
+    ...mountsFor(
+      "relay",
+      {
+        deployment: options.deployment,
+        schemaRegistryUrl: stack.schemaRegistryUrl,
+        kafka: { brokers: stack.kafkaBrokers, credentialsFile: "/secrets/kafka.json" },
+        startFrom: "earliest",
+        endpoints: [{ name: webhooks.endpoint.name, url: webhooks.endpoint.url }],
+        logLevel: options.logLevel ?? "info",
+      },
+      // Its own principal: READ of the invoice events, WRITE of its dead-letter topic.
+      { "kafka.json": webhookRelayCredentials(stack) },
+    ),
+    "--env",
+    `IC_WEBHOOK_METRICS_PORT=${webhooks.metricsPort}`,
+    "--env",
+    "IC_WEBHOOK_METRICS_HOST=127.0.0.1",
+    // The endpoint's HMAC secret, by name only.
+    "--env",
+    secretEnvNameFor(webhooks.endpoint.name),
+    `${IMAGE_PREFIX}/webhook-relay:latest`,
+  ];
+
+  const secretEnv: Record<string, string> = {
     IC_MATCHER_NODE_KEY: options.secrets.nodeKey,
     IC_MATCHER_PREIMAGE_SEED: options.secrets.preimageSeed,
     IC_MATCHER_API_TOKEN: options.secrets.apiToken,
     IC_CONSOLE_API_AUTH_TOKEN: options.secrets.apiToken,
+    ...(options.webhooks === undefined
+      ? {}
+      : { [secretEnvNameFor(options.webhooks.endpoint.name)]: options.webhooks.endpoint.secret }),
   };
   const runWithSecrets = (args: string[]): Promise<string> => podmanWithEnv(secretEnv, ...args);
 
@@ -397,7 +436,7 @@ export async function startCoordinatorContainers(
 
   const api = connectInvoiceApi(apiAddress, options.secrets.apiToken);
   const logsDir = path.join(stack.runDir, "logs");
-  type Stopped = Record<ContainerRole, StoppedContainer> & { console?: StoppedContainer };
+  type Stopped = Record<ContainerRole, StoppedContainer> & Partial<Record<OptionalContainerRole, StoppedContainer>>;
   let stopping: Promise<Stopped> | undefined;
   // Once: a test that stops them and the cleanup after it share one stop.
   const stop = (): Promise<Stopped> => (stopping ??= stopOnce());
@@ -431,7 +470,8 @@ export async function startCoordinatorContainers(
     await runWithSecrets(bridgeArgs(alpha, "alpha"));
     await runWithSecrets(bridgeArgs(bravo, "bravo"));
     if (options.console !== undefined) await runWithSecrets(consoleArgs(options.console.port));
-    const readyAfterMs = {} as Record<ContainerRole, number> & { console?: number };
+    if (options.webhooks !== undefined) await runWithSecrets(relayArgs(options.webhooks));
+    const readyAfterMs = {} as Record<ContainerRole, number> & Partial<Record<OptionalContainerRole, number>>;
     await Promise.all(roles.map(async (role) => (readyAfterMs[role] = await waitHealthy(role))));
     return {
       names,

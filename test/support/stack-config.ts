@@ -29,6 +29,8 @@ export interface StackConfig {
     bridges: Record<"alpha" | "bravo", string>;
     /** The operator console's principal (DESCRIBE only, for consumer lag); absent in a stack.json from before it existed. */
     operatorConsole?: string;
+    /** The webhook relay's principal (READ of the invoice events, WRITE of its dead letters); absent in an older stack.json. */
+    webhookRelay?: string;
   };
   /** Benchmarks only: the broker's unauthenticated listener, when Kafka was started with IC_KAFKA_OPEN_PORT. */
   kafkaOpenBrokers?: string[];
@@ -48,6 +50,13 @@ export interface StackConfig {
 export function operatorConsoleCredentials(stack: StackConfig): string {
   const file = stack.kafkaCredentials.operatorConsole;
   if (file === undefined) throw new Error("the stack config names no kafkaCredentials.operatorConsole: bring the stack up again with 'infra/stack up' (it adds the principal without a restart)");
+  return file;
+}
+
+/** The webhook relay's credentials file; fails clearly on a stack.json written before that principal existed. */
+export function webhookRelayCredentials(stack: StackConfig): string {
+  const file = stack.kafkaCredentials.webhookRelay;
+  if (file === undefined) throw new Error("the stack config names no kafkaCredentials.webhookRelay: bring the stack up again with 'infra/stack up'");
   return file;
 }
 
