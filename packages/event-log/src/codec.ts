@@ -304,8 +304,11 @@ function headerText(record: EventRecordBytes, header: string): string {
   return typeof raw === "string" ? raw : raw.toString("utf8");
 }
 
-// Every place where the value does not fit the schema, without showing the value.
+// Every place where the value does not fit the schema, without showing the value. A value that
+// fits is checked once without the hook (avsc's fast path: no path kept per field); only a value
+// that does not is walked again to name its problems.
 function schemaProblems(type: Type, value: unknown): FieldProblem[] {
+  if (type.isValid(value, { noUndeclaredFields: true })) return [];
   const problems: FieldProblem[] = [];
   type.isValid(value, {
     noUndeclaredFields: true,
