@@ -39,5 +39,14 @@ export function createMatcherPool(
   // An idle connection that drops (Postgres restart, network) is reported here; with no listener
   // the pool's 'error' event would crash the process. The pool replaces the connection.
   pool.on("error", (error) => logger.warn({ err: error.message }, "idle Postgres connection lost"));
+  // A connection checked out with pool.connect() (a decision's attempts, the outbox publisher's
+  // lock) has no pool listener while it is out, and pg emits 'error' on a client whose connection
+  // drops even when the query in flight is rejected with it: unheard, that event killed the
+  // matcher when Postgres went away mid-decision. Every connection gets a listener of its own for
+  // its whole life: the query in flight still fails (its caller sees the error), the next one on
+  // that client fails at once (it is not queryable), and the pool discards it on release.
+  pool.on("connect", (client) => {
+    client.on("error", (error) => logger.debug({ err: error.message }, "Postgres connection lost"));
+  });
   return pool;
 }
