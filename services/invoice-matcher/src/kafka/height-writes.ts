@@ -12,7 +12,7 @@ export class HeightWrites {
     return height > (this.written.get(nodeId) ?? -1);
   }
 
-  /** After a successful write (a failed one is retried by the next HTLC). */
+  /** After a successful write (a failed one fails its HTLC record, before its decision: retried with it). */
   wrote(nodeId: string, height: number): void {
     if (this.raises(nodeId, height)) this.written.set(nodeId, height);
   }

@@ -50,15 +50,18 @@ export function createInputHandlers(deps: {
 
     async htlc(htlc, record) {
       const arrivedAt = now();
-      const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
-      const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
-      const decidedAt = now();
-      // The node's height after the decision, off the settle path (the outbox was woken at
-      // commit), and only when it rises (height-writes.ts): not a statement and a commit per HTLC.
+      // The node's height, only when it rises (height-writes.ts: once per node and block, not a
+      // statement per HTLC), and BEFORE the decision: nothing that can fail may follow a decision's
+      // commit here. A write failing after it failed the record, and its redelivery was decided
+      // again as a replay: a HELD part answered nothing, a part of a set settled meanwhile a second
+      // SETTLE (a Postgres cut between the two: test/failover/postgres-outage.int.spec.ts).
       if (heights.raises(htlc.nodeId, htlc.blockHeight)) {
         await recordBridgeHeartbeat(pool, htlc.nodeId, arrivedAt, htlc.blockHeight);
         heights.wrote(htlc.nodeId, htlc.blockHeight);
       }
+      const { input, onionKey } = htlcArrivedFrom(htlc, identity, arrivedAt);
+      const { decision } = await processor.process(htlc.paymentHash, input, onionKey);
+      const decidedAt = now();
       metrics.htlcsReceived.inc();
       for (const event of decision.events)
         if (event.type === "HtlcRejected" && event.data.reason === "reoffered_htlc_differs") {
