@@ -2,9 +2,10 @@
 # The run command (README): sets up everything on a fresh machine, brings the stack up
 # (PostgreSQL, Kafka, btcd + regtest lnd), starts the invoice matcher (+ API) and one bridge per
 # cluster node, and pays a coordinator invoice across two cluster nodes, printing what happened.
-#   --containers   the services as Podman containers (installs Podman from Debian's packages if
-#                  missing, builds the images of infra/containers, cached); host networking, as
-#                  the stack listens on 127.0.0.1 only. The containers are stopped afterwards,
+#   --containers   the services and the operator console as Podman containers (installs Podman
+#                  from Debian's packages if missing, builds the images of infra/containers,
+#                  cached); host networking, as the stack listens on 127.0.0.1 only. The
+#                  containers are stopped afterwards,
 #   --keep         unless this is given too.
 source "$(dirname "$0")/scripts/lib.sh"
 cd "$REPO_DIR"

@@ -4,9 +4,9 @@
 // pays it from the payer node, shows which cluster nodes carried the parts, and prints the
 // settlement events a plain Kafka consumer sees on the public topic. Each service authenticates to
 // Kafka as its own principal: its config names the credentials file infra/stack up wrote.
-// --containers (infra/run-demo.sh --containers): the same services as Podman containers from
-// the images of infra/containers (host networking: the stack listens on loopback), stopped and
-// removed at the end unless --keep.
+// --containers (infra/run-demo.sh --containers): the same services (the operator console too) as
+// Podman containers from the images of infra/containers (host networking: the stack listens on
+// loopback), stopped and removed at the end unless --keep.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -151,7 +151,7 @@ async function startServices(): Promise<void> {
     say(`operator console: http://${consoleAddress}/ (sign in with apiToken of ${path.relative(repo, secretsFile)}; it runs while the demo does)`);
     return;
   }
-  say("starting the matcher and one bridge per cluster node as Podman containers (host networking: the stack listens on 127.0.0.1)");
+  say("starting the matcher, one bridge per cluster node and the operator console as Podman containers (host networking: the stack listens on 127.0.0.1)");
   containers = await startCoordinatorContainers(stack, {
     namePrefix: "ic-demo",
     deployment,
@@ -159,13 +159,16 @@ async function startServices(): Promise<void> {
     secrets,
     apiPort: Number(apiAddress.split(":")[1]),
     metricsPorts: { matcher: 9464, alpha: 9465, bravo: 9466 },
+    // The console's container listens on the host's loopback (cleartext only there).
+    console: { port: Number(consoleAddress.split(":")[1]) },
   });
-  for (const role of ["matcher", "alpha", "bravo"] as const) {
+  for (const role of ["matcher", "alpha", "bravo", "console"] as const) {
     const s = await containers.state(role);
     const imageId = await podman("image", "inspect", "--format", "{{.Id}}", s.image);
     say(`  container ${s.name} (${s.status}), image ${s.image} ${imageId.slice(0, 12)}, healthy ${containers.readyAfterMs[role]} ms after start`);
   }
   say(`both bridges ready ${Math.max(containers.readyAfterMs.alpha, containers.readyAfterMs.bravo)} ms after the containers were started`);
+  say(`operator console: ${containers.consoleUrl}/ (sign in with apiToken of ${path.relative(repo, secretsFile)}; it runs while the demo does${keepContainers ? ", and after it with --keep" : ""})`);
 }
 
 async function main(): Promise<void> {
