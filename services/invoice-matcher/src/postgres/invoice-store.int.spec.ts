@@ -3,7 +3,7 @@
 // other: rows get their place in that order when stamped after commit (stampJournal).
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createInvoiceHistory } from "../application/invoice-history.ts";
 import { publicKindOf } from "../application/public-invoice-events.ts";
 import { decide, evolve, initialState, rebuildState, type InvoiceEvent, type MatcherInput } from "../domain/index.ts";
@@ -222,6 +222,42 @@ describe("saveDecision (one statement per decision)", () => {
     await saveDecision(pool, undefined, [{ ...row, recordKey: unknown }], { paymentHash: unknown, expectVersion: 0 });
     expect(await guarded()).toBe(2);
     await pool.query("delete from outbox where topic = 't.guarded'");
+  });
+
+  it("a journal sequence another decision took first is the same race: InvoiceChangedConcurrentlyError, nothing written", async () => {
+    // Two decisions on version 1 both journal sequence 2. Postgres does not promise the order in
+    // which a statement's parts run, so the other decision may hold the journal's key before
+    // either reaches the invoice row; here it has written only that (uncommitted) when this one
+    // runs, whose version guard therefore passes and whose journal insert waits, then collides.
+    const c = created(11);
+    await saveInvoice(pool, rebuildState([c.event]), 0, [c.event], 11);
+    const outboxBefore = (await unpublishedOutbox(pool, 100_000)).length;
+    const other = await pool.connect();
+    try {
+      const otherPid = (await other.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid;
+      await other.query("begin");
+      await other.query("insert into invoice_event_journal (payment_hash, sequence, event_type, payload, at_ms) values ($1, 2, 'HtlcAccepted', '{}', 12)", [c.paymentHash]);
+      const decision = saveDecision(pool, { state: rebuildState([c.event]), previousVersion: 1, events: [c.event], atMs: 12 }, [
+        { topic: "t.x", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+      ]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // The decision's insert waits on the other's uncommitted key.
+      await vi.waitFor(async () => {
+        const waiting = await pool.query("select 1 from pg_stat_activity where $1 = any(pg_blocking_pids(pid))", [otherPid]);
+        expect(waiting.rowCount).toBe(1);
+      });
+      await other.query("commit");
+      const error = await decision;
+      expect(error).toBeInstanceOf(InvoiceChangedConcurrentlyError);
+      expect((error as InvoiceChangedConcurrentlyError).paymentHash).toBe(c.paymentHash);
+    } finally {
+      other.release();
+    }
+    // Nothing of the decision: the invoice still at version 1, no outbox row.
+    expect((await pool.query<{ version: string }>("select version from invoices where payment_hash = $1", [c.paymentHash])).rows[0]?.version).toBe("1");
+    expect(await unpublishedOutbox(pool, 100_000)).toHaveLength(outboxBefore);
   });
 
   it("a version that moved under the decision throws, and its transaction writes nothing", async () => {

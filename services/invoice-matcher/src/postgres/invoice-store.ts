@@ -61,10 +61,11 @@ export async function loadInvoiceVersion(db: Queryable, paymentHash: string): Pr
  * The statement writes nothing and throws InvoiceChangedConcurrentlyError when the decision's
  * state is no longer the invoice's: the update finds another version (it waits for a concurrent
  * writer's row lock, then checks the version of the row that writer left), the insert of a new
- * invoice finds one there, or, without an invoice write, `options.expectVersion` is not the
- * invoice's version any more (checked under the row's lock, `for update`; 0: no row). So a
- * decision read without a lock commits only on the state it was made on (optimistic
- * concurrency: one writer per invoice version, as the row lock gave before).
+ * invoice finds one there, its journal rows find their sequence taken, or, without an invoice
+ * write, `options.expectVersion` is not the invoice's version any more (checked under the row's
+ * lock, `for update`; 0: no row). So a decision read without a lock commits only on the state
+ * it was made on (optimistic concurrency: one writer per invoice version, as the row lock gave
+ * before).
  */
 export async function saveDecision(
   db: Queryable,
@@ -140,12 +141,20 @@ export async function saveDecision(
   }
 }
 
-/** The guard's cast failed (the version moved), or a new invoice's row was there already. */
+/**
+ * The unique keys another decision on the same invoice can take first: the invoice's row (a new
+ * invoice inserted twice) and a journal sequence (both decisions journal version + 1). The
+ * statement's parts run in an order Postgres does not promise, so the journal's key may be met
+ * before the version guard fails; either way it is the same race, decided again on a new read.
+ */
+const RACED_KEYS: ReadonlySet<string> = new Set(["invoices_pkey", "invoice_event_journal_payment_hash_sequence_key"]);
+
+/** The guard's cast failed (the version moved), or another decision took a key of the invoice's first. */
 function isConcurrentChange(error: unknown): boolean {
   const e = error as { code?: string; message?: string; constraint?: string } | null;
   if (e === null || typeof e !== "object") return false;
   if (e.code === "22P02" && (e.message ?? "").includes(CHANGED_MARKER)) return true;
-  return e.code === "23505" && e.constraint === "invoices_pkey";
+  return e.code === "23505" && e.constraint !== undefined && RACED_KEYS.has(e.constraint);
 }
 
 export interface OutboxRow {
