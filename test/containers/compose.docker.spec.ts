@@ -4,9 +4,12 @@
 // deployment and schema of this test's own, Docker's own health checks (Docker schedules them),
 // a multi-part payment across alpha and bravo, a crash of the matcher's and alpha's bridge's
 // processes brought back by `restart: unless-stopped`, a second payment, then SIGTERM stops
-// every container cleanly; `down` removes them.
+// every container cleanly; `down` removes them. The webhook relay runs beside them (compose's
+// profile webhooks, `up --webhooks`): healthy by Docker's check, the first payment's SETTLED event
+// POSTed to a receiver in this test, signed with the secret compose-local.sh mounted.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -30,6 +33,7 @@ import { runAllSteps } from "../support/run-all-steps.ts";
 import { waitUntil } from "../support/wait-until.ts";
 import { containerLogs, containerState, crashContainer, engineCommand } from "../support/coordinator-containers.ts";
 import { payAcrossBothNodes } from "./pay-across-cluster.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
 
 const execFileAsync = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -40,9 +44,17 @@ const project = "ic-docker-e2e";
 const deployment = `dkr-${run}`;
 const dbSchema = `dkr_${run}`;
 const apiPort = 10_262;
-const metricsPorts = { matcher: 19_474, "bridge-alpha": 19_475, "bridge-bravo": 19_476 };
+const metricsPorts = { matcher: 19_474, "bridge-alpha": 19_475, "bridge-bravo": 19_476, "webhook-relay": 19_477 };
 type Service = keyof typeof metricsPorts;
 const services = Object.keys(metricsPorts) as Service[];
+const imageOf: Record<Service, string> = {
+  matcher: "invoice-matcher",
+  "bridge-alpha": "interceptor-bridge",
+  "bridge-bravo": "interceptor-bridge",
+  "webhook-relay": "webhook-relay",
+};
+/** The endpoint's HMAC secret compose-local.sh makes once and mounts into the relay's container. */
+const webhookSecretFile = path.join(stack.runDir, "containers/webhook-local.secret");
 const secrets = {
   IC_MATCHER_NODE_KEY: randomBytes(32).toString("hex"),
   IC_MATCHER_PREIMAGE_SEED: randomBytes(32).toString("hex"),
@@ -57,7 +69,8 @@ const clusterNodes = [
 /** compose-local.sh with Docker and this test's deployment; resolves with its log lines (stderr). */
 async function composeLocal(command: "up" | "down"): Promise<string> {
   try {
-    const { stderr } = await execFileAsync("bash", [path.join(repo, "infra/containers/compose-local.sh"), command], {
+    const args = command === "up" ? ["up", "--webhooks"] : ["down"];
+    const { stderr } = await execFileAsync("bash", [path.join(repo, "infra/containers/compose-local.sh"), ...args], {
       maxBuffer: 16 * 1024 * 1024,
       env: {
         ...process.env,
@@ -70,6 +83,8 @@ async function composeLocal(command: "up" | "down"): Promise<string> {
         IC_MATCHER_METRICS_PORT: String(metricsPorts.matcher),
         IC_BRIDGE_ALPHA_METRICS_PORT: String(metricsPorts["bridge-alpha"]),
         IC_BRIDGE_BRAVO_METRICS_PORT: String(metricsPorts["bridge-bravo"]),
+        IC_WEBHOOK_METRICS_PORT: String(metricsPorts["webhook-relay"]),
+        ...(receiver === undefined ? {} : { IC_COMPOSE_WEBHOOK_URL: receiver.url }),
       },
     });
     return stderr.trim();
@@ -109,6 +124,7 @@ let api: InvoiceApiClient | undefined;
 let provisioned: Awaited<ReturnType<typeof provisionTestDeployment>> | undefined;
 let watcher: RunningConsumer | undefined;
 let composeUp = false;
+let receiver: WebhookReceiver | undefined;
 const names = {} as Record<Service, string>;
 const events = new Map<string, string[]>();
 
@@ -131,6 +147,7 @@ beforeAll(async () => {
       events.set(event.paymentHash, [...(events.get(event.paymentHash) ?? []), event.kind]);
     },
   });
+  receiver = await startWebhookReceiver();
   nodes = await connectAll(stack);
   await restorePayerLiquidity(stack, nodes);
   composeUp = true;
@@ -164,6 +181,7 @@ afterAll(async () => {
       },
     ],
     ["public event watcher", () => watcher?.stop()],
+    ["webhook receiver", () => receiver?.close()],
     ["lnd clients", () => nodes?.closeAll()],
     [
       "topics, ACLs and groups",
@@ -171,6 +189,7 @@ afterAll(async () => {
         provisioned?.remove([
           deploymentGroups(deployment).matcher,
           `${deploymentGroups(deployment).publicPrefix}docker-e2e`,
+          deploymentGroups(deployment).webhookRelay,
           ...clusterNodes.map((n) => deploymentGroups(deployment).bridge(n.pubkey)),
         ]),
     ],
@@ -210,15 +229,20 @@ describe("compose.yaml on Docker", () => {
       expect(Object.keys(JSON.parse(tmpfs!) as Record<string, string>), service).toEqual(["/tmp"]);
       const state = await containerState("docker", names[service]);
       expect(state.status, service).toBe("running");
-      expect(state.image, service).toMatch(
-        service === "matcher" ? /\/invoice-matcher:latest$/ : /\/interceptor-bridge:latest$/,
-      );
+      expect(state.image, service).toMatch(new RegExp(`/${imageOf[service]}:latest$`));
       expect(await healthStatus(names[service]), service).toBe("healthy");
     }
   });
 
   it("pays a multi-part invoice across alpha and bravo, settled once", async () => {
     await payAcrossBothNodes({ stack, nodes: nodes!, api: api!, events }, `docker-before-crash-${run}`);
+  });
+
+  it("the relay's container POSTs the SETTLED event to the endpoint, signed with the mounted secret", async () => {
+    const settledHashes = [...events].filter(([, kinds]) => kinds.includes("SETTLED")).map(([hash]) => hash);
+    expect(settledHashes).toHaveLength(1);
+    const secret = readFileSync(webhookSecretFile, "utf8").trim();
+    await receiver!.expectSignedEvent({ paymentHash: settledHashes[0]!, kind: "SETTLED", secret, deployment });
   });
 
   it("after the matcher's and a bridge's processes are killed, Docker's restart policy brings them back healthy and a second invoice settles once", async () => {

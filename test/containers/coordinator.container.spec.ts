@@ -8,9 +8,7 @@
 // (/readyz: its consumer joined), and the first payment's SETTLED event reaches a receiver in this
 // test, signed with the endpoint's secret.
 // The images are built once per run by build-images.global-setup.ts.
-import { createHmac, randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -34,6 +32,7 @@ import {
   type CoordinatorContainers,
 } from "../support/coordinator-containers.ts";
 import { payAcrossBothNodes as payAcross } from "./pay-across-cluster.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
 
 const stack = loadStackConfig();
 const run = randomBytes(4).toString("hex");
@@ -53,14 +52,8 @@ let provisioned: Awaited<ReturnType<typeof provisionTestDeployment>> | undefined
 let watcher: RunningConsumer | undefined;
 /** Public invoice events of this deployment: payment hash -> kinds in order. */
 const events = new Map<string, string[]>();
-/** What the relay container POSTed to this test's receiver. */
-interface Webhook {
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-const webhooks: Webhook[] = [];
 const webhookSecret = randomBytes(24).toString("hex");
-let receiver: Server | undefined;
+let receiver: WebhookReceiver | undefined;
 
 beforeAll(async () => {
   // Leftovers of an interrupted run would go on holding alpha's and bravo's interceptors (restart=always).
@@ -81,17 +74,7 @@ beforeAll(async () => {
       events.set(event.paymentHash, [...(events.get(event.paymentHash) ?? []), event.kind]);
     },
   });
-  // The webhook receiver, on the host's loopback (the relay's container shares the host's network).
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      webhooks.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver!.listen(0, "127.0.0.1", resolve));
-  const receiverPort = (receiver.address() as AddressInfo).port;
+  receiver = await startWebhookReceiver();
   nodes = await connectAll(stack);
   await restorePayerLiquidity(stack, nodes);
   containers = await startCoordinatorContainers(stack, {
@@ -108,7 +91,7 @@ beforeAll(async () => {
     console: { port: 19_480 },
     webhooks: {
       metricsPort: 19_467,
-      endpoint: { name: "tier", url: `http://127.0.0.1:${receiverPort}/hooks`, secret: webhookSecret },
+      endpoint: { name: "tier", url: receiver.url, secret: webhookSecret },
     },
     label: LABEL,
   });
@@ -127,7 +110,7 @@ afterAll(async () => {
     ["containers", async () => void (await containers?.stop())],
     ["leftover containers", async () => void (await removeContainersLabelled(LABEL))],
     ["public event watcher", () => watcher?.stop()],
-    ["webhook receiver", () => new Promise<void>((resolve) => (receiver === undefined ? resolve() : receiver.close(() => resolve())))],
+    ["webhook receiver", () => receiver?.close()],
     ["lnd clients", () => nodes?.closeAll()],
     [
       "topics, ACLs and groups",
@@ -231,20 +214,7 @@ describe("the coordinator as containers", () => {
   it("the relay container POSTs the SETTLED event to the endpoint, signed with its secret", async () => {
     const settledHashes = [...events].filter(([, kinds]) => kinds.includes("SETTLED")).map(([hash]) => hash);
     expect(settledHashes).toHaveLength(1);
-    const settled = await waitUntil(
-      "the SETTLED webhook of the first payment",
-      () =>
-        webhooks.find((w) => {
-          const body = JSON.parse(w.body) as { kind: string; paymentHash: string };
-          return body.kind === "SETTLED" && body.paymentHash === settledHashes[0];
-        }),
-      { timeoutMs: 30_000, intervalMs: 100 },
-    );
-    const timestamp = String(settled.headers["ic-webhook-timestamp"]);
-    const expected = createHmac("sha256", webhookSecret).update(`${timestamp}.${settled.body}`).digest("hex");
-    expect(settled.headers["ic-webhook-signature"]).toBe(`v1=${expected}`);
-    expect(settled.headers["content-type"]).toMatch(/^application\/json/);
-    expect((JSON.parse(settled.body) as { deployment: string }).deployment).toBe(deployment);
+    await receiver!.expectSignedEvent({ paymentHash: settledHashes[0]!, kind: "SETTLED", secret: webhookSecret, deployment });
   });
 
   it("after the matcher's and a bridge's containers crash, the restart policy brings them back and a second invoice settles once", async () => {

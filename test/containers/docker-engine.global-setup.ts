@@ -1,8 +1,9 @@
 // The docker tier (opt-in: IC_SUITES=docker) runs compose.yaml on Docker's own engine: this setup
 // starts the project's dockerd (infra/containers/docker.sh start: docker.io from Debian's packages
 // if missing, the compose and buildx plugins built once from the Go module proxy, the local base
-// image) and builds the matcher's and the bridge's images with `docker build` (cached). The
-// teardown stops dockerd again when this setup started it. A failure fails the whole tier here.
+// image) and builds the matcher's, the bridge's and the webhook relay's images with `docker build`
+// (cached). The teardown stops dockerd again when this setup started it. A failure fails the whole
+// tier here.
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,7 +35,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   try {
     const startLog = await dockerSh("start");
     if (startLog !== "") console.log(`[docker tier] ${startLog.replace(/\n/g, "\n  ")}`);
-    const images = await buildImages("docker", ["invoice-matcher", "interceptor-bridge"]);
+    const images = await buildImages("docker", ["invoice-matcher", "interceptor-bridge", "webhook-relay"]);
     console.log(
       `[docker tier] engine and images ready in ${Math.round((Date.now() - started) / 1000)} s:\n  ${images.join("\n  ")}`,
     );
