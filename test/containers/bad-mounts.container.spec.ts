@@ -1,6 +1,7 @@
 // Bad input to the images: a missing or unreadable mounted config, secret or macaroon. The
 // container must exit at once with a message naming the file, and its health check must never
 // report healthy. Needs the images only (no stack): each container stops at its config check.
+// Every image with a config of its own: matcher, bridge, operator console, webhook relay.
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +32,7 @@ interface MountedFile {
 
 /** Runs an image with /config and /secrets mounted read-only (no restart policy), waits for it to exit. */
 async function runToExit(
-  image: "invoice-matcher" | "interceptor-bridge" | "operator-console",
+  image: "invoice-matcher" | "interceptor-bridge" | "operator-console" | "webhook-relay",
   config: Record<string, MountedFile>,
   secrets: Record<string, MountedFile>,
 ) {
@@ -113,6 +114,13 @@ const bridgeConfig = (): MountedFile => ({
   }),
 });
 
+const relayConfig = (): MountedFile => ({
+  text: JSON.stringify({
+    kafka: { brokers: ["127.0.0.1:1"], credentialsFile: "/secrets/kafka.json" },
+    endpoints: [{ name: "orders", url: "https://orders.example/hooks", secretFile: "/secrets/orders.secret" }],
+  }),
+});
+
 const consoleConfig = (): MountedFile => ({
   text: JSON.stringify({
     listen: "127.0.0.1:9480",
@@ -177,6 +185,28 @@ describe("a container with a bad mount exits at once, naming the file, and is ne
     );
     expect(result.exitCode).toBe(1);
     expect(result.logs).toContain("cannot read the Kafka credentials file /secrets/kafka.json: EACCES");
+    expect(result.healthy).toBe(false);
+  });
+
+  it("webhook relay: no config file mounted", async () => {
+    const result = await runToExit("webhook-relay", {}, {});
+    expect(result.exitCode).toBe(2);
+    expect(result.logs).toContain("cannot read webhook-relay config /config/relay.json: ENOENT");
+    expect(result.healthy).toBe(false);
+  });
+
+  it("webhook relay: the endpoint's secret file and the Kafka credentials are not readable by the image's user", async () => {
+    const result = await runToExit(
+      "webhook-relay",
+      { "relay.json": relayConfig() },
+      {
+        "kafka.json": { text: CREDENTIALS, unreadable: true },
+        "orders.secret": { text: "s".repeat(32), unreadable: true },
+      },
+    );
+    expect(result.exitCode).toBe(2);
+    expect(result.logs).toContain("endpoints[0].secretFile: cannot read /secrets/orders.secret (EACCES)");
+    expect(result.logs).toContain("kafka.credentialsFile: cannot read the Kafka credentials file /secrets/kafka.json: EACCES");
     expect(result.healthy).toBe(false);
   });
 });
