@@ -2,6 +2,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type RetryOptions } from "kafkajs";
 import type { KafkaCredentials } from "./kafka-credentials.ts";
 import { kafkaLogCreator, type EventLogLogger } from "./kafka-logger.ts";
+import { installRequestQueueFix } from "./kafkajs-request-queue.ts";
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
@@ -18,6 +19,8 @@ export interface KafkaOptions {
 }
 
 export function createKafka(options: KafkaOptions): Kafka {
+  // kafkajs 2.2.4 re-arms a 1 ms timer on every connection forever (kafkajs-request-queue.ts).
+  installRequestQueueFix();
   return new Kafka({
     brokers: [...options.brokers],
     clientId: options.clientId,
