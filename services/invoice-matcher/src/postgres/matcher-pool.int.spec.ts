@@ -69,3 +69,17 @@ it("a checked-out connection whose backend dies during a statement: that stateme
     await pool.end();
   }
 });
+
+it("a real session carries the server-side TCP keepalives (a dead matcher host releases the publisher's lock within ~25 s)", async () => {
+  const pool = createMatcherPool({ postgresUrl: TEST_DATABASE_URL, dbSchema: "public" }, logger);
+  try {
+    const { rows } = await pool.query<{ idle: string; interval: string; count: string }>(
+      "select current_setting('tcp_keepalives_idle') as idle, current_setting('tcp_keepalives_interval') as interval, current_setting('tcp_keepalives_count') as count",
+    );
+    // Over TCP (the test database URL is a host and port, as the matcher's is); on a Unix socket
+    // Postgres would report 0 for all three.
+    expect(rows[0]).toEqual({ idle: "10", interval: "5", count: "3" });
+  } finally {
+    await pool.end();
+  }
+});

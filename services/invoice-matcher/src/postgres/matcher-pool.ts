@@ -16,6 +16,10 @@ export interface PostgresTimeouts {
 
 export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 5_000, statementMs: 10_000, idleInTransactionMs: 30_000, idleMs: 30_000 };
 
+/** Postgres's own TCP keepalives on the matcher's sessions: first probe after idleS, then every intervalS, dead after count misses. */
+export const SERVER_KEEPALIVE = { idleS: 10, intervalS: 5, count: 3 } as const;
+const SERVER_KEEPALIVE_OPTIONS = ` -c tcp_keepalives_idle=${SERVER_KEEPALIVE.idleS} -c tcp_keepalives_interval=${SERVER_KEEPALIVE.intervalS} -c tcp_keepalives_count=${SERVER_KEEPALIVE.count}`;
+
 /** The matcher's Postgres pool, its schema first on the search path. */
 export function createMatcherPool(
   config: { postgresUrl: string; dbSchema: string; postgresPoolSize?: number; postgresTimeouts?: PostgresTimeouts },
@@ -34,7 +38,13 @@ export function createMatcherPool(
     // Client side: gives up on a query whose answer never comes (a dead server, a cut network).
     query_timeout: t.statementMs + 2_000,
     // Server side: the statement and a transaction left idle are ended by Postgres itself.
-    options: `-c search_path=${config.dbSchema} -c statement_timeout=${t.statementMs} -c idle_in_transaction_session_timeout=${t.idleInTransactionMs}`,
+    // TCP keepalives both ways: a matcher whose host or network dies without closing its sockets
+    // leaves a session that holds the outbox publisher's advisory lock (and with it every SETTLE
+    // not yet published) until the server notices; with these it notices within ~25 s instead of
+    // the kernel's default two hours, and another matcher takes the lock over.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: SERVER_KEEPALIVE.idleS * 1_000,
+    options: `-c search_path=${config.dbSchema} -c statement_timeout=${t.statementMs} -c idle_in_transaction_session_timeout=${t.idleInTransactionMs}${SERVER_KEEPALIVE_OPTIONS}`,
   });
   // An idle connection that drops (Postgres restart, network) is reported here; with no listener
   // the pool's 'error' event would crash the process. The pool replaces the connection.

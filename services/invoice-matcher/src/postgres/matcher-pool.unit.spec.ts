@@ -29,7 +29,7 @@ describe("createMatcherPool", () => {
     await pool.end();
   });
 
-  it("gives every connection the schema, a statement timeout and an idle-in-transaction timeout", async () => {
+  it("gives every connection the schema, a statement timeout, an idle-in-transaction timeout and TCP keepalives both ways", async () => {
     const pool = createMatcherPool(
       { postgresUrl: "postgres://ic@127.0.0.1:1/none", dbSchema: "m1", postgresTimeouts: { connectMs: 1234, statementMs: 5678, idleInTransactionMs: 9000, idleMs: 4000 } },
       { warn: vi.fn() } as unknown as Logger,
@@ -38,7 +38,10 @@ describe("createMatcherPool", () => {
       connectionTimeoutMillis: 1234,
       idleTimeoutMillis: 4000,
       query_timeout: 7678,
-      options: "-c search_path=m1 -c statement_timeout=5678 -c idle_in_transaction_session_timeout=9000",
+      options:
+        "-c search_path=m1 -c statement_timeout=5678 -c idle_in_transaction_session_timeout=9000 -c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3",
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     await pool.end();
   });
