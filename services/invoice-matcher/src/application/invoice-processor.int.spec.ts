@@ -34,7 +34,8 @@ function poolHoldingNextWrite(): { pool: pg.Pool; holdNextWrite(hold: () => Prom
       const client = await pool.connect();
       connections++;
       return {
-        query: async (text: string, params?: unknown[]) => {
+        query: async (statement: string | pg.QueryConfig, params?: unknown[]) => {
+          const text = typeof statement === "string" ? statement : statement.text;
           if (text.startsWith("with ")) {
             writes++;
             const h = hold;
@@ -42,7 +43,7 @@ function poolHoldingNextWrite(): { pool: pg.Pool; holdNextWrite(hold: () => Prom
             if (h !== undefined) await h();
           }
           if (text.startsWith("select state, version from invoices")) reads++;
-          return client.query(text, params);
+          return typeof statement === "string" ? client.query(statement, params) : client.query(statement);
         },
         release: (error?: Error | boolean) => client.release(error),
       };

@@ -14,6 +14,7 @@ import {
   journalAfter,
   journalOfInvoice,
   loadInvoice,
+  loadInvoiceVersion,
   markPublished,
   markPublishedAndStamp,
   prunePublishedOutbox,
@@ -174,6 +175,32 @@ describe("outbox pruning", () => {
 });
 
 describe("saveDecision (one statement per decision)", () => {
+  it("a decision's read and write are prepared once per connection and reused, one statement per shape", async () => {
+    const client = await pool.connect();
+    try {
+      const prepared = async (): Promise<string[]> =>
+        (await client.query<{ statement: string }>("select statement from pg_prepared_statements order by statement")).rows.map((r) => r.statement);
+      const decideOne = async (n: number): Promise<void> => {
+        const c = created(n);
+        expect((await loadInvoiceVersion(client, c.paymentHash)).version).toBe(0);
+        await saveDecision(client, { state: rebuildState([c.event]), previousVersion: 0, events: [c.event], atMs: n }, [
+          { topic: "t.events", recordKey: c.paymentHash, kind: "encoded", payload: { value: "", headers: {} } },
+        ]);
+        expect((await loadInvoiceVersion(client, c.paymentHash)).version).toBe(1);
+      };
+      await decideOne(21);
+      const afterOne = await prepared();
+      expect(afterOne.filter((t) => t.startsWith("select state, version from invoices"))).toHaveLength(1);
+      expect(afterOne.some((t) => t.startsWith("with inv as (insert into invoices"))).toBe(true);
+      // Two more decisions of the same shape prepare nothing new: the statements are reused.
+      await decideOne(22);
+      await decideOne(23);
+      expect(await prepared()).toEqual(afterOne);
+    } finally {
+      client.release();
+    }
+  });
+
   it("writes a new invoice, its journal rows and its outbox rows together", async () => {
     const c = created(7);
     const before = (await unpublishedOutbox(pool, 100_000)).length;

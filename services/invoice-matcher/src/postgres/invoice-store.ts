@@ -1,10 +1,29 @@
 // Postgres persistence of the matcher: the invoice projection, the event journal, the outbox and
 // the onion keys. Row types stay here; callers get domain values (STYLE.md §9).
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import { initialState, type InvoiceEvent, type InvoiceState, type HtlcKey } from "../domain/index.ts";
 import { deserializeState, eventToJson, serializeState } from "../serialization/index.ts";
 
 export type Queryable = Pick<pg.PoolClient, "query">;
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement of every decision as a named (prepared) one: Postgres parses, analyses and plans it
+ * once per connection instead of on every call (the decision's write is a statement of several
+ * parts). The name is the text's hash, so each of saveDecision's shapes (insert or update, how
+ * many events and outbox rows) is a statement of its own; values never enter the text.
+ */
+export function preparedStatement(text: string, values: readonly unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `ic_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+    // A bound on what is remembered, not on what is prepared (a connection keeps its own).
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return { name, text, values: [...values] };
+}
 
 /** Advisory locks are per database: each is paired with the schema's hash so schemas do not share them. */
 
@@ -44,7 +63,7 @@ const CHANGED_MARKER = "ic: invoice changed concurrently";
 
 /** Reads one invoice without locking it (a decision's read; its write is guarded by the version). */
 export async function loadInvoiceVersion(db: Queryable, paymentHash: string): Promise<LoadedInvoice> {
-  const result = await db.query<{ state: unknown; version: string }>("select state, version from invoices where payment_hash = $1", [paymentHash]);
+  const result = await db.query<{ state: unknown; version: string }>(preparedStatement("select state, version from invoices where payment_hash = $1", [paymentHash]));
   const row = result.rows[0];
   if (row === undefined) return { state: initialState(), version: 0 };
   return { state: deserializeState(row.state), version: Number(row.version) };
@@ -134,7 +153,7 @@ export async function saveDecision(
       ? "select 1 as written"
       : `select (case when count(*) = 1 then '1' else ${p(CHANGED_MARKER)} end)::int as written from ${guard}`;
   try {
-    await db.query(`with ${parts.join(", ")} ${last}`, params);
+    await db.query(preparedStatement(`with ${parts.join(", ")} ${last}`, params));
   } catch (error) {
     if (paymentHash !== undefined && isConcurrentChange(error)) throw new InvoiceChangedConcurrentlyError(paymentHash);
     throw error;
