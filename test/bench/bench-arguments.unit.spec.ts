@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseConcurrencyOptions } from "./concurrent-payments.bench.ts";
 import { parseCreationOptions } from "./invoice-creation.bench.ts";
 import { parseOptions as parseLoadOptions } from "./matcher-load.bench.ts";
+import { parseWireFormatOptions, wireBytes } from "./wire-format.bench.ts";
 
 describe("benchmark arguments", () => {
   it("matcher-load: defaults, overrides, and refusals", () => {
@@ -29,5 +30,13 @@ describe("benchmark arguments", () => {
     expect(parseCreationOptions([])).toEqual({ callers: [1, 8, 32], invoices: 400 });
     expect(parseCreationOptions(["--callers", "2", "--invoices", "50"])).toEqual({ callers: [2], invoices: 50 });
     expect(() => parseCreationOptions(["--invoices", "-1"])).toThrow(/--invoices takes whole numbers/);
+  });
+
+  it("wire-format: defaults, overrides, refusals, and what a record's bytes count", () => {
+    expect(parseWireFormatOptions([])).toEqual({ records: 20_000, rounds: 7 });
+    expect(parseWireFormatOptions(["--rounds", "3", "--records", "100"])).toEqual({ records: 100, rounds: 3 });
+    expect(() => parseWireFormatOptions(["--records", "0"])).toThrow(/--records takes whole numbers.*\nusage:/s);
+    expect(() => parseWireFormatOptions(["--warm"])).toThrow(/unknown argument --warm/);
+    expect(wireBytes({ value: Buffer.alloc(10), headers: { "ic-schema": "htlc-command", "ic-schema-version": "2" } })).toBe(10 + 9 + 12 + 17 + 1);
   });
 });
