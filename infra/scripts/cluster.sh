@@ -3,8 +3,7 @@
 # started with --requireinterceptor --store-final-htlc-resolutions, funded, with a channel
 # from the payer to each cluster node. Writes $RUN_DIR/cluster.json for services and tests.
 # Usage: cluster.sh start|stop|status
-# Every daemon starts in a session of its own (setsid): a Ctrl-C in the terminal, or the end of
-# the test process that restarted a node (resilience e2e, chaos), must not take it down with it.
+# Every daemon starts through lib.sh's daemon: its own session, no inherited descriptors.
 source "$(dirname "$0")/lib.sh"
 BIN="$CACHE_DIR/lnd-$LND_VERSION/bin"
 BTCD_DIR="$RUN_DIR/btcd"
@@ -45,7 +44,7 @@ start_btcd() {
   require_free_port "$BTCD_P2P_PORT" "btcd P2P"
   mkdir -p "$BTCD_DIR" "$RUN_DIR/logs"
   touch "$BTCD_DIR/btcd.conf"
-  setsid nohup "$BIN/btcd" --configfile="$BTCD_DIR/btcd.conf" --regtest --txindex --datadir="$BTCD_DIR/data" \
+  daemon "$BIN/btcd" --configfile="$BTCD_DIR/btcd.conf" --regtest --txindex --datadir="$BTCD_DIR/data" \
     --logdir="$BTCD_DIR/logs" --rpccert="$BTCD_DIR/rpc.cert" --rpckey="$BTCD_DIR/rpc.key" \
     --rpcuser="$BTCD_USER" --rpcpass="$BTCD_PASS" --rpclisten="127.0.0.1:$BTCD_RPC_PORT" \
     --listen="127.0.0.1:$BTCD_P2P_PORT" --nodnsseed --miningaddr="$mining_addr" --debuglevel=info \
@@ -95,7 +94,7 @@ start_lnd() {
   require_free_port "${P2P_PORT[$n]}" "lnd $n P2P"
   mkdir -p "$LND_ROOT/$n"
   mapfile -t args < <(lnd_args "$n")
-  setsid nohup "$BIN/lnd" "${args[@]}" >>"$RUN_DIR/logs/lnd-$n.log" 2>&1 &
+  daemon "$BIN/lnd" "${args[@]}" >>"$RUN_DIR/logs/lnd-$n.log" 2>&1 &
   echo $! > "$LND_ROOT/$n/lnd.pid"
 }
 

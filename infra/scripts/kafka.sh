@@ -250,7 +250,7 @@ launch_node() {
   require_free_port "$(node_port "$i")" "Kafka broker $i"
   require_free_port "$(node_controller_port "$i")" "Kafka controller $i"
   : > "$log_file"
-  setsid nohup "${KAFKA_JAVA[@]}" -Dkafka.log.name="$(node_log_name "$i")" kafka.Kafka "$(node_dir "$i")/server.properties" \
+  daemon "${KAFKA_JAVA[@]}" -Dkafka.log.name="$(node_log_name "$i")" kafka.Kafka "$(node_dir "$i")/server.properties" \
     >"$RUN_DIR/logs/$(node_log_name "$i").stdout.log" 2>&1 &
   echo $! > "$(node_pid "$i")"
 }

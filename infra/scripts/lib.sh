@@ -14,6 +14,21 @@ KAFKA_VERSION="4.1.1"
 # Apicurio Registry (the schema registry, Confluent-compatible API): infra/schema-registry/pom.xml.
 SCHEMA_REGISTRY_VERSION="2.4.2.Final"
 
+# Runs "$@" as a daemon, for a caller that redirects its output and puts it in the background
+# (`daemon CMD ARGS >>LOG 2>&1 &`; $! is then the daemon's own pid): in a session of its own
+# (setsid: a Ctrl-C in the terminal, or the end of the process group of a test that restarted a
+# node, does not reach it), immune to SIGHUP (nohup), and without the file descriptors above 2 its
+# caller inherited. Without that, a lock taken around a test (`flock /tmp/ic-lnd.lock ...`) that
+# restarts an lnd is held by that lnd for as long as it runs.
+daemon() {
+  local fd
+  for fd in "/proc/$BASHPID/fd/"*; do
+    fd="${fd##*/}"
+    if (( fd > 2 )); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
+  done
+  exec setsid nohup "$@"
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -75,7 +75,7 @@ cmd_start() {
   log "starting the schema registry (Apicurio Registry $SCHEMA_REGISTRY_VERSION) on $(cmd_url), storage $jdbc_url"
   # Runtime settings as system properties (they outrank the packaged application.properties);
   # the database password through the environment, not the command line.
-  REGISTRY_DATASOURCE_PASSWORD="$(cat "$REGISTRY_DIR/db-password")" setsid nohup java -Xms64m -Xmx384m \
+  REGISTRY_DATASOURCE_PASSWORD="$(cat "$REGISTRY_DIR/db-password")" daemon java -Xms64m -Xmx384m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.datasource.jdbc.url="$jdbc_url" "-D%prod.quarkus.datasource.jdbc.url=$jdbc_url" \
     "-D%prod.quarkus.datasource.username=$REGISTRY_DB_USER" \
