@@ -30,7 +30,7 @@ import { provisionTestDeployment, testCredentialsFiles, testKafka, type TestDepl
 import { bytesToHex, decodeInvoice, hexToBytes, loadSecp256k1Backend } from "@ic/lightning-protocol";
 import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client";
 import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
-import { syntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
+import { syntheticHtlcSender, type SyntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
 import { runWhenMain, wholeNumbers } from "./bench-cli.ts";
 import { backendsForPorts, clockTicks, localPortsTo, pidFromFile, processTree, readCpu, ticksBetween, type ProcessGroup } from "./process-cpu.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
@@ -103,6 +103,11 @@ interface StepResult {
   postgresCpuMsPerDecision: number;
 }
 
+interface PreparedPart {
+  nodeId: string;
+  htlc: ReturnType<SyntheticHtlcSender["prepareHtlc"]>;
+}
+
 interface Payment {
   paymentHash: Uint8Array;
   paymentSecret: Uint8Array;
@@ -142,6 +147,7 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
   let deployment: TestDeployment | undefined;
   let producer: SerialProducer | undefined;
   const arrived = new Map<string, number>();
+  const failedKeys = new Set<string>();
   const results: StepResult[] = [];
   try {
     deployment = await provisionTestDeployment({ deployment: config.deployment, nodes: raw.cluster });
@@ -192,14 +198,19 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
           const command = decodeAs("htlc-command", record);
           const key = `${command.nodeId}:${command.circuitKey.htlcId}`;
           if (!arrived.has(key)) arrived.set(key, Date.now());
+          // Every part of every payment here should be settled: a FAIL means the bench itself is wrong.
+          if (command.action !== "SETTLE") failedKeys.add(key);
         },
       }),
     );
 
     const amountMsat = 10_000_000n;
-    for (const rate of options.rates) {
+    // A warm-up step first (the lowest rate for 3 s, not reported): a fresh process's first
+    // seconds (compiling, connections, prepared statements) are not its steady state.
+    const steps = [{ rate: options.rates[0]!, seconds: 3, warmUp: true }, ...options.rates.map((rate) => ({ rate, seconds: options.seconds, warmUp: false }))];
+    for (const { rate, seconds, warmUp } of steps) {
       // Invoices first (not timed): enough payments for `seconds` at `rate` records per second.
-      const paymentsNeeded = Math.ceil((rate * options.seconds) / (1 + options.mppShare));
+      const paymentsNeeded = Math.ceil((rate * seconds) / (1 + options.mppShare));
       const payments: Payment[] = [];
       const api = apis[0]!;
       let made = 0;
@@ -207,7 +218,7 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         Array.from({ length: 16 }, async () => {
           while (made < paymentsNeeded) {
             const n = made++;
-            const { invoice } = await api.createInvoice({ externalRef: `bench-${run}-${rate}-${n}`, amountMsat, mode: "auto" });
+            const { invoice } = await api.createInvoice({ externalRef: `bench-${run}-${warmUp ? "warm-up" : rate}-${n}`, amountMsat, mode: "auto" });
             const decoded = decodeInvoice(backend, invoice.bolt11);
             if (!decoded.ok) throw new Error(`the API made an invoice that does not decode: ${decoded.error.message}`);
             payments.push({ paymentHash: hexToBytes(invoice.paymentHash), paymentSecret: decoded.value.paymentSecret, amountMsat, parts: n / paymentsNeeded < options.mppShare ? 2 : 1 });
@@ -215,33 +226,35 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         }),
       );
       payments.sort(() => Math.random() - 0.5);
+      // The onions are built before the timed part (a key exchange and the layers each: on one
+      // core the generator would otherwise take CPU the matcher needs; real bridges run elsewhere).
+      const prepared = payments.map((payment): PreparedPart[] => {
+        const part = (nodeId: string, amountMsat: bigint): PreparedPart => ({
+          nodeId,
+          htlc: sender.prepareHtlc({ nodeId, paymentHash: payment.paymentHash, paymentSecret: payment.paymentSecret, amountMsat, totalMsat: payment.amountMsat }),
+        });
+        return payment.parts === 2
+          ? [part(nodeA, payment.amountMsat / 2n), part(nodeB, payment.amountMsat - payment.amountMsat / 2n)]
+          : [part(nodeA, payment.amountMsat)];
+      });
 
       // Offered load: records due at elapsed * rate, sent without waiting on each other.
-      const countsBefore = options.profile ? await profileStep(children, profileDir, "start") : [];
+      const countsBefore = options.profile && !warmUp ? await profileStep(children, profileDir, "start") : [];
       const cpuBefore = readCpu(cpuGroups);
       const sentAt = new Map<string, number>();
       const sends: Promise<unknown>[] = [];
       const start = Date.now();
       let records = 0;
-      const sendPart = (payment: Payment, nodeId: string, amount: bigint): void => {
+      const sendPart = (part: PreparedPart): void => {
         const t = Date.now();
-        sends.push(
-          sender
-            .sendHtlc({ nodeId, paymentHash: payment.paymentHash, paymentSecret: payment.paymentSecret, amountMsat: amount, totalMsat: payment.amountMsat })
-            .then(({ htlcId }) => sentAt.set(`${nodeId}:${htlcId}`, t)),
-        );
+        sends.push(part.htlc.send().then(() => sentAt.set(`${part.nodeId}:${part.htlc.htlcId}`, t)));
         records++;
       };
-      for (const payment of payments) {
+      for (const parts of prepared) {
         const due = start + (records / rate) * 1000;
         const wait = due - Date.now();
         if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (payment.parts === 2) {
-          sendPart(payment, nodeA, payment.amountMsat / 2n);
-          sendPart(payment, nodeB, payment.amountMsat - payment.amountMsat / 2n);
-        } else {
-          sendPart(payment, nodeA, payment.amountMsat);
-        }
+        for (const part of parts) sendPart(part);
       }
       await Promise.all(sends);
       const sendEnd = Date.now();
@@ -251,6 +264,10 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         () => ([...sentAt.keys()].every((k) => arrived.has(k)) ? true : undefined),
         { timeoutMs: 30_000, intervalMs: 50 },
       ).catch(() => say(`rate ${rate}/s: not every command arrived within 30 s of the last send`));
+      if (warmUp) {
+        say(`warm-up at ${rate}/s for ${seconds} s done (not reported)`);
+        continue;
+      }
       const cpuUsed = ticksBetween(cpuGroups, cpuBefore, readCpu(cpuGroups));
       if (options.profile) {
         const countsAfter = await profileStep(children, profileDir, "stop");
@@ -261,6 +278,8 @@ async function runWithMatchers(count: number, options: Options, stack: ReturnTyp
         }
         say(`rate ${rate}/s: profiles and counts in ${path.relative(repo, profileDir)}`);
       }
+      const failed = [...sentAt.keys()].filter((k) => failedKeys.has(k)).length;
+      if (failed > 0) say(`rate ${rate}/s: ${failed} HTLCs were failed, not settled (the step's figures include them)`);
       const latencies: number[] = [];
       let lastArrival = start;
       for (const [key, t] of sentAt) {

@@ -23,6 +23,12 @@ export interface SyntheticHtlcSender {
     /** The node whose topic it goes to (default nodeId; another one forges a record on that node's topic). */
     topicNodeId?: string;
   }): Promise<{ htlcId: bigint; sharedSecret: Uint8Array }>;
+  /**
+   * Builds the HTLC's onion now (the costly part: a key exchange and the onion's layers) and
+   * publishes it when `send` is called, stamped with the time of that call: a load generator
+   * builds its records before the timed part so its own CPU competes less with the matcher's.
+   */
+  prepareHtlc(opts: Parameters<SyntheticHtlcSender["sendHtlc"]>[0]): { htlcId: bigint; sharedSecret: Uint8Array; send(): Promise<void> };
   /** Publishes lnd's report that the HTLC was settled for good. */
   sendFinalSettled(opts: { nodeId: string; paymentHash: string; htlcId: bigint }): Promise<void>;
   /** Publishes a bridge status record (lnd's best block) as that node's bridge would. */
@@ -43,8 +49,13 @@ export function syntheticHtlcSender(deps: {
 }): SyntheticHtlcSender {
   const { backend, nodeKey, producer, topics } = deps;
   let nextHtlcId = 0n;
-  return {
+  const sender: SyntheticHtlcSender = {
     async sendHtlc(opts) {
+      const prepared = sender.prepareHtlc(opts);
+      await prepared.send();
+      return { htlcId: prepared.htlcId, sharedSecret: prepared.sharedSecret };
+    },
+    prepareHtlc(opts) {
       const htlcId = opts.htlcId ?? nextHtlcId++;
       const payload = encodeHopPayload({
         amtToForwardMsat: opts.amountMsat,
@@ -53,7 +64,7 @@ export function syntheticHtlcSender(deps: {
         customRecords: new Map(),
       });
       const built = buildOnion(backend, randomBytes(32), [{ nodePubkey: backend.publicKeyCreate(opts.onionNodeKey ?? nodeKey), payload }], opts.paymentHash);
-      const record = encode("htlc-intercepted", {
+      const encodeAt = (interceptedAtMs: number) => encode("htlc-intercepted", {
         nodeId: opts.nodeId,
         circuitKey: { chanId: SYNTHETIC_CHAN_ID, htlcId },
         paymentHash: bytesToHex(opts.paymentHash),
@@ -67,11 +78,18 @@ export function syntheticHtlcSender(deps: {
         onionBlob: Buffer.from(built.onion),
         customRecords: {},
         blockHeight: 300,
-        interceptedAtMs: Date.now(),
+        interceptedAtMs,
         bridgeInstanceId: "test",
       });
-      await producer.send({ topic: topics.htlcIntercepted(opts.topicNodeId ?? opts.nodeId), messages: [{ key: bytesToHex(opts.paymentHash), ...record }] });
-      return { htlcId, sharedSecret: built.sharedSecrets[0]! };
+      const topic = topics.htlcIntercepted(opts.topicNodeId ?? opts.nodeId);
+      const key = bytesToHex(opts.paymentHash);
+      return {
+        htlcId,
+        sharedSecret: built.sharedSecrets[0]!,
+        async send() {
+          await producer.send({ topic, messages: [{ key, ...encodeAt(Date.now()) }] });
+        },
+      };
     },
     async sendFinalSettled({ nodeId, paymentHash, htlcId }) {
       const outcome = encode("htlc-outcome", {
@@ -98,4 +116,5 @@ export function syntheticHtlcSender(deps: {
       await producer.send({ topic: topics.bridgeStatus(topicNodeId ?? nodeId), messages: [{ key: nodeId, ...status }] });
     },
   };
+  return sender;
 }
