@@ -189,10 +189,18 @@ export async function addToOutbox(db: Queryable, rows: readonly Omit<OutboxRow, 
   await saveDecision(db, undefined, rows);
 }
 
-export async function unpublishedOutbox(db: Queryable, limit: number): Promise<OutboxRow[]> {
+/**
+ * Rows not yet published (nor set aside), in id order; `except` leaves out rows already sent whose
+ * mark is still under way (the publisher reads its next round while the last one is marked).
+ */
+export async function unpublishedOutbox(db: Queryable, limit: number, except: readonly bigint[] = []): Promise<OutboxRow[]> {
   const result = await db.query<{ id: string; topic: string; record_key: string; kind: string; payload: unknown }>(
-    "select id, topic, record_key, kind, payload from outbox where published_at is null and quarantined_reason is null order by id limit $1",
-    [limit],
+    except.length === 0
+      ? preparedStatement("select id, topic, record_key, kind, payload from outbox where published_at is null and quarantined_reason is null order by id limit $1", [limit])
+      : preparedStatement(
+          "select id, topic, record_key, kind, payload from outbox where published_at is null and quarantined_reason is null and id <> all($2::bigint[]) order by id limit $1",
+          [limit, except.map(String)],
+        ),
   );
   return result.rows.map((r) => ({ id: BigInt(r.id), topic: r.topic, recordKey: r.record_key, kind: r.kind, payload: r.payload }));
 }
@@ -204,7 +212,7 @@ export async function quarantineOutboxRow(db: Queryable, id: bigint, reason: str
 
 export async function markPublished(db: Queryable, ids: readonly bigint[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query("update outbox set published_at = now() where id = any($1::bigint[])", [ids.map(String)]);
+  await db.query(preparedStatement("update outbox set published_at = now() where id = any($1::bigint[])", [ids.map(String)]));
 }
 
 /**
@@ -327,6 +335,7 @@ export async function stampJournal(db: Queryable, limit = 1000): Promise<number>
  */
 export async function markPublishedAndStamp(db: Queryable, publishedIds: readonly bigint[], stampLimit = 1000): Promise<number> {
   const result = await db.query<{ stamped: number }>(
+    preparedStatement(
     `with marked as (
        update outbox set published_at = now() where id = any($1::bigint[])
      ),
@@ -348,6 +357,7 @@ export async function markPublishedAndStamp(db: Queryable, publishedIds: readonl
      )
      select count(*)::int as stamped from stamped`,
     [publishedIds.map(String), stampLimit],
+    ),
   );
   return result.rows[0]?.stamped ?? 0;
 }
