@@ -1,4 +1,5 @@
-// Publishes committed outbox rows to Kafka in id order, then marks them published. At-least-once:
+// Publishes committed outbox rows to Kafka in id order, then marks them published (while the next
+// round is read and sent: a command committed meanwhile does not wait for the mark). At-least-once:
 // a crash between send and mark re-sends rows, which every consumer tolerates (rule 4: bridges
 // answer a circuit key once, invoice-event consumers dedupe by eventId/sequence).
 // One publisher per schema (a Postgres advisory lock paired with the schema's hash), so records
@@ -55,6 +56,10 @@ export function startOutboxPublisher(deps: {
   let running: Promise<void> | null = null;
   let again = false;
   let lockClient: pg.PoolClient | null = null;
+  /** Ids the broker acknowledged whose mark is under way: the next round's read leaves them out. */
+  const marking = new Set<bigint>();
+  /** The mark under way, at most one (the journal's stamps have one writer); null when none. */
+  let markInFlight: Promise<void> | null = null;
 
   async function holdLock(): Promise<boolean> {
     if (lockClient) return true;
@@ -98,13 +103,16 @@ export function startOutboxPublisher(deps: {
   // it could ends there: rows committed since were announced by a wake(), which runs another
   // round (`again`), so reading again until nothing is left would cost a query per round for
   // nothing. A round with no rows still stamps (rows journalled without outbox rows, and the
-  // rare stamp left behind).
+  // rare stamp left behind). The mark runs in the background while the next round reads (without
+  // the rows being marked) and sends: rows of one invoice are sent in order all the same, because
+  // a round is read only after the last one's records were acknowledged.
   async function round(): Promise<void> {
     if (!(await holdLock())) return;
     const held = lockClient;
     for (;;) {
-      const rows = await unpublishedOutbox(pool, ROUND_ROWS);
+      const rows = await unpublishedOutbox(pool, ROUND_ROWS, [...marking]);
       if (rows.length === 0) {
+        await markInFlight;
         if (lockClient === held) await stampJournal(pool);
         return;
       }
@@ -146,12 +154,39 @@ export function startOutboxPublisher(deps: {
         }
       }
       // Marked, and the journal stamped in the same statement while the lock is ours (stamps have
-      // one writer); also when every row read was quarantined (nothing to mark, stamps due).
-      if (lockClient === held) await markPublishedAndStamp(pool, ids);
-      else await markPublished(pool, ids);
+      // one writer); also when every row read was quarantined (nothing to mark, stamps due). The
+      // mark is not waited for: the next round reads (leaving these rows out) and sends while it
+      // runs, so a command committed meanwhile does not wait for it. One mark at a time.
+      await markInFlight;
+      startMark(ids, held);
       if (failed !== undefined) throw failed;
       if (rows.length < ROUND_ROWS) return;
     }
+  }
+
+  /**
+   * Marks sent rows published (and stamps the journal while the lock is `held`) in the
+   * background. A failed mark leaves the rows unpublished: the next round reads and sends them
+   * again (at-least-once, as a crash between send and mark would).
+   */
+  function startMark(ids: readonly bigint[], held: pg.PoolClient | null): void {
+    for (const id of ids) marking.add(id);
+    const mark = (async () => {
+      try {
+        if (lockClient === held) await markPublishedAndStamp(pool, ids);
+        else await markPublished(pool, ids);
+      } finally {
+        for (const id of ids) marking.delete(id);
+      }
+    })().catch((error: unknown) => {
+      deps.onRoundFailed?.();
+      // Sent again by the next round (the next commit's wake, or the poll), as a failed round is.
+      logger.error({ err: error instanceof Error ? error.message : String(error), rows: ids.length }, "outbox rows sent but not marked published; they are sent again");
+    });
+    const tracked: Promise<void> = mark.finally(() => {
+      if (markInFlight === tracked) markInFlight = null;
+    });
+    markInFlight = tracked;
   }
 
   /** The record of a row; Unbuildable when no retry can make one; throws only on a failed lookup. */
@@ -215,6 +250,7 @@ export function startOutboxPublisher(deps: {
       stopped = true;
       clearInterval(timer);
       await running;
+      await markInFlight;
       const client = lockClient;
       if (client) {
         lockClient = null;

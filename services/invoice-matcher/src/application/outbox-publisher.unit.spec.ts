@@ -38,18 +38,29 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
   const published = new Set<string>();
   const quarantined = new Map<string, string>();
   const clients: FakeClient[] = [];
-  const statements = { reads: 0, marks: 0 };
+  const statements = { reads: 0, marks: 0, marksStarted: 0, excluded: [] as string[][] };
+  /** The mark statement waits for gate() and fails while fail() says so (tests set them). */
+  const marks = { gate: async (): Promise<void> => undefined, fail: (): boolean => false };
   const pool = {
     connect: async () => {
       const client = new FakeClient(lockAnswers[Math.min(clients.length, lockAnswers.length - 1)]!);
       clients.push(client);
       return client;
     },
-    query: async (sql: string, params: unknown[]) => {
+    // Statements come as text and values, or as a named (prepared) statement's config.
+    query: async (textOrConfig: string | { text: string; values: unknown[] }, values?: unknown[]) => {
+      const [sql, params] = typeof textOrConfig === "string" ? [textOrConfig, values ?? []] : [textOrConfig.text, textOrConfig.values];
       if (sql.startsWith("select id, topic")) statements.reads += 1;
-      if (sql.startsWith("select id, topic")) return { rows: rows.filter((r) => !published.has(r.id) && !quarantined.has(r.id)).slice(0, params[0] as number) };
+      if (sql.startsWith("select id, topic")) {
+        const except = new Set((params[1] as string[] | undefined) ?? []);
+        statements.excluded.push([...except]);
+        return { rows: rows.filter((r) => !published.has(r.id) && !quarantined.has(r.id) && !except.has(r.id)).slice(0, params[0] as number) };
+      }
       // The end of a round: the sent rows marked published and the journal stamped, one statement.
       if (sql.startsWith("with marked as")) {
+        statements.marksStarted += 1;
+        await marks.gate();
+        if (marks.fail()) throw new Error("connection lost while marking");
         for (const id of params[0] as string[]) published.add(id);
         statements.marks += 1;
         return { rows: [{ stamped: 0 }], rowCount: 1 };
@@ -65,7 +76,7 @@ function fakePool(lockAnswers: (() => { ok: boolean } | Error)[]) {
       throw new Error(`unexpected query ${sql}`);
     },
   };
-  return { pool: pool as unknown as pg.Pool, rows, published, quarantined, clients, statements };
+  return { pool: pool as unknown as pg.Pool, rows, published, quarantined, clients, statements, marks };
 }
 
 function encodedRow(id: number): Row {
@@ -167,7 +178,7 @@ describe("outbox publisher", () => {
     start(db.pool, producer, identity, 60_000);
     await until(() => db.published.size === 3);
     // Fewer rows than a round takes: no second read (a commit meanwhile would have woken another round).
-    expect(db.statements).toEqual({ reads: 1, marks: 1 });
+    expect({ reads: db.statements.reads, marks: db.statements.marks }).toEqual({ reads: 1, marks: 1 });
   });
 
   it("more rows than a round takes go out in rounds of 200, one after another without waiting for a wake", async () => {
@@ -177,7 +188,62 @@ describe("outbox publisher", () => {
     start(db.pool, producer, identity, 60_000);
     await until(() => db.published.size === 450);
     expect(batches).toEqual([200, 200, 50]);
-    expect(db.statements).toEqual({ reads: 3, marks: 3 });
+    expect({ reads: db.statements.reads, marks: db.statements.marks }).toEqual({ reads: 3, marks: 3 });
+  });
+
+  it("reads and sends the next round while the last one is being marked, leaving the marked rows out; one mark at a time", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    db.marks.gate = () => held;
+    db.rows.push(encodedRow(1), encodedRow(2));
+    const { producer, sent } = fakeProducer();
+    const p = start(db.pool, producer, identity, 60_000);
+    await until(() => db.statements.marksStarted === 1);
+    // A decision commits while the first round's mark hangs: its row goes out without waiting.
+    db.rows.push(encodedRow(3));
+    p.wake();
+    await until(() => sent.length === 3);
+    expect(sent).toEqual(["v1", "v2", "v3"]);
+    expect(db.statements.excluded.at(-1)).toEqual(["1", "2"]);
+    // The second mark waits for the first (the journal's stamps have one writer).
+    expect(db.statements.marksStarted).toBe(1);
+    release();
+    await until(() => db.published.size === 3);
+    expect(db.statements.marks).toBe(2);
+  });
+
+  it("rows whose mark failed are sent again (at-least-once), and the failure is counted", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    let failing = true;
+    db.marks.fail = () => failing;
+    db.rows.push(encodedRow(1));
+    const { producer, sent } = fakeProducer();
+    start(db.pool, producer);
+    await until(() => failedRounds >= 1 && sent.length >= 2);
+    failing = false;
+    await until(() => db.published.size === 1);
+    expect(new Set(sent)).toEqual(new Set(["v1"]));
+    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ rows: 1 }), "outbox rows sent but not marked published; they are sent again");
+  });
+
+  it("stop waits for a mark under way", async () => {
+    const db = fakePool([() => ({ ok: true })]);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    db.marks.gate = () => held;
+    db.rows.push(encodedRow(1));
+    const { producer } = fakeProducer();
+    const p = start(db.pool, producer, identity, 60_000);
+    await until(() => db.statements.marksStarted === 1);
+    let stopped = false;
+    const stopping = p.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(db.published.has("1")).toBe(true);
+    publisher = undefined;
   });
 
   it("a row Kafka refuses is retried, and the rows after it wait (order is kept)", async () => {
