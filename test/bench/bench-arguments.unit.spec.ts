@@ -17,10 +17,12 @@ describe("benchmark arguments", () => {
   });
 
   it("concurrent-payments: defaults, overrides, and refusals", () => {
-    expect(parseConcurrencyOptions([])).toEqual({ levels: [1, 8, 32], payments: 64, rounds: 2, count: false, profile: [], warmup: 16 });
-    expect(parseConcurrencyOptions(["--levels", "4", "--payments", "10", "--rounds", "5"])).toEqual({ levels: [4], payments: 10, rounds: 5, count: false, profile: [], warmup: 16 });
-    expect(parseConcurrencyOptions(["--count", "--profile", "matcher,alpha", "--levels", "8"])).toEqual({ levels: [8], payments: 64, rounds: 2, count: true, profile: ["matcher", "alpha"], warmup: 16 });
+    expect(parseConcurrencyOptions([])).toEqual({ levels: [1, 8, 32], payments: 64, rounds: 2, count: false, profile: [], warmup: 16, gapMs: 0 });
+    expect(parseConcurrencyOptions(["--levels", "4", "--payments", "10", "--rounds", "5"])).toEqual({ levels: [4], payments: 10, rounds: 5, count: false, profile: [], warmup: 16, gapMs: 0 });
+    expect(parseConcurrencyOptions(["--count", "--profile", "matcher,alpha", "--levels", "8"])).toEqual({ levels: [8], payments: 64, rounds: 2, count: true, profile: ["matcher", "alpha"], warmup: 16, gapMs: 0 });
     expect(parseConcurrencyOptions(["--warmup", "0"]).warmup).toBe(0);
+    expect(parseConcurrencyOptions(["--gap-ms", "150"]).gapMs).toBe(150);
+    expect(() => parseConcurrencyOptions(["--gap-ms", "soon"])).toThrow(/--gap-ms/);
     expect(() => parseConcurrencyOptions(["--profile", "kafka"])).toThrow(/--profile takes a comma list of matcher, alpha, bravo, got kafka/);
     expect(() => parseConcurrencyOptions(["--levels", "0"])).toThrow(/--levels takes whole numbers/);
     expect(() => parseConcurrencyOptions(["--payments", "2", "--rounds", "3"])).toThrow(/must be at least --rounds/);

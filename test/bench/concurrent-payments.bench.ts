@@ -18,6 +18,10 @@
 //   --count: also count the Kafka requests (by API) and Postgres statements each service sends per
 //     payment (service-counters.cjs, loaded into the services with NODE_OPTIONS; off by default:
 //     the services then run exactly as deployed).
+//   --gap-ms: a pause after each payment before the same worker's next (default 0: back to back), left
+//     out of the latencies; it lets a payment's trailing work (lnd's last commitment round, the
+//     coordinator's final resolution) end before the next payment starts. Payments/s then
+//     counts the pauses too: compare latencies.
 //   --profile: CPU profiles of those services over every batch (with the counters), written as
 //     <service>-<kind>-<level>-<round>-<n>.cpuprofile to the counters' directory (summarize:
 //     tsx test/bench/cpu-profile-summary.ts <files>). The profiler costs CPU itself: take the CPU
@@ -36,7 +40,7 @@ import { traceHtlcs, TRACE_SEGMENTS } from "../support/htlc-trace.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
 import { addCosts, costProbe, GROUPS, SERVICES, statementKind, type BatchCost, type CostProbe, type ServiceName } from "./payment-cost.ts";
 
-const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2] [--warmup 16] [--count] [--profile matcher,alpha,bravo]";
+const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2] [--warmup 16] [--gap-ms 0] [--count] [--profile matcher,alpha,bravo]";
 
 export interface ConcurrencyOptions {
   levels: number[];
@@ -45,16 +49,18 @@ export interface ConcurrencyOptions {
   count: boolean;
   profile: ServiceName[];
   warmup: number;
+  gapMs: number;
 }
 
 export function parseConcurrencyOptions(argv: readonly string[]): ConcurrencyOptions {
-  const options: ConcurrencyOptions = { levels: [1, 8, 32], payments: 64, rounds: 2, count: false, profile: [], warmup: 16 };
+  const options: ConcurrencyOptions = { levels: [1, 8, 32], payments: 64, rounds: 2, count: false, profile: [], warmup: 16, gapMs: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "--levels") options.levels = wholeNumbers(flag, value, 400, USAGE);
     else if (flag === "--payments") options.payments = wholeNumbers(flag, value, 5_000, USAGE)[0]!;
     else if (flag === "--rounds") options.rounds = wholeNumbers(flag, value, 20, USAGE)[0]!;
     else if (flag === "--warmup") options.warmup = value === "0" ? 0 : wholeNumbers(flag, value, 1_000, USAGE)[0]!;
+    else if (flag === "--gap-ms") options.gapMs = value === "0" ? 0 : wholeNumbers(flag, value, 10_000, USAGE)[0]!;
     else if (flag === "--count") {
       options.count = true;
       i -= 1;
@@ -80,7 +86,7 @@ const say = (line: string): void => {
 };
 
 /** Runs `count` jobs with `concurrency` at once; returns each job's latency and the wall time. */
-async function runConcurrently(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<{ latencies: number[]; wallMs: number }> {
+async function runConcurrently(count: number, concurrency: number, job: (i: number) => Promise<void>, gapMs = 0): Promise<{ latencies: number[]; wallMs: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -90,6 +96,7 @@ async function runConcurrently(count: number, concurrency: number, job: (i: numb
         const t0 = performance.now();
         await job(i);
         latencies.push(performance.now() - t0);
+        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
       }
     }),
   );
@@ -168,8 +175,8 @@ async function main(): Promise<void> {
         const ours = await Promise.all(
           Array.from({ length: perRound }, async () => (await api.createInvoice({ externalRef: `bench-${coordinator!.run}-${serial++}`, amountMsat, mode: "auto" })).invoice),
         );
-        const n = await measured("native", `${level}-${round}`, costs, () => runConcurrently(perRound, level, (i) => pay(own[i]!.paymentRequest, "native")));
-        const c = await measured("coordinator", `${level}-${round}`, costs, () => runConcurrently(perRound, level, (i) => pay(ours[i]!.bolt11, "coordinator", ours[i]!.paymentHash)));
+        const n = await measured("native", `${level}-${round}`, costs, () => runConcurrently(perRound, level, (i) => pay(own[i]!.paymentRequest, "native"), options.gapMs));
+        const c = await measured("coordinator", `${level}-${round}`, costs, () => runConcurrently(perRound, level, (i) => pay(ours[i]!.bolt11, "coordinator", ours[i]!.paymentHash), options.gapMs));
         for (const invoice of ours) paidHashes.add(invoice.paymentHash);
         samples.native.push(...n.latencies);
         samples.coordinator.push(...c.latencies);
