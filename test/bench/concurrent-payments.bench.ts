@@ -38,7 +38,7 @@ import { restorePayerLiquidity } from "../support/liquidity.ts";
 import { payerChannelTo } from "../support/payments.ts";
 import { traceHtlcs, TRACE_SEGMENTS } from "../support/htlc-trace.ts";
 import { runAllSteps } from "../support/run-all-steps.ts";
-import { addCosts, costProbe, GROUPS, SERVICES, statementKind, type BatchCost, type CostProbe, type ServiceName } from "./payment-cost.ts";
+import { addCosts, coldBrokerWarning, costProbe, GROUPS, SERVICES, statementKind, type BatchCost, type CostProbe, type ServiceName } from "./payment-cost.ts";
 
 const USAGE = "usage: tsx test/bench/concurrent-payments.bench.ts [--levels 1,8,32] [--payments 64] [--rounds 2] [--warmup 16] [--gap-ms 0] [--count] [--profile matcher,alpha,bravo]";
 
@@ -106,6 +106,8 @@ async function runConcurrently(count: number, concurrency: number, job: (i: numb
 async function main(): Promise<void> {
   const options = parseConcurrencyOptions(process.argv.slice(2));
   const stack = loadStackConfig();
+  const cold = coldBrokerWarning(stack.runDir);
+  if (cold !== undefined) say(cold);
   const nodes = await connectAll(stack);
   let coordinator: CoordinatorProcesses | undefined;
   const results: Record<string, unknown>[] = [];

@@ -32,6 +32,7 @@ import { connectInvoiceApi, type InvoiceApiClient } from "@ic/invoice-api-client
 import { parseMatcherConfig } from "../../services/invoice-matcher/src/config.ts";
 import { syntheticHtlcSender, type SyntheticHtlcSender } from "../../services/invoice-matcher/src/testing/synthetic-htlcs.ts";
 import { runWhenMain, wholeNumbers } from "./bench-cli.ts";
+import { coldBrokerWarning } from "./payment-cost.ts";
 import { backendsForPorts, clockTicks, localPortsTo, pidFromFile, processTree, readCpu, ticksBetween, type ProcessGroup } from "./process-cpu.ts";
 import { loadStackConfig } from "../support/stack-config.ts";
 import { waitUntil } from "../support/wait-until.ts";
@@ -392,6 +393,8 @@ function matcherSegments(log: string, hashes: ReadonlySet<string>): { to_matcher
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const stack = loadStackConfig();
+  const cold = coldBrokerWarning(stack.runDir);
+  if (cold !== undefined) say(cold);
   const all: StepResult[] = [];
   for (const count of options.matchers) {
     const results = await runWithMatchers(count, options, stack);

@@ -11,6 +11,7 @@ import {
   localPortsTo,
   pidFromFile,
   pidsWithArgument,
+  processAgeSeconds,
   processTree,
   readCpu,
   readProcessTable,
@@ -167,6 +168,29 @@ export function costProbe(stack: StackConfig, deployment: string, countersDir?: 
       return { cpuMs, machineBusyMs: (after.cpu.machineBusyTicks - before.cpu.machineBusyTicks) * msPerTick, counts };
     },
   };
+}
+
+/** A broker warms up for minutes after it starts (the JVM compiles its hot paths under load). */
+export const BROKER_WARM_AFTER_S = 300;
+
+/**
+ * A line for the bench to print when a Kafka broker of the stack started less than
+ * BROKER_WARM_AFTER_S ago, else undefined. Measured 2026-12-03: right after `infra/stack up`, Kafka
+ * took 27 ms of CPU per coordinator payment at 8 in flight (4.7 ms once warm) and the HTLC's path
+ * was three times as long.
+ */
+export function coldBrokerWarning(runDir: string): string | undefined {
+  const files = [path.join(runDir, "kafka", "kafka.pid"), ...brokerPidFiles(runDir)].filter(existsSync);
+  let youngest = Number.POSITIVE_INFINITY;
+  for (const file of files) {
+    try {
+      youngest = Math.min(youngest, processAgeSeconds(pidFromFile(file)));
+    } catch {
+      // A stale pid file: no broker to judge.
+    }
+  }
+  if (!Number.isFinite(youngest) || youngest >= BROKER_WARM_AFTER_S) return undefined;
+  return `Kafka started ${Math.round(youngest)} s ago and is still warming up: figures taken now are pessimistic (run again after ${BROKER_WARM_AFTER_S} s of traffic)`;
 }
 
 /** Pid files of a multi-node Kafka (<runDir>/kafka/node-<n>/kafka.pid, as infra/scripts/kafka.sh lays it out), if any. */

@@ -1,6 +1,6 @@
 // The /proc readings the CPU breakdown is built from, and the sums over a batch.
 import { describe, expect, it } from "vitest";
-import { machineBusyTicks, parseProcStat, parseTcpTable, processTree, ticksBetween, type CpuReading, type ProcessGroup, type ProcessStat } from "./process-cpu.ts";
+import { ageFromStat, machineBusyTicks, parseProcStat, parseTcpTable, processTree, ticksBetween, type CpuReading, type ProcessGroup, type ProcessStat } from "./process-cpu.ts";
 import { addCosts, countsBetween, statementKind, type BatchCost } from "./payment-cost.ts";
 import { packageOf, selfTimes } from "./cpu-profile-summary.ts";
 
@@ -17,6 +17,12 @@ describe("process CPU readings", () => {
     const line = "4242 (tsx (child) x) S 17 4242 4242 0 -1 4194304 5172 21545 0 3 120 30 7 2 20 0 1 0 2305851 227250176 8117";
     expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 17, ownTicks: 150, reapedTicks: 9 });
     expect(() => parseProcStat("garbage")).toThrow(/not a \/proc stat line/);
+  });
+
+  it("a process's age: the machine's uptime less its start time (field 22, clock ticks after boot)", () => {
+    const line = "4242 (tsx (child) x) S 17 4242 4242 0 -1 4194304 5172 21545 0 3 120 30 7 2 20 0 1 0 2305851 227250176 8117";
+    expect(ageFromStat(line, "23358.51 40000.00\n", 100)).toBeCloseTo(23358.51 - 23058.51, 6);
+    expect(() => ageFromStat("garbage", "1.0 2.0", 100)).toThrow(/not a \/proc stat line/);
   });
 
   it("a tree is its roots and every descendant, once", () => {

@@ -135,6 +135,22 @@ export function clockTicks(): number {
   return clockTicksPerSecond;
 }
 
+/**
+ * Seconds since a process started, from its /proc stat line (field 22: start time in clock ticks
+ * after boot) and /proc/uptime's first figure.
+ */
+export function ageFromStat(stat: string, uptime: string, ticksPerSecond: number): number {
+  const close = stat.lastIndexOf(")");
+  const start = Number(stat.slice(close + 1).trim().split(/\s+/)[19]);
+  const up = Number(uptime.trim().split(/\s+/)[0]);
+  if (close < 0 || !Number.isFinite(start) || !Number.isFinite(up)) throw new Error(`not a /proc stat line and uptime: ${stat.slice(0, 80)}`);
+  return up - start / ticksPerSecond;
+}
+
+export function processAgeSeconds(pid: number): number {
+  return ageFromStat(readFileSync(`/proc/${pid}/stat`, "utf8"), readFileSync("/proc/uptime", "utf8"), clockTicks());
+}
+
 export function pidFromFile(file: string): number {
   const pid = Number(readFileSync(file, "utf8").split("\n")[0]?.trim());
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${file} holds no process id`);
