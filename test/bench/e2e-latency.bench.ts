@@ -45,7 +45,6 @@ const nodes = await connectAll(stack);
 let coordinator: CoordinatorHarness | undefined;
 let observer: RunningConsumer | undefined;
 
-/** One round: a coordinator of its own (own deployment) in mode, `payments` payments of each kind. */
 /** After the last revocation the payer's commit batching stops ticking; a tick is 50 ms (lnd's default). */
 const QUIET_MS = 150;
 
@@ -67,6 +66,7 @@ async function untilQuiet(chanId: bigint): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
 }
 
+/** One round: a coordinator of its own (own deployment) in mode, `payments` payments of each kind. */
 async function round(mode: Mode, payments: number): Promise<void> {
   const into = samples.get(mode)!;
   const intercepted = new Map<string, number>();
